@@ -1,0 +1,45 @@
+/* ceres: one program, subcommands run, test, trace, bench. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f) {
+    fputs("usage: ceres <command> [options]\n"
+          "\n"
+          "Ceres is a cycle-accurate Game Boy (DMG) emulator with a flight recorder:\n"
+          "a tracer that keeps the latest events in a fixed ring and writes them out\n"
+          "only when needed.\n"
+          "\n"
+          "commands:\n"
+          "  run ROM [options]       run a ROM headless (screenshot, tracing, triggers)\n"
+          "  test [options] [ROM...] run test ROM suites, dump traces of failures\n"
+          "  trace convert|cat|stats|diff ...  work with dumped traces\n"
+          "  bench [recorder|emu|suite] [--json FILE]  measure the performance budgets\n"
+          "\n"
+          "`ceres <command> --help` describes each command.\n",
+          f);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version")) {
+        puts("ceres 0.1");
+        return 0;
+    }
+    if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "test")) return cmd_test(argc - 1, argv + 1);
+    if (!strcmp(cmd, "trace")) return cmd_trace(argc - 1, argv + 1);
+    if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
+    fprintf(stderr, "ceres: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,1 @@
+#include "gb_internal.h"

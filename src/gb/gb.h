@@ -1,0 +1,105 @@
+/* Ceres emulator core: public API (prefix gb_). One context struct, no
+ * globals: any number of machines can live in one process. */
+#ifndef CERES_GB_H
+#define CERES_GB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ct_recorder;
+
+typedef struct gb gb;
+
+typedef enum gb_model {
+    GB_MODEL_DMG = 0, /* DMG revision ABC */
+} gb_model;
+
+typedef struct gb_config {
+    gb_model model;
+    const uint8_t *boot_rom; /* optional 256-byte DMG boot ROM; NULL = start in post-boot state */
+    size_t boot_rom_size;
+} gb_config;
+
+/* Why gb_run() returned (bit set). */
+enum {
+    GB_STOP_LIMIT = 1u << 0,    /* the cycle limit was reached */
+    GB_STOP_LD_B_B = 1u << 1,   /* LD B,B (0x40) executed: the test ROMs' breakpoint */
+    GB_STOP_FRAME = 1u << 2,    /* a frame was completed (entered VBlank) */
+    GB_STOP_LOCKUP = 1u << 3,   /* an illegal opcode locked the CPU up */
+    GB_STOP_SERIAL = 1u << 4,   /* a serial byte was sent */
+    GB_STOP_REQUEST = 1u << 5,  /* gb_request_stop() was called (e.g. by a trigger) */
+};
+
+/* Buttons for gb_set_buttons (1 = pressed). */
+enum {
+    GB_BTN_RIGHT = 1 << 0,
+    GB_BTN_LEFT = 1 << 1,
+    GB_BTN_UP = 1 << 2,
+    GB_BTN_DOWN = 1 << 3,
+    GB_BTN_A = 1 << 4,
+    GB_BTN_B = 1 << 5,
+    GB_BTN_SELECT = 1 << 6,
+    GB_BTN_START = 1 << 7,
+};
+
+typedef struct gb_regs {
+    uint8_t a, f, b, c, d, e, h, l;
+    uint16_t sp, pc;
+    bool ime, halted;
+} gb_regs;
+
+#define GB_LCD_W 160
+#define GB_LCD_H 144
+
+/* Check a ROM image without creating a machine: 0 if it can be run, else a
+ * negative errno-style code and a message in err. */
+int gb_rom_check(const uint8_t *rom, size_t size, char *err, size_t errlen);
+
+/* Create a machine running `rom` (copied). NULL on error, message in err. */
+gb *gb_create(const uint8_t *rom, size_t size, const gb_config *cfg, char *err, size_t errlen);
+void gb_destroy(gb *g);
+void gb_reset(gb *g);
+
+/* Attach a recorder (or NULL). The machine copies rec->enabled into its own
+ * hot flags: call again after changing the filter. */
+void gb_set_recorder(gb *g, struct ct_recorder *rec);
+
+/* Run until one of the bits in stop_mask happens or `max_cycles` more
+ * T-cycles have elapsed (GB_STOP_LIMIT is always implied); returns the bits
+ * that stopped it. Stops only at instruction boundaries. */
+unsigned gb_run(gb *g, uint64_t max_cycles, unsigned stop_mask);
+void gb_step(gb *g); /* one instruction (or one M-cycle while halted) */
+void gb_request_stop(gb *g);
+
+uint64_t gb_cycles(const gb *g); /* T-cycles since power-on */
+uint64_t gb_frames(const gb *g); /* frames completed (VBlank entries) */
+void gb_get_regs(const gb *g, gb_regs *r);
+
+/* Read memory as the CPU would see it, without side effects or timing. */
+uint8_t gb_peek(gb *g, uint16_t addr);
+
+/* The last completed frame: 160x144 bytes, shade 0 (white) .. 3 (black). */
+const uint8_t *gb_framebuffer(const gb *g);
+
+void gb_set_buttons(gb *g, uint8_t pressed);
+
+/* Bytes sent over the serial port so far (internal clock). */
+const uint8_t *gb_serial_output(const gb *g, size_t *len);
+
+/* Audio: stereo int16 samples produced since the last call (interleaved
+ * L,R), at GB_AUDIO_RATE Hz. */
+#define GB_AUDIO_RATE 48000
+size_t gb_audio_take(gb *g, int16_t *out, size_t max_frames);
+
+/* Current ROM bank mapped at addr (0x0000-0x7FFF). */
+unsigned gb_rom_bank(const gb *g, uint16_t addr);
+
+/* Save states: versioned, size-checked sections. gb_state_size() tells the
+ * buffer size; save returns bytes written or a negative error; load returns 0
+ * or a negative error (and leaves the machine unchanged on error). */
+size_t gb_state_size(const gb *g);
+long gb_state_save(const gb *g, uint8_t *buf, size_t size);
+int gb_state_load(gb *g, const uint8_t *buf, size_t size);
+
+#endif

@@ -1,0 +1,55 @@
+/* The machine context shared by the core's files. Not a public header.
+ * Cross-file internals are prefixed gb_<subsystem>_; file statics are not
+ * prefixed. Every sub-struct except the cartridge's is plain data without
+ * pointers, so save states can write it as a sized, versioned section. */
+#ifndef CERES_GB_INTERNAL_H
+#define CERES_GB_INTERNAL_H
+
+#include "gb.h"
+#include "gb_events.h"
+#include "cpu.h"
+#include "bus.h"
+#include "timer.h"
+#include "ppu.h"
+#include "apu.h"
+#include "cart.h"
+
+/* Interrupt bits (IF $FF0F / IE $FFFF). */
+enum {
+    GB_INT_VBLANK = 1 << 0,
+    GB_INT_STAT = 1 << 1,
+    GB_INT_TIMER = 1 << 2,
+    GB_INT_SERIAL = 1 << 3,
+    GB_INT_JOYPAD = 1 << 4,
+};
+
+#define GB_SERIAL_LOG_MAX 65536
+
+struct gb {
+    /* Hot fields first. */
+    uint64_t cycles;                /* T-cycles since power-on (trace timestamp) */
+    uint8_t trace_on[gb_ev_count];  /* copy of rec->enabled, all 0 without recorder */
+    struct ct_recorder *rec;
+    uint8_t ie, intf;               /* IE ($FFFF), IF ($FF0F, low 5 bits) */
+    unsigned stop_reasons;          /* GB_STOP_* bits raised since gb_run() started */
+    uint64_t frames;                /* VBlank entries */
+
+    gb_model model;
+    gb_cpu cpu;
+    gb_bus bus; /* WRAM, HRAM, IO latch, DMA, serial, joypad */
+    gb_timer timer;
+    gb_ppu ppu;
+    gb_apu apu;
+    gb_cart cart;
+
+    uint8_t boot_rom[256];
+    bool has_boot_rom;
+
+    uint8_t serial_log[GB_SERIAL_LOG_MAX];
+    size_t serial_len;
+};
+
+/* Trace point: stamped with the machine's T-cycle counter. */
+#define GB_TRACE(g, ID, ...) CT_EMIT((g)->trace_on, (g)->rec, gb_, ID, (g)->cycles, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,120 @@
+/* ceres-trace, hosted part: allocation, filters, string interning, dump and
+ * exporters, streaming JSON, trace-file reader, crash-safe writer. Knows
+ * nothing of the Game Boy: everything goes through the ct_schema.
+ * Errors: functions return 0 or a negative errno-style code, never exit or
+ * abort; messages go to the caller's err buffer. */
+#ifndef CERES_CT_HOST_H
+#define CERES_CT_HOST_H
+
+#include "ct.h"
+
+#include <stdio.h>
+
+/* ---- sizes and lifecycle ---------------------------------------------- */
+
+/* Parse a ring size: "4M", "512K", "1G", "65536" (bytes) or "200000ev"
+ * (events); "0" means recording off. Exactly one of *bytes / *events is set
+ * non-zero (both 0 for "0"). */
+int ct_parse_size(const char *s, uint64_t *bytes, uint64_t *events, char *err, size_t errlen);
+
+/* Create a recorder whose memory (ring + sync table) never exceeds `bytes`,
+ * or, with `events`, holds at least that many of the schema's largest records
+ * and keeps exactly the last (overwrite) / first (discard) `events` on dump.
+ * Memory is pre-faulted. NULL on error. */
+ct_recorder *ct_recorder_create(const ct_schema *s, uint64_t bytes, uint64_t events, ct_mode mode,
+                                char *err, size_t errlen);
+void ct_recorder_destroy(ct_recorder *r);
+
+/* ---- filters ----------------------------------------------------------- */
+
+/* RUST_LOG-like spec: comma-separated directives, each `LEVEL`, `TARGET`,
+ * `TARGET=LEVEL`, `TARGET.EVENT` or `TARGET.EVENT=LEVEL`; levels error, warn,
+ * info, debug, trace, off. A bare LEVEL sets the default. Later directives
+ * win over earlier ones; the most specific wins over the less specific.
+ * Writes one flag per event into enabled[schema->nevents]. On a bad spec,
+ * returns -EINVAL and err shows the spec with a caret under the bad part. */
+int ct_filter_parse(const ct_schema *s, const char *spec, uint8_t *enabled, char *err,
+                    size_t errlen);
+int ct_filter_apply(ct_recorder *r, const char *spec, char *err, size_t errlen);
+
+/* Intern a string for CT_T_STR fields; returns its index (stable for the
+ * recorder's life). Not for the hot path. */
+uint32_t ct_intern(ct_recorder *r, const char *str);
+
+/* ---- dump -------------------------------------------------------------- */
+
+typedef enum ct_format {
+    CT_FMT_AUTO = 0, /* from the file name's extension */
+    CT_FMT_PERFETTO, /* .perfetto-trace (Perfetto protobuf) */
+    CT_FMT_JSON,     /* .json (Chrome trace event format) */
+    CT_FMT_LOG,      /* .log (text, one event a line) */
+    CT_FMT_CTRACE,   /* .ctrace (native: header, schema, raw records) */
+} ct_format;
+
+/* Optional per-event text formatter for .log output and `trace cat` (the
+ * emulator uses it for disassembly and the Gameboy Doctor format). Writes at
+ * most len bytes (NUL-terminated) and returns the length, or -1 to fall back
+ * to the generic `field=value` form. */
+typedef int (*ct_line_fmt)(void *ctx, const ct_schema *s, uint16_t id, uint64_t ts,
+                           const uint8_t *payload, char *buf, size_t len);
+
+typedef struct ct_dump_opts {
+    ct_format format;
+    bool raw_cycles;  /* timestamps as raw ticks instead of nanoseconds */
+    ct_line_fmt line_fmt;
+    void *line_fmt_ctx;
+} ct_dump_opts;
+
+ct_format ct_format_from_path(const char *path);
+int ct_format_parse(const char *name, ct_format *out); /* "perfetto", "json", "log", "ctrace" */
+const char *ct_format_ext(ct_format f);                /* ".perfetto-trace", ... */
+
+/* Dump the ring: atomic (temporary name + rename), descriptors and interned
+ * names written every time, safe to call repeatedly while recording goes on.
+ * Returns 0 or -errno; no partial file is left behind on error. */
+int ct_dump(const ct_recorder *r, const char *path, const ct_dump_opts *opts);
+
+/* Async-signal-safe .ctrace writer for crash handlers: write(2) only, no
+ * allocation, no stdio. */
+int ct_dump_ctrace_fd(const ct_recorder *r, int fd);
+
+/* ---- streaming (the old way, kept for comparison) ---------------------- */
+
+/* Write every recorded event to a Chrome JSON file as it happens (buffered
+ * stdio, formatted per event). ct_stream_close() finishes the file. */
+int ct_stream_open(ct_recorder *r, const char *path, bool raw_cycles, char *err, size_t errlen);
+int ct_stream_close(ct_recorder *r);
+
+/* ---- reading trace files ----------------------------------------------- */
+
+typedef struct ct_event {
+    uint64_t ts;
+    uint16_t id;
+    uint8_t payload[CT_MAX_PAYLOAD];
+} ct_event;
+
+/* A trace in memory: a schema (owned copy when loaded from a file), its
+ * interned strings, the events oldest first, and the ring's statistics. */
+typedef struct ct_trace {
+    ct_schema schema;
+    ct_event_desc *events_desc; /* owned when loaded */
+    char **strings;
+    uint32_t nstrings;
+    ct_event *ev;
+    uint64_t nev;
+    uint64_t written, overwritten, dropped; /* ring statistics at dump time */
+    uint64_t ring_bytes;
+} ct_trace;
+
+/* Snapshot a recorder's ring (oldest first, event bound applied). */
+int ct_trace_from_recorder(const ct_recorder *r, ct_trace **out);
+/* Load a .ctrace or .perfetto-trace written by ct_dump. */
+int ct_trace_load(const char *path, ct_trace **out, char *err, size_t errlen);
+int ct_trace_write(const ct_trace *t, const char *path, const ct_dump_opts *opts);
+void ct_trace_free(ct_trace *t);
+
+/* Field access on a payload. */
+uint64_t ct_field_u64(const ct_event_desc *d, unsigned field, const uint8_t *payload);
+int ct_field_index(const ct_event_desc *d, const char *name); /* -1 if none */
+
+#endif

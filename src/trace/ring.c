@@ -1,0 +1,100 @@
+/* Ring buffer and recorder set-up: the freestanding part of ceres-trace.
+ * No libc: this file is compiled with -ffreestanding -nostdlib by the
+ * recorder_freestanding test, which fails if it references any symbol. */
+#include "ct.h"
+
+uint64_t ct_ring_words_for_bytes(size_t bytes) {
+    uint64_t words = 64;
+    if (ct_ring_mem_bytes(words) > bytes) return 0;
+    while (words < ((uint64_t)1 << 40) && ct_ring_mem_bytes(words * 2) <= bytes)
+        words *= 2;
+    return words;
+}
+
+/* Write zeros through a volatile pointer: the compiler may not turn this into
+ * a memset call (which would be a libc reference) and every page is touched,
+ * so the record path never takes a page fault. */
+static void zero_words(uint64_t *w, uint64_t n) {
+    volatile uint64_t *v = w;
+    for (uint64_t i = 0; i < n; i++)
+        v[i] = 0;
+}
+
+void ct_ring_init(ct_ring *r, void *mem, uint64_t capacity_words, ct_mode mode,
+                  uint64_t max_events) {
+    CT_ASSERT(capacity_words >= 64 && (capacity_words & (capacity_words - 1)) == 0);
+    uint64_t nsync = capacity_words >> CT_SYNC_SHIFT;
+    if (nsync == 0) nsync = 1;
+    r->words = (uint64_t *)mem;
+    r->mask = capacity_words - 1;
+    r->sync = r->words + capacity_words;
+    r->sync_mask = nsync - 1;
+    r->mode = (uint8_t)mode;
+    r->max_events = max_events;
+    zero_words(r->words, capacity_words + nsync);
+    ct_ring_reset(r);
+}
+
+void ct_ring_reset(ct_ring *r) {
+    uint64_t cap = r->mask + 1;
+    r->head = 0;
+    r->written = 0;
+    r->dropped = 0;
+    r->limit = r->mode == CT_DISCARD ? cap : ~(uint64_t)0;
+    /* An event bound (max_events) is applied by readers: they keep the last
+     * max_events records (overwrite) or the first max_events (discard). */
+    for (uint64_t i = 0; i <= r->sync_mask; i++)
+        r->sync[i] = ~(uint64_t)0;
+    r->sync[0] = 0;
+}
+
+uint64_t ct_ring_first(const ct_ring *r, unsigned safety) {
+    uint64_t cap = r->mask + 1;
+    if (r->head <= cap && safety == 0) return 0;
+    uint64_t oldest = r->head > cap ? r->head - cap : 0;
+    if (oldest == 0 && safety == 0) return 0;
+    uint64_t chunk = (oldest + ((uint64_t)1 << CT_SYNC_SHIFT) - 1) >> CT_SYNC_SHIFT;
+    chunk += safety;
+    for (;; chunk++) {
+        uint64_t start = chunk << CT_SYNC_SHIFT;
+        if (start >= r->head) return r->head;
+        uint64_t s = r->sync[chunk & r->sync_mask];
+        /* The entry belongs to this generation only if it lies inside the chunk. */
+        if (s != ~(uint64_t)0 && s >= start && s < start + ((uint64_t)1 << CT_SYNC_SHIFT))
+            return s;
+    }
+}
+
+uint16_t ct_ring_read(const ct_ring *r, uint64_t off, uint64_t *ts, uint8_t *out) {
+    uint64_t w0 = ct_ring_word(r, off);
+    unsigned n = (unsigned)((w0 >> 16) & 0xFF);
+    if (n < 2) n = 2;
+    if (n > CT_REC_MAX_WORDS) n = CT_REC_MAX_WORDS;
+    *ts = ct_ring_word(r, off + 1);
+    for (unsigned i = 0; i < 4; i++)
+        out[i] = (uint8_t)(w0 >> (32 + 8 * i));
+    for (unsigned k = 2; k < n; k++) {
+        uint64_t v = ct_ring_word(r, off + k);
+        for (unsigned i = 0; i < 8; i++) {
+            unsigned b = 4 + (k - 2) * 8 + i;
+            if (b < CT_MAX_PAYLOAD) out[b] = (uint8_t)(v >> (8 * i));
+        }
+    }
+    return (uint16_t)(w0 & 0xFFFF);
+}
+
+void ct_recorder_init(ct_recorder *r, const ct_schema *schema, void *mem, uint64_t capacity_words,
+                      ct_mode mode, uint64_t max_events) {
+    ct_ring_init(&r->ring, mem, capacity_words, mode, max_events);
+    r->schema = schema;
+    for (unsigned i = 0; i < CT_MAX_EVENTS; i++)
+        r->enabled[i] = 0;
+    r->stream = 0;
+    r->stream_fn = 0;
+    r->post_hook = 0;
+    r->post_hook_ctx = 0;
+    r->recording = 1;
+    r->strings = 0;
+    r->nstrings = 0;
+    r->strings_cap = 0;
+}
