@@ -103,8 +103,8 @@ typedef struct ct_event_desc {
 } ct_event_desc;
 
 typedef struct ct_schema {
-    const char *name;      /* e.g. "gb" */
-    uint64_t ts_hz;        /* timestamp ticks per second (4194304 for T-cycles) */
+    const char *name; /* e.g. "gb" */
+    uint64_t ts_hz;   /* timestamp ticks per second (4194304 for T-cycles) */
     uint32_t nevents;
     const ct_event_desc *events;
 } ct_schema;
@@ -132,26 +132,26 @@ typedef struct ct_schema {
 #define CT__N_(a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, a6, b6, a7, b7, a8, b8, a9, b9, a10, b10,   \
                a11, b11, a12, b12, a13, b13, a14, b14, a15, b15, a16, b16, n, ...)                 \
     n
-#define CT__CAT(a, b)              CT__CAT_(a, b)
-#define CT__CAT_(a, b)             a##b
-#define CT_FOR_PAIRS(M, ...)       CT__CAT(CT__FP, CT__N(__VA_ARGS__))(M, __VA_ARGS__)
+#define CT__CAT(a, b)        CT__CAT_(a, b)
+#define CT__CAT_(a, b)       a##b
+#define CT_FOR_PAIRS(M, ...) CT__CAT(CT__FP, CT__N(__VA_ARGS__))(M, __VA_ARGS__)
 #define CT__FP0(M, ...)
-#define CT__FP1(M, t, n)           M(t, n)
-#define CT__FP2(M, t, n, ...)      M(t, n) CT__FP1(M, __VA_ARGS__)
-#define CT__FP3(M, t, n, ...)      M(t, n) CT__FP2(M, __VA_ARGS__)
-#define CT__FP4(M, t, n, ...)      M(t, n) CT__FP3(M, __VA_ARGS__)
-#define CT__FP5(M, t, n, ...)      M(t, n) CT__FP4(M, __VA_ARGS__)
-#define CT__FP6(M, t, n, ...)      M(t, n) CT__FP5(M, __VA_ARGS__)
-#define CT__FP7(M, t, n, ...)      M(t, n) CT__FP6(M, __VA_ARGS__)
-#define CT__FP8(M, t, n, ...)      M(t, n) CT__FP7(M, __VA_ARGS__)
-#define CT__FP9(M, t, n, ...)      M(t, n) CT__FP8(M, __VA_ARGS__)
-#define CT__FP10(M, t, n, ...)     M(t, n) CT__FP9(M, __VA_ARGS__)
-#define CT__FP11(M, t, n, ...)     M(t, n) CT__FP10(M, __VA_ARGS__)
-#define CT__FP12(M, t, n, ...)     M(t, n) CT__FP11(M, __VA_ARGS__)
-#define CT__FP13(M, t, n, ...)     M(t, n) CT__FP12(M, __VA_ARGS__)
-#define CT__FP14(M, t, n, ...)     M(t, n) CT__FP13(M, __VA_ARGS__)
-#define CT__FP15(M, t, n, ...)     M(t, n) CT__FP14(M, __VA_ARGS__)
-#define CT__FP16(M, t, n, ...)     M(t, n) CT__FP15(M, __VA_ARGS__)
+#define CT__FP1(M, t, n)       M(t, n)
+#define CT__FP2(M, t, n, ...)  M(t, n) CT__FP1(M, __VA_ARGS__)
+#define CT__FP3(M, t, n, ...)  M(t, n) CT__FP2(M, __VA_ARGS__)
+#define CT__FP4(M, t, n, ...)  M(t, n) CT__FP3(M, __VA_ARGS__)
+#define CT__FP5(M, t, n, ...)  M(t, n) CT__FP4(M, __VA_ARGS__)
+#define CT__FP6(M, t, n, ...)  M(t, n) CT__FP5(M, __VA_ARGS__)
+#define CT__FP7(M, t, n, ...)  M(t, n) CT__FP6(M, __VA_ARGS__)
+#define CT__FP8(M, t, n, ...)  M(t, n) CT__FP7(M, __VA_ARGS__)
+#define CT__FP9(M, t, n, ...)  M(t, n) CT__FP8(M, __VA_ARGS__)
+#define CT__FP10(M, t, n, ...) M(t, n) CT__FP9(M, __VA_ARGS__)
+#define CT__FP11(M, t, n, ...) M(t, n) CT__FP10(M, __VA_ARGS__)
+#define CT__FP12(M, t, n, ...) M(t, n) CT__FP11(M, __VA_ARGS__)
+#define CT__FP13(M, t, n, ...) M(t, n) CT__FP12(M, __VA_ARGS__)
+#define CT__FP14(M, t, n, ...) M(t, n) CT__FP13(M, __VA_ARGS__)
+#define CT__FP15(M, t, n, ...) M(t, n) CT__FP14(M, __VA_ARGS__)
+#define CT__FP16(M, t, n, ...) M(t, n) CT__FP15(M, __VA_ARGS__)
 
 /*
  * Declaring a schema. The user writes one X-macro list, one line per event:
@@ -184,7 +184,7 @@ typedef struct ct_schema {
             p_[o_++] = (uint8_t)(v_ >> (8 * i_));                                                  \
     }
 #define CT_EMITTER(pfx, ID, tgt, nm, lvl, kind, ...)                                               \
-    CT_INLINE void pfx##emit_##ID(struct ct_recorder *r_,                                         \
+    CT_INLINE void pfx##emit_##ID(struct ct_recorder *r_,                                          \
                                   uint64_t ts_ CT_FOR_PAIRS(CT__PARAM, __VA_ARGS__)) {             \
         uint8_t p_[0 CT_FOR_PAIRS(CT__PSIZE, __VA_ARGS__) + 8];                                    \
         unsigned o_ = 0;                                                                           \
@@ -193,7 +193,7 @@ typedef struct ct_schema {
     }
 
 #define CT__DESC_FIELD(t, n) {#n, CT_T_##t},
-#define CT_DESC(ID, tgt, nm, lvl, kind, ...)                                                      \
+#define CT_DESC(ID, tgt, nm, lvl, kind, ...)                                                       \
     {#tgt,                                                                                         \
      #nm,                                                                                          \
      CT_LVL_##lvl,                                                                                 \
@@ -211,7 +211,7 @@ CT_INLINE unsigned ct_field_size(uint8_t type) {
 
 /* ---- ring -------------------------------------------------------------- */
 
-#define CT_SYNC_SHIFT 9 /* 512 words = 4 KiB per sync chunk */
+#define CT_SYNC_SHIFT    9 /* 512 words = 4 KiB per sync chunk */
 #define CT_REC_MAX_WORDS (2 + (CT_MAX_PAYLOAD + 7) / 8)
 
 typedef enum ct_mode {
@@ -220,15 +220,15 @@ typedef enum ct_mode {
 } ct_mode;
 
 typedef struct ct_ring {
-    uint64_t *words;      /* capacity words, caller's memory */
-    uint64_t mask;        /* capacity - 1 (capacity a power of two) */
-    uint64_t head;        /* free-running write offset in words */
-    uint64_t limit;       /* head may not pass this (discard mode), else ~0 */
-    uint64_t written;     /* records written (including overwritten ones) */
-    uint64_t dropped;     /* records dropped in discard mode */
-    uint64_t max_events;  /* event bound (0 = none): readers keep the last N;
-                             in discard mode, records past it are dropped */
-    uint64_t *sync;       /* capacity >> CT_SYNC_SHIFT entries (at least 1) */
+    uint64_t *words;     /* capacity words, caller's memory */
+    uint64_t mask;       /* capacity - 1 (capacity a power of two) */
+    uint64_t head;       /* free-running write offset in words */
+    uint64_t limit;      /* head may not pass this (discard mode), else ~0 */
+    uint64_t written;    /* records written (including overwritten ones) */
+    uint64_t dropped;    /* records dropped in discard mode */
+    uint64_t max_events; /* event bound (0 = none): readers keep the last N;
+                            in discard mode, records past it are dropped */
+    uint64_t *sync;      /* capacity >> CT_SYNC_SHIFT entries (at least 1) */
     uint64_t sync_mask;
     uint8_t mode;
 } ct_ring;
@@ -296,7 +296,9 @@ CT_INLINE void ct_ring_write(ct_ring *r, uint16_t id, uint64_t ts, const uint8_t
  * extra chunks are skipped at the old end (the crash handler passes 1 in case
  * the interrupted write was overwriting the oldest chunk). */
 uint64_t ct_ring_first(const ct_ring *r, unsigned safety);
-CT_INLINE uint64_t ct_ring_word(const ct_ring *r, uint64_t off) { return r->words[off & r->mask]; }
+CT_INLINE uint64_t ct_ring_word(const ct_ring *r, uint64_t off) {
+    return r->words[off & r->mask];
+}
 CT_INLINE unsigned ct_ring_rec_words(const ct_ring *r, uint64_t off) {
     return (unsigned)((ct_ring_word(r, off) >> 16) & 0xFF);
 }
@@ -326,20 +328,44 @@ typedef struct ct_recorder {
     void (*post_hook)(struct ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p,
                       unsigned plen);
     void *post_hook_ctx;
-    /* Recording gate for windows/start/stop triggers (1 = record). */
-    uint8_t recording;
+    /* Recording gate: a record reaches the ring only when its timestamp lies
+     * in [rec_lo, rec_lo + rec_span]. One unsigned compare does it; windows
+     * (--cycles X..Y) and start/stop triggers just move these two numbers,
+     * so a window is exact to the cycle. Use ct_recorder_window/pause/
+     * resume rather than writing them directly. */
+    uint64_t rec_lo, rec_span;
     /* Interned strings for CT_T_STR fields (hosted side fills these). */
     const char **strings;
     uint32_t nstrings, strings_cap;
 } ct_recorder;
 
 /* Initialise a recorder over a ring in caller memory; all events disabled. */
-void ct_recorder_init(ct_recorder *r, const ct_schema *schema, void *mem,
-                      uint64_t capacity_words, ct_mode mode, uint64_t max_events);
+void ct_recorder_init(ct_recorder *r, const ct_schema *schema, void *mem, uint64_t capacity_words,
+                      ct_mode mode, uint64_t max_events);
+
+/* Record only events with lo <= ts <= hi. */
+CT_INLINE void ct_recorder_window(ct_recorder *r, uint64_t lo, uint64_t hi) {
+    r->rec_lo = lo;
+    r->rec_span = hi >= lo ? hi - lo : 0;
+    if (hi < lo) r->rec_lo = ~(uint64_t)0; /* empty window: record nothing */
+}
+CT_INLINE void ct_recorder_resume(ct_recorder *r) {
+    ct_recorder_window(r, 0, ~(uint64_t)0);
+}
+/* Nothing is recorded after ts `after` (pass the current time to stop now). */
+CT_INLINE void ct_recorder_stop_at(ct_recorder *r, uint64_t after) {
+    ct_recorder_window(r, r->rec_lo, after);
+}
+CT_INLINE void ct_recorder_pause(ct_recorder *r) {
+    ct_recorder_window(r, 1, 0);
+}
+CT_INLINE bool ct_recorder_is_recording(const ct_recorder *r, uint64_t ts) {
+    return ts - r->rec_lo <= r->rec_span;
+}
 
 CT_INLINE void ct_record(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p,
                          unsigned plen) {
-    if (CT_LIKELY(r->recording)) ct_ring_write(&r->ring, id, ts, p, plen);
+    if (CT_LIKELY(ts - r->rec_lo <= r->rec_span)) ct_ring_write(&r->ring, id, ts, p, plen);
     if (CT_UNLIKELY(r->stream != NULL)) r->stream_fn(r->stream, id, ts, p, plen);
     if (CT_UNLIKELY(r->post_hook != NULL)) r->post_hook(r, id, ts, p, plen);
 }

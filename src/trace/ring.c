@@ -60,8 +60,7 @@ uint64_t ct_ring_first(const ct_ring *r, unsigned safety) {
         if (start >= r->head) return r->head;
         uint64_t s = r->sync[chunk & r->sync_mask];
         /* The entry belongs to this generation only if it lies inside the chunk. */
-        if (s != ~(uint64_t)0 && s >= start && s < start + ((uint64_t)1 << CT_SYNC_SHIFT))
-            return s;
+        if (s != ~(uint64_t)0 && s >= start && s < start + ((uint64_t)1 << CT_SYNC_SHIFT)) return s;
     }
 }
 
@@ -93,7 +92,8 @@ void ct_recorder_init(ct_recorder *r, const ct_schema *schema, void *mem, uint64
     r->stream_fn = 0;
     r->post_hook = 0;
     r->post_hook_ctx = 0;
-    r->recording = 1;
+    r->rec_lo = 0;
+    r->rec_span = ~(uint64_t)0;
     r->strings = 0;
     r->nstrings = 0;
     r->strings_cap = 0;
