@@ -13,6 +13,7 @@
 #include "ppu.h"
 #include "apu.h"
 #include "cart.h"
+#include "trigger.h"
 
 /* Interrupt bits (IF $FF0F / IE $FFFF). */
 enum {
@@ -33,6 +34,8 @@ struct gb {
     uint8_t ie, intf;               /* IE ($FFFF), IF ($FF0F, low 5 bits) */
     unsigned stop_reasons;          /* GB_STOP_* bits raised since gb_run() started */
     uint64_t frames;                /* VBlank entries */
+    struct gb_trig_set *trig;       /* armed triggers, or NULL */
+    uint8_t trig_rw;                /* some armed trigger watches bus accesses */
 
     gb_model model;
     gb_cpu cpu;
@@ -51,5 +54,29 @@ struct gb {
 
 /* Trace point: stamped with the machine's T-cycle counter. */
 #define GB_TRACE(g, ID, ...) CT_EMIT((g)->trace_on, (g)->rec, gb_, ID, (g)->cycles, __VA_ARGS__)
+
+/* Trigger hooks: one predictable branch when nothing is armed, then a bit
+ * test in the kind's 64 Kbit bitmap; the condition is evaluated only on a hit. */
+#define GB_BM_HIT(bm, a) (((bm)[(a) >> 3] >> ((a)&7)) & 1)
+#define GB_TRIG_EXEC(g, pc)                                                                        \
+    do {                                                                                           \
+        if (CT_UNLIKELY((g)->trig != NULL) &&                                                      \
+            ((g)->trig->has_state || GB_BM_HIT((g)->trig->exec_bm, (pc))))                         \
+            gb_trig_exec((g), (pc));                                                               \
+    } while (0)
+#define GB_TRIG_READ(g, addr, val)                                                                 \
+    do {                                                                                           \
+        if (CT_UNLIKELY((g)->trig_rw) && GB_BM_HIT((g)->trig->read_bm, (addr)))                    \
+            gb_trig_access((g), false, (addr), (val));                                             \
+    } while (0)
+#define GB_TRIG_WRITE(g, addr, val)                                                                \
+    do {                                                                                           \
+        if (CT_UNLIKELY((g)->trig_rw) && GB_BM_HIT((g)->trig->write_bm, (addr)))                   \
+            gb_trig_access((g), true, (addr), (val));                                              \
+    } while (0)
+#define GB_TRIG_IRQ(g, bit)                                                                        \
+    do {                                                                                           \
+        if (CT_UNLIKELY((g)->trig != NULL)) gb_trig_irq((g), (bit));                               \
+    } while (0)
 
 #endif

@@ -226,6 +226,9 @@ typedef struct ct_ring {
     uint64_t limit;      /* head may not pass this (discard mode), else ~0 */
     uint64_t written;    /* records written (including overwritten ones) */
     uint64_t dropped;    /* records dropped in discard mode */
+    uint64_t keep_from;  /* readers skip records numbered below this (records
+                            are numbered 0.. in write order; a start trigger
+                            with --pre N history sets it) */
     uint64_t max_events; /* event bound (0 = none): readers keep the last N;
                             in discard mode, records past it are dropped */
     uint64_t *sync;      /* capacity >> CT_SYNC_SHIFT entries (at least 1) */

@@ -40,6 +40,7 @@ void ct_ring_reset(ct_ring *r) {
     r->head = 0;
     r->written = 0;
     r->dropped = 0;
+    r->keep_from = 0;
     r->limit = r->mode == CT_DISCARD ? cap : ~(uint64_t)0;
     /* An event bound (max_events) is applied by readers: they keep the last
      * max_events records (overwrite) or the first max_events (discard). */
