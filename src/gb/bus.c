@@ -1,1 +1,303 @@
+/* The bus: memory map, IO register dispatch, OAM DMA, serial and joypad.
+ *
+ * The CPU reads ROM and WRAM through read_map page pointers (rebuilt by
+ * gb_bus_remap on bank switches and DMA start/end); everything else comes
+ * here: VRAM and OAM (blocked by PPU mode and DMA), cartridge RAM, echo RAM
+ * at $F000-$FDFF, the unusable region, IO registers, HRAM and IE. */
 #include "gb_internal.h"
+
+#include <string.h>
+
+/* ---- map ----------------------------------------------------------------- */
+
+void gb_bus_remap(gb *g) {
+    gb_bus *b = &g->bus;
+    for (unsigned i = 0; i < 16; i++) {
+        b->read_map[i] = NULL;
+        b->write_map[i] = NULL;
+    }
+    /* Flat test mode and running DMA (bus conflicts) take the slow path. */
+    if (b->flat || b->dma_active) return;
+    for (unsigned i = 0; i < 4; i++) {
+        if (g->cart.rom0) b->read_map[i] = g->cart.rom0 + i * 0x1000;
+        if (g->cart.romx) b->read_map[4 + i] = g->cart.romx + i * 0x1000;
+    }
+    if (b->boot_mapped) b->read_map[0] = NULL;
+    b->read_map[0xC] = b->write_map[0xC] = b->wram;
+    b->read_map[0xD] = b->write_map[0xD] = b->wram + 0x1000;
+    b->read_map[0xE] = b->write_map[0xE] = b->wram; /* echo of $C000-$CFFF */
+}
+
+void gb_bus_reset(gb *g) {
+    gb_bus *b = &g->bus;
+    /* Keep the host-owned tail (flat mode) across resets. */
+    memset(b, 0, GB_BUS_STATE_BYTES);
+    memset(b->io, 0xFF, sizeof b->io);
+    b->dma_reg = 0xFF;
+    b->joyp_select = 0x30; /* P1 = $CF after the boot ROM */
+    b->sc = 0;
+    b->boot_mapped = g->has_boot_rom;
+    gb_bus_remap(g);
+}
+
+/* ---- joypad -------------------------------------------------------------- */
+
+/* The low nibble of P1 as the CPU reads it (0 = pressed on a selected line). */
+static uint8_t joyp_lines(const gb_bus *b) {
+    uint8_t v = 0x0F;
+    if (!(b->joyp_select & 0x10)) v &= (uint8_t) ~(b->buttons & 0x0F);
+    if (!(b->joyp_select & 0x20)) v &= (uint8_t) ~(b->buttons >> 4);
+    return v;
+}
+
+/* A line going from high to low requests the joypad interrupt. */
+static void joyp_update(gb *g, uint8_t before) {
+    if (before & ~joyp_lines(&g->bus) & 0x0F) g->intf |= GB_INT_JOYPAD;
+}
+
+void gb_bus_set_buttons(gb *g, uint8_t pressed) {
+    uint8_t before = joyp_lines(&g->bus);
+    g->bus.buttons = pressed;
+    joyp_update(g, before);
+}
+
+/* ---- serial -------------------------------------------------------------- */
+
+/* Internal clock: 8192 Hz, one bit on every falling edge of counter bit 8
+ * (every 512 T-cycles), so a byte takes 8 * 512 T-cycles. With no peer the
+ * bits shifted in are 1. */
+void gb_bus_serial_tick(gb *g) {
+    gb_bus *b = &g->bus;
+    if ((g->timer.counter & 0x1FF) != 0) return;
+    b->sb = (uint8_t)(b->sb << 1 | 1);
+    if (++b->serial_bits < 8) return;
+    b->serial_active = false;
+    b->serial_bits = 0;
+    b->sc &= 0x7F;
+    g->intf |= GB_INT_SERIAL;
+    if (g->serial_len < GB_SERIAL_LOG_MAX) g->serial_log[g->serial_len++] = b->serial_out;
+    g->stop_reasons |= GB_STOP_SERIAL;
+    GB_TRACE(g, SERIAL_BYTE, b->serial_out);
+}
+
+static void serial_write_sc(gb *g, uint8_t v) {
+    gb_bus *b = &g->bus;
+    b->sc = v & 0x81;
+    if ((v & 0x81) == 0x81) {
+        b->serial_active = true;
+        b->serial_bits = 0;
+        b->serial_out = b->sb;
+    } else {
+        b->serial_active = false;
+    }
+}
+
+/* ---- OAM DMA ------------------------------------------------------------- */
+
+/* Which bus an address is on: the DMA and the CPU conflict only when both use
+ * the same one (external: ROM, cart RAM, WRAM; or VRAM). */
+static inline int bus_of(uint16_t a) {
+    return a >= 0x8000 && a < 0xA000;
+}
+
+/* The DMA's own read: $E000-$FFFF sources read WRAM (echo). */
+static uint8_t dma_read(gb *g, uint16_t a) {
+    if (a < 0x8000) return g->bus.boot_mapped && a < 0x100 ? g->boot_rom[a] : gb_cart_read(g, a);
+    if (a < 0xA000) return g->ppu.vram[a & 0x1FFF];
+    if (a < 0xC000) return gb_cart_read(g, a);
+    return g->bus.wram[a & 0x1FFF];
+}
+
+/* Writing $FF46 schedules a (re)start: the write's M-cycle, then one setup
+ * M-cycle, then 160 M-cycles each copying one byte. A transfer already
+ * running keeps going (and keeps OAM blocked) until the new one takes over
+ * (mooneye acceptance/oam_dma_start, oam_dma_restart, oam_dma_timing). */
+#define DMA_START_DELAY 2
+
+void gb_bus_dma_tick(gb *g) {
+    gb_bus *b = &g->bus;
+    if (b->dma_active && b->dma_index >= 160) {
+        b->dma_active = false;
+        GB_TRACE(g, DMA_END, b->dma_src);
+        gb_bus_remap(g);
+    }
+    if (b->dma_start && --b->dma_start == 0) {
+        const bool was = b->dma_active;
+        b->dma_active = true;
+        b->dma_src = b->dma_next;
+        b->dma_index = 0;
+        if (!was) gb_bus_remap(g);
+    }
+    if (b->dma_active) {
+        const uint16_t src = (uint16_t)(b->dma_src + b->dma_index);
+        const uint8_t v = dma_read(g, src);
+        b->dma_value = v;
+        g->ppu.oam[b->dma_index] = v;
+        GB_TRACE(g, DMA_BYTE, src, (uint16_t)(0xFE00 + b->dma_index), v);
+        b->dma_index++;
+    }
+}
+
+/* ---- IO registers -------------------------------------------------------- */
+
+static uint8_t io_read(gb *g, uint16_t a) {
+    gb_bus *b = &g->bus;
+    switch (a) {
+    case 0xFF00: return (uint8_t)(0xC0 | b->joyp_select | joyp_lines(b));
+    case 0xFF01: return b->sb;
+    case 0xFF02: return (uint8_t)(b->sc | 0x7E);
+    case 0xFF04:
+    case 0xFF05:
+    case 0xFF06:
+    case 0xFF07: return gb_timer_read(g, a);
+    case 0xFF0F: return (uint8_t)(g->intf | 0xE0);
+    case 0xFF46: return b->dma_reg;
+    case 0xFFFF: return g->ie;
+    default: break;
+    }
+    if (a >= 0xFF10 && a <= 0xFF3F) return gb_apu_read(g, a);
+    if (a >= 0xFF40 && a <= 0xFF4B) return gb_ppu_read(g, a);
+    return 0xFF; /* unused registers read all ones (acceptance/bits/unused_hwio-GS) */
+}
+
+static void io_write(gb *g, uint16_t a, uint8_t v) {
+    gb_bus *b = &g->bus;
+    switch (a) {
+    case 0xFF00: {
+        uint8_t before = joyp_lines(b);
+        b->joyp_select = v & 0x30;
+        joyp_update(g, before);
+        return;
+    }
+    case 0xFF01: b->sb = v; return;
+    case 0xFF02: serial_write_sc(g, v); return;
+    case 0xFF04:
+    case 0xFF05:
+    case 0xFF06:
+    case 0xFF07: gb_timer_write(g, a, v); return;
+    case 0xFF0F: g->intf = v & 0x1F; return;
+    case 0xFF46:
+        b->dma_reg = v;
+        b->dma_next = (uint16_t)(v << 8);
+        b->dma_start = DMA_START_DELAY;
+        GB_TRACE(g, DMA_START, b->dma_next, DMA_START_DELAY);
+        return;
+    case 0xFF50:
+        if (b->boot_mapped && (v & 1)) {
+            b->boot_mapped = false;
+            gb_bus_remap(g);
+        }
+        return;
+    case 0xFFFF: g->ie = v; return;
+    default: break;
+    }
+    if (a >= 0xFF10 && a <= 0xFF3F) {
+        gb_apu_write(g, a, v);
+        return;
+    }
+    if (a >= 0xFF40 && a <= 0xFF4B) {
+        gb_ppu_write(g, a, v);
+        return;
+    }
+    b->io[a & 0x7F] = v;
+}
+
+/* ---- CPU accesses (slow path) -------------------------------------------- */
+
+/* Plain read without DMA conflicts or PPU blocking (also gb_peek). */
+static uint8_t plain_read(gb *g, uint16_t a, bool blocking) {
+    gb_bus *b = &g->bus;
+    switch (a >> 12) {
+    case 0x0:
+        if (b->boot_mapped && a < 0x100) return g->boot_rom[a];
+        /* fall through */
+    case 0x1:
+    case 0x2:
+    case 0x3:
+    case 0x4:
+    case 0x5:
+    case 0x6:
+    case 0x7:
+    case 0xA:
+    case 0xB: return gb_cart_read(g, a);
+    case 0x8:
+    case 0x9:
+        if (blocking && gb_ppu_vram_blocked(g)) return 0xFF;
+        return g->ppu.vram[a & 0x1FFF];
+    case 0xC:
+    case 0xD:
+    case 0xE: return b->wram[a & 0x1FFF];
+    default: break;
+    }
+    if (a < 0xFE00) return b->wram[a & 0x1FFF];
+    if (a < 0xFEA0) {
+        if (blocking && (b->dma_active || gb_ppu_oam_blocked(g))) return 0xFF;
+        return g->ppu.oam[a & 0xFF];
+    }
+    if (a < 0xFF00) /* unusable: $00 on DMG, $FF while OAM is blocked */
+        return blocking && (b->dma_active || gb_ppu_oam_blocked(g)) ? 0xFF : 0x00;
+    if (a >= 0xFF80 && a != 0xFFFF) return b->hram[a - 0xFF80];
+    return io_read(g, a);
+}
+
+uint8_t gb_bus_read(gb *g, uint16_t a) {
+    gb_bus *b = &g->bus;
+    /* During OAM DMA a CPU read on the DMA's bus sees the byte the DMA is
+     * moving (mooneye acceptance/oam_dma/basic, sources-GS). OAM reads $FF;
+     * IO and HRAM are not affected. */
+    if (CT_UNLIKELY(b->dma_active) && a < 0xFE00 && bus_of(a) == bus_of(b->dma_src))
+        return b->dma_value;
+    const uint8_t v = plain_read(g, a, true);
+    if (a >= 0xFF00 && (a < 0xFF80 || a == 0xFFFF)) GB_TRACE(g, IO_READ, a, v);
+    return v;
+}
+
+uint8_t gb_bus_peek(gb *g, uint16_t a) {
+    if (g->bus.flat) return g->bus.flat[a];
+    if (a >= 0xFF00 && (a < 0xFF80 || a == 0xFFFF)) {
+        /* Registers without read side effects only. */
+        return io_read(g, a);
+    }
+    return plain_read(g, a, false);
+}
+
+void gb_bus_write(gb *g, uint16_t a, uint8_t v) {
+    gb_bus *b = &g->bus;
+    if (CT_UNLIKELY(b->dma_active) && a < 0xFE00 && bus_of(a) == bus_of(b->dma_src))
+        return; /* the DMA owns this bus: the CPU's write is lost */
+    switch (a >> 12) {
+    case 0x0:
+    case 0x1:
+    case 0x2:
+    case 0x3:
+    case 0x4:
+    case 0x5:
+    case 0x6:
+    case 0x7:
+        gb_cart_write(g, a, v);
+        gb_bus_remap(g); /* the mapper may have switched banks */
+        return;
+    case 0xA:
+    case 0xB: gb_cart_write(g, a, v); return;
+    case 0x8:
+    case 0x9:
+        if (!gb_ppu_vram_blocked(g)) g->ppu.vram[a & 0x1FFF] = v;
+        return;
+    case 0xC:
+    case 0xD:
+    case 0xE: b->wram[a & 0x1FFF] = v; return;
+    default: break;
+    }
+    if (a < 0xFE00) {
+        b->wram[a & 0x1FFF] = v;
+    } else if (a < 0xFEA0) {
+        if (!b->dma_active && !gb_ppu_oam_blocked(g)) g->ppu.oam[a & 0xFF] = v;
+    } else if (a < 0xFF00) {
+        /* unusable region: writes are ignored */
+    } else if (a >= 0xFF80 && a != 0xFFFF) {
+        b->hram[a - 0xFF80] = v;
+    } else {
+        GB_TRACE(g, IO_WRITE, a, v);
+        io_write(g, a, v);
+    }
+}

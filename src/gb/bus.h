@@ -1,16 +1,67 @@
-/* Memory map, IO dispatch, OAM DMA, serial, joypad. Owned by bus.c.
- * (Skeleton: the bus work fills this in.) */
+/* Memory map, IO dispatch, OAM DMA, serial, joypad. Owned by bus.c. */
 #ifndef CERES_GB_BUS_H
 #define CERES_GB_BUS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct gb gb;
 
+/* One bus access recorded in flat test mode (see gb_bus.flat). */
+typedef struct gb_bus_access {
+    uint16_t addr;
+    uint8_t value;
+    uint8_t kind; /* 'r', 'w' or '-' (internal cycle) */
+} gb_bus_access;
+
 typedef struct gb_bus {
     uint8_t wram[0x2000];
     uint8_t hram[0x7F];
-    uint8_t io[0x80];
+    uint8_t io[0x80]; /* last written value of registers nobody else owns */
+
+    /* OAM DMA ($FF46). A write starts (or restarts) a transfer after a one
+     * M-cycle setup; 160 M-cycles then copy one byte each. */
+    uint8_t dma_reg;
+    uint8_t dma_start; /* M-cycles until a pending (re)start takes over, 0 = none */
+    uint16_t dma_next; /* source of the pending (re)start */
+    bool dma_active;   /* a transfer is running (bus conflict, OAM blocked) */
+    uint16_t dma_src;  /* source address of the running transfer */
+    uint8_t dma_index; /* next byte 0..159 */
+    uint8_t dma_value; /* the byte on the bus during the transfer */
+
+    /* Serial ($FF01/$FF02), internal clock only (no peer: receives $FF). */
+    uint8_t sb, sc;
+    bool serial_active;  /* a transfer is shifting out */
+    uint8_t serial_bits; /* bits shifted so far */
+    uint8_t serial_out;  /* the byte being sent */
+
+    /* Joypad ($FF00). */
+    uint8_t joyp_select; /* bits 4-5 as written */
+    uint8_t buttons;     /* GB_BTN_* pressed */
+
+    bool boot_mapped; /* boot ROM visible at $0000-$00FF until $FF50 written */
+
+    /* ---- not saved in states (rebuilt or host-owned) ---- */
+    /* Fast read pages (addr >> 12): NULL sends the access to the slow path. */
+    const uint8_t *read_map[16];
+    uint8_t *write_map[16];
+    /* Test mode: when set, every CPU access goes to this 64 KiB array, no
+     * other component is ticked and each M-cycle is appended to flat_log. */
+    uint8_t *flat;
+    gb_bus_access *flat_log;
+    unsigned flat_len, flat_cap;
 } gb_bus;
+
+/* Bytes of gb_bus written to save states (everything before read_map). */
+#define GB_BUS_STATE_BYTES offsetof(gb_bus, read_map)
+
+void gb_bus_reset(gb *g);
+void gb_bus_remap(gb *g);                  /* rebuild read_map/write_map */
+uint8_t gb_bus_read(gb *g, uint16_t addr); /* slow path, one CPU access */
+void gb_bus_write(gb *g, uint16_t addr, uint8_t v);
+uint8_t gb_bus_peek(gb *g, uint16_t addr); /* no side effects */
+void gb_bus_dma_tick(gb *g);               /* one M-cycle of OAM DMA */
+void gb_bus_serial_tick(gb *g);            /* one M-cycle of serial */
+void gb_bus_set_buttons(gb *g, uint8_t pressed);
 
 #endif

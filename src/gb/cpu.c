@@ -1,1 +1,655 @@
+/* SM83 CPU: instruction decode and execution, interrupts, HALT/STOP, the
+ * per-M-cycle machine tick.
+ *
+ * Timing model: an instruction starts with its opcode fetch. Each bus access
+ * (rd/wr) and each internal delay cycle (idle) is one M-cycle: the machine is
+ * first advanced by one M-cycle (tick: timer, PPU, APU, OAM DMA, serial) and
+ * the access then happens, so it sees the state at the end of its M-cycle.
+ * The per-M-cycle bus activity of every instruction matches the
+ * SingleStepTests sm83 vectors (tests/cpu/sm83_vectors.c).
+ *
+ * Decoding uses the SM83's regular operand encoding: 3-bit register fields
+ * index gb_cpu.r (B C D E H L (HL) A, slot 6 meaning (HL)), the ALU and CB
+ * groups are dispatched through small tables, and the remaining irregular
+ * opcodes are one switch (a jump table). */
 #include "gb_internal.h"
+
+#include <string.h>
+
+enum { FZ = 0x80, FN = 0x40, FH = 0x20, FC = 0x10 };
+#define A_ r[GB_R_A]
+#define F_ r[GB_R_F]
+
+/* ---- the machine clock --------------------------------------------------- */
+
+static inline void tick(gb *g) {
+    g->cycles += 4;
+    gb_timer_tick(g);
+    gb_ppu_tick(g);
+    gb_apu_tick(g);
+    if (CT_UNLIKELY(g->bus.dma_start | g->bus.dma_active)) gb_bus_dma_tick(g);
+    if (CT_UNLIKELY(g->bus.serial_active)) gb_bus_serial_tick(g);
+}
+
+void gb_cpu_tick(gb *g) {
+    tick(g);
+}
+
+/* Flat test mode: one recorded M-cycle, nothing else advances. */
+static CT_NOINLINE void flat_cycle(gb *g, uint16_t addr, uint8_t v, uint8_t kind) {
+    gb_bus *b = &g->bus;
+    g->cycles += 4;
+    if (b->flat_log && b->flat_len < b->flat_cap)
+        b->flat_log[b->flat_len] = (gb_bus_access){addr, v, kind};
+    b->flat_len++;
+}
+
+static CT_NOINLINE uint8_t rd_slow(gb *g, uint16_t a) {
+    if (g->bus.flat) {
+        uint8_t v = g->bus.flat[a];
+        flat_cycle(g, a, v, 'r');
+        return v;
+    }
+    tick(g);
+    return gb_bus_read(g, a);
+}
+
+static CT_NOINLINE void wr_slow(gb *g, uint16_t a, uint8_t v) {
+    if (g->bus.flat) {
+        g->bus.flat[a] = v;
+        flat_cycle(g, a, v, 'w');
+        return;
+    }
+    tick(g);
+    gb_bus_write(g, a, v);
+}
+
+static inline uint8_t rd(gb *g, uint16_t a) {
+    const uint8_t *p = g->bus.read_map[a >> 12];
+    uint8_t v;
+    if (CT_LIKELY(p != NULL)) {
+        tick(g);
+        v = p[a & 0xFFF];
+    } else {
+        v = rd_slow(g, a);
+    }
+    GB_TRACE(g, MEM_READ, a, v);
+    return v;
+}
+
+static inline void wr(gb *g, uint16_t a, uint8_t v) {
+    uint8_t *p = g->bus.write_map[a >> 12];
+    if (CT_LIKELY(p != NULL)) {
+        tick(g);
+        p[a & 0xFFF] = v;
+    } else {
+        wr_slow(g, a, v);
+    }
+    GB_TRACE(g, MEM_WRITE, a, v);
+}
+
+static inline void idle(gb *g) {
+    if (CT_UNLIKELY(g->bus.flat != NULL))
+        flat_cycle(g, g->cpu.pc, 0, '-');
+    else
+        tick(g);
+}
+
+static inline uint8_t imm8(gb *g) {
+    return rd(g, g->cpu.pc++);
+}
+
+static inline uint16_t imm16(gb *g) {
+    uint8_t lo = imm8(g);
+    return (uint16_t)(lo | imm8(g) << 8);
+}
+
+static inline void push16(gb *g, uint16_t v) {
+    gb_cpu *c = &g->cpu;
+    wr(g, --c->sp, (uint8_t)(v >> 8));
+    wr(g, --c->sp, (uint8_t)v);
+}
+
+static inline uint16_t pop16(gb *g) {
+    gb_cpu *c = &g->cpu;
+    uint8_t lo = rd(g, c->sp++);
+    return (uint16_t)(lo | rd(g, c->sp++) << 8);
+}
+
+/* ---- register helpers ---------------------------------------------------- */
+
+/* rp encoding (bits 4-5): BC DE HL SP. */
+static inline uint16_t get_rp(const gb_cpu *c, unsigned i) {
+    return i == 3 ? c->sp : (uint16_t)(c->r[2 * i] << 8 | c->r[2 * i + 1]);
+}
+
+static inline void set_rp(gb_cpu *c, unsigned i, uint16_t v) {
+    if (i == 3) {
+        c->sp = v;
+    } else {
+        c->r[2 * i] = (uint8_t)(v >> 8);
+        c->r[2 * i + 1] = (uint8_t)v;
+    }
+}
+
+static inline uint16_t hl(const gb_cpu *c) {
+    return (uint16_t)(c->r[GB_R_H] << 8 | c->r[GB_R_L]);
+}
+
+static inline void set_hl(gb_cpu *c, uint16_t v) {
+    c->r[GB_R_H] = (uint8_t)(v >> 8);
+    c->r[GB_R_L] = (uint8_t)v;
+}
+
+/* Condition field (bits 3-4): NZ Z NC C as (F & mask) == want. */
+static const uint8_t cc_mask[4] = {FZ, FZ, FC, FC};
+static const uint8_t cc_want[4] = {0, FZ, 0, FC};
+
+static inline bool cond(const gb_cpu *c, uint8_t op) {
+    unsigned cc = (op >> 3) & 3;
+    return (c->F_ & cc_mask[cc]) == cc_want[cc];
+}
+
+/* ---- ALU ----------------------------------------------------------------- */
+
+/* ADD ADC SUB SBC AND XOR OR CP (bits 3-5 of the ALU opcodes). */
+static void alu(gb_cpu *c, unsigned op, uint8_t v) {
+    const unsigned a = c->A_;
+    const unsigned cy = (c->F_ >> 4) & 1;
+    unsigned r, f;
+    switch (op) {
+    case 0: /* ADD */
+    case 1: /* ADC */ {
+        unsigned ci = op == 1 ? cy : 0;
+        r = a + v + ci;
+        f = ((a & 0xF) + (v & 0xF) + ci > 0xF ? FH : 0) | (r > 0xFF ? FC : 0);
+        break;
+    }
+    case 2: /* SUB */
+    case 3: /* SBC */
+    case 7: /* CP */ {
+        unsigned ci = op == 3 ? cy : 0;
+        r = a - v - ci;
+        f = FN | ((a & 0xF) < (v & 0xF) + ci ? FH : 0) | (a < v + ci ? FC : 0);
+        break;
+    }
+    case 4: r = a & v, f = FH; break;
+    case 5: r = a ^ v, f = 0; break;
+    default: r = a | v, f = 0; break;
+    }
+    r &= 0xFF;
+    if (r == 0) f |= FZ;
+    c->F_ = (uint8_t)f;
+    if (op != 7) c->A_ = (uint8_t)r;
+}
+
+static inline uint8_t inc8(gb_cpu *c, uint8_t v) {
+    uint8_t r = (uint8_t)(v + 1);
+    c->F_ = (uint8_t)((c->F_ & FC) | (r == 0 ? FZ : 0) | ((r & 0xF) == 0 ? FH : 0));
+    return r;
+}
+
+static inline uint8_t dec8(gb_cpu *c, uint8_t v) {
+    uint8_t r = (uint8_t)(v - 1);
+    c->F_ = (uint8_t)((c->F_ & FC) | FN | (r == 0 ? FZ : 0) | ((r & 0xF) == 0xF ? FH : 0));
+    return r;
+}
+
+/* CB rotates and shifts (bits 3-5): RLC RRC RL RR SLA SRA SWAP SRL. */
+static uint8_t shift(gb_cpu *c, unsigned op, uint8_t v) {
+    const unsigned cy = (c->F_ >> 4) & 1;
+    unsigned r, out;
+    switch (op) {
+    case 0: r = (v << 1) | (v >> 7), out = v >> 7; break;
+    case 1: r = (v >> 1) | (v << 7), out = v & 1; break;
+    case 2: r = (v << 1) | cy, out = v >> 7; break;
+    case 3: r = (v >> 1) | (cy << 7), out = v & 1; break;
+    case 4: r = v << 1, out = v >> 7; break;
+    case 5: r = (v >> 1) | (v & 0x80), out = v & 1; break;
+    case 6: r = (v >> 4) | (v << 4), out = 0; break;
+    default: r = v >> 1, out = v & 1; break;
+    }
+    r &= 0xFF;
+    c->F_ = (uint8_t)((r == 0 ? FZ : 0) | (out ? FC : 0));
+    return (uint8_t)r;
+}
+
+/* ADD SP,e and LD HL,SP+e: flags from the unsigned low-byte addition. */
+static inline uint16_t sp_plus(gb_cpu *c, uint8_t e) {
+    unsigned sp = c->sp;
+    c->F_ = (uint8_t)(((sp & 0xF) + (e & 0xF) > 0xF ? FH : 0) | ((sp & 0xFF) + e > 0xFF ? FC : 0));
+    return (uint16_t)(sp + (uint16_t)(int8_t)e);
+}
+
+static void daa(gb_cpu *c) {
+    unsigned a = c->A_, f = c->F_;
+    if (!(f & FN)) {
+        if ((f & FC) || a > 0x99) a += 0x60, f |= FC;
+        if ((f & FH) || (a & 0xF) > 9) a += 6;
+    } else {
+        if (f & FC) a -= 0x60;
+        if (f & FH) a -= 6;
+    }
+    a &= 0xFF;
+    c->A_ = (uint8_t)a;
+    c->F_ = (uint8_t)((f & (FN | FC)) | (a == 0 ? FZ : 0));
+}
+
+/* ---- operand access by encoding ------------------------------------------ */
+
+static inline uint8_t get_r(gb *g, unsigned i) {
+    return i == 6 ? rd(g, hl(&g->cpu)) : g->cpu.r[i];
+}
+
+static inline void set_r(gb *g, unsigned i, uint8_t v) {
+    if (i == 6)
+        wr(g, hl(&g->cpu), v);
+    else
+        g->cpu.r[i] = v;
+}
+
+static void exec_cb(gb *g) {
+    gb_cpu *c = &g->cpu;
+    const uint8_t op = imm8(g);
+    const unsigned reg = op & 7, bit = (op >> 3) & 7;
+    uint8_t v = get_r(g, reg);
+    switch (op >> 6) {
+    case 0: v = shift(c, bit, v); break;
+    case 1: /* BIT: no write back, (HL) takes 3 M-cycles */
+        c->F_ = (uint8_t)((c->F_ & FC) | FH | ((v >> bit) & 1 ? 0 : FZ));
+        return;
+    case 2: v = (uint8_t)(v & ~(1u << bit)); break;
+    default: v = (uint8_t)(v | 1u << bit); break;
+    }
+    set_r(g, reg, v);
+}
+
+/* ---- interrupts, HALT, STOP, lock-up ------------------------------------- */
+
+static void dispatch(gb *g) {
+    gb_cpu *c = &g->cpu;
+    const uint16_t pc = c->pc;
+    c->ime = false;
+    idle(g);
+    idle(g);
+    wr(g, --c->sp, (uint8_t)(pc >> 8));
+    /* The vector is chosen after the high byte of PC was pushed: a push that
+     * overwrites IE ($FFFF) can cancel the interrupt, and the CPU then jumps
+     * to $0000 (mooneye acceptance/interrupts/ie_push). */
+    const uint8_t pend = g->ie & g->intf & 0x1F;
+    uint16_t vec = 0;
+    if (pend) {
+        unsigned bit = 0;
+        while (!(pend >> bit & 1))
+            bit++;
+        g->intf &= (uint8_t) ~(1u << bit);
+        vec = (uint16_t)(0x40 + 8 * bit);
+    }
+    wr(g, --c->sp, (uint8_t)pc);
+    idle(g);
+    c->pc = vec;
+    GB_TRACE(g, CPU_IRQ, vec, pc);
+}
+
+static void lockup(gb *g, uint8_t op) {
+    g->cpu.locked = true;
+    g->stop_reasons |= GB_STOP_LOCKUP;
+    GB_TRACE(g, CPU_LOCKUP, (uint16_t)(g->cpu.pc - 1), op);
+}
+
+static void halt(gb *g) {
+    gb_cpu *c = &g->cpu;
+    if (g->ie & g->intf & 0x1F) {
+        /* An interrupt is already pending: HALT does not halt. With IME=0 the
+         * next opcode is fetched twice, PC failing to advance (the HALT bug,
+         * blargg halt_bug). */
+        if (!c->ime) {
+            c->halt_bug = true;
+            GB_TRACE(g, CPU_HALT_BUG, (uint16_t)(c->pc - 1));
+        }
+        return;
+    }
+    c->halted = true;
+    GB_TRACE(g, CPU_HALT, (uint16_t)(c->pc - 1));
+}
+
+static void stop(gb *g) {
+    gb_cpu *c = &g->cpu;
+    c->stopped = true;
+    GB_TRACE(g, CPU_STOP, (uint16_t)(c->pc - 1));
+    /* STOP resets the divider. */
+    if (!g->bus.flat) gb_timer_write(g, 0xFF04, 0);
+}
+
+/* Called while halted, stopped or locked: returns true when the CPU goes on
+ * executing in this step, false after spending one idle M-cycle. */
+static bool wait_cycle(gb *g) {
+    gb_cpu *c = &g->cpu;
+    if (c->locked) {
+        idle(g);
+        return false;
+    }
+    if (c->stopped) {
+        if (g->bus.buttons == 0) {
+            idle(g);
+            return false;
+        }
+        c->stopped = false;
+        GB_TRACE(g, CPU_WAKE, c->pc);
+        return true;
+    }
+    if ((g->ie & g->intf & 0x1F) == 0) {
+        idle(g);
+        return false;
+    }
+    c->halted = false;
+    GB_TRACE(g, CPU_WAKE, c->pc);
+    return true;
+}
+
+/* ---- execution ------------------------------------------------------------ */
+
+static void exec(gb *g, uint8_t op) {
+    gb_cpu *c = &g->cpu;
+    uint16_t t;
+    uint8_t v;
+
+    /* Regular blocks first: LD r,r' and ALU A,r. */
+    if (op >= 0x40 && op < 0xC0) {
+        if (op < 0x80) {
+            if (op == 0x76) {
+                halt(g);
+                return;
+            }
+            if (op == 0x40) g->stop_reasons |= GB_STOP_LD_B_B;
+            set_r(g, (op >> 3) & 7, get_r(g, op & 7));
+        } else {
+            alu(c, (op >> 3) & 7, get_r(g, op & 7));
+        }
+        return;
+    }
+
+    switch (op) {
+    case 0x00: break; /* NOP */
+    case 0x01:
+    case 0x11:
+    case 0x21:
+    case 0x31: /* LD rr,nn */ set_rp(c, op >> 4, imm16(g)); break;
+    case 0x02:
+    case 0x12: /* LD (BC),A / LD (DE),A */ wr(g, get_rp(c, op >> 4), c->A_); break;
+    case 0x0A:
+    case 0x1A: /* LD A,(BC) / LD A,(DE) */ c->A_ = rd(g, get_rp(c, op >> 4)); break;
+    case 0x22: /* LD (HL+),A */ t = hl(c), wr(g, t, c->A_), set_hl(c, (uint16_t)(t + 1)); break;
+    case 0x32: /* LD (HL-),A */ t = hl(c), wr(g, t, c->A_), set_hl(c, (uint16_t)(t - 1)); break;
+    case 0x2A: /* LD A,(HL+) */ t = hl(c), c->A_ = rd(g, t), set_hl(c, (uint16_t)(t + 1)); break;
+    case 0x3A: /* LD A,(HL-) */ t = hl(c), c->A_ = rd(g, t), set_hl(c, (uint16_t)(t - 1)); break;
+    case 0x03:
+    case 0x13:
+    case 0x23:
+    case 0x33: /* INC rr */
+        set_rp(c, op >> 4, (uint16_t)(get_rp(c, op >> 4) + 1));
+        idle(g);
+        break;
+    case 0x0B:
+    case 0x1B:
+    case 0x2B:
+    case 0x3B: /* DEC rr */
+        set_rp(c, op >> 4, (uint16_t)(get_rp(c, op >> 4) - 1));
+        idle(g);
+        break;
+    case 0x09:
+    case 0x19:
+    case 0x29:
+    case 0x39: { /* ADD HL,rr */
+        unsigned a = hl(c), b = get_rp(c, op >> 4), r = a + b;
+        c->F_ = (uint8_t)((c->F_ & FZ) | ((a & 0xFFF) + (b & 0xFFF) > 0xFFF ? FH : 0) |
+                          (r > 0xFFFF ? FC : 0));
+        set_hl(c, (uint16_t)r);
+        idle(g);
+        break;
+    }
+    case 0x04:
+    case 0x0C:
+    case 0x14:
+    case 0x1C:
+    case 0x24:
+    case 0x2C:
+    case 0x34:
+    case 0x3C: /* INC r */
+        v = get_r(g, op >> 3);
+        set_r(g, op >> 3, inc8(c, v));
+        break;
+    case 0x05:
+    case 0x0D:
+    case 0x15:
+    case 0x1D:
+    case 0x25:
+    case 0x2D:
+    case 0x35:
+    case 0x3D: /* DEC r */
+        v = get_r(g, op >> 3);
+        set_r(g, op >> 3, dec8(c, v));
+        break;
+    case 0x06:
+    case 0x0E:
+    case 0x16:
+    case 0x1E:
+    case 0x26:
+    case 0x2E:
+    case 0x36:
+    case 0x3E: /* LD r,n */
+        v = imm8(g);
+        set_r(g, op >> 3, v);
+        break;
+    case 0x07: /* RLCA */
+    case 0x0F: /* RRCA */
+    case 0x17: /* RLA */
+    case 0x1F: /* RRA: like the CB forms but Z is always clear */
+        c->A_ = shift(c, op >> 3, c->A_);
+        c->F_ &= FC;
+        break;
+    case 0x08: /* LD (nn),SP */
+        t = imm16(g);
+        wr(g, t, (uint8_t)c->sp);
+        wr(g, (uint16_t)(t + 1), (uint8_t)(c->sp >> 8));
+        break;
+    case 0x10: stop(g); break;
+    case 0x18: /* JR e */
+        v = imm8(g);
+        c->pc = (uint16_t)(c->pc + (int8_t)v);
+        idle(g);
+        break;
+    case 0x20:
+    case 0x28:
+    case 0x30:
+    case 0x38: /* JR cc,e */
+        v = imm8(g);
+        if (cond(c, op)) {
+            c->pc = (uint16_t)(c->pc + (int8_t)v);
+            idle(g);
+        }
+        break;
+    case 0x27: daa(c); break;
+    case 0x2F: /* CPL */
+        c->A_ = (uint8_t)~c->A_;
+        c->F_ |= FN | FH;
+        break;
+    case 0x37: /* SCF */ c->F_ = (uint8_t)((c->F_ & FZ) | FC); break;
+    case 0x3F: /* CCF */ c->F_ = (uint8_t)((c->F_ & (FZ | FC)) ^ FC); break;
+    case 0xC0:
+    case 0xC8:
+    case 0xD0:
+    case 0xD8: /* RET cc */
+        idle(g);
+        if (cond(c, op)) {
+            c->pc = pop16(g);
+            idle(g);
+        }
+        break;
+    case 0xC9: /* RET */
+        c->pc = pop16(g);
+        idle(g);
+        break;
+    case 0xD9: /* RETI: IME is set at once, without EI's delay */
+        c->pc = pop16(g);
+        idle(g);
+        c->ime = true;
+        GB_TRACE(g, CPU_RETI, c->pc);
+        break;
+    case 0xC1:
+    case 0xD1:
+    case 0xE1: /* POP rr */ set_rp(c, (op >> 4) & 3, pop16(g)); break;
+    case 0xF1: /* POP AF: the low nibble of F does not exist */
+        t = pop16(g);
+        c->A_ = (uint8_t)(t >> 8);
+        c->F_ = (uint8_t)(t & 0xF0);
+        break;
+    case 0xC5:
+    case 0xD5:
+    case 0xE5: /* PUSH rr */
+        idle(g);
+        push16(g, get_rp(c, (op >> 4) & 3));
+        break;
+    case 0xF5: /* PUSH AF */
+        idle(g);
+        push16(g, (uint16_t)(c->A_ << 8 | c->F_));
+        break;
+    case 0xC2:
+    case 0xCA:
+    case 0xD2:
+    case 0xDA: /* JP cc,nn */
+        t = imm16(g);
+        if (cond(c, op)) {
+            c->pc = t;
+            idle(g);
+        }
+        break;
+    case 0xC3: /* JP nn */
+        c->pc = imm16(g);
+        idle(g);
+        break;
+    case 0xE9: c->pc = hl(c); break; /* JP HL */
+    case 0xC4:
+    case 0xCC:
+    case 0xD4:
+    case 0xDC: /* CALL cc,nn */
+        t = imm16(g);
+        if (cond(c, op)) {
+            idle(g);
+            push16(g, c->pc);
+            c->pc = t;
+        }
+        break;
+    case 0xCD: /* CALL nn */
+        t = imm16(g);
+        idle(g);
+        push16(g, c->pc);
+        c->pc = t;
+        break;
+    case 0xC7:
+    case 0xCF:
+    case 0xD7:
+    case 0xDF:
+    case 0xE7:
+    case 0xEF:
+    case 0xF7:
+    case 0xFF: /* RST */
+        idle(g);
+        push16(g, c->pc);
+        c->pc = op & 0x38;
+        break;
+    case 0xC6:
+    case 0xCE:
+    case 0xD6:
+    case 0xDE:
+    case 0xE6:
+    case 0xEE:
+    case 0xF6:
+    case 0xFE: /* ALU A,n */ alu(c, (op >> 3) & 7, imm8(g)); break;
+    case 0xCB: exec_cb(g); break;
+    case 0xE0: /* LDH (n),A */
+        v = imm8(g);
+        wr(g, (uint16_t)(0xFF00 | v), c->A_);
+        break;
+    case 0xF0: /* LDH A,(n) */
+        v = imm8(g);
+        c->A_ = rd(g, (uint16_t)(0xFF00 | v));
+        break;
+    case 0xE2: wr(g, (uint16_t)(0xFF00 | c->r[GB_R_C]), c->A_); break;  /* LD (C),A */
+    case 0xF2: c->A_ = rd(g, (uint16_t)(0xFF00 | c->r[GB_R_C])); break; /* LD A,(C) */
+    case 0xEA:                                                          /* LD (nn),A */
+        t = imm16(g);
+        wr(g, t, c->A_);
+        break;
+    case 0xFA: /* LD A,(nn) */
+        t = imm16(g);
+        c->A_ = rd(g, t);
+        break;
+    case 0xE8: /* ADD SP,e */
+        v = imm8(g);
+        c->sp = sp_plus(c, v);
+        idle(g);
+        idle(g);
+        break;
+    case 0xF8: /* LD HL,SP+e */
+        v = imm8(g);
+        set_hl(c, sp_plus(c, v));
+        idle(g);
+        break;
+    case 0xF9: /* LD SP,HL */
+        c->sp = hl(c);
+        idle(g);
+        break;
+    case 0xF3: /* DI */
+        c->ime = false;
+        c->ei_delay = false;
+        break;
+    case 0xFB: /* EI: IME becomes 1 after the next instruction */ c->ei_delay = true; break;
+    default: /* D3 DB DD E3 E4 EB EC ED F4 FC FD */ lockup(g, op); break;
+    }
+}
+
+void gb_cpu_step(gb *g) {
+    gb_cpu *c = &g->cpu;
+    if (CT_UNLIKELY(c->halted | c->stopped | c->locked)) {
+        if (!wait_cycle(g)) return;
+    }
+    if (c->ime && (g->ie & g->intf & 0x1F)) {
+        dispatch(g);
+        return;
+    }
+    if (c->ei_delay) {
+        c->ime = true;
+        c->ei_delay = false;
+    }
+    GB_TRACE(g, CPU_EXEC, c->pc, gb_bus_peek(g, c->pc), gb_bus_peek(g, (uint16_t)(c->pc + 1)),
+             gb_bus_peek(g, (uint16_t)(c->pc + 2)), c->A_, c->F_, c->r[GB_R_B], c->r[GB_R_C],
+             c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H], c->r[GB_R_L], c->sp, c->ime,
+             (uint16_t)(c->pc < 0x8000 ? gb_cart_bank(&g->cart, c->pc) : 0));
+    const uint8_t op = rd(g, c->pc);
+    if (CT_UNLIKELY(c->halt_bug))
+        c->halt_bug = false;
+    else
+        c->pc++;
+    c->last_op = op;
+    exec(g, op);
+}
+
+void gb_cpu_run(gb *g, uint64_t until, unsigned stop_mask) {
+    while (g->cycles < until && !(g->stop_reasons & stop_mask))
+        gb_cpu_step(g);
+}
+
+void gb_cpu_reset(gb *g) {
+    gb_cpu *c = &g->cpu;
+    memset(c, 0, sizeof *c);
+    if (g->has_boot_rom) return; /* everything 0, PC 0: the boot ROM sets it up */
+    /* DMG rev ABC after the boot ROM (mooneye acceptance/boot_regs-dmgABC). */
+    static const uint8_t post_boot[8] = {
+        [GB_R_A] = 0x01, [GB_R_F] = 0xB0, [GB_R_B] = 0x00, [GB_R_C] = 0x13,
+        [GB_R_D] = 0x00, [GB_R_E] = 0xD8, [GB_R_H] = 0x01, [GB_R_L] = 0x4D,
+    };
+    memcpy(c->r, post_boot, sizeof c->r);
+    c->sp = 0xFFFE;
+    c->pc = 0x0100;
+}

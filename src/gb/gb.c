@@ -1,1 +1,294 @@
+/* The machine: creation, reset to the post-boot state, running, the public
+ * accessors of gb.h and save states. */
 #include "gb_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Internal counter at PC=$0100 on DMG rev ABC after the boot ROM: DIV reads
+ * $AB (mooneye acceptance/boot_div-dmgABCmgb). */
+#define POST_BOOT_COUNTER 0xABCC
+
+int gb_rom_check(const uint8_t *rom, size_t size, char *err, size_t errlen) {
+    return gb_cart_check(rom, size, err, errlen);
+}
+
+gb *gb_create(const uint8_t *rom, size_t size, const gb_config *cfg, char *err, size_t errlen) {
+    if (cfg && cfg->boot_rom && cfg->boot_rom_size != 256) {
+        if (err && errlen)
+            snprintf(err, errlen, "boot ROM must be 256 bytes, not %zu", cfg->boot_rom_size);
+        return NULL;
+    }
+    gb *g = calloc(1, sizeof *g);
+    if (!g) {
+        if (err && errlen) snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (gb_cart_init(&g->cart, rom, size, err, errlen) != 0) {
+        free(g);
+        return NULL;
+    }
+    g->model = cfg ? cfg->model : GB_MODEL_DMG;
+    if (cfg && cfg->boot_rom) {
+        memcpy(g->boot_rom, cfg->boot_rom, 256);
+        g->has_boot_rom = true;
+    }
+    gb_reset(g);
+    return g;
+}
+
+void gb_destroy(gb *g) {
+    if (!g) return;
+    gb_cart_free(&g->cart);
+    free(g);
+}
+
+void gb_reset(gb *g) {
+    g->cycles = 0;
+    g->frames = 0;
+    g->stop_reasons = 0;
+    g->serial_len = 0;
+    g->ie = 0;
+    gb_cart_reset(&g->cart);
+    gb_cpu_reset(g);
+    gb_bus_reset(g);
+    gb_ppu_init(g);
+    gb_apu_init(g);
+    if (g->has_boot_rom) {
+        /* Power-on: the boot ROM runs from $0000 with the LCD and sound off. */
+        g->intf = 0;
+        gb_timer_reset(g, 0);
+        gb_ppu_write(g, 0xFF40, 0x00);
+        gb_apu_write(g, 0xFF26, 0x00);
+    } else {
+        /* IF = $E1 after the boot ROM (mooneye acceptance/boot_hwio-dmgABCmgb). */
+        g->intf = GB_INT_VBLANK;
+        gb_timer_reset(g, POST_BOOT_COUNTER);
+    }
+    gb_bus_remap(g);
+}
+
+void gb_set_recorder(gb *g, struct ct_recorder *rec) {
+    g->rec = rec;
+    if (rec)
+        memcpy(g->trace_on, rec->enabled, sizeof g->trace_on);
+    else
+        memset(g->trace_on, 0, sizeof g->trace_on);
+}
+
+unsigned gb_run(gb *g, uint64_t max_cycles, unsigned stop_mask) {
+    const unsigned mask = stop_mask | GB_STOP_REQUEST;
+    const uint64_t until =
+        max_cycles > UINT64_MAX - g->cycles ? UINT64_MAX : g->cycles + max_cycles;
+    /* A stop requested before the run (e.g. by a trigger during the last
+     * step) is kept so it is not lost. */
+    g->stop_reasons &= GB_STOP_REQUEST;
+    gb_cpu_run(g, until, mask);
+    unsigned why = g->stop_reasons & mask;
+    if (g->cycles >= until) why |= GB_STOP_LIMIT;
+    g->stop_reasons &= ~(unsigned)GB_STOP_REQUEST;
+    return why;
+}
+
+void gb_step(gb *g) {
+    gb_cpu_step(g);
+}
+
+void gb_request_stop(gb *g) {
+    g->stop_reasons |= GB_STOP_REQUEST;
+}
+
+uint64_t gb_cycles(const gb *g) {
+    return g->cycles;
+}
+
+uint64_t gb_frames(const gb *g) {
+    return g->frames;
+}
+
+void gb_get_regs(const gb *g, gb_regs *r) {
+    const gb_cpu *c = &g->cpu;
+    r->a = c->r[GB_R_A];
+    r->f = c->r[GB_R_F];
+    r->b = c->r[GB_R_B];
+    r->c = c->r[GB_R_C];
+    r->d = c->r[GB_R_D];
+    r->e = c->r[GB_R_E];
+    r->h = c->r[GB_R_H];
+    r->l = c->r[GB_R_L];
+    r->sp = c->sp;
+    r->pc = c->pc;
+    r->ime = c->ime;
+    r->halted = c->halted;
+}
+
+uint8_t gb_peek(gb *g, uint16_t addr) {
+    return gb_bus_peek(g, addr);
+}
+
+const uint8_t *gb_framebuffer(const gb *g) {
+    return g->ppu.fb[g->ppu.front & 1];
+}
+
+void gb_set_buttons(gb *g, uint8_t pressed) {
+    gb_bus_set_buttons(g, pressed);
+}
+
+const uint8_t *gb_serial_output(const gb *g, size_t *len) {
+    if (len) *len = g->serial_len;
+    return g->serial_log;
+}
+
+size_t gb_audio_take(gb *g, int16_t *out, size_t max_frames) {
+    return gb_apu_take(g, out, max_frames);
+}
+
+unsigned gb_rom_bank(const gb *g, uint16_t addr) {
+    return gb_cart_bank(&g->cart, addr);
+}
+
+/* ---- save states ----------------------------------------------------------
+ *
+ * Layout (host byte order; states are not meant to move between hosts):
+ *   "CERESSAV"  u32 version  u32 section count
+ *   then per section: 4-byte tag, u32 size, size bytes.
+ * Sections, in order: CORE (machine scalars and serial log), CPU, BUS, TIMR,
+ * PPU, APU (raw plain-data structs), CART (gb_cart_state_*). Loading checks
+ * the header and every section's tag and size before touching the machine. */
+
+#define STATE_MAGIC   "CERESSAV"
+#define STATE_VERSION 1u
+#define NSECTIONS     7
+
+typedef struct core_state {
+    uint64_t cycles, frames;
+    uint8_t ie, intf;
+    uint8_t has_boot_rom;
+    uint8_t boot_rom[256];
+    uint32_t serial_len;
+    uint8_t serial_log[GB_SERIAL_LOG_MAX];
+} core_state;
+
+typedef struct section {
+    char tag[4];
+    size_t size;
+} section;
+
+static void sections(const gb *g, section s[NSECTIONS]) {
+    static const char tags[NSECTIONS][4] = {"CORE", "CPU_", "BUS_", "TIMR", "PPU_", "APU_", "CART"};
+    const size_t sizes[NSECTIONS] = {
+        sizeof(core_state), sizeof(gb_cpu), GB_BUS_STATE_BYTES,          sizeof(gb_timer),
+        sizeof(gb_ppu),     sizeof(gb_apu), gb_cart_state_size(&g->cart)};
+    for (unsigned i = 0; i < NSECTIONS; i++) {
+        memcpy(s[i].tag, tags[i], 4);
+        s[i].size = sizes[i];
+    }
+}
+
+size_t gb_state_size(const gb *g) {
+    section s[NSECTIONS];
+    sections(g, s);
+    size_t n = 8 + 4 + 4;
+    for (unsigned i = 0; i < NSECTIONS; i++)
+        n += 8 + s[i].size;
+    return n;
+}
+
+static void put32(uint8_t *p, uint32_t v) {
+    memcpy(p, &v, 4);
+}
+
+static uint32_t get32(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
+    const size_t need = gb_state_size(g);
+    if (!buf || size < need) return -ENOSPC;
+    section s[NSECTIONS];
+    sections(g, s);
+    core_state *core = calloc(1, sizeof *core);
+    if (!core) return -ENOMEM;
+    core->cycles = g->cycles;
+    core->frames = g->frames;
+    core->ie = g->ie;
+    core->intf = g->intf;
+    core->has_boot_rom = g->has_boot_rom;
+    memcpy(core->boot_rom, g->boot_rom, 256);
+    core->serial_len = (uint32_t)g->serial_len;
+    memcpy(core->serial_log, g->serial_log, g->serial_len);
+    const void *data[NSECTIONS - 1] = {core, &g->cpu, &g->bus, &g->timer, &g->ppu, &g->apu};
+
+    uint8_t *p = buf;
+    memcpy(p, STATE_MAGIC, 8);
+    put32(p + 8, STATE_VERSION);
+    put32(p + 12, NSECTIONS);
+    p += 16;
+    for (unsigned i = 0; i < NSECTIONS; i++) {
+        memcpy(p, s[i].tag, 4);
+        put32(p + 4, (uint32_t)s[i].size);
+        p += 8;
+        if (i < NSECTIONS - 1)
+            memcpy(p, data[i], s[i].size);
+        else if (gb_cart_state_save(&g->cart, p) != s[i].size) {
+            free(core);
+            return -EIO;
+        }
+        p += s[i].size;
+    }
+    free(core);
+    return (long)(p - buf);
+}
+
+int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
+    section s[NSECTIONS];
+    sections(g, s);
+    if (!buf || size < 16 || memcmp(buf, STATE_MAGIC, 8) != 0) return -EINVAL;
+    if (get32(buf + 8) != STATE_VERSION || get32(buf + 12) != NSECTIONS) return -EINVAL;
+    const uint8_t *at[NSECTIONS];
+    size_t off = 16;
+    for (unsigned i = 0; i < NSECTIONS; i++) {
+        if (size - off < 8 || memcmp(buf + off, s[i].tag, 4) != 0) return -EINVAL;
+        if (get32(buf + off + 4) != s[i].size) return -EINVAL;
+        off += 8;
+        if (size - off < s[i].size) return -EINVAL;
+        at[i] = buf + off;
+        off += s[i].size;
+    }
+    if (off != size) return -EINVAL;
+    core_state *core = malloc(sizeof *core);
+    if (!core) return -ENOMEM;
+    memcpy(core, at[0], sizeof *core);
+    if (core->serial_len > GB_SERIAL_LOG_MAX || core->has_boot_rom > 1) {
+        free(core);
+        return -EINVAL;
+    }
+    /* The cartridge validates its own section; it goes first so a refusal
+     * leaves the machine unchanged. */
+    int rc = gb_cart_state_load(&g->cart, at[6], s[6].size);
+    if (rc != 0) {
+        free(core);
+        return rc;
+    }
+    g->cycles = core->cycles;
+    g->frames = core->frames;
+    g->ie = core->ie;
+    g->intf = core->intf & 0x1F;
+    g->has_boot_rom = core->has_boot_rom;
+    memcpy(g->boot_rom, core->boot_rom, 256);
+    g->serial_len = core->serial_len;
+    memcpy(g->serial_log, core->serial_log, core->serial_len);
+    free(core);
+    memcpy(&g->cpu, at[1], sizeof g->cpu);
+    memcpy(&g->bus, at[2], GB_BUS_STATE_BYTES);
+    memcpy(&g->timer, at[3], sizeof g->timer);
+    memcpy(&g->ppu, at[4], sizeof g->ppu);
+    memcpy(&g->apu, at[5], sizeof g->apu);
+    g->stop_reasons = 0;
+    gb_bus_remap(g);
+    return 0;
+}
