@@ -1,0 +1,387 @@
+/* Text exporters: Chrome trace event JSON (.json), one line per event (.log),
+ * and streaming JSON, the old way of tracing that `ceres bench` compares the
+ * ring against. Integers are formatted by hand: no printf per event. */
+#include "ct_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- small writers ----------------------------------------------------- */
+
+static void put_s(ct_wbuf *w, const char *s) {
+    ct__wbuf_put(w, s, strlen(s));
+}
+
+static void put_u(ct_wbuf *w, uint64_t v) {
+    char *p = (char *)ct__wbuf_reserve(w, 20);
+    w->n += ct__fmt_u64(p, v);
+}
+
+static void put_i(ct_wbuf *w, int64_t v) {
+    if (v < 0) {
+        put_s(w, "-");
+        put_u(w, (uint64_t)0 - (uint64_t)v);
+    } else {
+        put_u(w, (uint64_t)v);
+    }
+}
+
+static void put_hex(ct_wbuf *w, uint64_t v, unsigned digits) {
+    static const char hex[] = "0123456789ABCDEF";
+    char *p = (char *)ct__wbuf_reserve(w, 20);
+    p[0] = '0';
+    p[1] = 'x';
+    for (unsigned i = 0; i < digits; i++)
+        p[2 + i] = hex[(v >> (4 * (digits - 1 - i))) & 15];
+    w->n += 2 + digits;
+}
+
+/* A JSON string body (no quotes), escaping what JSON requires. */
+static void put_esc(ct_wbuf *w, const char *s) {
+    static const char hex[] = "0123456789abcdef";
+    if (!s) s = "";
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        ct__wbuf_put(w, run, (size_t)(s - run));
+        char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        if (c == '"' || c == '\\') {
+            e[1] = (char)c;
+            ct__wbuf_put(w, e, 2);
+        } else {
+            ct__wbuf_put(w, e, 6);
+        }
+        run = s + 1;
+    }
+    ct__wbuf_put(w, run, (size_t)(s - run));
+}
+
+/* Microseconds with nanosecond precision ("12.345"), or raw ticks. */
+static void put_ts_us(ct_wbuf *w, uint64_t ts, uint64_t hz, bool raw) {
+    if (raw) {
+        put_u(w, ts);
+        return;
+    }
+    uint64_t ns = ct__ts_ns(ts, hz, false);
+    put_u(w, ns / 1000);
+    char *p = (char *)ct__wbuf_reserve(w, 4);
+    unsigned f = (unsigned)(ns % 1000);
+    p[0] = '.';
+    p[1] = (char)('0' + f / 100);
+    p[2] = (char)('0' + f / 10 % 10);
+    p[3] = (char)('0' + f % 10);
+    w->n += 4;
+}
+
+typedef struct strtab {
+    const char *const *s;
+    uint32_t n;
+} strtab;
+
+static void put_json_args(ct_wbuf *w, const ct_event_desc *d, const uint8_t *payload,
+                          const strtab *st, unsigned nf) {
+    put_s(w, ",\"args\":{");
+    for (unsigned f = 0; f < nf && f < d->nfields; f++) {
+        if (f) put_s(w, ",");
+        put_s(w, "\"");
+        put_esc(w, d->fields[f].name);
+        put_s(w, "\":");
+        uint64_t v = ct_field_u64(d, f, payload);
+        switch (d->fields[f].type) {
+        case CT_T_I32: put_i(w, (int64_t)v); break;
+        case CT_T_BOOL: put_s(w, v ? "true" : "false"); break;
+        case CT_T_STR:
+            put_s(w, "\"");
+            put_esc(w, v < st->n && st->s[v] ? st->s[v] : "?");
+            put_s(w, "\"");
+            break;
+        default: put_u(w, v); break;
+        }
+    }
+    put_s(w, "}");
+}
+
+/* One Chrome trace event. ph: 'i', 'B', 'E', 'X' (with dur) or 'C'. */
+static void put_json_event(ct_wbuf *w, const ct_schema *s, uint16_t id, uint64_t ts,
+                           const uint8_t *payload, char ph, uint64_t dur, unsigned tid,
+                           const strtab *st, bool raw) {
+    const ct_event_desc *d = &s->events[id];
+    char head[8] = "{\"ph\":\"";
+    ct__wbuf_put(w, head, 7);
+    ct__wbuf_put(w, &ph, 1);
+    put_s(w, ph == 'i' ? "\",\"s\":\"t\",\"name\":\"" : "\",\"name\":\"");
+    if (ph == 'C') {
+        put_esc(w, d->target);
+        put_s(w, ".");
+    }
+    put_esc(w, d->name);
+    put_s(w, "\",\"cat\":\"");
+    put_esc(w, d->target);
+    put_s(w, "\",\"ts\":");
+    put_ts_us(w, ts, s->ts_hz, raw);
+    if (ph == 'X') {
+        put_s(w, ",\"dur\":");
+        put_ts_us(w, dur, s->ts_hz, raw);
+    }
+    put_s(w, ",\"pid\":1,\"tid\":");
+    put_u(w, tid + 1);
+    put_json_args(w, d, payload, st, ph == 'C' ? 1 : CT_MAX_FIELDS);
+    put_s(w, "}");
+}
+
+static void put_json_head(ct_wbuf *w, const ct_schema *s, const ct_tracks *tr) {
+    put_s(w, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n"
+             "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":1,\"args\":{\"name\":\"");
+    put_esc(w, s->name ? s->name : "ceres");
+    put_s(w, "\"}}");
+    for (unsigned i = 0; i < tr->n; i++) {
+        put_s(w, ",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":");
+        put_u(w, i + 1);
+        put_s(w, ",\"args\":{\"name\":\"");
+        put_esc(w, tr->t[i].target);
+        if (tr->t[i].event >= 0) {
+            put_s(w, ".");
+            put_esc(w, s->events[tr->t[i].event].name);
+        }
+        put_s(w, "\"}}");
+        put_s(w, ",\n{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":1,\"tid\":");
+        put_u(w, i + 1);
+        put_s(w, ",\"args\":{\"sort_index\":");
+        put_u(w, i + 1);
+        put_s(w, "}}");
+    }
+}
+
+/* Time from each CT_STEP event to the next event with the same id (to the
+ * end of the trace for the last one); 0 for other events. */
+static uint64_t *step_durations(const ct_trace *t) {
+    uint64_t *dur = malloc((t->nev ? t->nev : 1) * sizeof *dur);
+    if (!dur) return NULL;
+    uint64_t next[CT_MAX_EVENTS];
+    uint64_t end = t->nev ? t->ev[t->nev - 1].ts : 0;
+    for (unsigned i = 0; i < CT_MAX_EVENTS; i++)
+        next[i] = end;
+    for (uint64_t i = t->nev; i-- > 0;) {
+        const ct_event *e = &t->ev[i];
+        dur[i] = 0;
+        if (t->schema.events[e->id].kind != CT_STEP) continue;
+        dur[i] = next[e->id] > e->ts ? next[e->id] - e->ts : 0;
+        next[e->id] = e->ts;
+    }
+    return dur;
+}
+
+int ct__write_json(const ct_trace *t, ct_wbuf *w, const ct_dump_opts *o) {
+    const ct_schema *s = &t->schema;
+    ct_tracks tr;
+    ct__tracks_build(s, &tr);
+    uint64_t *dur = step_durations(t);
+    if (!dur) return -ENOMEM;
+    strtab st = {(const char *const *)t->strings, t->nstrings};
+    uint32_t depth[CT_MAX_TRACKS] = {0};
+    put_json_head(w, s, &tr);
+    for (uint64_t i = 0; i < t->nev && !w->err; i++) {
+        const ct_event *e = &t->ev[i];
+        const ct_event_desc *d = &s->events[e->id];
+        unsigned tid = tr.of_event[e->id];
+        char ph = 'i';
+        switch (d->kind) {
+        case CT_BEGIN:
+            ph = 'B';
+            depth[tid]++;
+            break;
+        case CT_END:
+            /* An end whose begin was overwritten stays visible as an instant. */
+            if (depth[tid]) {
+                ph = 'E';
+                depth[tid]--;
+            }
+            break;
+        case CT_STEP: ph = 'X'; break;
+        case CT_COUNTER: ph = 'C'; break;
+        default: break;
+        }
+        put_s(w, ",\n");
+        put_json_event(w, s, e->id, e->ts, e->payload, ph, dur[i], tid, &st, o->raw_cycles);
+    }
+    put_s(w, "\n],\"otherData\":{\"written\":");
+    put_u(w, t->written);
+    put_s(w, ",\"overwritten\":");
+    put_u(w, t->overwritten);
+    put_s(w, ",\"dropped\":");
+    put_u(w, t->dropped);
+    put_s(w, ",\"ts_hz\":");
+    put_u(w, s->ts_hz);
+    put_s(w, "}}\n");
+    free(dur);
+    return w->err;
+}
+
+/* ---- .log -------------------------------------------------------------- */
+
+static void put_log_value(ct_wbuf *w, const ct_event_desc *d, unsigned f, const uint8_t *payload,
+                          const strtab *st) {
+    uint64_t v = ct_field_u64(d, f, payload);
+    switch (d->fields[f].type) {
+    case CT_T_U8: put_hex(w, v, 2); break;
+    case CT_T_U16: put_hex(w, v, 4); break;
+    case CT_T_I32: put_i(w, (int64_t)v); break;
+    case CT_T_BOOL: put_s(w, v ? "true" : "false"); break;
+    case CT_T_STR:
+        put_s(w, "\"");
+        put_esc(w, v < st->n && st->s[v] ? st->s[v] : "?");
+        put_s(w, "\"");
+        break;
+    default: put_u(w, v); break;
+    }
+}
+
+int ct__write_log(const ct_trace *t, ct_wbuf *w, const ct_dump_opts *o) {
+    const ct_schema *s = &t->schema;
+    strtab st = {(const char *const *)t->strings, t->nstrings};
+    char line[1024];
+    put_s(w, "# ceres trace: ");
+    put_u(w, t->nev);
+    put_s(w, " events (written ");
+    put_u(w, t->written);
+    put_s(w, ", overwritten ");
+    put_u(w, t->overwritten);
+    put_s(w, ", dropped ");
+    put_u(w, t->dropped);
+    put_s(w, "), timestamps in ticks of ");
+    put_u(w, s->ts_hz);
+    put_s(w, " Hz\n");
+    for (uint64_t i = 0; i < t->nev && !w->err; i++) {
+        const ct_event *e = &t->ev[i];
+        const ct_event_desc *d = &s->events[e->id];
+        put_u(w, e->ts);
+        put_s(w, " ");
+        if (o->line_fmt) {
+            int n = o->line_fmt(o->line_fmt_ctx, s, e->id, e->ts, e->payload, line, sizeof line);
+            if (n >= 0) {
+                ct__wbuf_put(w, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+                put_s(w, "\n");
+                continue;
+            }
+        }
+        put_s(w, d->target);
+        put_s(w, ".");
+        put_s(w, d->name);
+        for (unsigned f = 0; f < d->nfields; f++) {
+            put_s(w, " ");
+            put_s(w, d->fields[f].name);
+            put_s(w, "=");
+            put_log_value(w, d, f, e->payload, &st);
+        }
+        put_s(w, "\n");
+    }
+    return w->err;
+}
+
+/* ---- streaming JSON ---------------------------------------------------- */
+
+/* Every event is formatted as it happens into a 1 MiB buffer flushed with
+ * write(2): a fair version of the old way, with no per-event flush. A step
+ * is held until the next event with its id, which gives its duration. */
+struct ct_stream {
+    ct_wbuf w;
+    const ct_recorder *rec;
+    bool raw;
+    ct_tracks tr;
+    uint32_t depth[CT_MAX_TRACKS];
+    uint64_t last_ts;
+    uint8_t step_pending[CT_MAX_EVENTS];
+    uint64_t step_ts[CT_MAX_EVENTS];
+    uint8_t step_payload[CT_MAX_EVENTS][CT_MAX_PAYLOAD];
+};
+
+static void stream_event(struct ct_stream *s, uint16_t id, uint64_t ts, const uint8_t *p,
+                         unsigned plen) {
+    const ct_recorder *r = s->rec;
+    const ct_schema *sc = r->schema;
+    if (id >= sc->nevents) return;
+    const ct_event_desc *d = &sc->events[id];
+    strtab st = {r->strings, r->nstrings};
+    unsigned tid = s->tr.of_event[id];
+    char ph = 'i';
+    s->last_ts = ts;
+    switch (d->kind) {
+    case CT_BEGIN:
+        ph = 'B';
+        s->depth[tid]++;
+        break;
+    case CT_END:
+        if (s->depth[tid]) {
+            ph = 'E';
+            s->depth[tid]--;
+        }
+        break;
+    case CT_COUNTER: ph = 'C'; break;
+    case CT_STEP:
+        if (s->step_pending[id]) {
+            put_s(&s->w, ",\n");
+            put_json_event(&s->w, sc, id, s->step_ts[id], s->step_payload[id], 'X',
+                           ts - s->step_ts[id], tid, &st, s->raw);
+        }
+        s->step_pending[id] = 1;
+        s->step_ts[id] = ts;
+        memcpy(s->step_payload[id], p, plen < CT_MAX_PAYLOAD ? plen : CT_MAX_PAYLOAD);
+        return;
+    default: break;
+    }
+    put_s(&s->w, ",\n");
+    put_json_event(&s->w, sc, id, ts, p, ph, 0, tid, &st, s->raw);
+}
+
+int ct_stream_open(ct_recorder *r, const char *path, bool raw_cycles, char *err, size_t errlen) {
+    if (r->stream) {
+        if (err && errlen) snprintf(err, errlen, "a stream is already open");
+        return -EBUSY;
+    }
+    struct ct_stream *s = calloc(1, sizeof *s);
+    uint8_t *buf = malloc(CT_WBUF_HOSTED);
+    int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+    if (!s || !buf || fd < 0) {
+        int e = fd < 0 ? errno : ENOMEM;
+        if (err && errlen) snprintf(err, errlen, "%s: %s", path ? path : "(null)", strerror(e));
+        if (fd >= 0) close(fd);
+        free(s);
+        free(buf);
+        return -e;
+    }
+    ct__wbuf_init(&s->w, fd, buf, CT_WBUF_HOSTED);
+    s->rec = r;
+    s->raw = raw_cycles;
+    ct__tracks_build(r->schema, &s->tr);
+    put_json_head(&s->w, r->schema, &s->tr);
+    r->stream = s;
+    r->stream_fn = stream_event;
+    return 0;
+}
+
+int ct_stream_close(ct_recorder *r) {
+    struct ct_stream *s = r->stream;
+    if (!s) return 0;
+    r->stream = NULL;
+    r->stream_fn = NULL;
+    const ct_schema *sc = r->schema;
+    strtab st = {r->strings, r->nstrings};
+    for (unsigned id = 0; id < sc->nevents && id < CT_MAX_EVENTS; id++)
+        if (s->step_pending[id]) {
+            put_s(&s->w, ",\n");
+            put_json_event(&s->w, sc, (uint16_t)id, s->step_ts[id], s->step_payload[id], 'X',
+                           s->last_ts - s->step_ts[id], s->tr.of_event[id], &st, s->raw);
+        }
+    put_s(&s->w, "\n]}\n");
+    ct__wbuf_flush(&s->w);
+    int rc = s->w.err;
+    if (close(s->w.fd) != 0 && !rc) rc = -errno;
+    free(s->w.buf);
+    free(s);
+    return rc;
+}

@@ -1,0 +1,174 @@
+/* Ring sizes, wrap, event bounds, overwrite vs discard, counters. */
+#include "check.h"
+#include "test_schema.h"
+
+#include <string.h>
+
+static void emit_mixed(ct_recorder *r, uint64_t i) {
+    /* Records of 2, 3 and 5 words. */
+    switch (i % 3) {
+    case 0: ts_emit_EXEC(r, i, (uint16_t)i, (uint8_t)(i >> 3)); break;
+    case 1: ts_emit_READ(r, i, (uint16_t)i, (uint8_t)i, (uint16_t)(i * 7)); break;
+    default: ts_emit_BLOB(r, i, i, ~i, i * 3, (uint32_t)i); break;
+    }
+}
+
+static void check_sizes(void) {
+    uint64_t bytes, events;
+    char err[256];
+    CHECK_EQ(ct_parse_size("4M", &bytes, &events, err, sizeof err), 0);
+    CHECK_EQ(bytes, 4u << 20);
+    CHECK_EQ(events, 0);
+    CHECK_EQ(ct_parse_size("512K", &bytes, &events, err, sizeof err), 0);
+    CHECK_EQ(bytes, 512u << 10);
+    CHECK_EQ(ct_parse_size("1G", &bytes, &events, err, sizeof err), 0);
+    CHECK_EQ(bytes, 1u << 30);
+    CHECK_EQ(ct_parse_size("65536", &bytes, &events, err, sizeof err), 0);
+    CHECK_EQ(bytes, 65536);
+    CHECK_EQ(ct_parse_size("200000ev", &bytes, &events, err, sizeof err), 0);
+    CHECK_EQ(bytes, 0);
+    CHECK_EQ(events, 200000);
+    CHECK_EQ(ct_parse_size("0", &bytes, &events, err, sizeof err), 0);
+    CHECK_EQ(bytes, 0);
+    CHECK_EQ(events, 0);
+    const char *bad[] = {
+        "", "M", "4X", "-1", "4 M", "1.5M", "ev", "99999999999999999999", "17179869184G"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = 0;
+        CHECK(ct_parse_size(bad[i], &bytes, &events, err, sizeof err) < 0);
+        CHECK(err[0] != 0);
+    }
+
+    /* Memory never above the byte bound, and the largest ring that fits. */
+    const uint64_t sizes[] = {16448, 20000, 65536, 100000, 1u << 20, (4u << 20) - 1, 4u << 20};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        ct_recorder *r = ct_recorder_create(&ts_schema, sizes[i], 0, CT_OVERWRITE, err, sizeof err);
+        CHECK(r != NULL);
+        if (!r) continue;
+        uint64_t cap = r->ring.mask + 1;
+        CHECK(ct_ring_mem_bytes(cap) <= sizes[i]);
+        CHECK(ct_ring_mem_bytes(cap * 2) > sizes[i]);
+        ct_recorder_destroy(r);
+    }
+    /* Too small for a readable ring: refused with a message. */
+    err[0] = 0;
+    CHECK(ct_recorder_create(&ts_schema, 4096, 0, CT_OVERWRITE, err, sizeof err) == NULL);
+    CHECK(strstr(err, "too small") != NULL);
+    CHECK(ct_recorder_create(&ts_schema, 0, 0, CT_OVERWRITE, err, sizeof err) == NULL);
+}
+
+/* After wrapping, the snapshot is a contiguous run ending at the newest
+ * record, and the counters add up. */
+static void check_wrap_bytes(ct_mode mode) {
+    char err[256];
+    ct_recorder *r = ct_recorder_create(&ts_schema, 64 << 10, 0, mode, err, sizeof err);
+    CHECK(r != NULL);
+    if (!r) return;
+    memset(r->enabled, 1, sizeof r->enabled);
+    const uint64_t n = 100000;
+    for (uint64_t i = 0; i < n; i++)
+        emit_mixed(r, i);
+    ct_trace *t;
+    CHECK_EQ(ct_trace_from_recorder(r, &t), 0);
+    uint64_t cap = r->ring.mask + 1;
+    CHECK(t->nev > 0);
+    /* 10/3 words per record on average: at least (cap - one chunk) worth. */
+    CHECK(t->nev * 10 / 3 >= cap - 512 - 5);
+    CHECK(t->nev * 10 / 3 <= cap);
+    for (uint64_t i = 0; i < t->nev; i++) {
+        uint64_t want = mode == CT_OVERWRITE ? n - t->nev + i : i;
+        if (t->ev[i].ts != want) {
+            CHECK_EQ(t->ev[i].ts, want);
+            break;
+        }
+        CHECK_EQ(t->ev[i].id, (uint16_t)(want % 3 == 0   ? ts_ev_EXEC
+                                         : want % 3 == 1 ? ts_ev_READ
+                                                         : ts_ev_BLOB));
+        if (want % 3 == 2) {
+            const ct_event_desc *d = &ts_events[ts_ev_BLOB];
+            CHECK_EQ(ct_field_u64(d, 0, t->ev[i].payload), want);
+            CHECK(ct_field_u64(d, 1, t->ev[i].payload) == ~want);
+            CHECK_EQ(ct_field_u64(d, 3, t->ev[i].payload), (uint32_t)want);
+        }
+    }
+    CHECK_EQ(t->written, t->nev + t->overwritten);
+    if (mode == CT_OVERWRITE) {
+        CHECK_EQ(t->written, n);
+        CHECK_EQ(t->dropped, 0);
+    } else {
+        CHECK_EQ(t->overwritten, 0);
+        CHECK_EQ(t->written + t->dropped, n);
+        CHECK_EQ(r->ring.written, t->nev);
+    }
+    CHECK_EQ(t->ring_bytes, ct_ring_mem_bytes(cap));
+    ct_trace_free(t);
+    ct_recorder_destroy(r);
+}
+
+/* With an event bound, readers keep exactly the last (first) N. */
+static void check_event_bound(ct_mode mode, uint64_t bound, uint64_t n) {
+    char err[256];
+    ct_recorder *r = ct_recorder_create(&ts_schema, 0, bound, mode, err, sizeof err);
+    CHECK(r != NULL);
+    if (!r) return;
+    memset(r->enabled, 1, sizeof r->enabled);
+    for (uint64_t i = 0; i < n; i++)
+        emit_mixed(r, i);
+    ct_trace *t;
+    CHECK_EQ(ct_trace_from_recorder(r, &t), 0);
+    uint64_t keep = n < bound ? n : bound;
+    CHECK_EQ(t->nev, keep);
+    uint64_t first = mode == CT_OVERWRITE ? n - keep : 0;
+    for (uint64_t i = 0; i < t->nev; i++)
+        if (t->ev[i].ts != first + i) {
+            CHECK_EQ(t->ev[i].ts, first + i);
+            break;
+        }
+    if (mode == CT_OVERWRITE) {
+        CHECK_EQ(t->written, n);
+        CHECK_EQ(t->overwritten, n - keep);
+        CHECK_EQ(t->dropped, 0);
+    } else {
+        CHECK_EQ(t->written, keep);
+        CHECK_EQ(t->dropped, n - keep);
+    }
+    ct_trace_free(t);
+    ct_recorder_destroy(r);
+}
+
+/* Disabled events and a closed recording gate record nothing. */
+static void check_gates(void) {
+    char err[256];
+    ct_recorder *r = ct_recorder_create(&ts_schema, 1 << 20, 0, CT_OVERWRITE, err, sizeof err);
+    CHECK(r != NULL);
+    if (!r) return;
+    CT_EMIT(r->enabled, r, ts_, EXEC, 1, 0x100, 0);
+    CHECK_EQ(r->ring.written, 0);
+    CHECK_EQ(ct_filter_apply(r, "cpu.exec", err, sizeof err), 0);
+    CT_EMIT(r->enabled, r, ts_, EXEC, 2, 0x100, 0);
+    CT_EMIT(r->enabled, r, ts_, READ, 3, 0x100, 0, 0);
+    CHECK_EQ(r->ring.written, 1);
+    ct_recorder_pause(r);
+    CT_EMIT(r->enabled, r, ts_, EXEC, 4, 0x101, 0);
+    CHECK_EQ(r->ring.written, 1);
+    /* Interning is stable and deduplicates. */
+    uint32_t a = ct_intern(r, "alpha"), b = ct_intern(r, "beta");
+    CHECK(a != b);
+    CHECK_EQ(ct_intern(r, "alpha"), a);
+    CHECK(!strcmp(r->strings[b], "beta"));
+    ct_recorder_destroy(r);
+}
+
+int main(void) {
+    check_sizes();
+    check_wrap_bytes(CT_OVERWRITE);
+    check_wrap_bytes(CT_DISCARD);
+    check_event_bound(CT_OVERWRITE, 1000, 5000);
+    check_event_bound(CT_OVERWRITE, 1000, 999);
+    check_event_bound(CT_OVERWRITE, 1, 100);
+    check_event_bound(CT_OVERWRITE, 200000, 1000000);
+    check_event_bound(CT_DISCARD, 1000, 5000);
+    check_event_bound(CT_DISCARD, 1000, 10);
+    check_gates();
+    return test_result();
+}
