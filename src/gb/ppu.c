@@ -1,1 +1,568 @@
+/* PPU (DMG rev ABC): line and mode timing, LY/LYC, the STAT interrupt line,
+ * VBlank, CPU access rules, and a scanline renderer that catches up on
+ * register writes made during mode 3.
+ *
+ * Every line follows a schedule: a table of (dot, event). The M-cycle tick
+ * adds 4 dots and runs the events whose dot has been reached; see ppu.h for
+ * what a dot position means. The positions below are in the coordinates of
+ * that model: dot 0 is the tick at which LY takes its new value. */
 #include "gb_internal.h"
+
+#include <string.h>
+
+enum {
+    BLK_OAM_R = 1 << 0,
+    BLK_OAM_W = 1 << 1,
+    BLK_VRAM_R = 1 << 2,
+    BLK_VRAM_W = 1 << 3,
+    BLK_MODE3 = BLK_OAM_R | BLK_OAM_W | BLK_VRAM_R | BLK_VRAM_W,
+};
+
+/* STAT interrupt sources, at the position of their enable bit in STAT. */
+enum { SRC_M0 = 0x08, SRC_M1 = 0x10, SRC_M2 = 0x20, SRC_LYC = 0x40 };
+
+enum { LCDC_BG = 0x01, LCDC_OBJ = 0x02, LCDC_OBJ16 = 0x04, LCDC_BGMAP = 0x08 };
+enum { LCDC_TILES = 0x10, LCDC_WIN = 0x20, LCDC_WINMAP = 0x40, LCDC_ON = 0x80 };
+
+#define LINE_DOTS 456
+#define M3_MIN    172 /* 160 pixels + two tile fetches (Pan Docs, Rendering) */
+
+/* Dot at which the LCD-enable write leaves the PPU on line 0. Line 0 after
+ * enabling ends at the normal dot 456, but the OAM scan is not reported
+ * (STAT reads mode 0, OAM stays accessible) and mode 3 comes 2 dots late:
+ * mooneye lcdon_timing-GS / lcdon_write_timing-GS pin LY=1 111 M-cycles
+ * after `ldh (LCDC),a` + `ld a,(de)`, mode 3 at 18, mode 0 at 61. */
+#define LCDON_DOT   4
+#define LCDON_SHIFT 2
+
+/* Mode 3 starts at dot 81 and the STAT mode bits read 0 from dot 253 when
+ * mode 3 has its minimum length: a 4..7-dot object penalty then shows one
+ * M-cycle later, an 8..11 one two (floor(penalty/4): mooneye
+ * intr_2_mode0_timing_sprites). The mode 0 interrupt source rises one dot
+ * before, so SCX%8 = 1..4 delays it by one M-cycle and 5..7 by two (mooneye
+ * hblank_ly_scx_timing-GS: 51/50/49 cycles to the LY increment). */
+#define DOT_M3      81
+#define DOT_M0_IRQ  252
+#define DOT_M0      253
+#define DOT_SCANEND 80 /* VRAM reads refused; OAM writes pass again */
+/* Mode 2 STAT bits, the comparator and OAM write blocking one M-cycle into
+ * the line (lcdon_timing: STAT reads mode 0 and LY=LYC false at the
+ * M-cycle LY changes). The mode 2 interrupt source rises at DOT_M2_IRQ. */
+#define DOT_M2     4
+#define DOT_M2_IRQ 0
+/* ...except on line 0, where it rises with the STAT mode bits, one M-cycle
+ * later (mooneye intr_1_2_timing-GS against intr_2_mode3_timing). */
+#define DOT_M2_IRQ_LINE0 4
+/* VBlank (IF bit 0), STAT mode 1, and the mode-2 source pulse of line 144. */
+#define DOT_VBLANK 4
+/* Line 153: LY reads 153 for one M-cycle, then 0; the comparator sees 153,
+ * then nothing, then 0 (Pan Docs, STAT: "LY=153 quirk"). */
+#define DOT_153_LY0  4
+#define DOT_153_OFF  8
+#define DOT_153_CMP0 12
+
+/* Where the PPU is when the CPU reaches $0100 after the DMG boot ROM: line
+ * 153 with LY already reading 0, STAT $85 (Pan Docs, Power Up Sequence;
+ * mooneye boot_hwio-dmgABCmgb). */
+#define BOOT_LINE 153
+#define BOOT_DOT  400
+
+enum ev {
+    EV_MODE2,     /* STAT mode 2, comparator on, OAM writes blocked */
+    EV_MODE2_IRQ, /* mode 2 interrupt source (replaces mode 0/1) */
+    EV_SCAN_END,  /* object selection and mode 3 length; VRAM reads blocked */
+    EV_MODE3,     /* STAT mode 3, everything blocked, drawing starts */
+    EV_MODE0_IRQ, /* mode 0 interrupt source */
+    EV_MODE0,     /* STAT mode 0, access restored, line drawn */
+    EV_VBLANK,    /* line 144: mode 1, IF VBlank, frame completed */
+    EV_M2_OFF,    /* line 144: end of the mode 2 source pulse */
+    EV_CMP,       /* comparator on for LY */
+    EV_153_LY0,   /* line 153: LY reads 0, comparator sees 153 */
+    EV_CMP_OFF,   /* comparator idle */
+    EV_CMP0,      /* comparator sees 0 */
+    EV_LINE_END,
+};
+
+typedef struct sched {
+    uint16_t dot;
+    uint8_t ev;
+    uint8_t after_m3; /* moved by the mode 3 penalty of the line */
+} sched;
+
+enum { K_VISIBLE, K_LINE0, K_LCDON0, K_VBLANK144, K_VBLANK, K_LINE153 };
+
+static const sched visible[] = {
+    {DOT_M2_IRQ, EV_MODE2_IRQ, 0}, {DOT_M2, EV_MODE2, 0},         {DOT_SCANEND, EV_SCAN_END, 0},
+    {DOT_M3, EV_MODE3, 0},         {DOT_M0_IRQ, EV_MODE0_IRQ, 1}, {DOT_M0, EV_MODE0, 1},
+    {LINE_DOTS, EV_LINE_END, 0},
+};
+static const sched line0[] = {
+    {DOT_M2, EV_MODE2, 0},       {DOT_M2_IRQ_LINE0, EV_MODE2_IRQ, 0}, {DOT_SCANEND, EV_SCAN_END, 0},
+    {DOT_M3, EV_MODE3, 0},       {DOT_M0_IRQ, EV_MODE0_IRQ, 1},       {DOT_M0, EV_MODE0, 1},
+    {LINE_DOTS, EV_LINE_END, 0},
+};
+static const sched lcdon0[] = {
+    {DOT_SCANEND + LCDON_SHIFT, EV_SCAN_END, 0},
+    {DOT_M3 + LCDON_SHIFT, EV_MODE3, 0},
+    {DOT_M0_IRQ + LCDON_SHIFT, EV_MODE0_IRQ, 1},
+    {DOT_M0 + LCDON_SHIFT, EV_MODE0, 1},
+    {LINE_DOTS, EV_LINE_END, 0},
+};
+static const sched vblank144[] = {
+    {DOT_VBLANK, EV_VBLANK, 0},
+    {DOT_M3, EV_M2_OFF, 0},
+    {LINE_DOTS, EV_LINE_END, 0},
+};
+static const sched vblank[] = {
+    {DOT_M2, EV_CMP, 0},
+    {LINE_DOTS, EV_LINE_END, 0},
+};
+static const sched line153[] = {
+    {DOT_153_LY0, EV_153_LY0, 0},
+    {DOT_153_OFF, EV_CMP_OFF, 0},
+    {DOT_153_CMP0, EV_CMP0, 0},
+    {LINE_DOTS, EV_LINE_END, 0},
+};
+static const sched *const schedules[] = {visible, line0, lcdon0, vblank144, vblank, line153};
+
+/* ---- STAT line --------------------------------------------------------- */
+
+/* Recompute the STAT interrupt line; a rising edge requests the interrupt.
+ * One line ORs every enabled source, so a source rising while another holds
+ * the line high requests nothing (mooneye stat_irq_blocking). */
+static void stat_update(gb *g) {
+    gb_ppu *p = &g->ppu;
+    uint8_t active = (uint8_t)((p->src | (p->lyc_flag ? SRC_LYC : 0)) & p->stat);
+    uint8_t level = active != 0;
+    if (level && !p->stat_line) {
+        g->intf |= GB_INT_STAT;
+        GB_TRACE(g, PPU_STAT_IRQ, p->ly, active);
+    }
+    p->stat_line = level;
+}
+
+static void compare(gb *g) {
+    gb_ppu *p = &g->ppu;
+    uint8_t f = p->cmp_on && p->cmp_ly == p->lyc;
+    if (f && !p->lyc_flag) GB_TRACE(g, PPU_LYC, p->ly);
+    p->lyc_flag = f;
+}
+
+static void set_mode(gb *g, uint8_t mode, uint16_t dot) {
+    gb_ppu *p = &g->ppu;
+    p->mode = mode;
+    GB_TRACE(g, PPU_MODE, mode, p->ly, dot);
+}
+
+static void set_ly(gb *g, uint8_t ly) {
+    g->ppu.ly = ly;
+    GB_TRACE(g, PPU_LY, ly);
+}
+
+/* ---- rendering --------------------------------------------------------- */
+
+static inline uint8_t tile_pixel(const gb_ppu *p, unsigned base, unsigned row, unsigned bit) {
+    uint8_t lo = p->vram[base + row * 2], hi = p->vram[base + row * 2 + 1];
+    return (uint8_t)((((hi >> bit) & 1) << 1) | ((lo >> bit) & 1));
+}
+
+/* Offset in VRAM of tile `t` for the background and window. */
+static inline unsigned bg_tile_base(const gb_ppu *p, uint8_t t) {
+    return (p->lcdc & LCDC_TILES) ? t * 16u : (unsigned)(0x1000 + (int8_t)t * 16);
+}
+
+static bool window_on(const gb_ppu *p) {
+    return (p->lcdc & (LCDC_WIN | LCDC_BG)) == (LCDC_WIN | LCDC_BG) && p->win_hit && p->wx <= 166;
+}
+
+/* Object selection (OAM scan): the first ten objects in OAM order that cover
+ * the line, then sorted into DMG drawing priority: lower X wins, then lower
+ * OAM index (stable insertion sort). */
+static void scan_oam(gb_ppu *p) {
+    unsigned h = (p->lcdc & LCDC_OBJ16) ? 16 : 8, y = p->line + 16u;
+    p->nobj = 0;
+    for (unsigned i = 0; i < 40 && p->nobj < 10; i++) {
+        unsigned oy = p->oam[i * 4];
+        if (y >= oy && y < oy + h) p->obj[p->nobj++] = (uint8_t)i;
+    }
+    for (unsigned i = 1; i < p->nobj; i++) {
+        uint8_t o = p->obj[i];
+        unsigned j = i;
+        while (j > 0 && p->oam[p->obj[j - 1] * 4 + 1] > p->oam[o * 4 + 1]) {
+            p->obj[j] = p->obj[j - 1];
+            j--;
+        }
+        p->obj[j] = o;
+    }
+}
+
+/* Mode 3 length beyond 172 dots (Pan Docs, Rendering, "Mode 3 length"):
+ * SCX%8 dots discarded at the start, 6 dots when the window starts, and per
+ * object fetched 6 dots plus, for the first object on a given background or
+ * window tile, the wait for the tile fetch: 5 minus the object's offset in
+ * that tile when positive. An object at X=0 counts as on a tile of its own
+ * at offset 0 (11 dots). Objects at X >= 168 are not fetched. Checked
+ * against every case of mooneye intr_2_mode0_timing_sprites. */
+static unsigned mode3_extra(const gb_ppu *p) {
+    bool win = window_on(p);
+    unsigned extra = (p->scx & 7u) + (win ? 6u : 0u);
+    if (!(p->lcdc & LCDC_OBJ)) return extra;
+    uint64_t seen = 0;
+    for (unsigned k = 0; k < p->nobj; k++) {
+        unsigned x = p->oam[p->obj[k] * 4 + 1], tile, off;
+        if (x >= 168) continue;
+        if (x == 0) {
+            tile = 63;
+            off = 0;
+        } else if (win && x >= p->wx + 1u) {
+            unsigned wxp = x - p->wx - 1u;
+            tile = 32 + (wxp >> 3);
+            off = wxp & 7;
+        } else {
+            unsigned bx = x + (p->scx & 7u);
+            tile = bx >> 3;
+            off = bx & 7;
+        }
+        extra += 6;
+        if (!((seen >> tile) & 1)) {
+            seen |= (uint64_t)1 << tile;
+            if (off < 5) extra += 5 - off;
+        }
+    }
+    return extra;
+}
+
+/* Draw pixels [render_x, x_end) of the current line with the registers as
+ * they are now. */
+static void render_to(gb_ppu *p, unsigned x_end) {
+    unsigned x0 = p->render_x;
+    if (x_end > 160) x_end = 160;
+    if (x0 >= x_end || p->line >= 144) return;
+    uint8_t *out = p->fb[p->front ^ 1] + p->line * 160u;
+    uint8_t bgc[160]; /* colour index of the BG/window, for OBJ-to-BG priority */
+
+    bool win = window_on(p);
+    int wstart = win ? (int)p->wx - 7 : 256;
+    unsigned by = (p->line + p->scy) & 255u;
+    unsigned bmap = (p->lcdc & LCDC_BGMAP) ? 0x1C00 : 0x1800;
+    unsigned wmap = (p->lcdc & LCDC_WINMAP) ? 0x1C00 : 0x1800;
+    for (unsigned x = x0; x < x_end; x++) {
+        uint8_t c;
+        if (!(p->lcdc & LCDC_BG)) {
+            /* BG and window off: colour 0 through BGP (dmg-acid2 hair). */
+            c = 0;
+        } else if ((int)x >= wstart) {
+            unsigned wxp = (unsigned)((int)x - wstart), wy = p->win_line;
+            uint8_t t = p->vram[wmap + (wy >> 3) * 32 + (wxp >> 3)];
+            c = tile_pixel(p, bg_tile_base(p, t), wy & 7, 7 - (wxp & 7));
+            p->win_drawn = 1;
+        } else {
+            unsigned bx = (x + p->scx) & 255u;
+            uint8_t t = p->vram[bmap + (by >> 3) * 32 + (bx >> 3)];
+            c = tile_pixel(p, bg_tile_base(p, t), by & 7, 7 - (bx & 7));
+        }
+        bgc[x] = c;
+        out[x] = (p->bgp >> (c * 2)) & 3;
+    }
+
+    if (!(p->lcdc & LCDC_OBJ)) goto done;
+    unsigned h = (p->lcdc & LCDC_OBJ16) ? 16 : 8;
+    uint8_t done_px[160];
+    memset(done_px + x0, 0, x_end - x0);
+    /* Highest priority first; a transparent pixel lets the next object show. */
+    for (unsigned k = 0; k < p->nobj; k++) {
+        const uint8_t *o = &p->oam[p->obj[k] * 4];
+        int left = (int)o[1] - 8;
+        uint8_t attr = o[3];
+        unsigned row = p->line + 16u - o[0];
+        if (attr & 0x40) row = h - 1 - row;
+        uint8_t t = o[2];
+        if (h == 16) t &= 0xFE; /* bit 0 ignored for 8x16 (dmg-acid2 mouth) */
+        unsigned base = t * 16u;
+        uint8_t pal = (attr & 0x10) ? p->obp1 : p->obp0;
+        int a = left < (int)x0 ? (int)x0 : left, b = left + 8 > (int)x_end ? (int)x_end : left + 8;
+        for (int x = a; x < b; x++) {
+            if (done_px[x]) continue;
+            unsigned col = (unsigned)(x - left);
+            uint8_t c = tile_pixel(p, base, row, (attr & 0x20) ? col : 7 - col);
+            if (!c) continue;
+            done_px[x] = 1;
+            if ((attr & 0x80) && bgc[x]) continue; /* BG colours 1-3 over the object */
+            out[x] = (pal >> (c * 2)) & 3;
+        }
+    }
+done:
+    p->render_x = (uint8_t)x_end;
+}
+
+/* Pixel being output at the current dot of mode 3 (object stalls ignored). */
+static unsigned render_pos(const gb_ppu *p) {
+    int x = (int)p->dot - (int)p->m3_dot - 12 - (int)(p->scx & 7);
+    return x < 0 ? 0 : (unsigned)x;
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static void line_start(gb *g) {
+    gb_ppu *p = &g->ppu;
+    p->dot -= LINE_DOTS;
+    p->step = 0;
+    if (++p->line == 154) p->line = 0;
+    p->cmp_on = 0; /* the comparator is idle for the first M-cycle */
+    compare(g);
+    if (p->line == 0) {
+        p->win_hit = 0;
+        p->win_line = 0;
+        GB_TRACE(g, PPU_FRAME_BEGIN, (uint32_t)g->frames);
+    }
+    set_ly(g, p->line);
+    if (p->line < 144) {
+        p->kind = p->line == 0 ? K_LINE0 : K_VISIBLE;
+        p->block = BLK_OAM_R; /* OAM reads refused from the first M-cycle */
+    } else {
+        p->kind = p->line == 144 ? K_VBLANK144 : p->line == 153 ? K_LINE153 : K_VBLANK;
+    }
+    stat_update(g);
+}
+
+static void run_event(gb *g, uint8_t ev, uint16_t at) {
+    gb_ppu *p = &g->ppu;
+    switch (ev) {
+    case EV_MODE2:
+        set_mode(g, 2, at);
+        p->block = BLK_OAM_R | BLK_OAM_W;
+        p->cmp_on = 1;
+        p->cmp_ly = p->line;
+        compare(g);
+        if (p->ly == p->wy) p->win_hit = 1;
+        break;
+    case EV_MODE2_IRQ: p->src = SRC_M2; break;
+    case EV_SCAN_END:
+        if (p->ly == p->wy) p->win_hit = 1;
+        scan_oam(p);
+        p->m3_extra = (uint16_t)mode3_extra(p);
+        p->block = BLK_OAM_R | BLK_VRAM_R;
+        break;
+    case EV_MODE3:
+        set_mode(g, 3, at);
+        p->block = BLK_MODE3;
+        p->src = 0;
+        p->m3_dot = at;
+        p->render_x = 0;
+        p->win_drawn = 0;
+        break;
+    case EV_MODE0_IRQ: p->src = SRC_M0; break;
+    case EV_MODE0:
+        render_to(p, 160);
+        if (p->win_drawn) p->win_line++;
+        set_mode(g, 0, at);
+        p->block = 0;
+        break;
+    case EV_VBLANK:
+        set_mode(g, 1, at);
+        p->cmp_on = 1;
+        p->cmp_ly = p->line;
+        compare(g);
+        /* The mode 2 source also fires at line 144, with VBlank (mooneye
+         * vblank_stat_intr-GS). */
+        p->src = SRC_M1 | SRC_M2;
+        g->intf |= GB_INT_VBLANK;
+        p->front ^= 1;
+        g->frames++;
+        g->stop_reasons |= GB_STOP_FRAME;
+        GB_TRACE(g, PPU_FRAME_END, (uint32_t)g->frames);
+        break;
+    case EV_M2_OFF: p->src = SRC_M1; break;
+    case EV_CMP:
+        p->cmp_on = 1;
+        p->cmp_ly = p->line;
+        compare(g);
+        break;
+    case EV_153_LY0:
+        set_ly(g, 0);
+        p->cmp_on = 1;
+        p->cmp_ly = 153;
+        compare(g);
+        break;
+    case EV_CMP_OFF:
+        p->cmp_on = 0;
+        compare(g);
+        break;
+    case EV_CMP0:
+        p->cmp_on = 1;
+        p->cmp_ly = 0;
+        compare(g);
+        break;
+    case EV_LINE_END: line_start(g); return;
+    }
+    stat_update(g);
+}
+
+static inline uint16_t event_dot(const gb_ppu *p) {
+    const sched *e = &schedules[p->kind][p->step];
+    return (uint16_t)(e->dot + (e->after_m3 ? p->m3_extra : 0));
+}
+
+static void ppu_step(gb *g) {
+    gb_ppu *p = &g->ppu;
+    if (!(p->lcdc & LCDC_ON)) {
+        p->dot = 0;
+        return;
+    }
+    do {
+        const sched *e = &schedules[p->kind][p->step];
+        uint16_t at = event_dot(p);
+        p->step++;
+        run_event(g, e->ev, at);
+        p->next_dot = event_dot(p);
+    } while (p->dot >= p->next_dot);
+}
+
+void gb_ppu_tick(gb *g) {
+    gb_ppu *p = &g->ppu;
+    p->dot += 4;
+    if (p->dot >= p->next_dot) ppu_step(g);
+}
+
+/* ---- LCD on/off -------------------------------------------------------- */
+
+static void lcd_off(gb *g) {
+    gb_ppu *p = &g->ppu;
+    if (p->mode == 3) render_to(p, 160);
+    p->dot = 0;
+    p->next_dot = 0; /* ppu_step keeps dot at 0 while off */
+    p->line = 0;
+    p->step = 0;
+    p->src = 0;
+    p->block = 0;
+    /* The comparator stops; STAT bit 2 keeps its last value (mooneye
+     * stat_lyc_onoff). */
+    p->cmp_on = 0;
+    set_ly(g, 0);
+    set_mode(g, 0, 0);
+    stat_update(g);
+}
+
+static void lcd_on(gb *g) {
+    gb_ppu *p = &g->ppu;
+    p->line = 0;
+    p->kind = K_LCDON0;
+    p->step = 0;
+    p->dot = LCDON_DOT;
+    p->m3_extra = 0;
+    p->win_hit = 0;
+    p->win_line = 0;
+    p->src = 0;
+    p->block = 0;
+    p->nobj = 0;
+    /* The comparator restarts at once with LY=0: STAT bit 2 and its
+     * interrupt follow immediately (mooneye stat_lyc_onoff round 4). */
+    p->cmp_on = 1;
+    p->cmp_ly = 0;
+    compare(g);
+    stat_update(g);
+    p->next_dot = event_dot(p);
+    GB_TRACE(g, PPU_FRAME_BEGIN, (uint32_t)g->frames);
+}
+
+/* ---- registers --------------------------------------------------------- */
+
+uint8_t gb_ppu_read(gb *g, uint16_t addr) {
+    const gb_ppu *p = &g->ppu;
+    switch (addr) {
+    case 0xFF40: return p->lcdc;
+    case 0xFF41: return (uint8_t)(0x80 | p->stat | (p->lyc_flag ? 0x04 : 0) | p->mode);
+    case 0xFF42: return p->scy;
+    case 0xFF43: return p->scx;
+    case 0xFF44: return p->ly;
+    case 0xFF45: return p->lyc;
+    case 0xFF47: return p->bgp;
+    case 0xFF48: return p->obp0;
+    case 0xFF49: return p->obp1;
+    case 0xFF4A: return p->wy;
+    case 0xFF4B: return p->wx;
+    default: return 0xFF;
+    }
+}
+
+void gb_ppu_write(gb *g, uint16_t addr, uint8_t v) {
+    gb_ppu *p = &g->ppu;
+    /* A write during mode 3 takes effect from the pixel being drawn. */
+    if (p->mode == 3 && addr != 0xFF41 && addr != 0xFF45) render_to(p, render_pos(p));
+    switch (addr) {
+    case 0xFF40: {
+        uint8_t old = p->lcdc;
+        p->lcdc = v;
+        if ((old & LCDC_ON) && !(v & LCDC_ON))
+            lcd_off(g);
+        else if (!(old & LCDC_ON) && (v & LCDC_ON))
+            lcd_on(g);
+        break;
+    }
+    case 0xFF41:
+        /* DMG quirk: the write acts as if $FF were written for one cycle, so
+         * it can request the interrupt in modes 0-2 or on LY=LYC (Pan Docs,
+         * STAT, "Spurious STAT interrupts"). */
+        if (p->lcdc & LCDC_ON) {
+            p->stat = 0x78;
+            stat_update(g);
+        }
+        p->stat = v & 0x78;
+        stat_update(g);
+        break;
+    case 0xFF42: p->scy = v; break;
+    case 0xFF43: p->scx = v; break;
+    case 0xFF44: break; /* read-only */
+    case 0xFF45:
+        p->lyc = v;
+        /* While the LCD is off the comparator does not run (stat_lyc_onoff). */
+        if (p->lcdc & LCDC_ON) {
+            compare(g);
+            stat_update(g);
+        }
+        break;
+    case 0xFF47: p->bgp = v; break;
+    case 0xFF48: p->obp0 = v; break;
+    case 0xFF49: p->obp1 = v; break;
+    case 0xFF4A: p->wy = v; break;
+    case 0xFF4B: p->wx = v; break;
+    default: break;
+    }
+}
+
+bool gb_ppu_vram_blocked(const gb *g) {
+    return g->ppu.block & BLK_VRAM_R;
+}
+bool gb_ppu_oam_blocked(const gb *g) {
+    return g->ppu.block & BLK_OAM_R;
+}
+bool gb_ppu_vram_write_blocked(const gb *g) {
+    return g->ppu.block & BLK_VRAM_W;
+}
+bool gb_ppu_oam_write_blocked(const gb *g) {
+    return g->ppu.block & BLK_OAM_W;
+}
+
+/* ---- reset ------------------------------------------------------------- */
+
+void gb_ppu_init(gb *g) {
+    gb_ppu *p = &g->ppu;
+    memset(p, 0, sizeof *p);
+    p->next_dot = 0;
+    if (g->has_boot_rom) return; /* power-on: LCD off, the boot ROM sets it up */
+    p->lcdc = 0x91;
+    p->bgp = 0xFC;
+    p->obp0 = 0xFF;
+    p->obp1 = 0xFF;
+    p->line = BOOT_LINE;
+    p->kind = K_LINE153;
+    p->dot = BOOT_DOT;
+    p->ly = 0;
+    p->mode = 1;
+    p->src = SRC_M1;
+    p->cmp_on = 1;
+    p->cmp_ly = 0;
+    p->lyc_flag = 1;
+    p->step = 3; /* only the line end is left on line 153 */
+    p->next_dot = event_dot(p);
+}

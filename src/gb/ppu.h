@@ -1,4 +1,15 @@
-/* PPU: modes, STAT/LYC, rendering (DMG). Owned by ppu.c. */
+/* PPU: modes, STAT/LYC, rendering (DMG). Owned by ppu.c.
+ *
+ * Timing model. A line is 456 dots; `dot` counts the dots of the current
+ * line that have elapsed at the end of the last M-cycle tick, so an event
+ * placed at dot T becomes visible to the CPU from the first tick that brings
+ * `dot` to T or beyond. Each kind of line (visible, first line after LCD
+ * enable, VBlank, line 144, line 153) has a fixed schedule of events in ppu.c;
+ * the events after mode 3 are moved by the mode 3 penalty of the line (SCX
+ * fine scroll, window, objects). The per-M-cycle path is one add and one
+ * compare against `next_dot`.
+ *
+ * The struct is plain data (save states write it raw). */
 #ifndef CERES_GB_PPU_H
 #define CERES_GB_PPU_H
 
@@ -13,17 +24,53 @@ typedef struct gb_ppu {
     /* Shades 0..3; front is the last completed frame. */
     uint8_t fb[2][160 * 144];
     uint8_t front;
-    /* Registers and state: filled in by ppu.c. */
+    /* Registers. `stat` holds only the writable bits 3-6. */
     uint8_t lcdc, stat, scy, scx, ly, lyc, bgp, obp0, obp1, wy, wx;
-    uint8_t mode;
+    uint8_t mode; /* mode as STAT bits 0-1 read it */
     uint16_t dot; /* dot within the line, 0..455 */
+
+    /* Scheduling. */
+    uint16_t next_dot; /* dot of the next event of this line */
+    uint16_t m3_extra; /* mode 3 length of this line minus 172 */
+    uint16_t m3_dot;   /* dot at which mode 3 began (mid-line rendering) */
+    uint8_t kind;      /* schedule of this line (ppu.c) */
+    uint8_t step;      /* next event in that schedule */
+    uint8_t line;      /* line being scanned, 0..153 (LY differs on line 153) */
+
+    /* LY=LYC comparator: idle for a moment at the start of every line. */
+    uint8_t cmp_on, cmp_ly;
+    uint8_t lyc_flag; /* STAT bit 2; kept while the LCD is off */
+
+    /* STAT interrupt: active mode sources (STAT enable bit positions 3-5),
+     * and the level of the ORed line; a rising edge requests IF bit 1. */
+    uint8_t src;
+    uint8_t stat_line;
+
+    uint8_t block; /* CPU access blocking (BLK_* bits in ppu.c) */
+
+    /* Window: WY matched LY in this frame, internal line counter, drawn on
+     * this line. */
+    uint8_t win_hit, win_line, win_drawn;
+
+    /* Objects selected by the OAM scan of this line, in priority order
+     * (lower X first, then OAM order). */
+    uint8_t nobj;
+    uint8_t obj[10];
+    uint8_t render_x; /* pixels of the current line already drawn */
 } gb_ppu;
 
-void gb_ppu_init(gb *g);                  /* post-boot state (LCD on, LY 0) */
-void gb_ppu_tick(gb *g);                  /* advance one M-cycle (4 dots) */
+void gb_ppu_init(gb *g);                   /* post-boot state (LCD on, LY 0) */
+void gb_ppu_tick(gb *g);                   /* advance one M-cycle (4 dots) */
 uint8_t gb_ppu_read(gb *g, uint16_t addr); /* $FF40-$FF45, $FF47-$FF4B */
 void gb_ppu_write(gb *g, uint16_t addr, uint8_t v);
-bool gb_ppu_vram_blocked(const gb *g); /* CPU cannot access VRAM now (mode 3) */
-bool gb_ppu_oam_blocked(const gb *g);  /* CPU cannot access OAM now (modes 2, 3) */
+/* CPU access rules. Reads and writes differ at the edges of mode 2 and 3
+ * (mooneye lcdon_timing-GS vs lcdon_write_timing-GS): a read of VRAM is
+ * refused one M-cycle before a write is, OAM reads are refused from the very
+ * start of the line while writes still pass, and OAM writes pass for one
+ * M-cycle between the OAM scan and mode 3. */
+bool gb_ppu_vram_blocked(const gb *g);       /* CPU cannot read VRAM now */
+bool gb_ppu_oam_blocked(const gb *g);        /* CPU cannot read OAM now */
+bool gb_ppu_vram_write_blocked(const gb *g); /* CPU cannot write VRAM now */
+bool gb_ppu_oam_write_blocked(const gb *g);  /* CPU cannot write OAM now */
 
 #endif
