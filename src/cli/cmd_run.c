@@ -1,11 +1,266 @@
-/* Placeholder until the run command lands. */
+/* ceres run: run one ROM headless for a number of frames, cycles or
+ * emulated seconds, with a screenshot, the flight recorder (dumped at the
+ * end) or the old streaming JSON output; prints the serial output. */
 #include "cli.h"
 
-#include <stdio.h>
+#include "../gb/gb_events.h"
+#include "../runner/runner.h"
+#include "../trace/ct_host.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f) {
+    fputs("usage: ceres run ROM [options]\n"
+          "\n"
+          "Run a ROM headless. Time is emulated: 1 s = 4194304 T-cycles, a frame is\n"
+          "70224 T-cycles.\n"
+          "\n"
+          "  --frames N            run N frames\n"
+          "  --cycles N            run N T-cycles\n"
+          "  --seconds S           run S emulated seconds (default 10)\n"
+          "  --until-ld-b-b        stop early at the LD B,B breakpoint (test ROMs)\n"
+          "  --screenshot FILE.png write the last frame (160x144, 4 grays)\n"
+          "  --boot-rom FILE       start from a 256-byte DMG boot ROM\n"
+          "  --trace FILTER        events to record (env CERES_TRACE; default\n"
+          "                        " GB_DEFAULT_FILTER ")\n"
+          "  --trace-buffer SIZE   ring size: 4M (default), 512K, 200000ev; 0 = off\n"
+          "  --trace-out FILE      dump the ring at the end (.perfetto-trace, .json,\n"
+          "                        .log, .ctrace)\n"
+          "  --trace-format F      perfetto | json | log | ctrace (else from the extension)\n"
+          "  --raw-cycles          timestamps in T-cycles instead of nanoseconds\n"
+          "  --stream-json FILE    stream every recorded event to a Chrome JSON file as it\n"
+          "                        happens (the old way, for comparison)\n"
+          "\n"
+          "Prints the serial output, if any, to stdout and a summary to stderr.\n",
+          f);
+}
+
+static int parse_u64(const char *s, uint64_t *out) {
+    char *e;
+    errno = 0;
+    if (!s || s[0] == '-' || !s[0]) return -1;
+    unsigned long long v = strtoull(s, &e, 0);
+    if (errno || *e) return -1;
+    *out = v;
+    return 0;
+}
 
 int cmd_run(int argc, char **argv) {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "ceres run: not implemented yet\n");
-    return 2;
+    const char *rom_path = NULL, *shot = NULL, *boot_path = NULL, *filter = getenv("CERES_TRACE");
+    const char *buf_spec = "4M", *trace_out = NULL, *fmt_name = NULL, *stream = NULL;
+    bool raw = false, until_ldbb = false;
+    uint64_t limit = 10ull * RN_CYCLES_PER_SEC;
+    int nlimits = 0;
+    if (filter && !*filter) filter = NULL;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        bool takes = !strcmp(a, "--frames") || !strcmp(a, "--cycles") || !strcmp(a, "--seconds") ||
+                     !strcmp(a, "--screenshot") || !strcmp(a, "--boot-rom") ||
+                     !strcmp(a, "--trace") || !strcmp(a, "--trace-buffer") ||
+                     !strcmp(a, "--trace-out") || !strcmp(a, "--trace-format") ||
+                     !strcmp(a, "--stream-json");
+        if (takes) {
+            if (!v) {
+                fprintf(stderr, "ceres run: %s needs a value\n", a);
+                return 2;
+            }
+            i++;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--frames") || !strcmp(a, "--cycles")) {
+            uint64_t n;
+            if (parse_u64(v, &n) || n == 0 || n > (1ull << 50)) {
+                fprintf(stderr, "ceres run: %s wants a positive number, not '%s'\n", a, v);
+                return 2;
+            }
+            limit = a[2] == 'f' ? n * RN_CYCLES_PER_FRAME : n;
+            nlimits++;
+        } else if (!strcmp(a, "--seconds")) {
+            char *e;
+            double s = strtod(v, &e);
+            if (*e || !(s > 0) || s > 1e6) {
+                fprintf(stderr, "ceres run: --seconds wants a positive number, not '%s'\n", v);
+                return 2;
+            }
+            limit = (uint64_t)(s * RN_CYCLES_PER_SEC);
+            if (!limit) limit = 1;
+            nlimits++;
+        } else if (!strcmp(a, "--screenshot")) {
+            shot = v;
+        } else if (!strcmp(a, "--boot-rom")) {
+            boot_path = v;
+        } else if (!strcmp(a, "--trace")) {
+            filter = v;
+        } else if (!strcmp(a, "--trace-buffer")) {
+            buf_spec = v;
+        } else if (!strcmp(a, "--trace-out")) {
+            trace_out = v;
+        } else if (!strcmp(a, "--trace-format")) {
+            fmt_name = v;
+        } else if (!strcmp(a, "--stream-json")) {
+            stream = v;
+        } else if (!strcmp(a, "--raw-cycles")) {
+            raw = true;
+        } else if (!strcmp(a, "--until-ld-b-b")) {
+            until_ldbb = true;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "ceres run: unknown option '%s' (see ceres run --help)\n", a);
+            return 2;
+        } else if (rom_path) {
+            fprintf(stderr, "ceres run: one ROM at a time ('%s' and '%s')\n", rom_path, a);
+            return 2;
+        } else {
+            rom_path = a;
+        }
+    }
+    if (!rom_path) {
+        usage(stderr);
+        return 2;
+    }
+    if (nlimits > 1) {
+        fprintf(stderr, "ceres run: give one of --frames, --cycles, --seconds\n");
+        return 2;
+    }
+    char err[512];
+    uint64_t bytes = 0, events = 0;
+    if (ct_parse_size(buf_spec, &bytes, &events, err, sizeof err)) {
+        fprintf(stderr, "ceres run: --trace-buffer: %s\n", err);
+        return 2;
+    }
+    bool recording = bytes || events;
+    if (trace_out && !recording) {
+        fprintf(stderr, "ceres run: --trace-out needs a ring (--trace-buffer is 0)\n");
+        return 2;
+    }
+    ct_dump_opts dopts = {.format = CT_FMT_AUTO, .raw_cycles = raw};
+    if (fmt_name && ct_format_parse(fmt_name, &dopts.format)) {
+        fprintf(stderr,
+                "ceres run: --trace-format: unknown format '%s' (perfetto, json, log, "
+                "ctrace)\n",
+                fmt_name);
+        return 2;
+    }
+    if (trace_out && dopts.format == CT_FMT_AUTO) {
+        dopts.format = ct_format_from_path(trace_out);
+        if (dopts.format == CT_FMT_AUTO) {
+            fprintf(stderr,
+                    "ceres run: --trace-out %s: unknown extension (.perfetto-trace, .json, "
+                    ".log, .ctrace), or give --trace-format\n",
+                    trace_out);
+            return 2;
+        }
+    }
+
+    uint8_t *rom = NULL, *boot = NULL;
+    size_t size = 0, boot_size = 0;
+    int e = rn_read_file(rom_path, &rom, &size);
+    if (e) {
+        fprintf(stderr, "ceres run: %s: %s\n", rom_path, strerror(-e));
+        return 2;
+    }
+    if (boot_path) {
+        e = rn_read_file(boot_path, &boot, &boot_size);
+        if (e || boot_size != 256) {
+            fprintf(stderr, "ceres run: boot ROM %s: %s\n", boot_path,
+                    e ? strerror(-e) : "must be exactly 256 bytes");
+            free(rom);
+            free(boot);
+            return 2;
+        }
+    }
+    gb_config cfg = {.model = GB_MODEL_DMG, .boot_rom = boot, .boot_rom_size = boot_size};
+    gb *g = gb_create(rom, size, &cfg, err, sizeof err);
+    free(rom);
+    if (!g) {
+        fprintf(stderr, "ceres run: %s: %s\n", rom_path, err);
+        free(boot);
+        return 2;
+    }
+    int rc = 0;
+    ct_recorder *rec = NULL;
+    if (recording || stream) {
+        /* Streaming alone still needs a recorder for the filter; give it the
+         * smallest ring. */
+        rec = ct_recorder_create(&gb_schema, recording ? bytes : 4096, recording ? events : 0,
+                                 CT_OVERWRITE, err, sizeof err);
+        if (!rec) {
+            fprintf(stderr, "ceres run: recorder: %s\n", err);
+            rc = 2;
+            goto out;
+        }
+        if (ct_filter_apply(rec, filter ? filter : GB_DEFAULT_FILTER, err, sizeof err)) {
+            fprintf(stderr, "ceres run: bad trace filter:\n%s\n", err);
+            rc = 2;
+            goto out;
+        }
+        if (!recording) ct_recorder_pause(rec);
+        if (stream && ct_stream_open(rec, stream, raw, err, sizeof err)) {
+            fprintf(stderr, "ceres run: --stream-json %s: %s\n", stream, err);
+            rc = 2;
+            goto out;
+        }
+        gb_set_recorder(g, rec);
+    }
+
+    unsigned mask = GB_STOP_LOCKUP | (until_ldbb ? GB_STOP_LD_B_B : 0);
+    unsigned why = 0;
+    while (gb_cycles(g) < limit) {
+        why = gb_run(g, limit - gb_cycles(g), mask);
+        if (why & (GB_STOP_LOCKUP | GB_STOP_LD_B_B)) break;
+    }
+    gb_set_recorder(g, NULL);
+
+    size_t slen;
+    const uint8_t *serial = gb_serial_output(g, &slen);
+    if (slen) {
+        fwrite(serial, 1, slen, stdout);
+        if (serial[slen - 1] != '\n') fputc('\n', stdout);
+    }
+    gb_regs r;
+    gb_get_regs(g, &r);
+    fprintf(stderr,
+            "ceres run: %llu T-cycles (%.3f emulated s), %llu frames; stopped: %s; PC=%04X "
+            "A:%02X F:%02X B:%02X C:%02X D:%02X E:%02X H:%02X L:%02X SP:%04X\n",
+            (unsigned long long)gb_cycles(g), (double)gb_cycles(g) / RN_CYCLES_PER_SEC,
+            (unsigned long long)gb_frames(g),
+            why & GB_STOP_LOCKUP   ? "CPU locked up (illegal opcode)"
+            : why & GB_STOP_LD_B_B ? "LD B,B"
+                                   : "time limit",
+            r.pc, r.a, r.f, r.b, r.c, r.d, r.e, r.h, r.l, r.sp);
+
+    if (shot) {
+        e = rn_png_write_shades(shot, gb_framebuffer(g), GB_LCD_W, GB_LCD_H);
+        if (e) {
+            fprintf(stderr, "ceres run: --screenshot %s: %s\n", shot, strerror(-e));
+            rc = 1;
+        }
+    }
+    if (stream && rec) {
+        e = ct_stream_close(rec);
+        if (e) {
+            fprintf(stderr, "ceres run: --stream-json %s: %s\n", stream, strerror(-e));
+            rc = 1;
+        }
+    }
+    if (trace_out && rec) {
+        e = ct_dump(rec, trace_out, &dopts);
+        if (e) {
+            fprintf(stderr, "ceres run: --trace-out %s: %s\n", trace_out, strerror(-e));
+            rc = 1;
+        } else {
+            fprintf(stderr, "ceres run: trace written to %s (%llu events recorded)\n", trace_out,
+                    (unsigned long long)rec->ring.written);
+        }
+    }
+out:
+    if (rec) ct_recorder_destroy(rec);
+    gb_destroy(g);
+    free(boot);
+    return rc;
 }

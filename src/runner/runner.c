@@ -1,1 +1,357 @@
-#include "../gb/gb.h"
+/* Process isolation: every test runs in a forked child, o->jobs at a time.
+ * A child that dies of a signal is reported as a crash, one that passes the
+ * wall-clock safety limit is stopped and reported as a hang; the others go
+ * on. Before running, the child installs a handler for SIGSEGV, SIGBUS,
+ * SIGILL, SIGFPE, SIGABRT (and SIGTERM, which the parent sends to a stuck
+ * child) that writes the flight recorder's ring with ct_dump_ctrace_fd and
+ * the machine's screen to files the parent opened before the fork, then
+ * re-raises. The parent turns those into the failure folder. */
+#include "runner.h"
+
+#include "../trace/ct_host.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What the crash handler writes after the screen (fixed layout). */
+typedef struct crash_info {
+    uint32_t magic;
+    uint32_t pad;
+    uint64_t cycles, frames;
+} crash_info;
+#define CRASH_MAGIC 0x43525348u /* "CRSH" */
+
+/* Child side. A process runs one test at a time; a signal handler can only
+ * find its state through a static. */
+static struct {
+    gb *volatile g;
+    ct_recorder *volatile rec;
+    int ring_fd, screen_fd;
+} child;
+
+static void on_machine(void *ctx, gb *g, ct_recorder *rec) {
+    (void)ctx;
+    child.rec = rec;
+    child.g = g;
+}
+
+static void write_all(int fd, const void *p, size_t n) {
+    const uint8_t *b = p;
+    while (n) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;
+        b += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Async-signal-safe: write(2) only (gb_framebuffer, gb_cycles and
+ * gb_frames are plain field reads). */
+static void crash_handler(int sig) {
+    int saved = errno;
+    ct_recorder *rec = child.rec;
+    gb *g = child.g;
+    if (rec) ct_dump_ctrace_fd(rec, child.ring_fd);
+    if (g) {
+        write_all(child.screen_fd, gb_framebuffer(g), GB_LCD_W * GB_LCD_H);
+        crash_info ci = {CRASH_MAGIC, 0, gb_cycles(g), gb_frames(g)};
+        write_all(child.screen_fd, &ci, sizeof ci);
+    }
+    errno = saved;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTERM};
+
+static void child_main(const rn_test *t, const rn_opts *o, int res_fd, int ring_fd, int screen_fd) {
+    child.ring_fd = ring_fd;
+    child.screen_fd = screen_fd;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = crash_handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_NODEFER;
+    for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals; i++)
+        sigaction(crash_signals[i], &sa, NULL);
+    rn_result res;
+    rn_run_one_hooked(t, o, &res, on_machine, NULL);
+    write_all(res_fd, &res, sizeof res);
+    _exit(0);
+}
+
+/* ---- parent side ---------------------------------------------------------- */
+
+typedef struct slot {
+    pid_t pid;
+    size_t idx;
+    FILE *res_f, *ring_f, *screen_f;
+    double start, term_time;
+    bool term_sent, kill_sent;
+} slot;
+
+static double wall_limit(const rn_test *t, const rn_opts *o) {
+    if (o->wall_limit > 0) return o->wall_limit;
+    /* Generous: only a truly stuck child gets here. The emulator runs many
+     * times faster than the real machine, even under sanitizers. */
+    double emu = (double)t->limit_cycles / RN_CYCLES_PER_SEC;
+    if (t->check.kind == RN_CHECK_SM83) emu = 60;
+    return 60 + emu * (o->replay_window ? 4 : 2);
+}
+
+static long file_size(FILE *f) {
+    struct stat st;
+    return fstat(fileno(f), &st) ? -1 : (long)st.st_size;
+}
+
+/* The crash or hang's failure folder, from what the child's handler wrote. */
+static void crash_artifacts(const rn_test *t, const rn_opts *o, slot *s, rn_result *res) {
+    char dir[4200], path[4300];
+    rn_failure_dir(o, t, dir, sizeof dir);
+    if (rn_mkdirs(dir)) return;
+    static const char *const stale[] = {"trace.perfetto-trace", "trace.log", "trace.ctrace",
+                                        "screen.png", "replay.perfetto-trace"};
+    for (size_t i = 0; i < sizeof stale / sizeof *stale; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, stale[i]);
+        unlink(path);
+    }
+    res->artifacts = true;
+    char *extra = NULL;
+    size_t elen = 0;
+    FILE *info = open_memstream(&extra, &elen);
+    long rsize = file_size(s->ring_f);
+    if (rsize > 0) {
+        uint8_t *buf = malloc((size_t)rsize);
+        if (buf && pread(fileno(s->ring_f), buf, (size_t)rsize, 0) == rsize) {
+            snprintf(path, sizeof path, "%s/trace.ctrace", dir);
+            int rc = rn_write_file(path, buf, (size_t)rsize);
+            ct_trace *tr = NULL;
+            char err[256] = "";
+            if (!rc) rc = ct_trace_load(path, &tr, err, sizeof err);
+            if (!rc) {
+                ct_dump_opts po = {.format = CT_FMT_PERFETTO};
+                snprintf(path, sizeof path, "%s/trace.perfetto-trace", dir);
+                int r1 = ct_trace_write(tr, path, &po);
+                if (tr->nev > 20000) {
+                    memmove(tr->ev, tr->ev + (tr->nev - 20000), 20000 * sizeof *tr->ev);
+                    tr->nev = 20000;
+                }
+                ct_dump_opts lo = {.format = CT_FMT_LOG};
+                snprintf(path, sizeof path, "%s/trace.log", dir);
+                int r2 = ct_trace_write(tr, path, &lo);
+                if (info)
+                    fprintf(info,
+                            "trace: written by the crash handler as trace.ctrace; "
+                            "trace.perfetto-trace %s, trace.log %s\n",
+                            r1 ? strerror(-r1) : "ok", r2 ? strerror(-r2) : "ok");
+                ct_trace_free(tr);
+            } else if (info) {
+                fprintf(info, "trace: trace.ctrace from the crash handler unreadable: %s\n",
+                        err[0] ? err : strerror(-rc));
+            }
+        }
+        free(buf);
+    } else if (info) {
+        fprintf(info, "trace: none (recording off, or the child died before the test started)\n");
+    }
+    long ssize = file_size(s->screen_f);
+    if (ssize == GB_LCD_W * GB_LCD_H + (long)sizeof(crash_info)) {
+        uint8_t *buf = malloc((size_t)ssize);
+        if (buf && pread(fileno(s->screen_f), buf, (size_t)ssize, 0) == ssize) {
+            crash_info ci;
+            memcpy(&ci, buf + GB_LCD_W * GB_LCD_H, sizeof ci);
+            if (ci.magic == CRASH_MAGIC) {
+                res->cycles = ci.cycles;
+                res->frames = ci.frames;
+            }
+            snprintf(path, sizeof path, "%s/screen.png", dir);
+            rn_png_write_shades(path, buf, GB_LCD_W, GB_LCD_H);
+        }
+        free(buf);
+    }
+    if (info) {
+        fprintf(info,
+                "replay: not run for a %s (the replay would take the runner down the "
+                "same way; run `ceres run` on the ROM under a debugger)\n",
+                rn_status_name(res->status));
+        fclose(info);
+    }
+    snprintf(path, sizeof path, "%s/state.txt", dir);
+    rn_write_state(path, t, o, res, extra);
+    free(extra);
+}
+
+static const char *signame(int sig) {
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGILL: return "SIGILL";
+    case SIGFPE: return "SIGFPE";
+    case SIGABRT: return "SIGABRT";
+    case SIGTERM: return "SIGTERM";
+    case SIGKILL: return "SIGKILL";
+    default: return "signal";
+    }
+}
+
+static void finish(const rn_test *t, const rn_opts *o, slot *s, int status, rn_result *res) {
+    memset(res, 0, sizeof *res);
+    res->replay = -1;
+    double wall = rn_now() - s->start;
+    long rsize = file_size(s->res_f);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && rsize == (long)sizeof *res &&
+        pread(fileno(s->res_f), res, sizeof *res, 0) == (ssize_t)sizeof *res) {
+        res->message[RN_MSG_MAX - 1] = 0;
+        res->serial[RN_SERIAL_MAX - 1] = 0;
+    } else if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        res->signal = sig;
+        if (s->term_sent) {
+            res->status = RN_HANG;
+            snprintf(res->message, sizeof res->message,
+                     "no result after %.0f s of wall-clock time: stopped (%s)", wall, signame(sig));
+        } else {
+            res->status = RN_CRASH;
+            snprintf(res->message, sizeof res->message, "the test process died of signal %d (%s)",
+                     sig, signame(sig));
+        }
+        if (o->out_dir) crash_artifacts(t, o, s, res);
+    } else {
+        res->status = RN_ERROR;
+        snprintf(res->message, sizeof res->message,
+                 "the test process exited with status %d without a result",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        if (o->out_dir) crash_artifacts(t, o, s, res);
+    }
+    res->wall_seconds = wall;
+    fclose(s->res_f);
+    fclose(s->ring_f);
+    fclose(s->screen_f);
+    s->pid = 0;
+}
+
+static int start(const rn_test *t, const rn_opts *o, size_t idx, slot *s) {
+    memset(s, 0, sizeof *s);
+    s->res_f = tmpfile();
+    s->ring_f = tmpfile();
+    s->screen_f = tmpfile();
+    if (!s->res_f || !s->ring_f || !s->screen_f) {
+        int e = errno ? -errno : -EIO;
+        if (s->res_f) fclose(s->res_f);
+        if (s->ring_f) fclose(s->ring_f);
+        if (s->screen_f) fclose(s->screen_f);
+        return e;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = -errno;
+        fclose(s->res_f);
+        fclose(s->ring_f);
+        fclose(s->screen_f);
+        return e;
+    }
+    if (pid == 0) child_main(t, o, fileno(s->res_f), fileno(s->ring_f), fileno(s->screen_f));
+    s->pid = pid;
+    s->idx = idx;
+    s->start = rn_now();
+    return 0;
+}
+
+int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_result *res,
+               rn_progress_fn progress, void *ctx) {
+    if (!o->fork) {
+        for (size_t i = 0; i < n; i++) {
+            if (progress) progress(ctx, i, tests[i], NULL, i, n);
+            rn_run_one(tests[i], o, &res[i]);
+            if (progress) progress(ctx, i, tests[i], &res[i], i + 1, n);
+        }
+        return 0;
+    }
+    int jobs = o->jobs > 0 ? o->jobs : 1;
+    if (jobs > 64) jobs = 64;
+    slot slots[64];
+    memset(slots, 0, sizeof slots);
+    size_t next = 0, done = 0;
+    int running = 0;
+    while (done < n) {
+        while (running < jobs && next < n) {
+            int si = 0;
+            while (slots[si].pid)
+                si++;
+            int rc = start(tests[next], o, next, &slots[si]);
+            if (rc) {
+                if (running == 0) {
+                    /* Nothing runs and nothing can start: give up on the rest. */
+                    for (; next < n; next++, done++) {
+                        memset(&res[next], 0, sizeof res[next]);
+                        res[next].status = RN_ERROR;
+                        res[next].replay = -1;
+                        snprintf(res[next].message, sizeof res[next].message,
+                                 "cannot start a test process: %s", strerror(-rc));
+                        if (progress) progress(ctx, next, tests[next], &res[next], done + 1, n);
+                    }
+                    return rc;
+                }
+                break;
+            }
+            if (progress) progress(ctx, next, tests[next], NULL, done, n);
+            next++;
+            running++;
+        }
+        bool any = false;
+        double now = rn_now();
+        for (int si = 0; si < jobs; si++) {
+            slot *s = &slots[si];
+            if (!s->pid) continue;
+            int status;
+            pid_t w = waitpid(s->pid, &status, WNOHANG);
+            if (w == s->pid) {
+                size_t i = s->idx;
+                finish(tests[i], o, s, status, &res[i]);
+                running--;
+                done++;
+                any = true;
+                if (progress) progress(ctx, i, tests[i], &res[i], done, n);
+                continue;
+            }
+            if (w < 0 && errno != EINTR) {
+                /* Lost the child (should not happen): report and move on. */
+                size_t i = s->idx;
+                memset(&res[i], 0, sizeof res[i]);
+                res[i].status = RN_ERROR;
+                res[i].replay = -1;
+                snprintf(res[i].message, sizeof res[i].message, "waitpid: %s", strerror(errno));
+                fclose(s->res_f);
+                fclose(s->ring_f);
+                fclose(s->screen_f);
+                s->pid = 0;
+                running--;
+                done++;
+                if (progress) progress(ctx, i, tests[i], &res[i], done, n);
+                continue;
+            }
+            if (!s->term_sent && now - s->start > wall_limit(tests[s->idx], o)) {
+                kill(s->pid, SIGTERM); /* its handler dumps the ring, then it dies */
+                s->term_sent = true;
+                s->term_time = now;
+            } else if (s->term_sent && !s->kill_sent && now - s->term_time > 10) {
+                kill(s->pid, SIGKILL);
+                s->kill_sent = true;
+            }
+        }
+        if (!any) {
+            struct timespec ts = {0, 2 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return 0;
+}

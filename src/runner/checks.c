@@ -1,0 +1,597 @@
+/* Running one test in this process: machine and recorder set-up, the check
+ * loop, the failure folder (trace, text tail, screenshot, state) and the
+ * deterministic replay of a failure with every event at trace level. */
+#include "runner.h"
+
+#include "../gb/gb_events.h"
+#include "../trace/ct_host.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Checks that need a look at the machine between stop events are polled
+ * once per frame's worth of T-cycles, at fixed cycle boundaries, so a run
+ * and its replay evaluate them at exactly the same points. */
+#define POLL_CYCLES RN_CYCLES_PER_FRAME
+
+/* The last events kept as text in trace.log. */
+#define LOG_TAIL_EVENTS 20000
+
+/* What each check kind stops the machine for, and whether it polls. */
+static const unsigned check_stops[RN_CHECK_COUNT] = {
+    [RN_CHECK_MOONEYE] = GB_STOP_LD_B_B | GB_STOP_LOCKUP,
+    [RN_CHECK_BLARGG_SERIAL] = GB_STOP_SERIAL | GB_STOP_LOCKUP,
+    [RN_CHECK_BLARGG_MEM] = GB_STOP_LOCKUP,
+    [RN_CHECK_SCREENSHOT] = GB_STOP_LD_B_B | GB_STOP_LOCKUP,
+    [RN_CHECK_MEM] = GB_STOP_LOCKUP,
+    [RN_CHECK_CUSTOM] = GB_STOP_LOCKUP,
+};
+static const bool check_polls[RN_CHECK_COUNT] = {
+    [RN_CHECK_BLARGG_SERIAL] = true,
+    [RN_CHECK_BLARGG_MEM] = true,
+    [RN_CHECK_MEM] = true,
+    [RN_CHECK_CUSTOM] = true,
+};
+
+void rn_opts_default(rn_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->rom_root = rn_default_rom_root();
+    o->out_dir = "out";
+    o->trace_filter = NULL;
+    o->trace_bytes = 4u << 20;
+    o->replay_window = 1000000;
+    o->replay_bytes = 64u << 20;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    o->jobs = n > 0 ? (int)n : 1;
+    o->fork = true;
+}
+
+void rn_resolve(const rn_opts *o, const char *rel, char *buf, size_t len) {
+    if (rel[0] == '/' || !o->rom_root || !o->rom_root[0])
+        snprintf(buf, len, "%s", rel);
+    else
+        snprintf(buf, len, "%s/%s", o->rom_root, rel);
+}
+
+void rn_failure_dir(const rn_opts *o, const rn_test *t, char *buf, size_t len) {
+    char name[1024];
+    const char *rom = t->rom;
+    /* Absolute ad-hoc paths keep only their last two components. */
+    if (rom[0] == '/') {
+        const char *s = rom + strlen(rom);
+        int slashes = 0;
+        while (s > rom && slashes < 2)
+            if (*--s == '/') slashes++;
+        rom = s + (*s == '/');
+    }
+    /* mooneye/acceptance/x.gb in suite mooneye: failures/mooneye/acceptance/x */
+    const char *suite = t->suite ? t->suite : "adhoc";
+    size_t sl = strlen(suite);
+    if (!strncmp(rom, suite, sl) && rom[sl] == '/' && rom[sl + 1]) rom += sl + 1;
+    size_t n = 0;
+    for (const char *p = rom; *p && n + 1 < sizeof name; p++) {
+        unsigned char c = (unsigned char)*p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_' || c == '.' || c == '/';
+        name[n++] = ok ? (char)c : '_';
+    }
+    name[n] = 0;
+    char *dot = strrchr(name, '.');
+    if (dot && !strchr(dot, '/') && dot != name) *dot = 0;
+    /* No "..": a path component made only of dots becomes underscores. */
+    for (char *p = name; *p; p++)
+        if (*p == '.' && (p == name || p[-1] == '/')) *p = '_';
+    if (snprintf(buf, len, "%s/failures/%s/%s", o->out_dir, suite, name) >= (int)len) buf[0] = 0;
+}
+
+/* ---- the check loop ------------------------------------------------------ */
+
+typedef struct run {
+    const rn_test *t;
+    gb *g;
+    const uint8_t *ref;   /* screenshot reference, RGB */
+    uint64_t failed_seen; /* blargg-serial: cycle at which "Failed" appeared */
+} run;
+
+static void copy_printable(char *dst, size_t len, const uint8_t *src, size_t n) {
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 1 < len; i++) {
+        uint8_t c = src[i];
+        dst[o++] = (c == '\n' || (c >= 0x20 && c < 0x7F)) ? (char)c : '.';
+    }
+    dst[o] = 0;
+}
+
+/* Newlines to blanks, runs of blanks to one, no blanks at either end. */
+static void squash(char *s) {
+    char *o = s;
+    for (const char *p = s; *p; p++) {
+        char c = *p == '\n' ? ' ' : *p;
+        if (c == ' ' && (o == s || o[-1] == ' ')) continue;
+        *o++ = c;
+    }
+    while (o > s && o[-1] == ' ')
+        o--;
+    *o = 0;
+}
+
+/* The serial text's last non-empty lines, on one line, for messages. */
+static void serial_tail(gb *g, char *buf, size_t len) {
+    size_t n;
+    const uint8_t *s = gb_serial_output(g, &n);
+    size_t start = n > 120 ? n - 120 : 0;
+    copy_printable(buf, len, s + start, n - start);
+    squash(buf);
+}
+
+static bool serial_has(gb *g, const char *needle) {
+    size_t n, k = strlen(needle);
+    const uint8_t *s = gb_serial_output(g, &n);
+    for (size_t i = 0; i + k <= n; i++)
+        if (!memcmp(s + i, needle, k)) return true;
+    return false;
+}
+
+static rn_verdict eval_mooneye(run *r, unsigned bits, char *msg, size_t len) {
+    if (!(bits & GB_STOP_LD_B_B)) return RN_CONTINUE;
+    gb_regs g;
+    gb_get_regs(r->g, &g);
+    /* mooneye common/lib/quit.s: the Fibonacci numbers mean pass, 0x42 in
+     * every register means fail; any other LD B,B is not the verdict. */
+    if (g.b == 3 && g.c == 5 && g.d == 8 && g.e == 13 && g.h == 21 && g.l == 34) {
+        snprintf(msg, len, "B C D E H L = 3 5 8 13 21 34 at LD B,B");
+        return RN_VERDICT_PASS;
+    }
+    if (g.b == 0x42 && g.c == 0x42 && g.d == 0x42 && g.e == 0x42 && g.h == 0x42 && g.l == 0x42) {
+        snprintf(msg, len, "mooneye fail pattern (B-L = 0x42) at LD B,B, PC=%04X", g.pc);
+        return RN_VERDICT_FAIL;
+    }
+    return RN_CONTINUE;
+}
+
+static rn_verdict eval_blargg_serial(run *r, unsigned bits, char *msg, size_t len) {
+    (void)bits;
+    gb *g = r->g;
+    char tail[160];
+    if (!r->failed_seen && serial_has(g, "Passed")) {
+        serial_tail(g, tail, sizeof tail);
+        snprintf(msg, len, "serial: %s", tail);
+        return RN_VERDICT_PASS;
+    }
+    if (!r->failed_seen && serial_has(g, "Failed")) r->failed_seen = gb_cycles(g);
+    if (r->failed_seen) {
+        /* Let the ROM finish the line that explains the failure ("Failed
+         * #3", the failing opcodes), at most one emulated second. */
+        size_t n;
+        const uint8_t *s = gb_serial_output(g, &n);
+        bool line_done = n && s[n - 1] == '\n' && gb_cycles(g) > r->failed_seen;
+        if (line_done || gb_cycles(g) - r->failed_seen >= RN_CYCLES_PER_SEC) {
+            serial_tail(g, tail, sizeof tail);
+            snprintf(msg, len, "serial: %s", tail);
+            return RN_VERDICT_FAIL;
+        }
+    }
+    return RN_CONTINUE;
+}
+
+static rn_verdict eval_blargg_mem(run *r, unsigned bits, char *msg, size_t len) {
+    (void)bits;
+    gb *g = r->g;
+    /* blargg's newer shell (dmg_sound, mem_timing-2, oam_bug, halt_bug
+     * readme "Output to memory"): signature DE B0 61 at $A001, $80 at $A000
+     * while running, then the result code; text at $A004. */
+    if (gb_peek(g, 0xA001) != 0xDE || gb_peek(g, 0xA002) != 0xB0 || gb_peek(g, 0xA003) != 0x61)
+        return RN_CONTINUE;
+    uint8_t code = gb_peek(g, 0xA000);
+    if (code == 0x80) return RN_CONTINUE;
+    uint8_t text[200];
+    size_t n = 0;
+    while (n < sizeof text && (text[n] = gb_peek(g, (uint16_t)(0xA004 + n))) != 0)
+        n++;
+    char t[220];
+    copy_printable(t, sizeof t, text, n);
+    squash(t);
+    snprintf(msg, len, "result code %u at $A000: %s", code, t);
+    return code == 0 ? RN_VERDICT_PASS : RN_VERDICT_FAIL;
+}
+
+static rn_verdict compare_screen(run *r, char *msg, size_t len) {
+    unsigned fx = 0, fy = 0;
+    unsigned n = rn_screen_diff(gb_framebuffer(r->g), r->ref, GB_LCD_W, GB_LCD_H, &fx, &fy);
+    if (n == 0) {
+        snprintf(msg, len, "screen matches %s", r->t->check.ref);
+        return RN_VERDICT_PASS;
+    }
+    snprintf(msg, len, "screen differs from %s in %u pixels (first at x=%u y=%u)", r->t->check.ref,
+             n, fx, fy);
+    return RN_VERDICT_FAIL;
+}
+
+static rn_verdict eval_screenshot(run *r, unsigned bits, char *msg, size_t len) {
+    /* dmg-acid2 README: LD B,B marks the moment to take the screenshot. */
+    if (!(bits & GB_STOP_LD_B_B)) return RN_CONTINUE;
+    return compare_screen(r, msg, len);
+}
+
+static rn_verdict eval_mem(run *r, unsigned bits, char *msg, size_t len) {
+    (void)bits;
+    const rn_check *c = &r->t->check;
+    uint8_t v = gb_peek(r->g, c->addr);
+    if (v != c->pass_val && v != c->fail_val) return RN_CONTINUE;
+    snprintf(msg, len, "$%04X = 0x%02X (%s)", c->addr, v, v == c->pass_val ? "pass" : "fail");
+    return v == c->pass_val ? RN_VERDICT_PASS : RN_VERDICT_FAIL;
+}
+
+static rn_verdict eval_custom(run *r, unsigned bits, char *msg, size_t len) {
+    (void)bits;
+    return r->t->check.custom ? r->t->check.custom(r->g, r->t, msg, len) : RN_CONTINUE;
+}
+
+typedef rn_verdict (*eval_fn)(run *r, unsigned bits, char *msg, size_t len);
+static const eval_fn check_eval[RN_CHECK_COUNT] = {
+    [RN_CHECK_MOONEYE] = eval_mooneye,
+    [RN_CHECK_BLARGG_SERIAL] = eval_blargg_serial,
+    [RN_CHECK_BLARGG_MEM] = eval_blargg_mem,
+    [RN_CHECK_SCREENSHOT] = eval_screenshot,
+    [RN_CHECK_MEM] = eval_mem,
+    [RN_CHECK_CUSTOM] = eval_custom,
+};
+
+/* Run the machine until the check decides or the limit passes. The same
+ * inputs give the same stop points, so a replay reproduces the run. */
+static void check_loop(run *r, rn_result *res) {
+    const rn_test *t = r->t;
+    gb *g = r->g;
+    const unsigned mask = check_stops[t->check.kind];
+    const bool polls = check_polls[t->check.kind];
+    const eval_fn eval = check_eval[t->check.kind];
+    const uint64_t limit = t->limit_cycles;
+    uint64_t next_poll = POLL_CYCLES;
+    rn_verdict v = RN_CONTINUE;
+    char msg[RN_MSG_MAX] = "";
+    for (;;) {
+        uint64_t now = gb_cycles(g);
+        if (now >= limit) break;
+        uint64_t target = limit;
+        if (polls && next_poll < target) target = next_poll;
+        unsigned bits = gb_run(g, target - now, mask);
+        if (bits & GB_STOP_LOCKUP) {
+            gb_regs rg;
+            gb_get_regs(g, &rg);
+            snprintf(msg, sizeof msg, "CPU locked up (illegal opcode 0x%02X at PC=%04X)",
+                     gb_peek(g, (uint16_t)(rg.pc - 1)), (uint16_t)(rg.pc - 1));
+            v = RN_VERDICT_FAIL;
+            break;
+        }
+        bool polled = polls && gb_cycles(g) >= next_poll;
+        if (polled)
+            while (next_poll <= gb_cycles(g))
+                next_poll += POLL_CYCLES;
+        if ((bits & mask) || polled) {
+            v = eval(r, bits & mask, msg, sizeof msg);
+            if (v != RN_CONTINUE) break;
+        }
+    }
+    res->cycles = gb_cycles(g);
+    res->frames = gb_frames(g);
+    gb_get_regs(g, &res->regs);
+    if (v == RN_CONTINUE && t->check.kind == RN_CHECK_SCREENSHOT) {
+        /* No LD B,B: the screenshot is taken at the time limit. */
+        v = compare_screen(r, msg, sizeof msg);
+    }
+    if (v == RN_CONTINUE) {
+        res->status = RN_TIMEOUT;
+        char tail[160] = "";
+        size_t n;
+        gb_serial_output(g, &n);
+        if (n) serial_tail(g, tail, sizeof tail);
+        snprintf(res->message, sizeof res->message, "no verdict within %s (PC=%04X)%s%s",
+                 t->limit_text ? t->limit_text : "the limit", res->regs.pc, n ? ", serial: " : "",
+                 tail);
+    } else {
+        res->status = v == RN_VERDICT_PASS ? RN_PASS : RN_FAIL;
+        snprintf(res->message, sizeof res->message, "%s", msg);
+    }
+    for (size_t l = strlen(res->message); l && res->message[l - 1] == ' '; l--)
+        res->message[l - 1] = 0;
+    size_t n;
+    const uint8_t *s = gb_serial_output(g, &n);
+    res->serial_len = n;
+    copy_printable(res->serial, sizeof res->serial, s, n);
+}
+
+/* ---- machines and recorders ---------------------------------------------- */
+
+static gb *make_machine(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_t size,
+                        char *err, size_t errlen) {
+    gb_config cfg = {.model = t->model, .boot_rom = o->boot_rom, .boot_rom_size = o->boot_rom_size};
+    return gb_create(rom, size, &cfg, err, errlen);
+}
+
+static ct_recorder *make_recorder(uint64_t bytes, uint64_t events, const char *filter, char *err,
+                                  size_t errlen) {
+    if (!bytes && !events) return NULL;
+    ct_recorder *rec = ct_recorder_create(&gb_schema, bytes, events, CT_OVERWRITE, err, errlen);
+    if (!rec) return NULL;
+    if (ct_filter_apply(rec, filter ? filter : GB_DEFAULT_FILTER, err, errlen)) {
+        ct_recorder_destroy(rec);
+        return NULL;
+    }
+    return rec;
+}
+
+static void emit_begin(ct_recorder *rec, gb *g, const rn_test *t) {
+    if (!rec) return;
+    uint32_t name = ct_intern(rec, t->rom);
+    (void)name;
+    (void)g;
+    CT_EMIT(rec->enabled, rec, gb_, TEST_BEGIN, gb_cycles(g), name);
+}
+
+static void emit_result(ct_recorder *rec, gb *g, const rn_test *t, const rn_result *res) {
+    if (!rec) return;
+    uint32_t name = ct_intern(rec, t->rom);
+    uint32_t verdict = ct_intern(rec, rn_status_name(res->status));
+    (void)name;
+    (void)verdict;
+    (void)g;
+    CT_EMIT(rec->enabled, rec, gb_, TEST_RESULT, gb_cycles(g), name, verdict);
+    CT_EMIT(rec->enabled, rec, gb_, TEST_END, gb_cycles(g), verdict);
+}
+
+/* ---- failure folder --------------------------------------------------------- */
+
+static void join(char *buf, size_t len, const char *dir, const char *file) {
+    if (snprintf(buf, len, "%s/%s", dir, file) >= (int)len) buf[0] = 0; /* unusable: fail open */
+}
+
+/* trace.log: the last events as text. */
+static int write_log_tail(const ct_recorder *rec, const char *path) {
+    ct_trace *tr = NULL;
+    int rc = ct_trace_from_recorder(rec, &tr);
+    if (rc) return rc;
+    if (tr->nev > LOG_TAIL_EVENTS) {
+        memmove(tr->ev, tr->ev + (tr->nev - LOG_TAIL_EVENTS), LOG_TAIL_EVENTS * sizeof *tr->ev);
+        tr->nev = LOG_TAIL_EVENTS;
+    }
+    ct_dump_opts dopts = {.format = CT_FMT_LOG};
+    rc = ct_trace_write(tr, path, &dopts);
+    ct_trace_free(tr);
+    return rc;
+}
+
+static void describe_regs(FILE *f, const gb_regs *r) {
+    fprintf(f,
+            "registers: A:%02X F:%02X B:%02X C:%02X D:%02X E:%02X H:%02X L:%02X SP:%04X "
+            "PC:%04X IME:%d HALT:%d\n",
+            r->a, r->f, r->b, r->c, r->d, r->e, r->h, r->l, r->sp, r->pc, r->ime, r->halted);
+}
+
+void rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const rn_result *res,
+                    const char *extra) {
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *f = open_memstream(&text, &tlen);
+    if (!f) return;
+    char chk[600];
+    fprintf(f, "test: %s\nsuite: %s\ncheck: %s\nlimit: %s\n", t->rom, t->suite ? t->suite : "adhoc",
+            rn_check_format(&t->check, chk, sizeof chk), t->limit_text ? t->limit_text : "-");
+    if (t->expect == RN_EXPECT_FAIL)
+        fprintf(f, "expected: fail \"%s\"\n", t->reason ? t->reason : "");
+    else
+        fprintf(f, "expected: pass\n");
+    fprintf(f, "result: %s%s\n", rn_status_name(res->status),
+            rn_result_expected(t, res) ? " (as expected)" : " (differs from the expectation)");
+    fprintf(f, "why: %s\n", res->message);
+    if (res->signal) fprintf(f, "signal: %d\n", res->signal);
+    fprintf(f, "cycles: %llu (T-cycles since power-on, %.6f emulated s)\n",
+            (unsigned long long)res->cycles, (double)res->cycles / RN_CYCLES_PER_SEC);
+    fprintf(f, "frames: %llu\n", (unsigned long long)res->frames);
+    if (res->status != RN_CRASH && res->status != RN_HANG) describe_regs(f, &res->regs);
+    fprintf(f, "serial output (%zu bytes): \"", res->serial_len);
+    for (const char *p = res->serial; *p; p++)
+        fputs(*p == '\n' ? "\\n" : (char[2]){*p, 0}, f);
+    fprintf(f, "\"%s\n", res->serial_len >= RN_SERIAL_MAX ? " (truncated)" : "");
+    fprintf(f, "trace filter: %s\n", o->trace_filter ? o->trace_filter : GB_DEFAULT_FILTER);
+    if (extra) fputs(extra, f);
+    if (fclose(f) == 0) rn_write_file(path, text, tlen);
+    free(text);
+}
+
+/* Remove files a previous failure of the same test may have left. */
+static void clear_dir(const char *dir) {
+    static const char *const names[] = {
+        "trace.perfetto-trace", "trace.log", "trace.ctrace",
+        "screen.png",           "state.txt", "replay.perfetto-trace"};
+    char p[4200];
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        join(p, sizeof p, dir, names[i]);
+        unlink(p);
+    }
+}
+
+/* Re-run the failed test from power-on with every event at trace level,
+ * recording only the last `window` cycles before the failure. */
+static void replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_t size,
+                   const rn_result *first, const uint8_t *ref, const char *dir, FILE *info) {
+    char err[256];
+    gb *g = make_machine(t, o, rom, size, err, sizeof err);
+    ct_recorder *rec = g ? make_recorder(o->replay_bytes ? o->replay_bytes : 64u << 20, 0, "trace",
+                                         err, sizeof err)
+                         : NULL;
+    if (!g || !rec) {
+        fprintf(info, "replay: not run (%s)\n", err);
+        if (g) gb_destroy(g);
+        return;
+    }
+    uint64_t lo = first->cycles > o->replay_window ? first->cycles - o->replay_window : 0;
+    ct_recorder_window(rec, lo, ~(uint64_t)0);
+    gb_set_recorder(g, rec);
+    emit_begin(rec, g, t);
+    run r = {.t = t, .g = g, .ref = ref};
+    rn_result res2;
+    memset(&res2, 0, sizeof res2);
+    check_loop(&r, &res2);
+    emit_result(rec, g, t, &res2);
+    bool same = res2.status == first->status && res2.cycles == first->cycles &&
+                !memcmp(&res2.regs, &first->regs, sizeof res2.regs) &&
+                !strcmp(res2.message, first->message);
+    char path[4200];
+    join(path, sizeof path, dir, "replay.perfetto-trace");
+    ct_dump_opts dopts = {.format = CT_FMT_PERFETTO};
+    int rc = ct_dump(rec, path, &dopts);
+    fprintf(info, "replay: from power-on, every event at trace level, cycles %llu..%llu recorded\n",
+            (unsigned long long)lo, (unsigned long long)res2.cycles);
+    fprintf(info, "replay trace: %s (%llu events written to the ring)\n",
+            rc ? strerror(-rc) : "replay.perfetto-trace", (unsigned long long)rec->ring.written);
+    if (same)
+        fprintf(info,
+                "replay reproduced the first run: yes (same result, failure cycle %llu, "
+                "same registers)\n",
+                (unsigned long long)res2.cycles);
+    else {
+        fprintf(info, "replay reproduced the first run: NO (replay: %s at cycle %llu: %s)\n",
+                rn_status_name(res2.status), (unsigned long long)res2.cycles, res2.message);
+        fprintf(info, "replay ");
+        describe_regs(info, &res2.regs);
+    }
+    ct_recorder_destroy(rec);
+    gb_destroy(g);
+}
+
+/* ---- one test ----------------------------------------------------------------- */
+
+static void set_error(rn_result *res, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    res->status = RN_ERROR;
+    vsnprintf(res->message, sizeof res->message, fmt, ap);
+    va_end(ap);
+}
+
+int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
+                      void (*on_machine)(void *ctx, gb *g, ct_recorder *rec), void *ctx) {
+    memset(res, 0, sizeof *res);
+    res->replay = -1;
+    double t0 = rn_now();
+    char path[4200], err[512];
+    if (t->check.kind == RN_CHECK_SM83) {
+        unsigned np = 0, nt = 0;
+        rn_resolve(o, t->rom, path, sizeof path);
+        res->status = rn_sm83_run_file(path, res->message, sizeof res->message, &np, &nt);
+        res->wall_seconds = rn_now() - t0;
+        return 0;
+    }
+    uint8_t *rom = NULL, *ref = NULL;
+    size_t size = 0;
+    rn_resolve(o, t->rom, path, sizeof path);
+    int rc = rn_read_file(path, &rom, &size);
+    if (rc) {
+        set_error(res, "cannot read ROM %s: %s", path, strerror(-rc));
+        goto done;
+    }
+    if (t->check.kind == RN_CHECK_SCREENSHOT) {
+        char rpath[4200];
+        unsigned w, h;
+        rn_resolve(o, t->check.ref, rpath, sizeof rpath);
+        if (rn_png_read_rgb(rpath, &ref, &w, &h, err, sizeof err)) {
+            set_error(res, "reference screenshot: %s", err);
+            goto done;
+        }
+        if (w != GB_LCD_W || h != GB_LCD_H) {
+            set_error(res, "reference screenshot %s is not 160x144", rpath);
+            goto done;
+        }
+    }
+    gb *g = make_machine(t, o, rom, size, err, sizeof err);
+    if (!g) {
+        set_error(res, "cannot run %s: %s", path, err);
+        goto done;
+    }
+    ct_recorder *rec =
+        make_recorder(o->trace_bytes, o->trace_events, o->trace_filter, err, sizeof err);
+    if (!rec && (o->trace_bytes || o->trace_events)) {
+        set_error(res, "recorder: %s", err);
+        gb_destroy(g);
+        goto done;
+    }
+    gb_set_recorder(g, rec);
+    if (on_machine) on_machine(ctx, g, rec);
+    emit_begin(rec, g, t);
+    run r = {.t = t, .g = g, .ref = ref};
+    check_loop(&r, res);
+    emit_result(rec, g, t, res);
+    if (on_machine) on_machine(ctx, NULL, NULL);
+
+    if (res->status != RN_PASS && o->out_dir) {
+        char dir[4200];
+        rn_failure_dir(o, t, dir, sizeof dir);
+        int dir_rc = rn_mkdirs(dir);
+        char *extra = NULL;
+        size_t elen = 0;
+        FILE *info = open_memstream(&extra, &elen);
+        if (dir_rc) {
+            fprintf(stderr, "ceres: cannot create %s: %s\n", dir, strerror(-dir_rc));
+        } else if (info) {
+            clear_dir(dir);
+            res->artifacts = true;
+            if (rec) {
+                ct_dump_opts dopts = {.format = CT_FMT_PERFETTO};
+                join(path, sizeof path, dir, "trace.perfetto-trace");
+                rc = ct_dump(rec, path, &dopts);
+                fprintf(
+                    info, "trace: %s (ring %llu bytes, %llu events written, oldest overwritten)\n",
+                    rc ? strerror(-rc) : "trace.perfetto-trace",
+                    (unsigned long long)(o->trace_bytes), (unsigned long long)rec->ring.written);
+                join(path, sizeof path, dir, "trace.log");
+                rc = write_log_tail(rec, path);
+                fprintf(info, "text tail: %s (last %u events)\n", rc ? strerror(-rc) : "trace.log",
+                        LOG_TAIL_EVENTS);
+            } else {
+                fprintf(info, "trace: recording was off (--trace-buffer 0)\n");
+            }
+            join(path, sizeof path, dir, "screen.png");
+            rc = rn_png_write_shades(path, gb_framebuffer(g), GB_LCD_W, GB_LCD_H);
+            if (rc) fprintf(info, "screen.png: %s\n", strerror(-rc));
+            if (o->replay_window) {
+                fflush(info);
+                long before = ftell(info);
+                replay(t, o, rom, size, res, ref, dir, info);
+                fflush(info);
+                res->replay = strstr(extra + before, "reproduced the first run: yes") ? 1 : 0;
+            } else {
+                fprintf(info, "replay: off (--replay-window 0)\n");
+            }
+        }
+        if (info) fclose(info);
+        if (res->artifacts) {
+            join(path, sizeof path, dir, "state.txt");
+            rn_write_state(path, t, o, res, extra);
+        }
+        free(extra);
+    }
+    if (rec) ct_recorder_destroy(rec);
+    gb_destroy(g);
+done:
+    if (res->status == RN_ERROR && o->out_dir) {
+        char dir[4200];
+        rn_failure_dir(o, t, dir, sizeof dir);
+        if (!rn_mkdirs(dir)) {
+            clear_dir(dir);
+            join(path, sizeof path, dir, "state.txt");
+            rn_write_state(path, t, o, res, NULL);
+            res->artifacts = true;
+        }
+    }
+    free(rom);
+    free(ref);
+    res->wall_seconds = rn_now() - t0;
+    return 0;
+}
+
+int rn_run_one(const rn_test *t, const rn_opts *o, rn_result *res) {
+    return rn_run_one_hooked(t, o, res, NULL, NULL);
+}

@@ -1,0 +1,510 @@
+/* Suite manifests: the test suites are data.
+ *
+ * Format, line based ('#' at the start of a line, after blanks, begins a
+ * comment; blank lines are ignored; tokens are separated by blanks and may be
+ * double-quoted, with \" and \\ escapes inside quotes):
+ *
+ *   suite NAME                          once, before the first test
+ *   test ROM CHECK LIMIT MODEL EXPECT   one test
+ *
+ *   ROM     path relative to the ROM root (quoted if it holds blanks)
+ *   CHECK   mooneye | blargg-serial | blargg-mem | sm83 |
+ *           screenshot=FILE.png (relative to the ROM root) | mem=ADDR:PASS:FAIL
+ *   LIMIT   emulated time limit: 120s (seconds), 600f (frames of 70224
+ *           T-cycles), 5000000c (T-cycles); "-" only for sm83 (no limit)
+ *   MODEL   dmg
+ *   EXPECT  pass | fail "reason"   (a known failure, with the reason why)
+ *
+ * Parsing is strict: an unknown directive, a missing or extra column, a bad
+ * value is an error naming the file and line. */
+#include "runner.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_str(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+/* ---- checks and limits --------------------------------------------------- */
+
+static const char *const check_names[RN_CHECK_COUNT] = {
+    [RN_CHECK_MOONEYE] = "mooneye",
+    [RN_CHECK_BLARGG_SERIAL] = "blargg-serial",
+    [RN_CHECK_BLARGG_MEM] = "blargg-mem",
+    [RN_CHECK_SCREENSHOT] = "screenshot",
+    [RN_CHECK_MEM] = "mem",
+    [RN_CHECK_SM83] = "sm83",
+    [RN_CHECK_CUSTOM] = "custom",
+};
+
+static int parse_num(const char *s, const char **end, unsigned long max, unsigned long *out) {
+    char *e;
+    if (!isdigit((unsigned char)*s)) return -1;
+    errno = 0;
+    unsigned long v = strtoul(s, &e, 0);
+    if (errno || v > max) return -1;
+    *out = v;
+    *end = e;
+    return 0;
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+    if (!err || !errlen) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int rn_check_parse(const char *spec, rn_check *c, char *err, size_t errlen) {
+    memset(c, 0, sizeof *c);
+    const char *eq = strchr(spec, '=');
+    size_t klen = eq ? (size_t)(eq - spec) : strlen(spec);
+    int kind = -1;
+    for (int k = 0; k < RN_CHECK_CUSTOM; k++)
+        if (strlen(check_names[k]) == klen && !strncmp(spec, check_names[k], klen)) kind = k;
+    if (kind < 0) {
+        set_err(err, errlen,
+                "unknown check '%s' (mooneye, blargg-serial, blargg-mem, sm83, "
+                "screenshot=FILE.png, mem=ADDR:PASS:FAIL)",
+                spec);
+        return -EINVAL;
+    }
+    c->kind = (rn_check_kind)kind;
+    bool wants_arg = kind == RN_CHECK_SCREENSHOT || kind == RN_CHECK_MEM;
+    if (wants_arg != (eq != NULL) || (eq && !eq[1])) {
+        set_err(err, errlen,
+                wants_arg ? "check '%s' needs an argument (%s=...)"
+                          : "check '%s' takes no argument (%s)",
+                spec, check_names[kind]);
+        return -EINVAL;
+    }
+    if (kind == RN_CHECK_SCREENSHOT) {
+        c->ref = dup_str(eq + 1);
+        if (!c->ref) return -ENOMEM;
+    } else if (kind == RN_CHECK_MEM) {
+        const char *p = eq + 1;
+        unsigned long a, pv, fv;
+        if (parse_num(p, &p, 0xFFFF, &a) || *p++ != ':' || parse_num(p, &p, 0xFF, &pv) ||
+            *p++ != ':' || parse_num(p, &p, 0xFF, &fv) || *p) {
+            set_err(err, errlen, "bad mem check '%s': want mem=ADDR:PASS:FAIL, e.g. mem=0xA000:0:1",
+                    spec);
+            return -EINVAL;
+        }
+        if (pv == fv) {
+            set_err(err, errlen, "bad mem check '%s': PASS and FAIL values are equal", spec);
+            return -EINVAL;
+        }
+        c->addr = (uint16_t)a;
+        c->pass_val = (uint8_t)pv;
+        c->fail_val = (uint8_t)fv;
+    }
+    return 0;
+}
+
+const char *rn_check_format(const rn_check *c, char *buf, size_t len) {
+    const char *name = c->kind < RN_CHECK_COUNT ? check_names[c->kind] : "?";
+    if (c->kind == RN_CHECK_SCREENSHOT)
+        snprintf(buf, len, "%s=%s", name, c->ref ? c->ref : "");
+    else if (c->kind == RN_CHECK_MEM)
+        snprintf(buf, len, "%s=0x%04X:0x%02X:0x%02X", name, c->addr, c->pass_val, c->fail_val);
+    else
+        snprintf(buf, len, "%s", name);
+    return buf;
+}
+
+void rn_check_free(rn_check *c) {
+    free(c->ref);
+    c->ref = NULL;
+}
+
+int rn_limit_parse(const char *s, uint64_t *cycles, char *err, size_t errlen) {
+    char *e;
+    errno = 0;
+    if (!isdigit((unsigned char)*s)) goto bad;
+    double v = strtod(s, &e);
+    if (errno || e == s || v <= 0) goto bad;
+    double mul;
+    if (!strcmp(e, "s"))
+        mul = RN_CYCLES_PER_SEC;
+    else if (!strcmp(e, "f"))
+        mul = RN_CYCLES_PER_FRAME;
+    else if (!strcmp(e, "c"))
+        mul = 1;
+    else
+        goto bad;
+    double c = v * mul;
+    if (c < 1 || c > 1e15) goto bad; /* about 7.5 emulated years */
+    *cycles = (uint64_t)c;
+    return 0;
+bad:
+    set_err(err, errlen, "bad time limit '%s': want e.g. 20s, 600f or 5000000c", s);
+    return -EINVAL;
+}
+
+/* ---- tokenizer ------------------------------------------------------------ */
+
+#define MAX_TOKENS 8
+
+typedef struct tok {
+    char *text; /* unquoted, malloc'd */
+    size_t col; /* byte offset in the line */
+} tok;
+
+/* Split a line into tokens; returns the count or -1 with a message. */
+static int tokenize(const char *line, tok *t, int max, char *msg, size_t msglen) {
+    int n = 0;
+    size_t i = 0, len = strlen(line);
+    for (;;) {
+        while (i < len && (line[i] == ' ' || line[i] == '\t'))
+            i++;
+        if (i >= len) break;
+        if (n == max) {
+            snprintf(msg, msglen, "too many columns");
+            return -1;
+        }
+        char *out = malloc(len - i + 1);
+        if (!out) {
+            snprintf(msg, msglen, "out of memory");
+            return -1;
+        }
+        size_t o = 0, start = i;
+        if (line[i] == '"') {
+            i++;
+            bool closed = false;
+            while (i < len) {
+                char ch = line[i++];
+                if (ch == '"') {
+                    closed = true;
+                    break;
+                }
+                if (ch == '\\') {
+                    if (i >= len || (line[i] != '"' && line[i] != '\\')) {
+                        free(out);
+                        snprintf(msg, msglen, "bad escape in quoted string (only \\\" and \\\\)");
+                        return -1;
+                    }
+                    ch = line[i++];
+                }
+                out[o++] = ch;
+            }
+            if (!closed) {
+                free(out);
+                snprintf(msg, msglen, "unterminated quoted string");
+                return -1;
+            }
+            if (i < len && line[i] != ' ' && line[i] != '\t') {
+                free(out);
+                snprintf(msg, msglen, "text right after a closing quote");
+                return -1;
+            }
+        } else {
+            while (i < len && line[i] != ' ' && line[i] != '\t') {
+                if (line[i] == '"') {
+                    free(out);
+                    snprintf(msg, msglen, "quote inside an unquoted token");
+                    return -1;
+                }
+                out[o++] = line[i++];
+            }
+        }
+        out[o] = 0;
+        t[n].text = out;
+        t[n].col = start;
+        n++;
+    }
+    return n;
+}
+
+static void free_tokens(tok *t, int n) {
+    for (int i = 0; i < n; i++)
+        free(t[i].text);
+}
+
+/* ---- manifests ------------------------------------------------------------ */
+
+void rn_test_free(rn_test *t) {
+    free(t->suite);
+    free(t->rom);
+    free(t->limit_text);
+    free(t->reason);
+    rn_check_free(&t->check);
+    memset(t, 0, sizeof *t);
+}
+
+void rn_manifest_free(rn_manifest *m) {
+    for (size_t i = 0; i < m->ntests; i++)
+        rn_test_free(&m->tests[i]);
+    free(m->tests);
+    for (size_t i = 0; i < m->nlines; i++)
+        free(m->lines[i]);
+    free(m->lines);
+    free(m->expect_col);
+    free(m->path);
+    free(m->suite);
+    memset(m, 0, sizeof *m);
+}
+
+static bool valid_name(const char *s) {
+    if (!*s) return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_') return false;
+    return true;
+}
+
+/* Parse one "test" line's tokens (after the directive) into t. */
+static int parse_test(const rn_manifest *m, tok *tk, int n, rn_test *t, char *msg, size_t msglen) {
+    if (n < 5) {
+        snprintf(msg, msglen, "test needs ROM CHECK LIMIT MODEL EXPECT (%d of 5 columns)", n);
+        return -1;
+    }
+    memset(t, 0, sizeof *t);
+    if (!tk[0].text[0] || strstr(tk[0].text, "..") || tk[0].text[0] == '/') {
+        snprintf(msg, msglen, "ROM '%s' must be a relative path inside the ROM root", tk[0].text);
+        return -1;
+    }
+    if (rn_check_parse(tk[1].text, &t->check, msg, msglen)) return -1;
+    if (t->check.kind == RN_CHECK_SCREENSHOT &&
+        (strstr(t->check.ref, "..") || t->check.ref[0] == '/')) {
+        snprintf(msg, msglen, "reference '%s' must be a relative path inside the ROM root",
+                 t->check.ref);
+        goto fail;
+    }
+    if (!strcmp(tk[2].text, "-")) {
+        if (t->check.kind != RN_CHECK_SM83) {
+            snprintf(msg, msglen, "limit '-' is only for sm83 checks; give e.g. 20s or 600f");
+            goto fail;
+        }
+        t->limit_cycles = 0;
+    } else if (rn_limit_parse(tk[2].text, &t->limit_cycles, msg, msglen)) {
+        goto fail;
+    }
+    if (strcmp(tk[3].text, "dmg")) {
+        snprintf(msg, msglen, "unknown model '%s' (dmg)", tk[3].text);
+        goto fail;
+    }
+    t->model = GB_MODEL_DMG;
+    if (!strcmp(tk[4].text, "pass")) {
+        if (n != 5) {
+            snprintf(msg, msglen, "extra text after 'pass'");
+            goto fail;
+        }
+        t->expect = RN_EXPECT_PASS;
+    } else if (!strcmp(tk[4].text, "fail")) {
+        if (n != 6 || !tk[5].text[0]) {
+            snprintf(msg, msglen,
+                     n < 6 ? "'fail' needs a quoted reason: fail \"why\""
+                           : (n > 6 ? "extra text after the reason" : "empty reason"));
+            goto fail;
+        }
+        t->expect = RN_EXPECT_FAIL;
+        t->reason = dup_str(tk[5].text);
+    } else {
+        snprintf(msg, msglen, "expectation must be 'pass' or 'fail \"reason\"', not '%s'",
+                 tk[4].text);
+        goto fail;
+    }
+    t->suite = dup_str(m->suite);
+    t->rom = dup_str(tk[0].text);
+    t->limit_text = dup_str(tk[2].text);
+    if (!t->suite || !t->rom || !t->limit_text || (t->expect == RN_EXPECT_FAIL && !t->reason)) {
+        snprintf(msg, msglen, "out of memory");
+        rn_test_free(t);
+        return -1;
+    }
+    return 0;
+fail:
+    rn_test_free(t);
+    return -1;
+}
+
+int rn_manifest_parse(const char *text, const char *path, rn_manifest *m, char *err,
+                      size_t errlen) {
+    memset(m, 0, sizeof *m);
+    m->path = dup_str(path ? path : "<manifest>");
+    if (!m->path) return -ENOMEM;
+    size_t cap_lines = 0, cap_tests = 0;
+    const char *p = text;
+    int lineno = 0;
+    char msg[256];
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        lineno++;
+        char *line = malloc(len + 1);
+        if (!line) goto oom;
+        memcpy(line, p, len);
+        line[len] = 0;
+        if (len && line[len - 1] == '\r') line[len - 1] = 0;
+        p += len + (nl ? 1 : 0);
+        if (m->nlines == cap_lines) {
+            cap_lines = cap_lines ? cap_lines * 2 : 64;
+            char **nlines = realloc(m->lines, cap_lines * sizeof *nlines);
+            if (!nlines) {
+                free(line);
+                goto oom;
+            }
+            m->lines = nlines;
+        }
+        m->lines[m->nlines++] = line;
+        for (const char *c = line; *c; c++)
+            if ((unsigned char)*c < 0x20 && *c != '\t') {
+                snprintf(msg, sizeof msg, "control character in line");
+                goto bad;
+            }
+        const char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!*s || *s == '#') continue;
+
+        tok tk[MAX_TOKENS];
+        int n = tokenize(line, tk, MAX_TOKENS, msg, sizeof msg);
+        if (n < 0) goto bad;
+        if (!strcmp(tk[0].text, "suite")) {
+            if (m->suite) {
+                snprintf(msg, sizeof msg, "second 'suite' line");
+            } else if (n != 2 || !valid_name(tk[1].text)) {
+                snprintf(msg, sizeof msg, "want 'suite NAME' (letters, digits, - and _)");
+            } else {
+                m->suite = dup_str(tk[1].text);
+                free_tokens(tk, n);
+                if (!m->suite) goto oom;
+                continue;
+            }
+            free_tokens(tk, n);
+            goto bad;
+        }
+        if (!strcmp(tk[0].text, "test")) {
+            if (!m->suite) {
+                snprintf(msg, sizeof msg, "'test' before the 'suite' line");
+                free_tokens(tk, n);
+                goto bad;
+            }
+            if (m->ntests == cap_tests) {
+                cap_tests = cap_tests ? cap_tests * 2 : 64;
+                rn_test *nt = realloc(m->tests, cap_tests * sizeof *nt);
+                size_t *nc = realloc(m->expect_col, cap_tests * sizeof *nc);
+                if (nt) m->tests = nt;
+                if (nc) m->expect_col = nc;
+                if (!nt || !nc) {
+                    free_tokens(tk, n);
+                    goto oom;
+                }
+            }
+            rn_test *t = &m->tests[m->ntests];
+            if (parse_test(m, tk + 1, n - 1, t, msg, sizeof msg)) {
+                free_tokens(tk, n);
+                goto bad;
+            }
+            t->line = lineno;
+            for (size_t i = 0; i < m->ntests; i++)
+                if (!strcmp(m->tests[i].rom, t->rom) && m->tests[i].check.kind == t->check.kind) {
+                    snprintf(msg, sizeof msg, "duplicate test '%s' (first on line %d)", t->rom,
+                             m->tests[i].line);
+                    rn_test_free(t);
+                    free_tokens(tk, n);
+                    goto bad;
+                }
+            m->expect_col[m->ntests] = tk[5].col;
+            m->ntests++;
+            free_tokens(tk, n);
+            continue;
+        }
+        snprintf(msg, sizeof msg, "unknown directive '%s' (suite, test)", tk[0].text);
+        free_tokens(tk, n);
+        goto bad;
+    }
+    if (!m->suite) {
+        lineno = 0;
+        snprintf(msg, sizeof msg, "no 'suite NAME' line");
+        goto bad;
+    }
+    return 0;
+bad:
+    set_err(err, errlen, "%s:%d: %s", m->path, lineno, msg);
+    rn_manifest_free(m);
+    return -EINVAL;
+oom:
+    set_err(err, errlen, "%s: out of memory", path ? path : "<manifest>");
+    rn_manifest_free(m);
+    return -ENOMEM;
+}
+
+int rn_manifest_load(const char *path, rn_manifest *m, char *err, size_t errlen) {
+    uint8_t *data;
+    size_t size;
+    int rc = rn_read_file(path, &data, &size);
+    if (rc) {
+        set_err(err, errlen, "%s: %s", path, strerror(-rc));
+        memset(m, 0, sizeof *m);
+        return rc;
+    }
+    if (memchr(data, 0, size)) {
+        set_err(err, errlen, "%s: not a text file (NUL byte)", path);
+        free(data);
+        memset(m, 0, sizeof *m);
+        return -EINVAL;
+    }
+    rc = rn_manifest_parse((const char *)data, path, m, err, errlen);
+    free(data);
+    return rc;
+}
+
+/* Append a quoted string with escapes. */
+static size_t put_quoted(char *out, const char *s) {
+    size_t o = 0;
+    out[o++] = '"';
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') out[o++] = '\\';
+        /* Reasons are single-line. */
+        out[o++] = (*s == '\n' || *s == '\r') ? ' ' : *s;
+    }
+    out[o++] = '"';
+    return o;
+}
+
+int rn_manifest_save(const rn_manifest *m, const char *path, const rn_expect *expect,
+                     const char *const *reasons, char *err, size_t errlen) {
+    size_t cap = 1;
+    for (size_t i = 0; i < m->nlines; i++)
+        cap += strlen(m->lines[i]) + 1;
+    for (size_t i = 0; i < m->ntests; i++)
+        cap += 16 + (reasons && reasons[i] ? 2 * strlen(reasons[i]) : 0);
+    char *out = malloc(cap);
+    if (!out) return -ENOMEM;
+    size_t o = 0, ti = 0;
+    for (size_t i = 0; i < m->nlines; i++) {
+        const char *line = m->lines[i];
+        if (ti < m->ntests && m->tests[ti].line == (int)i + 1) {
+            size_t col = m->expect_col[ti];
+            memcpy(out + o, line, col);
+            o += col;
+            if (expect[ti] == RN_EXPECT_PASS) {
+                memcpy(out + o, "pass", 4);
+                o += 4;
+            } else {
+                const char *r = reasons && reasons[ti] && reasons[ti][0] ? reasons[ti] : "fails";
+                memcpy(out + o, "fail ", 5);
+                o += 5;
+                o += put_quoted(out + o, r);
+            }
+            ti++;
+        } else {
+            size_t l = strlen(line);
+            memcpy(out + o, line, l);
+            o += l;
+        }
+        out[o++] = '\n';
+    }
+    int rc = rn_write_file(path, out, o);
+    free(out);
+    if (rc) set_err(err, errlen, "%s: %s", path, strerror(-rc));
+    return rc;
+}

@@ -1,0 +1,242 @@
+/* The Ceres test runner (prefix rn_): suite manifests, checks, process
+ * isolation, failure folders with flight-recorder dumps, deterministic
+ * replay, reports (table, JUnit XML) and PNG screenshots.
+ *
+ * Files: manifest.c (suite manifests), checks.c (running one test in this
+ * process: the check loop, replay, failure folder), sm83.c (CPU vector
+ * files), runner.c (forked children, -j, crash/hang handling, progress),
+ * report.c (table, closing line, JUnit XML), png.c (PNG I/O, screenshot
+ * comparison), util.c (small shared helpers). */
+#ifndef CERES_RUNNER_H
+#define CERES_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../gb/gb.h"
+
+struct ct_recorder;
+
+/* ---- tests and manifests ----------------------------------------------- */
+
+typedef enum rn_check_kind {
+    RN_CHECK_MOONEYE,       /* registers at LD B,B: 3/5/8/13/21/34 pass, 0x42 fail */
+    RN_CHECK_BLARGG_SERIAL, /* serial text "Passed" / "Failed" */
+    RN_CHECK_BLARGG_MEM,    /* $A001-$A003 = DE B0 61, result at $A000, text at $A004 */
+    RN_CHECK_SCREENSHOT,    /* frame vs reference PNG at LD B,B or at the time limit */
+    RN_CHECK_MEM,           /* byte at ADDR becomes PASS or FAIL */
+    RN_CHECK_SM83,          /* a SingleStepTests vector file (.json or .json.gz) */
+    RN_CHECK_CUSTOM,        /* a callback (the runner's own tests) */
+    RN_CHECK_COUNT
+} rn_check_kind;
+
+typedef struct rn_test rn_test;
+
+/* Verdict of a check evaluated during a run. */
+typedef enum rn_verdict { RN_CONTINUE = 0, RN_VERDICT_PASS, RN_VERDICT_FAIL } rn_verdict;
+
+/* A custom check: called at every poll point (once per emulated frame's
+ * worth of cycles); may write a message. */
+typedef rn_verdict (*rn_custom_fn)(gb *g, const rn_test *t, char *msg, size_t msglen);
+
+typedef struct rn_check {
+    rn_check_kind kind;
+    char *ref;        /* screenshot: reference PNG, relative to the ROM root */
+    uint16_t addr;    /* mem */
+    uint8_t pass_val; /* mem */
+    uint8_t fail_val; /* mem */
+    rn_custom_fn custom;
+} rn_check;
+
+typedef enum rn_expect { RN_EXPECT_PASS = 0, RN_EXPECT_FAIL } rn_expect;
+
+struct rn_test {
+    char *suite; /* suite name ("adhoc" for command-line ROMs) */
+    char *rom;   /* relative to the ROM root, or absolute */
+    rn_check check;
+    uint64_t limit_cycles; /* emulated time limit in T-cycles */
+    char *limit_text;      /* as written: "120s", "600f", "-" */
+    gb_model model;
+    rn_expect expect;
+    char *reason; /* why it is expected to fail */
+    int line;     /* manifest line, 0 for ad-hoc tests */
+};
+
+#define RN_CYCLES_PER_FRAME 70224u
+#define RN_CYCLES_PER_SEC   4194304u
+
+/* Parse a check spec: mooneye | blargg-serial | blargg-mem | sm83 |
+ * screenshot=FILE.png | mem=ADDR:PASS:FAIL (numbers decimal or 0x hex). */
+int rn_check_parse(const char *spec, rn_check *c, char *err, size_t errlen);
+/* The spec text of a check (static buffer-free: writes into buf). */
+const char *rn_check_format(const rn_check *c, char *buf, size_t len);
+/* Parse a time limit: N s (seconds), N f (frames), N c (T-cycles); "20s",
+ * "600f", "1000000c", decimals allowed for seconds ("0.5s"). */
+int rn_limit_parse(const char *s, uint64_t *cycles, char *err, size_t errlen);
+void rn_check_free(rn_check *c);
+
+typedef struct rn_manifest {
+    char *path;
+    char *suite;
+    rn_test *tests;
+    size_t ntests;
+    /* The original lines, kept to rewrite expectations in place. */
+    char **lines;
+    size_t nlines;
+    size_t *expect_col; /* per test: byte offset of the expectation in its line */
+} rn_manifest;
+
+/* Parse manifest text (format documented in manifest.c and at the top of
+ * every suites/ file). On error returns -EINVAL and err says
+ * "PATH:LINE: message". */
+int rn_manifest_parse(const char *text, const char *path, rn_manifest *m, char *err, size_t errlen);
+int rn_manifest_load(const char *path, rn_manifest *m, char *err, size_t errlen);
+/* Write the manifest back with new expectations (one per test, in order;
+ * reasons NULL for pass). Comments and layout are kept. Atomic. */
+int rn_manifest_save(const rn_manifest *m, const char *path, const rn_expect *expect,
+                     const char *const *reasons, char *err, size_t errlen);
+void rn_manifest_free(rn_manifest *m);
+
+/* Free the strings of a test built by hand (ad-hoc tests). */
+void rn_test_free(rn_test *t);
+
+/* ---- results ----------------------------------------------------------- */
+
+typedef enum rn_status {
+    RN_PASS = 0,
+    RN_FAIL,    /* the check reported a failure */
+    RN_TIMEOUT, /* the emulated time limit passed without a verdict */
+    RN_CRASH,   /* the child died of a signal */
+    RN_HANG,    /* the child exceeded the wall-clock safety limit */
+    RN_ERROR,   /* the test could not run (missing ROM, bad reference...) */
+    RN_STATUS_COUNT
+} rn_status;
+
+const char *rn_status_name(rn_status s); /* "pass", "fail", "timeout", ... */
+
+#define RN_MSG_MAX    512
+#define RN_SERIAL_MAX 1024
+
+typedef struct rn_result {
+    rn_status status;
+    char message[RN_MSG_MAX];
+    uint64_t cycles; /* T-cycle of the verdict (the failure cycle) */
+    uint64_t frames;
+    gb_regs regs;
+    int signal; /* RN_CRASH / RN_HANG */
+    double wall_seconds;
+    char serial[RN_SERIAL_MAX]; /* serial output (truncated, NUL-terminated) */
+    size_t serial_len;          /* full length */
+    bool artifacts;             /* a failure folder was written */
+    int replay;                 /* -1 not run, 0 differed, 1 reproduced */
+} rn_result;
+
+/* Whether a result matches the test's expectation. */
+bool rn_result_expected(const rn_test *t, const rn_result *r);
+
+/* ---- running ----------------------------------------------------------- */
+
+typedef struct rn_opts {
+    const char *rom_root;     /* base for relative ROM paths */
+    const char *out_dir;      /* failure folders go to OUT/failures/...; NULL = none */
+    const char *trace_filter; /* NULL = GB_DEFAULT_FILTER */
+    uint64_t trace_bytes;     /* ring size; both 0 = recording off */
+    uint64_t trace_events;
+    uint64_t replay_window; /* cycles before the failure kept by the replay; 0 = no replay */
+    uint64_t replay_bytes;  /* ring size for the replay */
+    const uint8_t *boot_rom;
+    size_t boot_rom_size;
+    int jobs;          /* parallel children (>= 1) */
+    double wall_limit; /* wall-clock safety kill per test, seconds (0 = automatic) */
+    bool fork;         /* isolate each test in a child process (default) */
+} rn_opts;
+
+void rn_opts_default(rn_opts *o);
+
+/* Run one test in this process (no isolation); writes the failure folder
+ * when it does not pass and o->out_dir is set. Returns 0 (the outcome is in
+ * res). */
+int rn_run_one(const rn_test *t, const rn_opts *o, rn_result *res);
+/* The same, telling `on_machine` about the machine and recorder while the
+ * test runs (and NULL, NULL once it is over): the child's crash handler
+ * dumps that recorder. */
+int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
+                      void (*on_machine)(void *ctx, gb *g, struct ct_recorder *rec), void *ctx);
+/* Write state.txt for a result (extra text appended as is). */
+void rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const rn_result *res,
+                    const char *extra);
+
+/* Progress callback: called by rn_run_all in the parent after each test
+ * starts (res NULL) or finishes. */
+typedef void (*rn_progress_fn)(void *ctx, size_t idx, const rn_test *t, const rn_result *res,
+                               size_t done, size_t total);
+
+/* Run tests[0..n) isolated in forked children, o->jobs at a time; results
+ * in res[i]. A crash or hang of one child is recorded as such and the rest
+ * go on. Returns 0, or -errno if children could not be started at all. */
+int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_result *res,
+               rn_progress_fn progress, void *ctx);
+
+/* Where a test's failure folder goes: OUT/failures/<suite>/<rom without
+ * extension, unsafe characters replaced>. */
+void rn_failure_dir(const rn_opts *o, const rn_test *t, char *buf, size_t len);
+
+/* Path of a test's ROM (or reference) resolved against the ROM root. */
+void rn_resolve(const rn_opts *o, const char *rel, char *buf, size_t len);
+
+/* ---- SM83 vectors (sm83.c) ---------------------------------------------- */
+
+/* Run one SingleStepTests file through the core's flat-RAM test mode. On
+ * failure the message names the first failing vector and what differed. */
+rn_status rn_sm83_run_file(const char *path, char *msg, size_t msglen, unsigned *npassed,
+                           unsigned *ntotal);
+
+/* ---- reports (report.c) ------------------------------------------------- */
+
+typedef struct rn_tally {
+    char suite[64];
+    unsigned total, passed, failed, timeout, crashed, known, regressions, unexpected_passes;
+} rn_tally;
+
+/* Tally results per suite (in order of first appearance); returns the
+ * number of suites (at most max). */
+size_t rn_tally_results(const rn_test *const *tests, const rn_result *res, size_t n, rn_tally *out,
+                        size_t max);
+void rn_report_table(FILE *f, const rn_test *const *tests, const rn_result *res, size_t n);
+/* The closing line, exactly "N passed, N failed\n" (failed = not passed). */
+void rn_report_summary(FILE *f, const rn_result *res, size_t n);
+int rn_report_junit(const char *path, const rn_test *const *tests, const rn_result *res, size_t n);
+/* Escape text for XML attributes and text into buf. */
+void rn_xml_escape(const char *s, char *buf, size_t len);
+
+/* ---- PNG (png.c) --------------------------------------------------------- */
+
+/* DMG shades 0..3 as 8-bit gray: #FFFFFF, #AAAAAA, #555555, #000000. */
+extern const uint8_t rn_shade_gray[4];
+
+/* Write a 160x144 (or w x h) frame of shades 0..3 as an 8-bit gray PNG. */
+int rn_png_write_shades(const char *path, const uint8_t *shades, unsigned w, unsigned h);
+/* Read any PNG as 8-bit RGB; *rgb is malloc'd (w*h*3). */
+int rn_png_read_rgb(const char *path, uint8_t **rgb, unsigned *w, unsigned *h, char *err,
+                    size_t errlen);
+/* Compare a frame of shades with RGB reference pixels: returns the number of
+ * differing pixels (first one in *fx, *fy). */
+unsigned rn_screen_diff(const uint8_t *shades, const uint8_t *rgb, unsigned w, unsigned h,
+                        unsigned *fx, unsigned *fy);
+
+/* ---- helpers (util.c) ---------------------------------------------------- */
+
+/* mkdir -p; 0 or -errno. */
+int rn_mkdirs(const char *path);
+/* Read a whole file (malloc'd, NUL-terminated); 0 or -errno. */
+int rn_read_file(const char *path, uint8_t **data, size_t *size);
+/* Write a whole file atomically (temporary name + rename). */
+int rn_write_file(const char *path, const void *data, size_t size);
+/* The ROM root: explicit, else $CERES_TESTROMS, else the compiled default. */
+const char *rn_default_rom_root(void);
+/* Monotonic wall clock in seconds. */
+double rn_now(void);
+
+#endif

@@ -1,0 +1,262 @@
+/* The sm83 check: one SingleStepTests vector file (JSON array of 1000
+ * tests, gzip-compressed or plain) through the core's flat-RAM test mode.
+ * Each vector sets the registers and a few RAM bytes, runs one instruction
+ * and compares the registers, the RAM and the per-M-cycle bus activity. */
+#include "runner.h"
+
+#include "../gb/gb_internal.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define MAX_CYCLES 16
+
+/* Read a whole .json.gz (or plain .json: gzread passes it through). */
+static char *read_gz(const char *path, char *msg, size_t msglen) {
+    gzFile f = gzopen(path, "rb");
+    if (!f) {
+        snprintf(msg, msglen, "cannot open %s: %s", path, strerror(errno ? errno : ENOENT));
+        return NULL;
+    }
+    size_t cap = 1 << 20, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        int got = gzread(f, buf + n, (unsigned)(cap - n));
+        if (got < 0) {
+            int e;
+            snprintf(msg, msglen, "%s: %s", path, gzerror(f, &e));
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        n += (size_t)got;
+        if (got == 0) break;
+        if (n == cap) {
+            if (cap >= (size_t)1 << 30) {
+                snprintf(msg, msglen, "%s: larger than 1 GiB uncompressed", path);
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            cap *= 2;
+            char *nb = realloc(buf, cap + 1);
+            if (!nb) free(buf);
+            buf = nb;
+        }
+    }
+    gzclose(f);
+    if (buf)
+        buf[n] = 0;
+    else if (!msg[0])
+        snprintf(msg, msglen, "%s: out of memory", path);
+    return buf;
+}
+
+/* A 32 KiB ROM-only image with a valid header: the machine needs a
+ * cartridge, flat mode never reads it. */
+static void make_rom(uint8_t *rom, size_t size) {
+    memset(rom, 0, size);
+    uint8_t sum = 0;
+    for (unsigned i = 0x134; i <= 0x14C; i++)
+        sum = (uint8_t)(sum - rom[i] - 1);
+    rom[0x14D] = sum;
+}
+
+static bool get_u(const cJSON *o, const char *key, unsigned max, unsigned *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > max) return false;
+    *out = (unsigned)v->valuedouble;
+    return true;
+}
+
+static const char *const reg_names[8] = {"b", "c", "d", "e", "h", "l", "f", "a"};
+
+/* Load a state (registers, RAM) into the machine; false if malformed. */
+static bool load_state(gb *g, uint8_t *flat, const cJSON *s) {
+    unsigned v;
+    memset(&g->cpu, 0, sizeof g->cpu);
+    for (int i = 0; i < 8; i++) {
+        if (!get_u(s, reg_names[i], 0xFF, &v)) return false;
+        g->cpu.r[i] = (uint8_t)v;
+    }
+    if (!get_u(s, "pc", 0xFFFF, &v)) return false;
+    g->cpu.pc = (uint16_t)v;
+    if (!get_u(s, "sp", 0xFFFF, &v)) return false;
+    g->cpu.sp = (uint16_t)v;
+    if (!get_u(s, "ime", 1, &v)) return false;
+    g->cpu.ime = v;
+    g->ie = get_u(s, "ie", 0xFF, &v) ? (uint8_t)v : 0;
+    g->intf = 0;
+    g->cpu.ei_delay = get_u(s, "ei", 1, &v) ? v : 0;
+    const cJSON *ram = cJSON_GetObjectItemCaseSensitive(s, "ram"), *e;
+    if (!cJSON_IsArray(ram)) return false;
+    cJSON_ArrayForEach(e, ram) {
+        unsigned a, d;
+        if (cJSON_GetArraySize(e) != 2) return false;
+        const cJSON *ca = cJSON_GetArrayItem(e, 0), *cd = cJSON_GetArrayItem(e, 1);
+        if (!cJSON_IsNumber(ca) || !cJSON_IsNumber(cd)) return false;
+        a = (unsigned)ca->valuedouble;
+        d = (unsigned)cd->valuedouble;
+        if (a > 0xFFFF || d > 0xFF) return false;
+        flat[a] = (uint8_t)d;
+    }
+    return true;
+}
+
+/* Compare the machine with `final`; writes the first difference. */
+static bool compare_state(gb *g, const uint8_t *flat, const cJSON *s, char *diff, size_t len) {
+    unsigned v;
+    for (int i = 0; i < 8; i++)
+        if (get_u(s, reg_names[i], 0xFF, &v) && g->cpu.r[i] != v) {
+            snprintf(diff, len, "%s=%02X, expected %02X", reg_names[i], g->cpu.r[i], v);
+            return false;
+        }
+    if (get_u(s, "pc", 0xFFFF, &v) && g->cpu.pc != v) {
+        snprintf(diff, len, "pc=%04X, expected %04X", g->cpu.pc, v);
+        return false;
+    }
+    if (get_u(s, "sp", 0xFFFF, &v) && g->cpu.sp != v) {
+        snprintf(diff, len, "sp=%04X, expected %04X", g->cpu.sp, v);
+        return false;
+    }
+    if (get_u(s, "ime", 1, &v) && g->cpu.ime != (bool)v) {
+        snprintf(diff, len, "ime=%d, expected %u", g->cpu.ime, v);
+        return false;
+    }
+    if (get_u(s, "ei", 1, &v) && g->cpu.ei_delay != (bool)v) {
+        snprintf(diff, len, "ei (IME pending)=%d, expected %u", g->cpu.ei_delay, v);
+        return false;
+    }
+    const cJSON *ram = cJSON_GetObjectItemCaseSensitive(s, "ram"), *e;
+    cJSON_ArrayForEach(e, ram) {
+        unsigned a = (unsigned)cJSON_GetArrayItem(e, 0)->valuedouble;
+        unsigned d = (unsigned)cJSON_GetArrayItem(e, 1)->valuedouble;
+        if (a <= 0xFFFF && flat[a] != d) {
+            snprintf(diff, len, "RAM[%04X]=%02X, expected %02X", a, flat[a], d);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Per-M-cycle bus activity: "r-m" read, "-wm" write, "---" no access. */
+static bool compare_cycles(const gb *g, const cJSON *cycles, char *diff, size_t len) {
+    unsigned n = (unsigned)cJSON_GetArraySize(cycles);
+    if (g->bus.flat_len != n) {
+        snprintf(diff, len, "%u M-cycles, expected %u", g->bus.flat_len, n);
+        return false;
+    }
+    for (unsigned i = 0; i < n && i < MAX_CYCLES; i++) {
+        const cJSON *c = cJSON_GetArrayItem(cycles, (int)i);
+        const cJSON *ca = cJSON_GetArrayItem(c, 0), *cd = cJSON_GetArrayItem(c, 1),
+                    *ck = cJSON_GetArrayItem(c, 2);
+        if (!cJSON_IsString(ck)) continue;
+        char kind = ck->valuestring[0] == 'r' ? 'r' : (ck->valuestring[1] == 'w' ? 'w' : '-');
+        const gb_bus_access *got = &g->bus.flat_log[i];
+        if (got->kind != kind) {
+            snprintf(diff, len, "M-cycle %u: '%c' access, expected '%c'", i + 1, got->kind, kind);
+            return false;
+        }
+        if (kind != '-' && cJSON_IsNumber(ca) && cJSON_IsNumber(cd) &&
+            (got->addr != (unsigned)ca->valuedouble || got->value != (unsigned)cd->valuedouble)) {
+            snprintf(diff, len, "M-cycle %u: %c %04X=%02X, expected %04X=%02X", i + 1, kind,
+                     got->addr, got->value, (unsigned)ca->valuedouble, (unsigned)cd->valuedouble);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void clear_ram(uint8_t *flat, const cJSON *s) {
+    const cJSON *ram = cJSON_GetObjectItemCaseSensitive(s, "ram"), *e;
+    cJSON_ArrayForEach(e, ram) {
+        const cJSON *ca = cJSON_GetArrayItem(e, 0);
+        if (cJSON_IsNumber(ca) && ca->valuedouble >= 0 && ca->valuedouble <= 0xFFFF)
+            flat[(unsigned)ca->valuedouble] = 0;
+    }
+}
+
+rn_status rn_sm83_run_file(const char *path, char *msg, size_t msglen, unsigned *npassed,
+                           unsigned *ntotal) {
+    *npassed = *ntotal = 0;
+    msg[0] = 0;
+    char *text = read_gz(path, msg, msglen);
+    if (!text) return RN_ERROR;
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    if (!cJSON_IsArray(root)) {
+        snprintf(msg, msglen, "%s: not a JSON array of tests", path);
+        cJSON_Delete(root);
+        return RN_ERROR;
+    }
+    static uint8_t rom[0x8000];
+    make_rom(rom, sizeof rom);
+    char err[256];
+    gb *g = gb_create(rom, sizeof rom, &(gb_config){.model = GB_MODEL_DMG}, err, sizeof err);
+    uint8_t *flat = calloc(0x10000, 1);
+    gb_bus_access *log = calloc(MAX_CYCLES, sizeof *log);
+    rn_status st = RN_PASS;
+    if (!g || !flat || !log) {
+        snprintf(msg, msglen, "cannot set up the machine: %s", g ? "out of memory" : err);
+        st = RN_ERROR;
+        goto out;
+    }
+    g->bus.flat = flat;
+    g->bus.flat_log = log;
+    g->bus.flat_cap = MAX_CYCLES;
+    gb_bus_remap(g);
+    unsigned failed = 0;
+    char first[RN_MSG_MAX] = "";
+    const cJSON *t;
+    cJSON_ArrayForEach(t, root) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(t, "name");
+        const cJSON *ini = cJSON_GetObjectItemCaseSensitive(t, "initial");
+        const cJSON *fin = cJSON_GetObjectItemCaseSensitive(t, "final");
+        const cJSON *cyc = cJSON_GetObjectItemCaseSensitive(t, "cycles");
+        (*ntotal)++;
+        if (!cJSON_IsObject(ini) || !cJSON_IsObject(fin) || !cJSON_IsArray(cyc) ||
+            !load_state(g, flat, ini)) {
+            snprintf(msg, msglen, "%s: test %u is malformed", path, *ntotal);
+            st = RN_ERROR;
+            break;
+        }
+        g->bus.flat_len = 0;
+        /* HALT and STOP vectors list the M-cycles spent halted after the
+         * instruction: keep stepping (one M-cycle each) to cover them. */
+        const unsigned ncyc = (unsigned)cJSON_GetArraySize(cyc);
+        gb_cpu_step(g);
+        while (g->bus.flat_len < ncyc && (g->cpu.halted || g->cpu.stopped))
+            gb_cpu_step(g);
+        char diff[200];
+        bool ok = compare_state(g, flat, fin, diff, sizeof diff) &&
+                  compare_cycles(g, cyc, diff, sizeof diff);
+        if (ok)
+            (*npassed)++;
+        else if (failed++ == 0)
+            snprintf(first, sizeof first, "%s: %s", cJSON_IsString(name) ? name->valuestring : "?",
+                     diff);
+        clear_ram(flat, ini);
+        clear_ram(flat, fin);
+        for (unsigned i = 0; i < g->bus.flat_len && i < MAX_CYCLES; i++)
+            flat[log[i].addr] = 0;
+    }
+    if (st == RN_PASS && failed) {
+        st = RN_FAIL;
+        snprintf(msg, msglen, "%u of %u vectors failed; first: %s", failed, *ntotal, first);
+    } else if (st == RN_PASS) {
+        snprintf(msg, msglen, "%u of %u vectors passed", *npassed, *ntotal);
+    }
+out:
+    if (g) {
+        g->bus.flat = NULL;
+        g->bus.flat_log = NULL;
+        gb_destroy(g);
+    }
+    free(log);
+    free(flat);
+    cJSON_Delete(root);
+    return st;
+}

@@ -1,0 +1,194 @@
+/* Suite manifests: a good file with every check kind, strict errors with
+ * line numbers on bad files, and rewriting expectations in place. */
+#define _XOPEN_SOURCE 700
+#include "check.h"
+#include "runner/runner.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char good[] =
+    "# a comment\n"
+    "\n"
+    "suite demo\n"
+    "   # indented comment\n"
+    "test mooneye/acceptance/ei_timing.gb mooneye 30s dmg pass\n"
+    "test \"blargg/cpu_instrs/individual/03-op sp,hl.gb\"\tblargg-serial 600f dmg fail "
+    "\"prints \\\"Failed\\\" \\\\ 3\"\n"
+    "test blargg/halt_bug.gb blargg-mem 5000000c dmg pass\n"
+    "test dmg-acid2/dmg-acid2.gb screenshot=dmg-acid2/dmg-acid2-dmg.png 0.5s dmg pass\n"
+    "test x/mem.gb mem=0xA000:0:0x01 10s dmg fail \"never writes\"\n"
+    "test sm83/v1/00.json.gz sm83 - dmg pass\r\n";
+
+static void test_good(void) {
+    rn_manifest m;
+    char err[256] = "";
+    int rc = rn_manifest_parse(good, "demo.suite", &m, err, sizeof err);
+    CHECK_EQ(rc, 0);
+    if (rc) {
+        fprintf(stderr, "%s\n", err);
+        return;
+    }
+    CHECK(!strcmp(m.suite, "demo"));
+    CHECK_EQ(m.ntests, 6);
+    const rn_test *t = m.tests;
+    CHECK(!strcmp(t[0].rom, "mooneye/acceptance/ei_timing.gb"));
+    CHECK_EQ(t[0].check.kind, RN_CHECK_MOONEYE);
+    CHECK_EQ(t[0].limit_cycles, 30ull * 4194304);
+    CHECK_EQ(t[0].expect, RN_EXPECT_PASS);
+    CHECK_EQ(t[0].line, 5);
+    CHECK(!strcmp(t[0].suite, "demo"));
+
+    CHECK(!strcmp(t[1].rom, "blargg/cpu_instrs/individual/03-op sp,hl.gb"));
+    CHECK_EQ(t[1].check.kind, RN_CHECK_BLARGG_SERIAL);
+    CHECK_EQ(t[1].limit_cycles, 600ull * 70224);
+    CHECK_EQ(t[1].expect, RN_EXPECT_FAIL);
+    CHECK(t[1].reason && !strcmp(t[1].reason, "prints \"Failed\" \\ 3"));
+
+    CHECK_EQ(t[2].check.kind, RN_CHECK_BLARGG_MEM);
+    CHECK_EQ(t[2].limit_cycles, 5000000);
+
+    CHECK_EQ(t[3].check.kind, RN_CHECK_SCREENSHOT);
+    CHECK(t[3].check.ref && !strcmp(t[3].check.ref, "dmg-acid2/dmg-acid2-dmg.png"));
+    CHECK_EQ(t[3].limit_cycles, 4194304 / 2);
+
+    CHECK_EQ(t[4].check.kind, RN_CHECK_MEM);
+    CHECK_EQ(t[4].check.addr, 0xA000);
+    CHECK_EQ(t[4].check.pass_val, 0);
+    CHECK_EQ(t[4].check.fail_val, 1);
+
+    CHECK_EQ(t[5].check.kind, RN_CHECK_SM83);
+    CHECK_EQ(t[5].limit_cycles, 0);
+    CHECK_EQ(t[5].line, 10);
+
+    /* Rewrite expectations: comments and layout stay, only EXPECT changes. */
+    char dir[] = "/tmp/ceres-manifest-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/demo.suite", dir);
+    rn_expect ex[6] = {RN_EXPECT_FAIL, RN_EXPECT_PASS, RN_EXPECT_PASS,
+                       RN_EXPECT_PASS, RN_EXPECT_FAIL, RN_EXPECT_PASS};
+    const char *reasons[6] = {"timeout: no \"verdict\"", NULL, NULL, NULL, "never writes", NULL};
+    CHECK_EQ(rn_manifest_save(&m, path, ex, reasons, err, sizeof err), 0);
+    rn_manifest m2;
+    CHECK_EQ(rn_manifest_load(path, &m2, err, sizeof err), 0);
+    CHECK_EQ(m2.ntests, 6);
+    if (m2.ntests == 6) {
+        CHECK_EQ(m2.tests[0].expect, RN_EXPECT_FAIL);
+        CHECK(!strcmp(m2.tests[0].reason, "timeout: no \"verdict\""));
+        CHECK_EQ(m2.tests[1].expect, RN_EXPECT_PASS);
+        CHECK(m2.tests[1].reason == NULL);
+        CHECK(!strcmp(m2.tests[1].rom, "blargg/cpu_instrs/individual/03-op sp,hl.gb"));
+        CHECK_EQ(m2.tests[4].expect, RN_EXPECT_FAIL);
+        CHECK_EQ(m2.nlines, m.nlines);
+        CHECK(!strcmp(m2.lines[0], "# a comment"));
+        CHECK(!strcmp(m2.lines[3], "   # indented comment"));
+        CHECK(!strcmp(m2.lines[4], "test mooneye/acceptance/ei_timing.gb mooneye 30s dmg fail "
+                                   "\"timeout: no \\\"verdict\\\"\""));
+    }
+    rn_manifest_free(&m2);
+    unlink(path);
+    rmdir(dir);
+    rn_manifest_free(&m);
+}
+
+/* Each bad manifest must fail with "FILE:LINE: ..." naming the right line. */
+static void expect_error(const char *text, int line, const char *needle) {
+    rn_manifest m;
+    char err[256] = "";
+    int rc = rn_manifest_parse(text, "bad.suite", &m, err, sizeof err);
+    CHECK(rc < 0);
+    char want[64];
+    snprintf(want, sizeof want, "bad.suite:%d: ", line);
+    bool ok = !strncmp(err, want, strlen(want)) && strstr(err, needle);
+    if (!ok)
+        fprintf(stderr, "  for %s\n  got error '%s', wanted '%s...%s'\n", text, err, want, needle);
+    CHECK(ok);
+    CHECK_EQ(m.ntests, 0);
+    CHECK(m.tests == NULL);
+}
+
+static void test_bad(void) {
+    expect_error("test a.gb mooneye 10s dmg pass\n", 1, "before the 'suite'");
+    expect_error("suite x\nsuite y\n", 2, "second 'suite'");
+    expect_error("suite x y\n", 1, "suite NAME");
+    expect_error("suite a/b\n", 1, "suite NAME");
+    expect_error("# only comments\n", 0, "no 'suite NAME'");
+    expect_error("suite x\n\ntests a.gb mooneye 10s dmg pass\n", 3, "unknown directive");
+    expect_error("suite x\ntest a.gb mooneye 10s dmg\n", 2, "4 of 5 columns");
+    expect_error("suite x\ntest a.gb moonye 10s dmg pass\n", 2, "unknown check");
+    expect_error("suite x\ntest a.gb mooneye 10 dmg pass\n", 2, "bad time limit");
+    expect_error("suite x\ntest a.gb mooneye 0s dmg pass\n", 2, "bad time limit");
+    expect_error("suite x\ntest a.gb mooneye 10m dmg pass\n", 2, "bad time limit");
+    expect_error("suite x\ntest a.gb mooneye - dmg pass\n", 2, "only for sm83");
+    expect_error("suite x\ntest a.gb mooneye 10s cgb pass\n", 2, "unknown model");
+    expect_error("suite x\ntest a.gb mooneye 10s dmg ok\n", 2, "'pass' or 'fail");
+    expect_error("suite x\ntest a.gb mooneye 10s dmg pass extra\n", 2, "extra text");
+    expect_error("suite x\ntest a.gb mooneye 10s dmg fail\n", 2, "needs a quoted reason");
+    expect_error("suite x\ntest a.gb mooneye 10s dmg fail \"\"\n", 2, "empty reason");
+    expect_error("suite x\ntest a.gb mooneye 10s dmg fail \"a\" \"b\"\n", 2, "extra text");
+    expect_error("suite x\ntest \"a.gb mooneye 10s dmg pass\n", 2, "unterminated");
+    expect_error("suite x\ntest \"a\\n.gb\" mooneye 10s dmg pass\n", 2, "bad escape");
+    expect_error("suite x\ntest \"a.gb\"x mooneye 10s dmg pass\n", 2, "after a closing quote");
+    expect_error("suite x\ntest a\"b.gb mooneye 10s dmg pass\n", 2, "quote inside");
+    expect_error("suite x\ntest ../a.gb mooneye 10s dmg pass\n", 2, "relative path inside");
+    expect_error("suite x\ntest /a.gb mooneye 10s dmg pass\n", 2, "relative path inside");
+    expect_error("suite x\ntest a.gb screenshot=../r.png 10s dmg pass\n", 2, "relative path");
+    expect_error("suite x\ntest a.gb screenshot 10s dmg pass\n", 2, "needs an argument");
+    expect_error("suite x\ntest a.gb mooneye=1 10s dmg pass\n", 2, "takes no argument");
+    expect_error("suite x\ntest a.gb mem=0xA000:1 10s dmg pass\n", 2, "mem=ADDR:PASS:FAIL");
+    expect_error("suite x\ntest a.gb mem=0x10000:0:1 10s dmg pass\n", 2, "mem=ADDR:PASS:FAIL");
+    expect_error("suite x\ntest a.gb mem=0xA000:1:1 10s dmg pass\n", 2, "are equal");
+    expect_error("suite x\ntest a.gb mooneye 10s dmg pass\n# c\ntest a.gb mooneye 20s dmg pass\n",
+                 4, "duplicate test");
+    expect_error("suite x\ntest a.gb mooneye 10s dmg pass \x01\n", 2, "control character");
+    expect_error("suite x\ntest a b c d e f g h i\n", 2, "too many columns");
+}
+
+static void test_limits_and_checks(void) {
+    uint64_t c;
+    char err[128];
+    CHECK_EQ(rn_limit_parse("1s", &c, err, sizeof err), 0);
+    CHECK_EQ(c, 4194304);
+    CHECK_EQ(rn_limit_parse("2f", &c, err, sizeof err), 0);
+    CHECK_EQ(c, 2 * 70224);
+    CHECK(rn_limit_parse("-1s", &c, err, sizeof err) < 0);
+    CHECK(rn_limit_parse("s", &c, err, sizeof err) < 0);
+    CHECK(rn_limit_parse("1e30s", &c, err, sizeof err) < 0);
+    rn_check k;
+    char buf[64];
+    CHECK_EQ(rn_check_parse("mem=40960:3:4", &k, err, sizeof err), 0);
+    CHECK(!strcmp(rn_check_format(&k, buf, sizeof buf), "mem=0xA000:0x03:0x04"));
+    CHECK_EQ(rn_check_parse("blargg-serial", &k, err, sizeof err), 0);
+    CHECK(!strcmp(rn_check_format(&k, buf, sizeof buf), "blargg-serial"));
+    CHECK_EQ(rn_check_parse("screenshot=a b.png", &k, err, sizeof err), 0);
+    CHECK(!strcmp(rn_check_format(&k, buf, sizeof buf), "screenshot=a b.png"));
+    rn_check_free(&k);
+}
+
+/* The shipped manifests parse (when the source tree is at hand). */
+static void test_shipped(void) {
+#ifdef CERES_SOURCE_DIR
+    static const char *const names[] = {"sm83", "blargg", "mooneye", "acid2"};
+    static const size_t counts[] = {500, 44, 92, 1};
+    for (int i = 0; i < 4; i++) {
+        char path[4096], err[256];
+        snprintf(path, sizeof path, "%s/suites/%s.suite", CERES_SOURCE_DIR, names[i]);
+        rn_manifest m;
+        int rc = rn_manifest_load(path, &m, err, sizeof err);
+        if (rc) fprintf(stderr, "%s\n", err);
+        CHECK_EQ(rc, 0);
+        CHECK_EQ(m.ntests, counts[i]);
+        rn_manifest_free(&m);
+    }
+#endif
+}
+
+int main(void) {
+    test_good();
+    test_bad();
+    test_limits_and_checks();
+    test_shipped();
+    return test_result();
+}
