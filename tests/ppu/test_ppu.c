@@ -1,0 +1,618 @@
+/* PPU unit tests on a machine built from a synthesized 32 KiB ROM. The CPU
+ * does not run: the tests write VRAM, OAM and registers directly and drive
+ * the PPU one M-cycle at a time with gb_ppu_tick, reading what the CPU would
+ * read between ticks.
+ *
+ * Timing expectations are in dots of the line (LY changes at dot 0) and in
+ * the M-cycle grid the CPU sees; each cites the hardware fact behind it. */
+#include "check.h"
+#include "gb/gb_internal.h"
+
+#include <string.h>
+
+/* ---- machine ------------------------------------------------------------- */
+
+static gb *make_gb(void) {
+    static uint8_t rom[0x8000];
+    memset(rom, 0, sizeof rom);
+    rom[0x100] = 0x18; /* jr -2 */
+    rom[0x101] = 0xFE;
+    memcpy(&rom[0x134], "PPUTEST", 7);
+    uint8_t sum = 0;
+    for (unsigned i = 0x134; i <= 0x14C; i++)
+        sum = (uint8_t)(sum - rom[i] - 1);
+    rom[0x14D] = sum;
+    char err[128];
+    gb *g = gb_create(rom, sizeof rom, NULL, err, sizeof err);
+    if (!g) {
+        fprintf(stderr, "gb_create: %s\n", err);
+        exit(1);
+    }
+    return g;
+}
+
+static uint8_t rd(gb *g, uint16_t a) {
+    return gb_ppu_read(g, a);
+}
+static void wr(gb *g, uint16_t a, uint8_t v) {
+    gb_ppu_write(g, a, v);
+}
+static uint8_t stat_mode(gb *g) {
+    return rd(g, 0xFF41) & 3;
+}
+
+/* Turn the LCD off and on with `lcdc`, clear IF: the PPU is on line 0 at
+ * dot 4 (the first line after enabling). */
+static void restart(gb *g, uint8_t lcdc) {
+    wr(g, 0xFF40, 0x00);
+    wr(g, 0xFF40, (uint8_t)(lcdc | 0x80));
+    g->intf = 0;
+}
+
+/* Tick until the PPU is at (line, dot); dot a multiple of 4. */
+static void run_to(gb *g, unsigned line, unsigned dot) {
+    for (unsigned n = 0; n < 154 * 114 + 10; n++) {
+        if (g->ppu.line == line && g->ppu.dot == dot) return;
+        gb_ppu_tick(g);
+    }
+    fprintf(stderr, "run_to(%u, %u): never reached\n", line, dot);
+    exit(1);
+}
+
+/* Dot (on the current line) at which STAT first reads `mode`, ticking. */
+static int dot_of_mode(gb *g, uint8_t mode) {
+    for (unsigned n = 0; n < 114; n++) {
+        if (stat_mode(g) == mode) return g->ppu.dot;
+        gb_ppu_tick(g);
+    }
+    return -1;
+}
+
+/* Dot at which IF bit `bit` first becomes set, ticking (IF cleared first). */
+static int dot_of_irq(gb *g, uint8_t bit) {
+    g->intf = 0;
+    for (unsigned n = 0; n < 114; n++) {
+        gb_ppu_tick(g);
+        if (g->intf & bit) return g->ppu.dot;
+    }
+    return -1;
+}
+
+/* ---- mode timing --------------------------------------------------------- */
+
+static void test_line_timeline(void) {
+    gb *g = make_gb();
+    restart(g, 0x91);
+    wr(g, 0xFF45, 1);
+    run_to(g, 0, 452);
+    CHECK_EQ(rd(g, 0xFF44), 0);
+    gb_ppu_tick(g);
+    /* First M-cycle of a line: LY is new, STAT still reads mode 0 and the
+     * comparator is idle; OAM reads are refused, OAM writes pass (mooneye
+     * lcdon_timing-GS / lcdon_write_timing-GS at 111 cycles). */
+    CHECK_EQ(g->ppu.dot, 0);
+    CHECK_EQ(rd(g, 0xFF44), 1);
+    CHECK_EQ(rd(g, 0xFF41), 0x80);
+    CHECK(gb_ppu_oam_blocked(g));
+    CHECK(!gb_ppu_oam_write_blocked(g));
+    CHECK(!gb_ppu_vram_blocked(g));
+    gb_ppu_tick(g);
+    CHECK_EQ(rd(g, 0xFF41), 0x86); /* mode 2, LY=LYC */
+    CHECK(gb_ppu_oam_write_blocked(g));
+    run_to(g, 1, 76);
+    CHECK(!gb_ppu_vram_blocked(g));
+    gb_ppu_tick(g);
+    /* Last M-cycle of the OAM scan: VRAM reads refused, OAM writes pass. */
+    CHECK_EQ(stat_mode(g), 2);
+    CHECK(gb_ppu_vram_blocked(g));
+    CHECK(!gb_ppu_vram_write_blocked(g));
+    CHECK(!gb_ppu_oam_write_blocked(g));
+    gb_ppu_tick(g);
+    CHECK_EQ(g->ppu.dot, 84);
+    CHECK_EQ(stat_mode(g), 3);
+    CHECK(gb_ppu_vram_write_blocked(g) && gb_ppu_oam_write_blocked(g));
+    CHECK_EQ(dot_of_mode(g, 0), 256); /* 172 dots of mode 3: 43 M-cycles */
+    CHECK(!gb_ppu_vram_blocked(g) && !gb_ppu_oam_blocked(g));
+    run_to(g, 2, 0);
+    CHECK_EQ(rd(g, 0xFF44), 2);
+    gb_destroy(g);
+}
+
+/* Mode 0 (STAT bits and interrupt) moves with SCX%8. The interrupt is
+ * 51/50/49 M-cycles before LY changes for SCX%8 = 0 / 1-4 / 5-7 (mooneye
+ * hblank_ly_scx_timing-GS); the STAT bits follow one dot later. */
+static void test_scx_mode3_length(void) {
+    gb *g = make_gb();
+    for (unsigned scx = 0; scx < 16; scx++) {
+        restart(g, 0x91);
+        wr(g, 0xFF43, (uint8_t)scx);
+        wr(g, 0xFF41, 0x08);
+        run_to(g, 3, 200);
+        int irq = dot_of_irq(g, GB_INT_STAT);
+        unsigned f = scx & 7;
+        unsigned cycles_to_ly = f == 0 ? 51 : f <= 4 ? 50 : 49;
+        CHECK_EQ(irq, 456 - 4 * (int)cycles_to_ly);
+        run_to(g, 3, 200);
+        CHECK_EQ(dot_of_mode(g, 0), (253 + (int)f + 3) / 4 * 4);
+    }
+    gb_destroy(g);
+}
+
+static void put_obj(gb *g, unsigned i, uint8_t y, uint8_t x, uint8_t tile, uint8_t attr) {
+    g->ppu.oam[i * 4] = y;
+    g->ppu.oam[i * 4 + 1] = x;
+    g->ppu.oam[i * 4 + 2] = tile;
+    g->ppu.oam[i * 4 + 3] = attr;
+}
+
+/* Objects lengthen mode 3 (Pan Docs, "Mode 3 length"); the extra M-cycles
+ * before STAT reads mode 0 are the cases of mooneye
+ * intr_2_mode0_timing_sprites: floor(penalty / 4). */
+static void test_object_penalties(void) {
+    static const struct {
+        unsigned cycles, n;
+        uint8_t x[10];
+    } cases[] = {
+        {2, 1, {0}},
+        {4, 2, {0, 0}},
+        {16, 10, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+        {16, 10, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
+        {15, 10, {2, 2, 2, 2, 2, 2, 2, 2, 2, 2}},
+        {16, 10, {8, 8, 8, 8, 8, 8, 8, 8, 8, 8}},
+        {15, 10, {167, 167, 167, 167, 167, 167, 167, 167, 167, 167}},
+        {0, 10, {168, 168, 168, 168, 168, 168, 168, 168, 168, 168}},
+        {17, 10, {0, 0, 0, 0, 0, 160, 160, 160, 160, 160}},
+        {16, 10, {3, 3, 3, 3, 3, 163, 163, 163, 163, 163}},
+        {15, 10, {71, 71, 71, 71, 71, 167, 167, 167, 167, 167}},
+        {1, 1, {4}},
+        {2, 1, {16}},
+        {5, 2, {0, 8}},
+        {4, 2, {3, 11}},
+        {3, 2, {7, 15}},
+        {27, 10, {0, 8, 16, 24, 32, 40, 48, 56, 64, 72}},
+        {22, 10, {2, 10, 18, 26, 34, 42, 50, 58, 66, 74}},
+        {15, 10, {7, 15, 23, 31, 39, 47, 55, 63, 71, 79}},
+        {25, 10, {73, 65, 57, 49, 41, 33, 25, 17, 9, 1}},
+    };
+    gb *g = make_gb();
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        memset(g->ppu.oam, 0, sizeof g->ppu.oam);
+        for (unsigned i = 0; i < cases[c].n; i++)
+            put_obj(g, i, 0x52, cases[c].x[i], (uint8_t)(0x30 + i), 0);
+        restart(g, 0x93);
+        run_to(g, 0x42, 200);
+        int d = dot_of_mode(g, 0);
+        if (d != 256 + 4 * (int)cases[c].cycles)
+            fprintf(stderr, "object case %zu: mode 0 at dot %d\n", c, d);
+        CHECK_EQ(d, 256 + 4 * (int)cases[c].cycles);
+    }
+    /* Objects disabled: no fetch, no penalty. */
+    restart(g, 0x91);
+    run_to(g, 0x42, 200);
+    CHECK_EQ(dot_of_mode(g, 0), 256);
+    /* Eleven objects on the line: only the first ten in OAM order count. */
+    memset(g->ppu.oam, 0, sizeof g->ppu.oam);
+    for (unsigned i = 0; i < 11; i++)
+        put_obj(g, i, 0x52, 0, 0, 0);
+    restart(g, 0x93);
+    run_to(g, 0x42, 200);
+    CHECK_EQ(g->ppu.nobj, 10);
+    CHECK_EQ(dot_of_mode(g, 0), 256 + 4 * 16);
+    gb_destroy(g);
+}
+
+/* ---- LY, LYC, interrupts ----------------------------------------------- */
+
+static void test_lyc_and_vblank(void) {
+    gb *g = make_gb();
+    restart(g, 0x91);
+    /* LYC interrupt one M-cycle into the matching line. */
+    wr(g, 0xFF45, 5);
+    wr(g, 0xFF41, 0x40);
+    run_to(g, 4, 400);
+    g->intf = 0;
+    run_to(g, 5, 0);
+    CHECK_EQ(g->intf & GB_INT_STAT, 0);
+    CHECK_EQ(rd(g, 0xFF41) & 4, 0);
+    gb_ppu_tick(g);
+    CHECK(g->intf & GB_INT_STAT);
+    CHECK(rd(g, 0xFF41) & 4);
+    /* The line stays high for the whole line: one request only. */
+    g->intf = 0;
+    run_to(g, 5, 452);
+    CHECK_EQ(g->intf & GB_INT_STAT, 0);
+    gb_ppu_tick(g);
+    CHECK_EQ(rd(g, 0xFF41) & 4, 0); /* LY=6 */
+
+    /* VBlank: IF bit 0 and STAT mode 1 one M-cycle into line 144, with the
+     * mode 1 and the line-144 mode 2 STAT sources (vblank_stat_intr-GS). */
+    wr(g, 0xFF41, 0x20);
+    run_to(g, 143, 452);
+    g->intf = 0;
+    uint64_t frames = g->frames;
+    uint8_t front = g->ppu.front;
+    gb_ppu_tick(g);
+    CHECK_EQ(rd(g, 0xFF44), 144);
+    CHECK_EQ(g->intf, 0);
+    gb_ppu_tick(g);
+    CHECK_EQ(g->intf, GB_INT_VBLANK | GB_INT_STAT);
+    CHECK_EQ(stat_mode(g), 1);
+    CHECK_EQ(g->frames, frames + 1);
+    CHECK(g->stop_reasons & GB_STOP_FRAME);
+    CHECK(g->ppu.front != front);
+    CHECK(!gb_ppu_oam_blocked(g) && !gb_ppu_vram_blocked(g));
+
+    /* Line 153: LY reads 153 for one M-cycle, then 0; LYC=153 matches in
+     * the second M-cycle only, LYC=0 from the fourth. */
+    wr(g, 0xFF41, 0x00);
+    wr(g, 0xFF45, 153);
+    run_to(g, 153, 0);
+    CHECK_EQ(rd(g, 0xFF44), 153);
+    CHECK_EQ(rd(g, 0xFF41) & 4, 0);
+    gb_ppu_tick(g);
+    CHECK_EQ(rd(g, 0xFF44), 0);
+    CHECK(rd(g, 0xFF41) & 4);
+    gb_ppu_tick(g);
+    CHECK_EQ(rd(g, 0xFF41) & 4, 0);
+    wr(g, 0xFF45, 0);
+    CHECK_EQ(rd(g, 0xFF41) & 4, 0);
+    gb_ppu_tick(g);
+    CHECK(rd(g, 0xFF41) & 4);
+    CHECK_EQ(stat_mode(g), 1);
+    /* Line 0 after VBlank: mode 2 from its second M-cycle. */
+    run_to(g, 0, 0);
+    CHECK_EQ(stat_mode(g), 1);
+    gb_ppu_tick(g);
+    CHECK_EQ(stat_mode(g), 2);
+    gb_destroy(g);
+}
+
+/* Mode 2 interrupt: at the M-cycle LY changes (one before STAT reads mode
+ * 2), except on line 0 where it comes with the mode bits (mooneye
+ * intr_2_mode3_timing, intr_1_2_timing-GS). */
+static void test_mode2_irq(void) {
+    gb *g = make_gb();
+    restart(g, 0x91);
+    wr(g, 0xFF41, 0x20);
+    run_to(g, 10, 300);
+    CHECK_EQ(dot_of_irq(g, GB_INT_STAT), 0);
+    CHECK_EQ(g->ppu.line, 11);
+    run_to(g, 153, 300);
+    CHECK_EQ(dot_of_irq(g, GB_INT_STAT), 4);
+    CHECK_EQ(g->ppu.line, 0);
+    gb_destroy(g);
+}
+
+/* STAT line blocking: with mode 0 and LYC both enabled, the LYC match on
+ * the next line does not request again while mode 0 holds the line high,
+ * and mode 2 following mode 0 requests nothing (stat_irq_blocking). */
+static void test_stat_blocking(void) {
+    gb *g = make_gb();
+    restart(g, 0x91);
+    wr(g, 0xFF41, 0x68); /* mode 0, mode 2, LYC */
+    wr(g, 0xFF45, 20);
+    run_to(g, 19, 300); /* mode 0 of line 19: line high */
+    g->intf = 0;
+    run_to(g, 20, 200);
+    CHECK_EQ(g->intf & GB_INT_STAT, 0);
+    /* Writing STAT with the quirk: in mode 0 with the line already high,
+     * nothing; in mode 3 with no source, nothing either. */
+    run_to(g, 21, 120);
+    wr(g, 0xFF45, 99);
+    g->intf = 0;
+    wr(g, 0xFF41, 0x00);
+    CHECK_EQ(g->intf, 0);
+    /* DMG STAT write quirk: a write in mode 0 requests the interrupt. */
+    run_to(g, 21, 300);
+    wr(g, 0xFF41, 0x00);
+    CHECK(g->intf & GB_INT_STAT);
+    gb_destroy(g);
+}
+
+/* LCD off: LY 0, mode 0, LYC flag kept, comparator stopped; LCD on: line 0
+ * without mode 2, mode 3 two dots late (lcdon_timing-GS), comparator
+ * restarting at once (stat_lyc_onoff). */
+static void test_lcd_off_on(void) {
+    gb *g = make_gb();
+    restart(g, 0x91);
+    wr(g, 0xFF45, 0x90);
+    run_to(g, 0x90, 100);
+    CHECK(rd(g, 0xFF41) & 4);
+    wr(g, 0xFF40, 0x11);
+    CHECK_EQ(rd(g, 0xFF44), 0);
+    CHECK_EQ(rd(g, 0xFF41), 0x84);
+    for (int i = 0; i < 1000; i++)
+        gb_ppu_tick(g);
+    CHECK_EQ(rd(g, 0xFF44), 0);
+    CHECK_EQ(g->ppu.dot, 0);
+    CHECK(!gb_ppu_vram_blocked(g) && !gb_ppu_oam_blocked(g));
+    wr(g, 0xFF45, 0x01);
+    CHECK_EQ(rd(g, 0xFF41), 0x84);
+    wr(g, 0xFF41, 0x40);
+    g->intf = 0;
+    wr(g, 0xFF40, 0x91);
+    CHECK_EQ(rd(g, 0xFF41), 0xC0);
+    CHECK_EQ(g->intf, 0);
+    /* With LYC=0 the flag rises at once and requests the interrupt. */
+    wr(g, 0xFF40, 0x11);
+    wr(g, 0xFF45, 0x00);
+    g->intf = 0;
+    wr(g, 0xFF40, 0x91);
+    CHECK(g->intf & GB_INT_STAT);
+    /* Line 0 after enabling: mode 0 (OAM open) until mode 3. */
+    for (int i = 0; i < 18; i++) {
+        CHECK_EQ(stat_mode(g), 0);
+        CHECK(!gb_ppu_oam_blocked(g));
+        gb_ppu_tick(g);
+    }
+    CHECK_EQ(g->ppu.dot, 76);
+    gb_ppu_tick(g);
+    CHECK_EQ(stat_mode(g), 0);
+    CHECK(!gb_ppu_vram_blocked(g));
+    gb_ppu_tick(g);
+    CHECK_EQ(stat_mode(g), 3);
+    CHECK_EQ(dot_of_mode(g, 0), 256);
+    run_to(g, 1, 0);
+    CHECK_EQ(rd(g, 0xFF44), 1);
+    gb_destroy(g);
+}
+
+/* ---- rendering ----------------------------------------------------------- */
+
+/* Tile t, row r: colour of pixel c (0 = leftmost) is (t + r + c) & 3,
+ * except tile 0 which is blank. */
+static void fill_tiles(gb *g) {
+    for (unsigned t = 1; t < 384; t++) {
+        for (unsigned r = 0; r < 8; r++) {
+            uint8_t lo = 0, hi = 0;
+            for (unsigned c = 0; c < 8; c++) {
+                unsigned col = (t + r + c) & 3;
+                lo |= (uint8_t)((col & 1) << (7 - c));
+                hi |= (uint8_t)((col >> 1) << (7 - c));
+            }
+            g->ppu.vram[t * 16 + r * 2] = lo;
+            g->ppu.vram[t * 16 + r * 2 + 1] = hi;
+        }
+    }
+}
+
+static unsigned tile_color(unsigned t, unsigned r, unsigned c) {
+    return t ? (t + r + c) & 3 : 0;
+}
+
+/* Run a whole frame and return the completed frame. */
+static const uint8_t *frame(gb *g) {
+    run_to(g, 143, 452);
+    run_to(g, 144, 8);
+    return gb_framebuffer(g);
+}
+
+static void test_bg_scroll(void) {
+    gb *g = make_gb();
+    fill_tiles(g);
+    for (unsigned i = 0; i < 1024; i++) {
+        g->ppu.vram[0x1800 + i] = (uint8_t)(i * 7 + 1);
+        g->ppu.vram[0x1C00 + i] = (uint8_t)(i * 5 + 3);
+    }
+    static const struct {
+        uint8_t lcdc, scx, scy, bgp;
+    } cfg[] = {
+        {0x91, 0, 0, 0xE4},   {0x91, 3, 5, 0xE4}, {0x91, 250, 200, 0x1B},
+        {0x99, 13, 77, 0xE4}, {0x81, 9, 9, 0xE4}, /* signed tile numbers */
+        {0x90, 0, 0, 0xE7},                       /* BG off: colour 0 through BGP */
+    };
+    for (size_t k = 0; k < sizeof cfg / sizeof cfg[0]; k++) {
+        restart(g, cfg[k].lcdc);
+        wr(g, 0xFF43, cfg[k].scx);
+        wr(g, 0xFF42, cfg[k].scy);
+        wr(g, 0xFF47, cfg[k].bgp);
+        const uint8_t *fb = frame(g);
+        unsigned bad = 0;
+        for (unsigned y = 0; y < 144; y++) {
+            for (unsigned x = 0; x < 160; x++) {
+                unsigned col = 0;
+                if (cfg[k].lcdc & 1) {
+                    unsigned bx = (x + cfg[k].scx) & 255, by = (y + cfg[k].scy) & 255;
+                    unsigned map = (cfg[k].lcdc & 8) ? 0x1C00 : 0x1800;
+                    unsigned t = g->ppu.vram[map + (by / 8) * 32 + bx / 8];
+                    if (!(cfg[k].lcdc & 0x10)) t = 256 + (unsigned)(int8_t)t;
+                    col = tile_color(t, by % 8, bx % 8);
+                }
+                bad += fb[y * 160 + x] != ((cfg[k].bgp >> (2 * col)) & 3);
+            }
+        }
+        if (bad) fprintf(stderr, "bg config %zu: %u pixels differ\n", k, bad);
+        CHECK_EQ(bad, 0);
+    }
+    gb_destroy(g);
+}
+
+/* Window at WX=27 (x 20), WY=30; hidden (WX=200) on lines 50-59: its line
+ * counter does not advance there, so line 60 shows window row 20. */
+static void test_window(void) {
+    gb *g = make_gb();
+    fill_tiles(g);
+    for (unsigned i = 0; i < 1024; i++) {
+        g->ppu.vram[0x1800 + i] = 1;
+        g->ppu.vram[0x1C00 + i] = (uint8_t)(i + 2);
+    }
+    restart(g, 0xF1); /* window on, map $9C00 */
+    wr(g, 0xFF4A, 30);
+    wr(g, 0xFF4B, 27);
+    wr(g, 0xFF47, 0xE4);
+    run_to(g, 50, 8);
+    wr(g, 0xFF4B, 200);
+    run_to(g, 60, 8);
+    wr(g, 0xFF4B, 27);
+    const uint8_t *fb = frame(g);
+    unsigned bad = 0;
+    for (unsigned y = 0; y < 144; y++) {
+        bool win = y >= 30 && !(y >= 50 && y < 60);
+        unsigned wline = y < 50 ? y - 30 : y - 40;
+        for (unsigned x = 0; x < 160; x++) {
+            unsigned col;
+            if (win && x >= 20) {
+                unsigned wx = x - 20;
+                col =
+                    tile_color(g->ppu.vram[0x1C00 + (wline / 8) * 32 + wx / 8], wline % 8, wx % 8);
+            } else {
+                col = tile_color(1, y % 8, x % 8);
+            }
+            bad += fb[y * 160 + x] != col;
+        }
+    }
+    CHECK_EQ(bad, 0);
+    /* The window adds 6 dots to mode 3: mode 0 one M-cycle later
+     * (253 + 6 = 259, seen at 260). */
+    run_to(g, 40, 200);
+    CHECK_EQ(dot_of_mode(g, 0), 260);
+    gb_destroy(g);
+}
+
+static void test_objects(void) {
+    gb *g = make_gb();
+    /* Tile 1: solid colour 1. Tile 2: row 0 is colour 3 in the left column
+     * and 2 elsewhere, other rows colour 1 (shows flips). Tiles 4 and 5: an
+     * 8x16 pair, colour 2 and 3. Tiles 3 and 6: transparent. */
+    memset(g->ppu.vram, 0, 0x1800);
+    for (unsigned r = 0; r < 8; r++) {
+        g->ppu.vram[16 + r * 2] = 0xFF;
+        g->ppu.vram[32 + r * 2] = r == 0 ? 0x80 : 0xFF;
+        g->ppu.vram[32 + r * 2 + 1] = r == 0 ? 0xFF : 0x00;
+        g->ppu.vram[64 + r * 2 + 1] = 0xFF;
+        g->ppu.vram[80 + r * 2] = 0xFF;
+        g->ppu.vram[80 + r * 2 + 1] = 0xFF;
+    }
+    /* BG: tile 1 (colour 1) in map column 10 (x 80..87), elsewhere tile 0. */
+    memset(g->ppu.vram + 0x1800, 0, 0x400);
+    for (unsigned row = 0; row < 32; row++)
+        g->ppu.vram[0x1800 + row * 32 + 10] = 1;
+    memset(g->ppu.oam, 0, sizeof g->ppu.oam);
+    put_obj(g, 0, 16 + 10, 8 + 20, 1, 0x00);  /* y 10, x 20, OBP0 */
+    put_obj(g, 1, 16 + 10, 8 + 24, 1, 0x10);  /* x 24, OBP1: under object 0 */
+    put_obj(g, 2, 16 + 10, 8 + 22, 6, 0x00);  /* transparent, lower X than 1 */
+    put_obj(g, 3, 16 + 30, 8 + 40, 2, 0x00);  /* unflipped */
+    put_obj(g, 4, 16 + 30, 8 + 50, 2, 0x20);  /* X flip */
+    put_obj(g, 5, 16 + 30, 8 + 60, 2, 0x40);  /* Y flip */
+    put_obj(g, 6, 16 + 50, 8 + 78, 1, 0x90);  /* OBP1, behind BG colours 1-3 */
+    put_obj(g, 7, 16 + 70, 8 + 100, 5, 0x00); /* 8x16: tile 5 means 4/5 */
+    put_obj(g, 8, 16 + 70, 8 + 100, 1, 0x00); /* same X, later in OAM: hidden */
+    put_obj(g, 9, 16 + 10, 8 + 18, 1, 0x10);  /* later in OAM, lower X: wins */
+    for (unsigned i = 0; i < 11; i++)         /* 11 on line 100: last one dropped */
+        put_obj(g, 10 + i, 16 + 100, (uint8_t)(8 + i * 12), 1, i == 10 ? 0x10 : 0x00);
+    restart(g, 0x93); /* BG, OBJ 8x8, tiles at $8000 */
+    wr(g, 0xFF47, 0xE4);
+    wr(g, 0xFF48, 0xE4);
+    wr(g, 0xFF49, 0x1B); /* OBP1: colour 1 -> shade 2 */
+    const uint8_t *fb = frame(g);
+#define PX(x, y) fb[(y)*160 + (x)]
+    CHECK_EQ(PX(18, 10), 2); /* object 9 (OBP1) */
+    CHECK_EQ(PX(25, 10), 2); /* object 9 over object 0: lower X */
+    CHECK_EQ(PX(26, 10), 1); /* object 0 */
+    CHECK_EQ(PX(27, 10), 1); /* object 0 over object 1: lower X */
+    CHECK_EQ(PX(28, 10), 2); /* object 2 transparent: object 1 shows, OBP1 */
+    CHECK_EQ(PX(31, 10), 2);
+    CHECK_EQ(PX(32, 10), 0);
+    CHECK_EQ(PX(40, 30), 3); /* unflipped: row 0, left column */
+    CHECK_EQ(PX(41, 30), 2);
+    CHECK_EQ(PX(47, 30), 2);
+    CHECK_EQ(PX(40, 31), 1);
+    CHECK_EQ(PX(57, 30), 3); /* X flip: left column on the right */
+    CHECK_EQ(PX(50, 30), 2);
+    CHECK_EQ(PX(60, 37), 3); /* Y flip: row 0 at the bottom */
+    CHECK_EQ(PX(61, 37), 2);
+    CHECK_EQ(PX(60, 30), 1);
+    CHECK_EQ(PX(78, 50), 2); /* over BG colour 0: the object */
+    CHECK_EQ(PX(79, 50), 2);
+    CHECK_EQ(PX(80, 50), 1); /* over BG colour 1: the BG */
+    CHECK_EQ(PX(85, 50), 1);
+    CHECK_EQ(PX(100, 70), 3); /* tile 5; object 8 at the same X loses */
+    CHECK_EQ(PX(107, 77), 3);
+    CHECK_EQ(PX(108, 100), 1); /* tenth object on line 100 */
+    CHECK_EQ(PX(120, 100), 0); /* the eleventh is not drawn */
+
+    /* 8x16: bit 0 of the tile index ignored; Y flip swaps the halves. */
+    restart(g, 0x97);
+    fb = frame(g);
+    CHECK_EQ(PX(100, 70), 2);
+    CHECK_EQ(PX(100, 77), 2);
+    CHECK_EQ(PX(100, 78), 3);
+    CHECK_EQ(PX(107, 85), 3);
+    CHECK_EQ(PX(60, 45), 3); /* tile 2 row 0, flipped to the last row */
+    CHECK_EQ(PX(60, 30), 0); /* tile 3 (transparent) on top */
+    CHECK_EQ(PX(60, 38), 1);
+
+    /* Objects off: the BG only. */
+    restart(g, 0x91);
+    fb = frame(g);
+    CHECK_EQ(PX(26, 10), 0);
+    CHECK_EQ(PX(78, 50), 0);
+    CHECK_EQ(PX(80, 50), 1);
+#undef PX
+    gb_destroy(g);
+}
+
+/* A palette write during mode 3 takes effect from the pixel being drawn:
+ * the left of the line keeps the old palette. */
+static void test_mid_line_write(void) {
+    gb *g = make_gb();
+    memset(g->ppu.vram, 0, 0x2000);
+    for (unsigned r = 0; r < 8; r++)
+        g->ppu.vram[16 + r * 2] = 0xFF; /* tile 1: colour 1 */
+    memset(g->ppu.vram + 0x1800, 1, 0x400);
+    restart(g, 0x91);
+    wr(g, 0xFF47, 0x04); /* colour 1 -> shade 1 */
+    run_to(g, 5, 164);
+    CHECK_EQ(stat_mode(g), 3);
+    wr(g, 0xFF47, 0x0C); /* colour 1 -> shade 3 */
+    run_to(g, 6, 0);
+    wr(g, 0xFF47, 0x04);
+    const uint8_t *fb = frame(g);
+    unsigned split = 0;
+    while (split < 160 && fb[5 * 160 + split] == 1)
+        split++;
+    CHECK(split >= 60 && split <= 80);
+    for (unsigned x = split; x < 160; x++)
+        CHECK_EQ(fb[5 * 160 + x], 3);
+    CHECK_EQ(fb[4 * 160 + 100], 1);
+    CHECK_EQ(fb[6 * 160 + 10], 1);
+    gb_destroy(g);
+}
+
+static void test_post_boot(void) {
+    gb *g = make_gb();
+    /* Post-boot DMG: LCDC $91, STAT $85 (mode 1, LY=LYC), LY 0, BGP $FC
+     * (Pan Docs, Power Up Sequence; mooneye boot_hwio-dmgABCmgb). */
+    CHECK_EQ(rd(g, 0xFF40), 0x91);
+    CHECK_EQ(rd(g, 0xFF41), 0x85);
+    CHECK_EQ(rd(g, 0xFF44), 0x00);
+    CHECK_EQ(rd(g, 0xFF47), 0xFC);
+    CHECK_EQ(rd(g, 0xFF48), 0xFF);
+    CHECK_EQ(rd(g, 0xFF49), 0xFF);
+    /* The frame starts soon after, with line 0 in mode 2. */
+    int n = 0;
+    while (g->ppu.line != 0 && n < 200) {
+        gb_ppu_tick(g);
+        n++;
+    }
+    CHECK(n < 200);
+    gb_ppu_tick(g);
+    CHECK_EQ(stat_mode(g), 2);
+    gb_destroy(g);
+}
+
+int main(void) {
+    test_line_timeline();
+    test_scx_mode3_length();
+    test_object_penalties();
+    test_lyc_and_vblank();
+    test_mode2_irq();
+    test_stat_blocking();
+    test_lcd_off_on();
+    test_bg_scroll();
+    test_window();
+    test_objects();
+    test_mid_line_write();
+    test_post_boot();
+    return test_result();
+}
