@@ -7,6 +7,7 @@
  * the M-cycle grid the CPU sees; each cites the hardware fact behind it. */
 #include "check.h"
 #include "gb/gb_internal.h"
+#include "trace/ct_host.h"
 
 #include <string.h>
 
@@ -579,6 +580,72 @@ static void test_mid_line_write(void) {
     gb_destroy(g);
 }
 
+/* Trace points: one PPU_MODE per mode change with its line and dot, LY as a
+ * counter, frame spans, STAT requests with their source, LYC matches. */
+static void test_trace_points(void) {
+    gb *g = make_gb();
+    char err[256];
+    ct_recorder *r = ct_recorder_create(&gb_schema, 4u << 20, 0, CT_OVERWRITE, err, sizeof err);
+    CHECK(r != NULL);
+    if (!r) return;
+    CHECK_EQ(ct_filter_apply(r, "off,ppu=debug", err, sizeof err), 0);
+    restart(g, 0x91);
+    wr(g, 0xFF45, 10);
+    wr(g, 0xFF41, 0x40);
+    run_to(g, 0, 300);
+    gb_set_recorder(g, r);
+    run_to(g, 0, 200); /* one whole frame */
+    gb_set_recorder(g, NULL);
+    unsigned modes[4] = {0}, lys = 0, begins = 0, ends = 0, irqs = 0, lycs = 0, other = 0;
+    bool line5_ok = false;
+    uint8_t pay[CT_MAX_PAYLOAD];
+    unsigned l5 = 0;
+    for (uint64_t off = ct_ring_first(&r->ring, 0); off < r->ring.head;
+         off += ct_ring_rec_words(&r->ring, off)) {
+        uint64_t ts;
+        uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);
+        switch (id) {
+        case gb_ev_PPU_MODE:
+            modes[pay[0] & 3]++;
+            if (pay[1] == 5) {
+                /* mode 2 at dot 4, mode 3 at dot 81, mode 0 at dot 253 */
+                static const uint8_t want_mode[3] = {2, 3, 0};
+                static const uint16_t want_dot[3] = {4, 81, 253};
+                uint16_t dot = (uint16_t)(pay[2] | pay[3] << 8);
+                if (l5 < 3 && pay[0] == want_mode[l5] && dot == want_dot[l5]) l5++;
+                line5_ok = l5 == 3;
+            }
+            break;
+        case gb_ev_PPU_LY: lys++; break;
+        case gb_ev_PPU_FRAME_BEGIN: begins++; break;
+        case gb_ev_PPU_FRAME_END: ends++; break;
+        case gb_ev_PPU_STAT_IRQ:
+            irqs++;
+            CHECK_EQ(pay[0], 10);
+            CHECK_EQ(pay[1], 0x40);
+            break;
+        case gb_ev_PPU_LYC:
+            lycs++;
+            CHECK_EQ(pay[0], 10);
+            break;
+        default: other++; break;
+        }
+    }
+    CHECK_EQ(modes[2], 144);
+    CHECK_EQ(modes[3], 144);
+    CHECK_EQ(modes[0], 143); /* line 0 ended before the window */
+    CHECK_EQ(modes[1], 1);
+    CHECK(line5_ok);
+    CHECK_EQ(lys, 155); /* 154 lines, and LY reading 0 early on line 153 */
+    CHECK_EQ(begins, 1);
+    CHECK_EQ(ends, 1);
+    CHECK_EQ(irqs, 1);
+    CHECK_EQ(lycs, 1);
+    CHECK_EQ(other, 0);
+    ct_recorder_destroy(r);
+    gb_destroy(g);
+}
+
 static void test_post_boot(void) {
     gb *g = make_gb();
     /* Post-boot DMG: LCDC $91, STAT $85 (mode 1, LY=LYC), LY 0, BGP $FC
@@ -613,6 +680,7 @@ int main(void) {
     test_window();
     test_objects();
     test_mid_line_write();
+    test_trace_points();
     test_post_boot();
     return test_result();
 }
