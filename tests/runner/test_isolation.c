@@ -1,0 +1,260 @@
+/* Process isolation and failure folders, with ROMs synthesized in memory:
+ * a passing ROM leaves nothing; a ROM writing the mooneye fail pattern
+ * leaves exactly its failure folder (protoc-decodable trace, text tail,
+ * screenshot, state, and a replay that reproduced the run); a lock-up and
+ * an emulated timeout are reported; a child that crashes or hangs is
+ * reported as such and the rest of the run goes on. Also `ceres test` on
+ * the same ROMs: exit status and the closing line. */
+#define _XOPEN_SOURCE 700
+#include "check.h"
+#include "runner/runner.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char root[64];
+
+static void write_rom(const char *name, const uint8_t *code, size_t n) {
+    static uint8_t rom[0x8000];
+    memset(rom, 0, sizeof rom);
+    memcpy(rom + 0x100, code, n); /* execution starts at $0100 after boot */
+    uint8_t sum = 0;
+    for (unsigned i = 0x134; i <= 0x14C; i++)
+        sum = (uint8_t)(sum - rom[i] - 1);
+    rom[0x14D] = sum;
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", root, name);
+    CHECK_EQ(rn_write_file(path, rom, sizeof rom), 0);
+}
+
+static const uint8_t pass_code[] = {
+    0x06, 3,    0x0E, 5, 0x16, 8, 0x1E, 13, 0x26, 21, 0x2E, 34, /* B..L = 3 5 8 13 21 34 */
+    0x40,                                                       /* LD B,B */
+    0x18, 0xFE,                                                 /* JR -2 */
+};
+/* A delay loop (about 115000 T-cycles) first, so the replay window is a
+ * strict part of the run, then the mooneye fail pattern. */
+static const uint8_t fail_code[] = {
+    0x01, 0x00, 0x10,                         /* LD BC,$1000 */
+    0x0B, 0x78, 0xB1, 0x20, 0xFB,             /* DEC BC; LD A,B; OR C; JR NZ,-5 */
+    0x3E, 0x42, 0x47, 0x4F, 0x57, 0x5F, 0x67, /* LD A,$42; LD B,A ... */
+    0x6F, 0x40, 0x18, 0xFE,                   /* LD L,A; LD B,B; JR -2 */
+};
+static const uint8_t lockup_code[] = {0x00, 0xD3}; /* NOP; illegal opcode */
+static const uint8_t loop_code[] = {0x18, 0xFE};   /* JR -2 */
+
+static rn_verdict crash_check(gb *g, const rn_test *t, char *msg, size_t len) {
+    (void)g, (void)t, (void)msg, (void)len;
+    raise(SIGSEGV);
+    return RN_CONTINUE;
+}
+
+static rn_verdict hang_check(gb *g, const rn_test *t, char *msg, size_t len) {
+    (void)g, (void)t, (void)msg, (void)len;
+    for (volatile int spin = 1; spin;)
+        ;
+    return RN_CONTINUE;
+}
+
+static rn_test mk(const char *rom, rn_check_kind kind, rn_custom_fn fn, uint64_t limit) {
+    rn_test t;
+    memset(&t, 0, sizeof t);
+    t.suite = "selftest";
+    t.rom = (char *)rom;
+    t.check.kind = kind;
+    t.check.custom = fn;
+    t.limit_cycles = limit;
+    t.limit_text = "test limit";
+    t.expect = RN_EXPECT_PASS;
+    return t;
+}
+
+static bool exists(const char *dir, const char *file) {
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static int count_entries(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
+static bool file_has(const char *dir, const char *file, const char *needle) {
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    uint8_t *data;
+    size_t size;
+    if (rn_read_file(p, &data, &size)) return false;
+    bool ok = strstr((char *)data, needle) != NULL;
+    if (!ok) fprintf(stderr, "%s lacks '%s':\n%s\n", p, needle, (char *)data);
+    free(data);
+    return ok;
+}
+
+/* protoc --decode with the official schema, when both are available. */
+static int protoc_decodes(const char *dir, const char *file) {
+    const char *proto = getenv("CERES_PERFETTO_PROTO");
+    if (!proto || access(proto, R_OK) || system("protoc --version >/dev/null 2>&1")) return -1;
+    char pdir[4096];
+    snprintf(pdir, sizeof pdir, "%s", proto);
+    char *slash = strrchr(pdir, '/');
+    if (!slash) return -1;
+    *slash = 0;
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd,
+             "protoc --decode=perfetto.protos.Trace --proto_path='%s' '%s' < '%s/%s' "
+             "| grep -q track_event",
+             pdir, slash + 1, dir, file);
+    return system(cmd) == 0;
+}
+
+int main(void) {
+    snprintf(root, sizeof root, "/tmp/ceres-isolation-XXXXXX");
+    if (!mkdtemp(root)) TEST_SKIP("cannot create a temporary folder");
+    write_rom("pass.gb", pass_code, sizeof pass_code);
+    write_rom("fail.gb", fail_code, sizeof fail_code);
+    write_rom("lockup.gb", lockup_code, sizeof lockup_code);
+    write_rom("loop.gb", loop_code, sizeof loop_code);
+
+    rn_opts o;
+    rn_opts_default(&o);
+    char out[128];
+    snprintf(out, sizeof out, "%s/out", root);
+    o.rom_root = root;
+    o.out_dir = out;
+    o.jobs = 2;
+    o.replay_window = 20000;
+    o.replay_bytes = 1 << 20;
+    o.wall_limit = 3; /* the hanging child is stopped after 3 s */
+
+    /* A passing test writes nothing at all, not even the output folder. */
+    rn_test tp = mk("pass.gb", RN_CHECK_MOONEYE, NULL, 60 * RN_CYCLES_PER_FRAME);
+    const rn_test *one[1] = {&tp};
+    rn_result r1;
+    CHECK_EQ(rn_run_all(one, 1, &o, &r1, NULL, NULL), 0);
+    CHECK_EQ(r1.status, RN_PASS);
+    struct stat st;
+    CHECK(stat(out, &st) != 0);
+
+    rn_test t[6] = {
+        mk("fail.gb", RN_CHECK_MOONEYE, NULL, 60 * RN_CYCLES_PER_FRAME),
+        mk("crash.gb", RN_CHECK_CUSTOM, crash_check, 60 * RN_CYCLES_PER_FRAME),
+        mk("hang.gb", RN_CHECK_CUSTOM, hang_check, 60 * RN_CYCLES_PER_FRAME),
+        mk("lockup.gb", RN_CHECK_MOONEYE, NULL, 60 * RN_CYCLES_PER_FRAME),
+        mk("loop.gb", RN_CHECK_MOONEYE, NULL, 30 * RN_CYCLES_PER_FRAME),
+        mk("pass.gb", RN_CHECK_MOONEYE, NULL, 60 * RN_CYCLES_PER_FRAME),
+    };
+    write_rom("crash.gb", loop_code, sizeof loop_code);
+    write_rom("hang.gb", loop_code, sizeof loop_code);
+    const rn_test *tt[6];
+    for (int i = 0; i < 6; i++)
+        tt[i] = &t[i];
+    rn_result r[6];
+    CHECK_EQ(rn_run_all(tt, 6, &o, r, NULL, NULL), 0);
+    for (int i = 0; i < 6; i++)
+        printf("%-10s %-8s %s\n", t[i].rom, rn_status_name(r[i].status), r[i].message);
+
+    /* The fail pattern: exactly one folder with the five files. */
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/failures/selftest/fail", out);
+    CHECK_EQ(r[0].status, RN_FAIL);
+    CHECK(strstr(r[0].message, "0x42") != NULL);
+    CHECK(r[0].artifacts);
+    CHECK_EQ(r[0].replay, 1);
+    CHECK_EQ(r[0].regs.b, 0x42);
+    CHECK(r[0].cycles > 100000);
+    CHECK_EQ(count_entries(dir), 5);
+    CHECK(exists(dir, "trace.perfetto-trace"));
+    CHECK(exists(dir, "trace.log"));
+    CHECK(exists(dir, "screen.png"));
+    CHECK(exists(dir, "state.txt"));
+    CHECK(exists(dir, "replay.perfetto-trace"));
+    CHECK(file_has(dir, "state.txt", "result: fail"));
+    CHECK(file_has(dir, "state.txt", "registers: A:42"));
+    CHECK(file_has(dir, "state.txt", "replay reproduced the first run: yes"));
+    CHECK(file_has(dir, "trace.log", "cpu.exec"));
+    int dec = protoc_decodes(dir, "trace.perfetto-trace");
+    if (dec < 0)
+        printf("note: protoc or CERES_PERFETTO_PROTO missing, decode not checked\n");
+    else {
+        CHECK_EQ(dec, 1);
+        CHECK_EQ(protoc_decodes(dir, "replay.perfetto-trace"), 1);
+    }
+
+    /* The crash: reported, folder from the crash handler's ring dump. */
+    snprintf(dir, sizeof dir, "%s/failures/selftest/crash", out);
+    CHECK_EQ(r[1].status, RN_CRASH);
+    CHECK_EQ(r[1].signal, SIGSEGV);
+    CHECK(strstr(r[1].message, "SIGSEGV") != NULL);
+    CHECK(exists(dir, "trace.ctrace"));
+    CHECK(exists(dir, "trace.perfetto-trace"));
+    CHECK(exists(dir, "screen.png"));
+    CHECK(file_has(dir, "state.txt", "result: crash"));
+    CHECK(file_has(dir, "trace.log", "cpu.exec"));
+    if (dec >= 0) CHECK_EQ(protoc_decodes(dir, "trace.perfetto-trace"), 1);
+
+    /* The hang: stopped after the wall-clock limit, its ring dumped too. */
+    snprintf(dir, sizeof dir, "%s/failures/selftest/hang", out);
+    CHECK_EQ(r[2].status, RN_HANG);
+    CHECK(r[2].wall_seconds >= 3);
+    CHECK(exists(dir, "trace.ctrace"));
+    CHECK(file_has(dir, "state.txt", "result: hang"));
+
+    /* Lock-up and emulated timeout. */
+    CHECK_EQ(r[3].status, RN_FAIL);
+    CHECK(strstr(r[3].message, "locked up") != NULL);
+    CHECK_EQ(r[4].status, RN_TIMEOUT);
+    CHECK(r[4].cycles >= 30 * RN_CYCLES_PER_FRAME);
+    snprintf(dir, sizeof dir, "%s/failures/selftest/loop", out);
+    CHECK(file_has(dir, "state.txt", "result: timeout"));
+
+    /* The run went on after the crash and the hang; the pass left nothing. */
+    CHECK_EQ(r[5].status, RN_PASS);
+    snprintf(dir, sizeof dir, "%s/failures/selftest/pass", out);
+    CHECK(stat(dir, &st) != 0);
+    snprintf(dir, sizeof dir, "%s/failures/selftest", out);
+    CHECK_EQ(count_entries(dir), 5);
+
+    /* The command line on the same ROMs: exit 1, closing line, JUnit. */
+    const char *bin = getenv("CERES_BIN");
+    if (bin && access(bin, X_OK) == 0) {
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd,
+                 "'%s' test --check mooneye --timeout 2s --out '%s/cli' --junit '%s/j.xml' "
+                 "'%s/pass.gb' '%s/fail.gb' '%s/pass.gb'",
+                 bin, root, root, root, root, root);
+        FILE *p = popen(cmd, "r");
+        char line[1024], last[1024] = "";
+        while (p && fgets(line, sizeof line, p))
+            if (line[0] != '\n') snprintf(last, sizeof last, "%s", line);
+        int status = p ? pclose(p) : -1;
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+        CHECK(!strcmp(last, "2 passed, 1 failed\n"));
+        snprintf(dir, sizeof dir, "%s/cli/failures/adhoc", root);
+        CHECK_EQ(count_entries(dir), 1);
+        CHECK(file_has(root, "j.xml", "<testcase classname=\"adhoc\""));
+        snprintf(cmd, sizeof cmd, "'%s' test --no-such-option >/dev/null 2>&1", bin);
+        status = system(cmd);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+    } else {
+        printf("note: CERES_BIN not set, command line not checked\n");
+    }
+
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    if (system(cmd) != 0) printf("note: could not remove %s\n", root);
+    return test_result();
+}
