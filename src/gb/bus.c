@@ -34,7 +34,7 @@ void gb_bus_reset(gb *g) {
     memset(b, 0, GB_BUS_STATE_BYTES);
     memset(b->io, 0xFF, sizeof b->io);
     b->dma_reg = 0xFF;
-    b->joyp_select = 0x30; /* P1 = $CF after the boot ROM */
+    b->joyp_select = 0x00; /* P1 = $CF after the boot ROM */
     b->sc = 0;
     b->boot_mapped = g->has_boot_rom;
     gb_bus_remap(g);

@@ -270,7 +270,8 @@ static void dispatch(gb *g) {
     gb_cpu *c = &g->cpu;
     const uint16_t pc = c->pc;
     c->ime = false;
-    idle(g);
+    /* Five M-cycles: the discarded opcode fetch (already spent by the
+     * caller), one internal cycle, the two pushes, one internal cycle. */
     idle(g);
     wr(g, --c->sp, (uint8_t)(pc >> 8));
     /* The vector is chosen after the high byte of PC was pushed: a push that
@@ -321,30 +322,37 @@ static void stop(gb *g) {
     if (!g->bus.flat) gb_timer_write(g, 0xFF04, 0);
 }
 
-/* Called while halted, stopped or locked: returns true when the CPU goes on
- * executing in this step, false after spending one idle M-cycle. */
-static bool wait_cycle(gb *g) {
+/* Called while halted, stopped or locked: spends one M-cycle (or wakes). */
+enum { WAIT_DONE, WAIT_RUN, WAIT_FETCHED };
+static int wait_cycle(gb *g) {
     gb_cpu *c = &g->cpu;
     if (c->locked) {
         idle(g);
-        return false;
+        return WAIT_DONE;
     }
     if (c->stopped) {
         if (g->bus.buttons == 0) {
             idle(g);
-            return false;
+            return WAIT_DONE;
         }
         c->stopped = false;
         GB_TRACE(g, CPU_WAKE, c->pc);
-        return true;
+        return WAIT_RUN;
     }
-    if ((g->ie & g->intf & 0x1F) == 0) {
-        idle(g);
-        return false;
-    }
+    /* Halted: the CPU keeps fetching (and discarding) the next opcode each
+     * M-cycle. When an interrupt becomes pending, that M-cycle's fetch is
+     * the first of the dispatch with IME=1; with IME=0 the CPU goes on with
+     * the next instruction (mooneye acceptance/di_timing-GS,
+     * halt_ime1_timing2-GS, halt_ime0_nointr_timing). */
+    idle(g);
+    if ((g->ie & g->intf & 0x1F) == 0) return WAIT_DONE;
     c->halted = false;
     GB_TRACE(g, CPU_WAKE, c->pc);
-    return true;
+    if (c->ime) {
+        dispatch(g);
+        return WAIT_DONE;
+    }
+    return WAIT_FETCHED;
 }
 
 /* ---- execution ------------------------------------------------------------ */
@@ -611,22 +619,37 @@ static void exec(gb *g, uint8_t op) {
 
 void gb_cpu_step(gb *g) {
     gb_cpu *c = &g->cpu;
+    bool fetched = false;
     if (CT_UNLIKELY(c->halted | c->stopped | c->locked)) {
-        if (!wait_cycle(g)) return;
+        int w = wait_cycle(g);
+        if (w == WAIT_DONE) return;
+        fetched = w == WAIT_FETCHED;
     }
-    if (c->ime && (g->ie & g->intf & 0x1F)) {
-        dispatch(g);
-        return;
+    /* The opcode fetch M-cycle: the machine advances first and interrupts are
+     * sampled at its end, so an interrupt raised during it (e.g. a TIMA reload
+     * caused by the previous instruction's last write) is taken instead of
+     * the fetched opcode (mooneye acceptance/timer/rapid_toggle). */
+    uint8_t op;
+    if (CT_LIKELY(g->bus.flat == NULL)) {
+        if (!fetched) tick(g);
+        if (c->ime && (g->ie & g->intf & 0x1F)) {
+            dispatch(g);
+            return;
+        }
+        const uint8_t *p = g->bus.read_map[c->pc >> 12];
+        op = p ? p[c->pc & 0xFFF] : gb_bus_read(g, c->pc);
+    } else {
+        op = rd_slow(g, c->pc);
     }
     if (c->ei_delay) {
         c->ime = true;
         c->ei_delay = false;
     }
-    GB_TRACE(g, CPU_EXEC, c->pc, gb_bus_peek(g, c->pc), gb_bus_peek(g, (uint16_t)(c->pc + 1)),
+    GB_TRACE(g, CPU_EXEC, c->pc, op, gb_bus_peek(g, (uint16_t)(c->pc + 1)),
              gb_bus_peek(g, (uint16_t)(c->pc + 2)), c->A_, c->F_, c->r[GB_R_B], c->r[GB_R_C],
              c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H], c->r[GB_R_L], c->sp, c->ime,
              (uint16_t)(c->pc < 0x8000 ? gb_cart_bank(&g->cart, c->pc) : 0));
-    const uint8_t op = rd(g, c->pc);
+    GB_TRACE(g, MEM_READ, c->pc, op);
     if (CT_UNLIKELY(c->halt_bug))
         c->halt_bug = false;
     else

@@ -9,7 +9,7 @@
 
 /* Internal counter at PC=$0100 on DMG rev ABC after the boot ROM: DIV reads
  * $AB (mooneye acceptance/boot_div-dmgABCmgb). */
-#define POST_BOOT_COUNTER 0xABCC
+#define POST_BOOT_COUNTER 0xABC8
 
 int gb_rom_check(const uint8_t *rom, size_t size, char *err, size_t errlen) {
     return gb_cart_check(rom, size, err, errlen);

@@ -1,0 +1,342 @@
+/* CPU, timer, DMA and machine unit tests on ROMs synthesized in memory: EI
+ * delay, HALT bug, interrupt dispatch timing, TIMA reload, OAM DMA bus
+ * conflict, illegal-opcode lock-up, save-state validation and determinism. */
+#include "check.h"
+#include "gb/gb_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ROM_SIZE 0x8000
+
+/* A 32 KiB ROM-only image with a valid header and `code` at $0100. Unused
+ * bytes are NOPs... except the interrupt vectors, which hold LD B,B. */
+static uint8_t *make_rom(const uint8_t *code, size_t len) {
+    uint8_t *rom = calloc(1, ROM_SIZE);
+    for (unsigned v = 0x40; v <= 0x60; v += 8)
+        rom[v] = 0x40;
+    memcpy(rom + 0x100, code, len);
+    memcpy(rom + 0x134, "CERESCPU", 8);
+    rom[0x147] = 0x00;
+    rom[0x148] = 0x00;
+    rom[0x149] = 0x00;
+    uint8_t sum = 0;
+    for (unsigned i = 0x134; i <= 0x14C; i++)
+        sum = (uint8_t)(sum - rom[i] - 1);
+    rom[0x14D] = sum;
+    return rom;
+}
+
+static gb *boot(const uint8_t *code, size_t len) {
+    uint8_t *rom = make_rom(code, len);
+    char err[256];
+    gb *g = gb_create(rom, ROM_SIZE, NULL, err, sizeof err);
+    free(rom);
+    if (!g) fprintf(stderr, "gb_create: %s\n", err);
+    return g;
+}
+
+/* EI takes effect after the next instruction: with an interrupt pending, the
+ * instruction after EI runs, the one after it does not. */
+static void test_ei_delay(void) {
+    static const uint8_t code[] = {
+        0xF3,       /* DI */
+        0x3E, 0x04, /* LD A,$04 */
+        0xE0, 0xFF, /* LDH (IE),A */
+        0xE0, 0x0F, /* LDH (IF),A: timer interrupt pending */
+        0xFB,       /* EI */
+        0x04,       /* INC B: runs (EI delay) */
+        0x04,       /* INC B: interrupted before it */
+        0x04, 0x40,
+    };
+    gb *g = boot(code, sizeof code);
+    CHECK(g != NULL);
+    if (!g) return;
+    unsigned why = gb_run(g, 10000, GB_STOP_LD_B_B);
+    CHECK(why & GB_STOP_LD_B_B);
+    gb_regs r;
+    gb_get_regs(g, &r);
+    CHECK_EQ(r.b, 1);
+    CHECK_EQ(r.pc, 0x51); /* stopped after LD B,B at the timer vector */
+    CHECK_EQ(r.ime, 0);
+    /* The return address is the second INC B. */
+    CHECK_EQ(gb_peek(g, r.sp) | gb_peek(g, (uint16_t)(r.sp + 1)) << 8, 0x109);
+    CHECK_EQ(g->intf & GB_INT_TIMER, 0);
+    gb_destroy(g);
+
+    /* EI immediately followed by DI: no interrupt. */
+    static const uint8_t code2[] = {0xF3, 0x3E, 0x04, 0xE0, 0xFF, 0xE0,
+                                    0x0F, 0xFB, 0xF3, 0x04, 0x04, 0x40};
+    g = boot(code2, sizeof code2);
+    gb_run(g, 10000, GB_STOP_LD_B_B);
+    gb_get_regs(g, &r);
+    CHECK_EQ(r.b, 2);
+    CHECK_EQ(r.pc, 0x10C);
+    gb_destroy(g);
+}
+
+/* HALT with IME=0 and an interrupt already pending does not halt, and the
+ * next opcode is read twice. */
+static void test_halt_bug(void) {
+    static const uint8_t code[] = {
+        0xF3, 0x3E, 0x04, 0xE0, 0xFF, 0xE0, 0x0F, 0x76, /* HALT */
+        0x04,                                           /* INC B: executed twice */
+        0x40,
+    };
+    gb *g = boot(code, sizeof code);
+    gb_run(g, 10000, GB_STOP_LD_B_B);
+    gb_regs r;
+    gb_get_regs(g, &r);
+    CHECK_EQ(r.b, 2);
+    CHECK_EQ(r.pc, 0x10A);
+    CHECK(!r.halted);
+    gb_destroy(g);
+
+    /* Without a pending interrupt HALT halts until one arrives (IME=0: no
+     * dispatch, execution resumes after HALT, B incremented once). */
+    static const uint8_t code2[] = {
+        0xF3, 0x3E, 0x04, 0xE0, 0xFF, 0xAF, 0xE0, 0x0F, /* IE=timer, IF=0 */
+        0x3E, 0x05, 0xE0, 0x07,                         /* TAC: on, 262144 Hz */
+        0x76, 0x04, 0x40,
+    };
+    g = boot(code2, sizeof code2);
+    for (int i = 0; i < 9; i++)
+        gb_step(g);
+    gb_get_regs(g, &r);
+    CHECK(r.halted);
+    gb_run(g, 100000, GB_STOP_LD_B_B);
+    gb_get_regs(g, &r);
+    CHECK(!r.halted);
+    CHECK_EQ(r.b, 1);
+    CHECK_EQ(r.pc, 0x10F);
+    gb_destroy(g);
+}
+
+/* Dispatch: 5 M-cycles, PC pushed, IF bit acknowledged, IME cleared. */
+static void test_dispatch_timing(void) {
+    static const uint8_t code[] = {0xF3, 0x3E, 0x04, 0xE0, 0xFF, 0xE0, 0x0F, 0xFB, 0x00, 0x00};
+    gb *g = boot(code, sizeof code);
+    for (int i = 0; i < 6; i++) /* DI .. EI, then the NOP after EI */
+        gb_step(g);
+    gb_regs r;
+    gb_get_regs(g, &r);
+    CHECK_EQ(r.pc, 0x109);
+    CHECK(r.ime);
+    const uint64_t t0 = gb_cycles(g);
+    gb_step(g); /* the dispatch */
+    gb_get_regs(g, &r);
+    CHECK_EQ(gb_cycles(g) - t0, 20);
+    CHECK_EQ(r.pc, 0x50);
+    CHECK_EQ(r.sp, 0xFFFC);
+    CHECK_EQ(gb_peek(g, 0xFFFC), 0x09);
+    CHECK_EQ(gb_peek(g, 0xFFFD), 0x01);
+    CHECK(!r.ime);
+    CHECK_EQ(g->intf & GB_INT_TIMER, 0);
+    gb_destroy(g);
+}
+
+/* TIMA overflow: TIMA reads 0 for exactly one M-cycle, then TMA is loaded
+ * and IF.timer is raised in the same M-cycle. */
+static void test_timer_reload(void) {
+    static const uint8_t code[] = {
+        0xF3, 0x3E, 0x80, 0xE0, 0x06, /* TMA = $80 */
+        0x3E, 0xFE, 0xE0, 0x05,       /* TIMA = $FE */
+        0xAF, 0xE0, 0x0F,             /* IF = 0 */
+        0x3E, 0x05, 0xE0, 0x07,       /* TAC = on, 16 T-cycles per increment */
+    };
+    gb *g = boot(code, sizeof code); /* NOPs follow */
+    for (int i = 0; i < 9; i++)
+        gb_step(g);
+    CHECK_EQ(g->cpu.pc, 0x110);
+    int zero_cycles = 0, saw_ff = 0, reloaded = 0;
+    for (int i = 0; i < 40 && !reloaded; i++) {
+        gb_step(g); /* one NOP: one M-cycle */
+        uint8_t tima = g->timer.tima;
+        if (tima == 0xFF) saw_ff = 1;
+        if (tima == 0x00) {
+            zero_cycles++;
+            CHECK_EQ(g->intf & GB_INT_TIMER, 0);
+        }
+        if (tima == 0x80) {
+            reloaded = 1;
+            CHECK(g->intf & GB_INT_TIMER);
+        }
+    }
+    CHECK(saw_ff);
+    CHECK_EQ(zero_cycles, 1);
+    CHECK(reloaded);
+    gb_destroy(g);
+}
+
+/* OAM DMA from WRAM, run from HRAM: a CPU read of ROM during the transfer
+ * sees the DMA's byte; HRAM stays readable; OAM ends up a copy. */
+static void test_dma_conflict(void) {
+    static const uint8_t code[] = {0x3E, 0xC0, 0xC3, 0x80, 0xFF, 0x00, 0x00, 0x00, 0x55};
+    static const uint8_t hram[] = {
+        0xE0, 0x46,       /* LDH ($46),A: DMA from $C000 */
+        0x00, 0x00,       /* the setup M-cycles */
+        0xFA, 0x08, 0x01, /* LD A,($0108): $55 in ROM, but the DMA owns the bus */
+        0x47,             /* LD B,A */
+        0xF0, 0xA0,       /* LDH A,($A0): HRAM is not affected */
+        0x4F,             /* LD C,A */
+        0x3E, 0x30,       /* LD A,$30 */
+        0x3D, 0x20, 0xFD, /* DEC A; JR NZ: wait for the DMA to end */
+        0x40,
+    };
+    gb *g = boot(code, sizeof code);
+    memcpy(g->bus.hram, hram, sizeof hram);
+    g->bus.hram[0x20] = 0x99;
+    for (unsigned i = 0; i < 0xA0; i++)
+        g->bus.wram[i] = (uint8_t)(0x10 + i);
+    gb_run(g, 100000, GB_STOP_LD_B_B);
+    gb_regs r;
+    gb_get_regs(g, &r);
+    CHECK(r.b != 0x55);
+    CHECK(r.b >= 0x10 && r.b < 0x10 + 0xA0);
+    CHECK_EQ(r.c, 0x99);
+    CHECK(memcmp(g->ppu.oam, g->bus.wram, 0xA0) == 0);
+    CHECK(!g->bus.dma_active);
+    gb_destroy(g);
+}
+
+/* An illegal opcode locks the CPU up: gb_run reports it, PC stays put and
+ * time goes on. */
+static void test_lockup(void) {
+    static const uint8_t code[] = {0x00, 0xD3, 0x04};
+    gb *g = boot(code, sizeof code);
+    unsigned why = gb_run(g, 100000, GB_STOP_LOCKUP);
+    CHECK(why & GB_STOP_LOCKUP);
+    gb_regs r;
+    gb_get_regs(g, &r);
+    CHECK_EQ(r.pc, 0x102);
+    uint64_t t = gb_cycles(g);
+    why = gb_run(g, 1000, GB_STOP_LD_B_B);
+    CHECK(why & GB_STOP_LIMIT);
+    CHECK(gb_cycles(g) >= t + 1000);
+    gb_get_regs(g, &r);
+    CHECK_EQ(r.pc, 0x102);
+    CHECK_EQ(r.b, 0);
+    gb_destroy(g);
+}
+
+/* Save, run N frames, load, run N frames: identical machine. Corrupt or
+ * truncated states are refused and leave the machine unchanged. */
+static void test_save_states(void) {
+    static const uint8_t code[] = {
+        0x3E, 0x05, 0xE0, 0x07, /* timer on */
+        0x21, 0x00, 0x80,       /* LD HL,$8000 */
+        0x04,                   /* INC B */
+        0x78,                   /* LD A,B */
+        0x22,                   /* LD (HL+),A */
+        0xCB, 0x6C,             /* BIT 5,H */
+        0x28, 0xF9,             /* JR Z,-7 */
+        0xC3, 0x04, 0x01,       /* JP $0104 */
+    };
+    gb *g = boot(code, sizeof code);
+    gb_run(g, 3 * 70224, 0);
+    const size_t n = gb_state_size(g);
+    uint8_t *st = malloc(n), *st2 = malloc(n);
+    CHECK_EQ(gb_state_save(g, st, n), (long)n);
+    CHECK(gb_state_save(g, st, n - 1) < 0);
+
+    gb_run(g, 10 * 70224, 0);
+    uint8_t fb1[GB_LCD_W * GB_LCD_H];
+    memcpy(fb1, gb_framebuffer(g), sizeof fb1);
+    const uint64_t c1 = gb_cycles(g), f1 = gb_frames(g);
+    gb_regs r1, r2;
+    gb_get_regs(g, &r1);
+    CHECK_EQ(gb_state_save(g, st2, n), (long)n);
+
+    CHECK_EQ(gb_state_load(g, st, n), 0);
+    CHECK(gb_cycles(g) < c1);
+    gb_run(g, 10 * 70224, 0);
+    CHECK_EQ(gb_cycles(g), c1);
+    CHECK_EQ(gb_frames(g), f1);
+    CHECK(memcmp(fb1, gb_framebuffer(g), sizeof fb1) == 0);
+    gb_get_regs(g, &r2);
+    CHECK(memcmp(&r1, &r2, sizeof r1) == 0);
+    uint8_t *st3 = malloc(n);
+    CHECK_EQ(gb_state_save(g, st3, n), (long)n);
+    CHECK(memcmp(st2, st3, n) == 0);
+
+    /* Refusals leave the machine as it was. */
+    const uint64_t before = gb_cycles(g);
+    CHECK(gb_state_load(g, st, n - 1) < 0);
+    CHECK(gb_state_load(g, st, 10) < 0);
+    memcpy(st3, st, n);
+    st3[0] ^= 1; /* magic */
+    CHECK(gb_state_load(g, st3, n) < 0);
+    memcpy(st3, st, n);
+    st3[8] ^= 1; /* version */
+    CHECK(gb_state_load(g, st3, n) < 0);
+    memcpy(st3, st, n);
+    st3[16 + 4] ^= 1; /* first section's size */
+    CHECK(gb_state_load(g, st3, n) < 0);
+    CHECK_EQ(gb_cycles(g), before);
+    gb_get_regs(g, &r2);
+    CHECK(memcmp(&r1, &r2, sizeof r1) == 0);
+    free(st);
+    free(st2);
+    free(st3);
+    gb_destroy(g);
+}
+
+/* Serial with the internal clock: 8 * 512 T-cycles per byte, logged, IF set. */
+static void test_serial(void) {
+    static const uint8_t code[] = {
+        0x3E, 'C',  0xE0, 0x01, /* SB = 'C' */
+        0x3E, 0x81, 0xE0, 0x02, /* SC = $81 */
+        0x00,
+    };
+    gb *g = boot(code, sizeof code);
+    unsigned why = gb_run(g, 10000, GB_STOP_SERIAL);
+    CHECK(why & GB_STOP_SERIAL);
+    size_t len;
+    const uint8_t *out = gb_serial_output(g, &len);
+    CHECK_EQ(len, 1);
+    CHECK_EQ(out[0], 'C');
+    CHECK(g->intf & GB_INT_SERIAL);
+    CHECK_EQ(gb_peek(g, 0xFF01), 0xFF); /* no peer: ones shifted in */
+    CHECK_EQ(gb_peek(g, 0xFF02) & 0x80, 0);
+    CHECK(gb_cycles(g) > 8 * 512 - 512 && gb_cycles(g) <= 8 * 512 + 64);
+    gb_destroy(g);
+}
+
+/* Post-boot state of DMG rev ABC. */
+static void test_post_boot(void) {
+    static const uint8_t code[] = {0x00};
+    gb *g = boot(code, sizeof code);
+    gb_regs r;
+    gb_get_regs(g, &r);
+    CHECK_EQ(r.a, 0x01);
+    CHECK_EQ(r.f, 0xB0);
+    CHECK_EQ(r.c, 0x13);
+    CHECK_EQ(r.e, 0xD8);
+    CHECK_EQ(r.h, 0x01);
+    CHECK_EQ(r.l, 0x4D);
+    CHECK_EQ(r.sp, 0xFFFE);
+    CHECK_EQ(r.pc, 0x0100);
+    CHECK_EQ(gb_peek(g, 0xFF00), 0xCF);
+    CHECK_EQ(gb_peek(g, 0xFF04), 0xAB);
+    CHECK_EQ(gb_peek(g, 0xFF0F), 0xE1);
+    CHECK_EQ(gb_peek(g, 0xFF07), 0xF8);
+    CHECK_EQ(gb_peek(g, 0xFFFF), 0x00);
+    /* Buttons: a press on a selected line raises the joypad interrupt. */
+    gb_set_buttons(g, GB_BTN_START);
+    CHECK(g->intf & GB_INT_JOYPAD);
+    CHECK_EQ(gb_peek(g, 0xFF00) & 0x0F, 0x07);
+    gb_destroy(g);
+}
+
+int main(void) {
+    test_ei_delay();
+    test_halt_bug();
+    test_dispatch_timing();
+    test_timer_reload();
+    test_dma_conflict();
+    test_lockup();
+    test_save_states();
+    test_serial();
+    test_post_boot();
+    return test_result();
+}
