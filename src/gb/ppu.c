@@ -241,28 +241,46 @@ static void render_to(gb_ppu *p, unsigned x_end) {
     uint8_t *out = p->fb[p->front ^ 1] + p->line * 160u;
     uint8_t bgc[160]; /* colour index of the BG/window, for OBJ-to-BG priority */
 
-    bool win = window_on(p);
-    int wstart = win ? (int)p->wx - 7 : 256;
-    unsigned by = (p->line + p->scy) & 255u;
-    unsigned bmap = (p->lcdc & LCDC_BGMAP) ? 0x1C00 : 0x1800;
-    unsigned wmap = (p->lcdc & LCDC_WINMAP) ? 0x1C00 : 0x1800;
-    for (unsigned x = x0; x < x_end; x++) {
-        uint8_t c;
-        if (!(p->lcdc & LCDC_BG)) {
-            /* BG and window off: colour 0 through BGP (dmg-acid2 hair). */
-            c = 0;
-        } else if ((int)x >= wstart) {
-            unsigned wxp = (unsigned)((int)x - wstart), wy = p->win_line;
-            uint8_t t = p->vram[wmap + (wy >> 3) * 32 + (wxp >> 3)];
-            c = tile_pixel(p, bg_tile_base(p, t), wy & 7, 7 - (wxp & 7));
-            p->win_drawn = 1;
-        } else {
-            unsigned bx = (x + p->scx) & 255u;
-            uint8_t t = p->vram[bmap + (by >> 3) * 32 + (bx >> 3)];
-            c = tile_pixel(p, bg_tile_base(p, t), by & 7, 7 - (bx & 7));
+    uint8_t shade[4];
+    for (unsigned c = 0; c < 4; c++)
+        shade[c] = (p->bgp >> (c * 2)) & 3;
+    if (!(p->lcdc & LCDC_BG)) {
+        /* BG and window off: colour 0 through BGP (dmg-acid2 hair). */
+        memset(bgc + x0, 0, x_end - x0);
+        memset(out + x0, shade[0], x_end - x0);
+    } else {
+        bool win = window_on(p);
+        unsigned wstart = win ? (p->wx < 7 ? 0 : p->wx - 7u) : 256;
+        unsigned by = (p->line + p->scy) & 255u;
+        unsigned bmap = (p->lcdc & LCDC_BGMAP) ? 0x1C00 : 0x1800;
+        unsigned wmap = (p->lcdc & LCDC_WINMAP) ? 0x1C00 : 0x1800;
+        unsigned wy = p->win_line;
+        /* One tile row at a time: up to 8 pixels share a fetch. */
+        for (unsigned x = x0; x < x_end;) {
+            unsigned u, row, n, addr;
+            if (x >= wstart) {
+                u = x + 7u - p->wx; /* window column */
+                row = wy & 7;
+                addr = wmap + (wy >> 3) * 32 + (u >> 3);
+                n = 8 - (u & 7);
+                p->win_drawn = 1;
+            } else {
+                u = (x + p->scx) & 255u;
+                row = by & 7;
+                addr = bmap + (by >> 3) * 32 + (u >> 3);
+                n = 8 - (u & 7);
+                if (x + n > wstart) n = wstart - x;
+            }
+            if (x + n > x_end) n = x_end - x;
+            unsigned base = bg_tile_base(p, p->vram[addr]) + row * 2;
+            unsigned lo = p->vram[base], hi = p->vram[base + 1];
+            for (unsigned i = 0; i < n; i++, x++, u++) {
+                unsigned bit = 7 - (u & 7);
+                uint8_t c = (uint8_t)((((hi >> bit) & 1) << 1) | ((lo >> bit) & 1));
+                bgc[x] = c;
+                out[x] = shade[c];
+            }
         }
-        bgc[x] = c;
-        out[x] = (p->bgp >> (c * 2)) & 3;
     }
 
     if (!(p->lcdc & LCDC_OBJ)) goto done;
