@@ -38,21 +38,18 @@ enum { LCDC_TILES = 0x10, LCDC_WIN = 0x20, LCDC_WINMAP = 0x40, LCDC_ON = 0x80 };
 /* Mode 3 starts at dot 81 and the STAT mode bits read 0 from dot 253 when
  * mode 3 has its minimum length: a 4..7-dot object penalty then shows one
  * M-cycle later, an 8..11 one two (floor(penalty/4): mooneye
- * intr_2_mode0_timing_sprites). The mode 0 interrupt source rises one dot
- * before, so SCX%8 = 1..4 delays it by one M-cycle and 5..7 by two (mooneye
+ * intr_2_mode0_timing_sprites). The mode 0 interrupt source rises at dot
+ * 256, so SCX%8 = 1..4 delays it by one M-cycle and 5..7 by two (mooneye
  * hblank_ly_scx_timing-GS: 51/50/49 cycles to the LY increment). */
 #define DOT_M3      81
-#define DOT_M0_IRQ  252
 #define DOT_M0      253
+#define DOT_M0_IRQ  256
 #define DOT_SCANEND 80 /* VRAM reads refused; OAM writes pass again */
-/* Mode 2 STAT bits, the comparator and OAM write blocking one M-cycle into
- * the line (lcdon_timing: STAT reads mode 0 and LY=LYC false at the
- * M-cycle LY changes). The mode 2 interrupt source rises at DOT_M2_IRQ. */
-#define DOT_M2     4
-#define DOT_M2_IRQ 0
-/* ...except on line 0, where it rises with the STAT mode bits, one M-cycle
- * later (mooneye intr_1_2_timing-GS against intr_2_mode3_timing). */
-#define DOT_M2_IRQ_LINE0 4
+/* Mode 2 STAT bits, its interrupt source, the comparator and OAM write
+ * blocking one M-cycle into the line (lcdon_timing: STAT reads mode 0 and
+ * LY=LYC false at the M-cycle LY changes; intr_2_mode3_timing,
+ * intr_1_2_timing-GS). */
+#define DOT_M2 4
 /* VBlank (IF bit 0), STAT mode 1, and the mode-2 source pulse of line 144. */
 #define DOT_VBLANK 4
 /* Line 153: LY reads 153 for one M-cycle, then 0; the comparator sees 153,
@@ -68,8 +65,7 @@ enum { LCDC_TILES = 0x10, LCDC_WIN = 0x20, LCDC_WINMAP = 0x40, LCDC_ON = 0x80 };
 #define BOOT_DOT  400
 
 enum ev {
-    EV_MODE2,     /* STAT mode 2, comparator on, OAM writes blocked */
-    EV_MODE2_IRQ, /* mode 2 interrupt source (replaces mode 0/1) */
+    EV_MODE2,     /* STAT mode 2 and its source, comparator on, OAM writes blocked */
     EV_SCAN_END,  /* object selection and mode 3 length; VRAM reads blocked */
     EV_MODE3,     /* STAT mode 3, everything blocked, drawing starts */
     EV_MODE0_IRQ, /* mode 0 interrupt source */
@@ -89,23 +85,17 @@ typedef struct sched {
     uint8_t after_m3; /* moved by the mode 3 penalty of the line */
 } sched;
 
-enum { K_VISIBLE, K_LINE0, K_LCDON0, K_VBLANK144, K_VBLANK, K_LINE153 };
+enum { K_VISIBLE, K_LCDON0, K_VBLANK144, K_VBLANK, K_LINE153 };
 
 static const sched visible[] = {
-    {DOT_M2_IRQ, EV_MODE2_IRQ, 0}, {DOT_M2, EV_MODE2, 0},         {DOT_SCANEND, EV_SCAN_END, 0},
-    {DOT_M3, EV_MODE3, 0},         {DOT_M0_IRQ, EV_MODE0_IRQ, 1}, {DOT_M0, EV_MODE0, 1},
-    {LINE_DOTS, EV_LINE_END, 0},
-};
-static const sched line0[] = {
-    {DOT_M2, EV_MODE2, 0},       {DOT_M2_IRQ_LINE0, EV_MODE2_IRQ, 0}, {DOT_SCANEND, EV_SCAN_END, 0},
-    {DOT_M3, EV_MODE3, 0},       {DOT_M0_IRQ, EV_MODE0_IRQ, 1},       {DOT_M0, EV_MODE0, 1},
-    {LINE_DOTS, EV_LINE_END, 0},
+    {DOT_M2, EV_MODE2, 0}, {DOT_SCANEND, EV_SCAN_END, 0}, {DOT_M3, EV_MODE3, 0},
+    {DOT_M0, EV_MODE0, 1}, {DOT_M0_IRQ, EV_MODE0_IRQ, 1}, {LINE_DOTS, EV_LINE_END, 0},
 };
 static const sched lcdon0[] = {
     {DOT_SCANEND + LCDON_SHIFT, EV_SCAN_END, 0},
     {DOT_M3 + LCDON_SHIFT, EV_MODE3, 0},
-    {DOT_M0_IRQ + LCDON_SHIFT, EV_MODE0_IRQ, 1},
     {DOT_M0 + LCDON_SHIFT, EV_MODE0, 1},
+    {DOT_M0_IRQ + LCDON_SHIFT, EV_MODE0_IRQ, 1},
     {LINE_DOTS, EV_LINE_END, 0},
 };
 static const sched vblank144[] = {
@@ -123,7 +113,7 @@ static const sched line153[] = {
     {DOT_153_CMP0, EV_CMP0, 0},
     {LINE_DOTS, EV_LINE_END, 0},
 };
-static const sched *const schedules[] = {visible, line0, lcdon0, vblank144, vblank, line153};
+static const sched *const schedules[] = {visible, lcdon0, vblank144, vblank, line153};
 
 /* ---- STAT line --------------------------------------------------------- */
 
@@ -335,7 +325,7 @@ static void line_start(gb *g) {
     }
     set_ly(g, p->line);
     if (p->line < 144) {
-        p->kind = p->line == 0 ? K_LINE0 : K_VISIBLE;
+        p->kind = K_VISIBLE;
         p->block = BLK_OAM_R; /* OAM reads refused from the first M-cycle */
     } else {
         p->kind = p->line == 144 ? K_VBLANK144 : p->line == 153 ? K_LINE153 : K_VBLANK;
@@ -348,13 +338,13 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
     switch (ev) {
     case EV_MODE2:
         set_mode(g, 2, at);
+        p->src = SRC_M2; /* replaces mode 0 or 1 without a gap */
         p->block = BLK_OAM_R | BLK_OAM_W;
         p->cmp_on = 1;
         p->cmp_ly = p->line;
         compare(g);
         if (p->ly == p->wy) p->win_hit = 1;
         break;
-    case EV_MODE2_IRQ: p->src = SRC_M2; break;
     case EV_SCAN_END:
         if (p->ly == p->wy) p->win_hit = 1;
         scan_oam(p);

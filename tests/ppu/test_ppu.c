@@ -119,9 +119,9 @@ static void test_line_timeline(void) {
     gb_destroy(g);
 }
 
-/* Mode 0 (STAT bits and interrupt) moves with SCX%8. The interrupt is
- * 51/50/49 M-cycles before LY changes for SCX%8 = 0 / 1-4 / 5-7 (mooneye
- * hblank_ly_scx_timing-GS); the STAT bits follow one dot later. */
+/* Mode 0 (STAT bits and interrupt) moves with SCX%8: the interrupt by one
+ * M-cycle for SCX%8 = 1-4 and two for 5-7 (mooneye hblank_ly_scx_timing-GS),
+ * the STAT bits by one M-cycle for 4-7 only. */
 static void test_scx_mode3_length(void) {
     gb *g = make_gb();
     for (unsigned scx = 0; scx < 16; scx++) {
@@ -131,10 +131,9 @@ static void test_scx_mode3_length(void) {
         run_to(g, 3, 200);
         int irq = dot_of_irq(g, GB_INT_STAT);
         unsigned f = scx & 7;
-        unsigned cycles_to_ly = f == 0 ? 51 : f <= 4 ? 50 : 49;
-        CHECK_EQ(irq, 456 - 4 * (int)cycles_to_ly);
+        CHECK_EQ(irq, f == 0 ? 256 : f <= 4 ? 260 : 264);
         run_to(g, 3, 200);
-        CHECK_EQ(dot_of_mode(g, 0), (253 + (int)f + 3) / 4 * 4);
+        CHECK_EQ(dot_of_mode(g, 0), f < 4 ? 256 : 260);
     }
     gb_destroy(g);
 }
@@ -268,15 +267,14 @@ static void test_lyc_and_vblank(void) {
     gb_destroy(g);
 }
 
-/* Mode 2 interrupt: at the M-cycle LY changes (one before STAT reads mode
- * 2), except on line 0 where it comes with the mode bits (mooneye
- * intr_2_mode3_timing, intr_1_2_timing-GS). */
+/* Mode 2 interrupt: with the STAT mode bits, one M-cycle after LY changes,
+ * line 0 included (mooneye intr_2_mode3_timing, intr_1_2_timing-GS). */
 static void test_mode2_irq(void) {
     gb *g = make_gb();
     restart(g, 0x91);
     wr(g, 0xFF41, 0x20);
     run_to(g, 10, 300);
-    CHECK_EQ(dot_of_irq(g, GB_INT_STAT), 0);
+    CHECK_EQ(dot_of_irq(g, GB_INT_STAT), 4);
     CHECK_EQ(g->ppu.line, 11);
     run_to(g, 153, 300);
     CHECK_EQ(dot_of_irq(g, GB_INT_STAT), 4);
