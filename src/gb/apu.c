@@ -91,22 +91,23 @@ static void mix(gb_apu *a) {
     a->mix_r = r * (int)((nr50 & 7) + 1);
 }
 
-static int16_t high_pass(float *cap, float in) {
-    /* The output capacitor: the DC offset decays, about 0.99634 per sample
-     * at 48 kHz. */
-    float out = in - *cap;
-    *cap = in - out * 0.99634f;
-    if (out > 32767.0f) out = 32767.0f;
-    if (out < -32768.0f) out = -32768.0f;
-    return (int16_t)out;
+/* The output capacitor, in 16.16 fixed point: the DC offset decays by
+ * 0.99634 per sample at 48 kHz. */
+#define HP_KEEP 65296 /* 0.99634 * 65536 */
+
+static int16_t high_pass(int64_t *cap, int32_t in) {
+    int32_t out = in - (int32_t)(*cap >> 16);
+    *cap = ((int64_t)in << 16) - (int64_t)out * HP_KEEP;
+    return (int16_t)(out > 32767 ? 32767 : out < -32768 ? -32768 : out);
 }
 
 static void emit_sample(gb_apu *a) {
-    /* Mix range is +-480 (4 channels x 15 x 8): scale by 64. */
-    const float k = 64.0f / (float)(a->acc_cycles ? a->acc_cycles : 1);
+    /* Average over the sample period (87 or 88 T-cycles); the mix spans
+     * +-480 (4 channels x 15 x 8), scaled by 64. */
+    const int64_t k = (64 << 16) / (int64_t)(a->acc_cycles ? a->acc_cycles : 1);
     const uint32_t at = (a->ring_head & (GB_APU_RING - 1)) * 2;
-    a->ring[at] = high_pass(&a->hp_l, (float)a->acc_l * k);
-    a->ring[at + 1] = high_pass(&a->hp_r, (float)a->acc_r * k);
+    a->ring[at] = high_pass(&a->hp_l, (int32_t)((a->acc_l * k) >> 16));
+    a->ring[at + 1] = high_pass(&a->hp_r, (int32_t)((a->acc_r * k) >> 16));
     a->ring_head++;
     if (a->ring_head - a->ring_tail > GB_APU_RING)
         a->ring_tail = a->ring_head - GB_APU_RING; /* drop the oldest */
@@ -162,43 +163,65 @@ static void step_noise(gb_apu *a) {
     c->level = (~a->lfsr) & 1;
 }
 
+/* T-cycles to the next step of any running channel (BUDGET_CAP if none). */
+#define BUDGET_CAP 0x10000u
+
+static uint32_t next_step(const gb_apu *a) {
+    uint32_t b = BUDGET_CAP;
+    for (unsigned i = 0; i < 4; i++)
+        if (a->ch[i].on && a->ch[i].timer < b) b = a->ch[i].timer;
+    return b;
+}
+
+/* Run the channels whose timer ran out after `elapsed` T-cycles. */
+static void step_channels(gb_apu *a, uint32_t elapsed) {
+    bool changed = false;
+    for (unsigned i = 0; i < 4; i++) {
+        gb_apu_ch *c = &a->ch[i];
+        if (!c->on) continue;
+        c->timer -= elapsed;
+        if (c->timer) continue;
+        changed = true;
+        if (i == WAVE)
+            step_wave(a);
+        else if (i == NOISE)
+            step_noise(a);
+        else
+            step_square(a, i);
+    }
+    if (changed) mix(a);
+}
+
 /* Simulate n T-cycles: advance to each channel step or sample boundary in
- * turn, integrating the output level between them. */
+ * turn, integrating the output level between them. Channel timers are
+ * brought up to date only at channel steps and on return. */
 static void advance(gb_apu *a, uint32_t n) {
+    uint32_t next = next_step(a), elapsed = 0;
     while (n) {
         uint32_t step = n < a->sample_cd ? n : a->sample_cd;
-        for (unsigned i = 0; i < 4; i++)
-            if (a->ch[i].on && a->ch[i].timer < step) step = a->ch[i].timer;
+        if (next < step) step = next;
         a->acc_l += a->mix_l * (int32_t)step;
         a->acc_r += a->mix_r * (int32_t)step;
         a->acc_cycles += step;
         a->now += step;
         a->sample_cd -= step;
         n -= step;
-        bool changed = false;
-        for (unsigned i = 0; i < 4; i++) {
-            gb_apu_ch *c = &a->ch[i];
-            if (!c->on) continue;
-            c->timer -= step;
-            if (c->timer) continue;
-            changed = true;
-            if (i == WAVE)
-                step_wave(a);
-            else if (i == NOISE)
-                step_noise(a);
-            else
-                step_square(a, i);
+        elapsed += step;
+        next -= step;
+        if (next == 0) {
+            step_channels(a, elapsed);
+            elapsed = 0;
+            next = next_step(a);
         }
-        if (changed) mix(a);
         if (a->sample_cd == 0) emit_sample(a);
     }
+    if (elapsed) step_channels(a, elapsed); /* no timer reaches 0 here */
 }
 
+/* Simulation runs from gb_apu_tick when a channel steps; output samples
+ * are produced on the way (and when audio is taken). */
 static void set_budget(gb_apu *a) {
-    uint32_t b = a->sample_cd;
-    for (unsigned i = 0; i < 4; i++)
-        if (a->ch[i].on && a->ch[i].timer < b) b = a->ch[i].timer;
-    a->budget = b;
+    a->budget = next_step(a);
 }
 
 /* Bring the channels up to the current T-cycle. */

@@ -46,8 +46,8 @@ typedef struct gb_apu {
 
     /* Time: `now` is the T-cycle the channels are simulated to; `pending`
      * T-cycles were ticked but not simulated yet; simulation runs once they
-     * reach `budget` (the next channel step or output sample) or when a
-     * register is accessed. */
+     * reach `budget` (the next channel step) or when a register is accessed
+     * or audio taken. */
     uint64_t now;
     uint32_t pending, budget;
 
@@ -55,9 +55,9 @@ typedef struct gb_apu {
      * integral over the current sample, the T-cycles to the next sample
      * and the fractional remainder of the 4194304 / 48000 ratio. */
     int32_t mix_l, mix_r;
-    int32_t acc_l, acc_r;
+    int64_t acc_l, acc_r;
     uint32_t acc_cycles, sample_cd, sample_frac;
-    float hp_l, hp_r; /* high-pass (output capacitor) state */
+    int64_t hp_l, hp_r; /* high-pass (output capacitor) state, 16.16 */
     uint32_t ring_head, ring_tail;
     int16_t ring[GB_APU_RING * 2];
 } gb_apu;
