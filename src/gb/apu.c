@@ -96,8 +96,8 @@ static void mix(gb_apu *a) {
 #define HP_KEEP 65296 /* 0.99634 * 65536 */
 
 static int16_t high_pass(int64_t *cap, int32_t in) {
-    int32_t out = in - (int32_t)(*cap >> 16);
-    *cap = ((int64_t)in << 16) - (int64_t)out * HP_KEEP;
+    int32_t out = in - (int32_t)(*cap / 65536);
+    *cap = (int64_t)in * 65536 - (int64_t)out * HP_KEEP;
     return (int16_t)(out > 32767 ? 32767 : out < -32768 ? -32768 : out);
 }
 
@@ -106,8 +106,8 @@ static void emit_sample(gb_apu *a) {
      * +-480 (4 channels x 15 x 8), scaled by 64. */
     const int64_t k = (64 << 16) / (int64_t)(a->acc_cycles ? a->acc_cycles : 1);
     const uint32_t at = (a->ring_head & (GB_APU_RING - 1)) * 2;
-    a->ring[at] = high_pass(&a->hp_l, (int32_t)((a->acc_l * k) >> 16));
-    a->ring[at + 1] = high_pass(&a->hp_r, (int32_t)((a->acc_r * k) >> 16));
+    a->ring[at] = high_pass(&a->hp_l, (int32_t)(a->acc_l * k / 65536));
+    a->ring[at + 1] = high_pass(&a->hp_r, (int32_t)(a->acc_r * k / 65536));
     a->ring_head++;
     if (a->ring_head - a->ring_tail > GB_APU_RING)
         a->ring_tail = a->ring_head - GB_APU_RING; /* drop the oldest */
