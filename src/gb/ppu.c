@@ -553,11 +553,39 @@ bool gb_ppu_oam_write_blocked(const gb *g) {
 
 /* ---- reset ------------------------------------------------------------- */
 
+/* What the DMG boot ROM leaves in VRAM: the header logo ($0104-$0133) as
+ * tiles 1-24, each nibble widened to 8 pixels and doubled vertically (one
+ * nibble, two rows, colour 1), the (R) mark as tile 25, and the map rows at
+ * $9904 (tiles 1-12, then 25 at $9910) and $9924 (13-24). */
+static void boot_logo(gb *g) {
+    static const uint8_t reg_mark[8] = {0x3C, 0x42, 0xB9, 0xA5, 0xB9, 0xA5, 0x42, 0x3C};
+    gb_ppu *p = &g->ppu;
+    const uint8_t *logo = g->cart.rom + 0x104;
+    uint8_t *t = p->vram + 0x10;
+    for (unsigned i = 0; i < 48; i++) {
+        for (unsigned half = 0; half < 2; half++) {
+            unsigned nib = half ? logo[i] & 0x0F : logo[i] >> 4, wide = 0;
+            for (unsigned b = 0; b < 4; b++)
+                if (nib & (8u >> b)) wide |= 0xC0u >> (2 * b);
+            t[0] = t[2] = (uint8_t)wide;
+            t += 4;
+        }
+    }
+    for (unsigned r = 0; r < 8; r++)
+        p->vram[0x190 + r * 2] = reg_mark[r];
+    for (unsigned i = 0; i < 12; i++) {
+        p->vram[0x1904 + i] = (uint8_t)(1 + i);
+        p->vram[0x1924 + i] = (uint8_t)(13 + i);
+    }
+    p->vram[0x1910] = 25;
+}
+
 void gb_ppu_init(gb *g) {
     gb_ppu *p = &g->ppu;
     memset(p, 0, sizeof *p);
     p->next_dot = 0;
     if (g->has_boot_rom) return; /* power-on: LCD off, the boot ROM sets it up */
+    if (g->cart.rom && g->cart.rom_size >= 0x8000) boot_logo(g);
     p->lcdc = 0x91;
     p->bgp = 0xFC;
     p->obp0 = 0xFF;

@@ -13,9 +13,12 @@
 
 /* ---- machine ------------------------------------------------------------- */
 
+static uint8_t header_logo[48];
+
 static gb *make_gb(void) {
     static uint8_t rom[0x8000];
     memset(rom, 0, sizeof rom);
+    memcpy(&rom[0x104], header_logo, sizeof header_logo);
     rom[0x100] = 0x18; /* jr -2 */
     rom[0x101] = 0xFE;
     memcpy(&rom[0x134], "PPUTEST", 7);
@@ -666,6 +669,34 @@ static void test_post_boot(void) {
     gb_destroy(g);
 }
 
+/* The boot ROM's logo left in VRAM: nibble bits widened to pixel pairs,
+ * each nibble on two rows, colour 1 (lo plane only). */
+static void test_boot_logo(void) {
+    for (unsigned i = 0; i < 48; i++)
+        header_logo[i] = (uint8_t)(i * 37 + 0x5A);
+    gb *g = make_gb();
+    memset(header_logo, 0, sizeof header_logo);
+    static const uint8_t widen[16] = {0x00, 0x03, 0x0C, 0x0F, 0x30, 0x33, 0x3C, 0x3F,
+                                      0xC0, 0xC3, 0xCC, 0xCF, 0xF0, 0xF3, 0xFC, 0xFF};
+    unsigned bad = 0;
+    for (unsigned i = 0; i < 48; i++) {
+        uint8_t b = (uint8_t)(i * 37 + 0x5A);
+        const uint8_t *rows = &g->ppu.vram[0x10 + i * 8];
+        bad += rows[0] != widen[b >> 4] || rows[2] != widen[b >> 4];
+        bad += rows[4] != widen[b & 15] || rows[6] != widen[b & 15];
+        bad += rows[1] || rows[3] || rows[5] || rows[7];
+    }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(g->ppu.vram[0x190], 0x3C); /* (R) mark, tile 25 */
+    CHECK_EQ(g->ppu.vram[0x1904], 1);
+    CHECK_EQ(g->ppu.vram[0x190F], 12);
+    CHECK_EQ(g->ppu.vram[0x1910], 25);
+    CHECK_EQ(g->ppu.vram[0x1924], 13);
+    CHECK_EQ(g->ppu.vram[0x192F], 24);
+    CHECK_EQ(g->ppu.vram[0x1903], 0);
+    gb_destroy(g);
+}
+
 int main(void) {
     test_line_timeline();
     test_scx_mode3_length();
@@ -680,5 +711,6 @@ int main(void) {
     test_mid_line_write();
     test_trace_points();
     test_post_boot();
+    test_boot_logo();
     return test_result();
 }
