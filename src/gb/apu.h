@@ -67,6 +67,8 @@ void gb_apu_tick(gb *g);      /* advance one M-cycle (4 T-cycles) */
 void gb_apu_div_event(gb *g); /* DIV bit 4 (internal counter bit 12) fell: frame sequencer step */
 uint8_t gb_apu_read(gb *g, uint16_t addr);
 void gb_apu_write(gb *g, uint16_t addr, uint8_t v);
-size_t gb_apu_take(gb *g, int16_t *out, size_t max_frames); /* see gb_audio_take */
+/* Move up to max_frames stereo frames (L, R interleaved) out of the ring, oldest
+ * first; returns how many. With out == NULL, returns how many are waiting. */
+size_t gb_apu_take(gb *g, int16_t *out, size_t max_frames);
 
 #endif
