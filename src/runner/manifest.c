@@ -158,8 +158,11 @@ typedef struct tok {
     size_t col; /* byte offset in the line */
 } tok;
 
-/* Split a line into tokens; returns the count or -1 with a message. */
-static int tokenize(const char *line, tok *t, int max, char *msg, size_t msglen) {
+static void free_tokens(tok *t, int n);
+
+/* Split a line into tokens; returns the count, or -1 with a message and
+ * nothing left allocated. */
+static int tokenize_(const char *line, tok *t, int max, char *msg, size_t msglen) {
     int n = 0;
     size_t i = 0, len = strlen(line);
     for (;;) {
@@ -226,6 +229,14 @@ static int tokenize(const char *line, tok *t, int max, char *msg, size_t msglen)
 static void free_tokens(tok *t, int n) {
     for (int i = 0; i < n; i++)
         free(t[i].text);
+}
+
+static int tokenize(const char *line, tok *t, int max, char *msg, size_t msglen) {
+    for (int i = 0; i < max; i++)
+        t[i].text = NULL;
+    int n = tokenize_(line, t, max, msg, msglen);
+    if (n < 0) free_tokens(t, max);
+    return n;
 }
 
 /* ---- manifests ------------------------------------------------------------ */

@@ -203,7 +203,7 @@ int main(void) {
     bool bad = false;
     int depth = 0, ncase = 0, nsuites = 0, nfail = 0, nerr = 0;
     char stack[8][32];
-    char cls[6][64], name[6][512], kind[6][16], msg[6][512];
+    char cls[6][64], name[6][512], kind[6][32], msg[6][512];
     memset(kind, 0, sizeof kind);
     while (next_tag(&p, &e, &bad)) {
         if (!strcmp(e.name, "?xml")) continue;
@@ -230,7 +230,7 @@ int main(void) {
             nfail += e.name[0] == 'f';
             nerr += e.name[0] == 'e';
             if (ncase >= 1 && ncase <= 6) {
-                snprintf(kind[ncase - 1], 16, "%s", e.name);
+                snprintf(kind[ncase - 1], 32, "%s", e.name);
                 snprintf(msg[ncase - 1], 512, "%s", attr(&e, "message") ? attr(&e, "message") : "");
             }
         }
