@@ -406,6 +406,7 @@ static void test_malformed(void) {
     CHECK_EQ(gb_cart_check(NULL, 0, err, sizeof err), -EINVAL);
     CHECK(strstr(err, "too small") != NULL);
     CHECK_EQ(gb_cart_init(&c, NULL, 0, err, sizeof err), -EINVAL);
+    CHECK_EQ(gb_cart_check(NULL, 0, NULL, 0), -EINVAL); /* no message buffer */
 
     uint8_t *rom = make_rom(0x100, 0x00, 0, 0);
     CHECK_EQ(gb_cart_check(rom, 0x100, err, sizeof err), -EINVAL);
