@@ -8,6 +8,7 @@
  * that model: dot 0 is the tick at which LY takes its new value. */
 #include "gb_internal.h"
 
+#include <errno.h>
 #include <string.h>
 
 enum {
@@ -114,6 +115,10 @@ static const sched line153[] = {
     {LINE_DOTS, EV_LINE_END, 0},
 };
 static const sched *const schedules[] = {visible, lcdon0, vblank144, vblank, line153};
+#define LEN(a) (sizeof(a) / sizeof((a)[0]))
+static const uint8_t sched_len[] = {LEN(visible), LEN(lcdon0), LEN(vblank144), LEN(vblank),
+                                    LEN(line153)};
+#define NKINDS LEN(schedules)
 
 /* ---- STAT line --------------------------------------------------------- */
 
@@ -198,8 +203,8 @@ static unsigned mode3_extra(const gb_ppu *p) {
     unsigned extra = (p->scx & 7u) + (win ? 6u : 0u);
     if (!(p->lcdc & LCDC_OBJ)) return extra;
     uint64_t seen = 0;
-    for (unsigned k = 0; k < p->nobj; k++) {
-        unsigned x = p->oam[p->obj[k] * 4 + 1], tile, off;
+    for (unsigned k = 0; k < p->nobj && k < 10; k++) {
+        unsigned x = p->oam[(p->obj[k] % 40) * 4 + 1], tile, off;
         if (x >= 168) continue;
         if (x == 0) {
             tile = 63;
@@ -228,7 +233,7 @@ static void render_to(gb_ppu *p, unsigned x_end) {
     unsigned x0 = p->render_x;
     if (x_end > 160) x_end = 160;
     if (x0 >= x_end || p->line >= 144) return;
-    uint8_t *out = p->fb[p->front ^ 1] + p->line * 160u;
+    uint8_t *out = p->fb[(p->front & 1) ^ 1] + p->line * 160u;
     uint8_t bgc[160]; /* colour index of the BG/window, for OBJ-to-BG priority */
 
     uint8_t shade[4];
@@ -278,8 +283,8 @@ static void render_to(gb_ppu *p, unsigned x_end) {
     uint8_t done_px[160];
     memset(done_px + x0, 0, x_end - x0);
     /* Highest priority first; a transparent pixel lets the next object show. */
-    for (unsigned k = 0; k < p->nobj; k++) {
-        const uint8_t *o = &p->oam[p->obj[k] * 4];
+    for (unsigned k = 0; k < p->nobj && k < 10; k++) {
+        const uint8_t *o = &p->oam[(p->obj[k] % 40) * 4];
         int left = (int)o[1] - 8;
         uint8_t attr = o[3];
         unsigned row = p->line + 16u - o[0];
@@ -375,7 +380,7 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
          * vblank_stat_intr-GS). */
         p->src = SRC_M1 | SRC_M2;
         g->intf |= GB_INT_VBLANK;
-        p->front ^= 1;
+        p->front = (p->front & 1) ^ 1;
         g->frames++;
         g->stop_reasons |= GB_STOP_FRAME;
         GB_TRACE(g, PPU_FRAME_END, (uint32_t)g->frames);
@@ -416,6 +421,12 @@ static void ppu_step(gb *g) {
     if (!(p->lcdc & LCDC_ON)) {
         p->dot = 0;
         return;
+    }
+    /* A state loaded from outside may point past the schedules: resume at
+     * the end of a VBlank line rather than read out of bounds. */
+    if (CT_UNLIKELY(p->kind >= NKINDS || p->step >= sched_len[p->kind])) {
+        p->kind = K_VBLANK;
+        p->step = LEN(vblank) - 1;
     }
     do {
         const sched *e = &schedules[p->kind][p->step];
@@ -536,6 +547,14 @@ void gb_ppu_write(gb *g, uint16_t addr, uint8_t v) {
     case 0xFF4B: p->wx = v; break;
     default: break;
     }
+}
+
+int gb_ppu_state_check(const gb_ppu *p) {
+    bool ok = p->kind < NKINDS && p->step < sched_len[p->kind] && p->front <= 1 && p->nobj <= 10 &&
+              p->line <= 153 && p->render_x <= 160 && p->mode <= 3 && p->dot < LINE_DOTS + 4;
+    for (unsigned k = 0; ok && k < p->nobj; k++)
+        ok = p->obj[k] < 40;
+    return ok ? 0 : -EINVAL;
 }
 
 bool gb_ppu_vram_blocked(const gb *g) {

@@ -697,6 +697,54 @@ static void test_boot_logo(void) {
     gb_destroy(g);
 }
 
+/* Save states are untrusted: the check accepts every state a running PPU
+ * goes through and refuses broken ones, and the PPU stays in bounds even
+ * if a broken one is loaded unchecked. */
+static void test_state_check(void) {
+    gb *g = make_gb();
+    fill_tiles(g);
+    for (unsigned i = 0; i < 40; i++)
+        put_obj(g, i, (uint8_t)(16 + i * 3), (uint8_t)(i * 4), 1, 0);
+    restart(g, 0xF3);
+    wr(g, 0xFF4B, 50);
+    unsigned bad = 0;
+    for (unsigned n = 0; n < 154 * 114 * 2; n++) {
+        gb_ppu_tick(g);
+        bad += gb_ppu_state_check(&g->ppu) != 0;
+    }
+    wr(g, 0xFF40, 0x00);
+    gb_ppu_tick(g);
+    bad += gb_ppu_state_check(&g->ppu) != 0;
+    CHECK_EQ(bad, 0);
+
+    restart(g, 0xF3);
+    gb_ppu saved = g->ppu;
+    g->ppu.kind = 200;
+    CHECK(gb_ppu_state_check(&g->ppu) != 0);
+    g->ppu = saved;
+    g->ppu.step = 99;
+    CHECK(gb_ppu_state_check(&g->ppu) != 0);
+    g->ppu = saved;
+    g->ppu.front = 7;
+    CHECK(gb_ppu_state_check(&g->ppu) != 0);
+    g->ppu = saved;
+    g->ppu.nobj = 3;
+    g->ppu.obj[1] = 41;
+    CHECK(gb_ppu_state_check(&g->ppu) != 0);
+
+    /* Everything broken at once, run unchecked (ASan watches). */
+    g->ppu.kind = 200;
+    g->ppu.step = 99;
+    g->ppu.front = 7;
+    g->ppu.nobj = 200;
+    memset(g->ppu.obj, 0xFF, sizeof g->ppu.obj);
+    g->ppu.render_x = 250;
+    for (unsigned n = 0; n < 154 * 114 * 2; n++)
+        gb_ppu_tick(g);
+    CHECK_EQ(gb_ppu_state_check(&g->ppu), 0);
+    gb_destroy(g);
+}
+
 int main(void) {
     test_line_timeline();
     test_scx_mode3_length();
@@ -712,5 +760,6 @@ int main(void) {
     test_trace_points();
     test_post_boot();
     test_boot_logo();
+    test_state_check();
     return test_result();
 }
