@@ -187,7 +187,7 @@ int cmd_run(int argc, char **argv) {
     if (recording || stream) {
         /* Streaming alone still needs a recorder for the filter; give it the
          * smallest ring. */
-        rec = ct_recorder_create(&gb_schema, recording ? bytes : 4096, recording ? events : 0,
+        rec = ct_recorder_create(&gb_schema, recording ? bytes : 65536, recording ? events : 0,
                                  CT_OVERWRITE, err, sizeof err);
         if (!rec) {
             fprintf(stderr, "ceres run: recorder: %s\n", err);

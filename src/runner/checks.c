@@ -278,6 +278,7 @@ static void check_loop(run *r, rn_result *res) {
     res->cycles = gb_cycles(g);
     res->frames = gb_frames(g);
     gb_get_regs(g, &res->regs);
+    res->have_regs = true;
     if (v == RN_CONTINUE && t->check.kind == RN_CHECK_SCREENSHOT) {
         /* No LD B,B: the screenshot is taken at the time limit. */
         v = compare_screen(r, msg, sizeof msg);
@@ -390,7 +391,10 @@ void rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const 
     fprintf(f, "cycles: %llu (T-cycles since power-on, %.6f emulated s)\n",
             (unsigned long long)res->cycles, (double)res->cycles / RN_CYCLES_PER_SEC);
     fprintf(f, "frames: %llu\n", (unsigned long long)res->frames);
-    if (res->status != RN_CRASH && res->status != RN_HANG) describe_regs(f, &res->regs);
+    if (res->have_regs)
+        describe_regs(f, &res->regs);
+    else
+        fprintf(f, "registers: unknown (the machine was not running)\n");
     fprintf(f, "serial output (%zu bytes): \"", res->serial_len);
     for (const char *p = res->serial; *p; p++)
         fputs(*p == '\n' ? "\\n" : (char[2]){*p, 0}, f);
@@ -411,6 +415,12 @@ static void clear_dir(const char *dir) {
         join(p, sizeof p, dir, names[i]);
         unlink(p);
     }
+}
+
+static bool regs_equal(const gb_regs *x, const gb_regs *y) {
+    return x->a == y->a && x->f == y->f && x->b == y->b && x->c == y->c && x->d == y->d &&
+           x->e == y->e && x->h == y->h && x->l == y->l && x->sp == y->sp && x->pc == y->pc &&
+           x->ime == y->ime && x->halted == y->halted;
 }
 
 /* Re-run the failed test from power-on with every event at trace level,
@@ -437,8 +447,7 @@ static void replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_
     check_loop(&r, &res2);
     emit_result(rec, g, t, &res2);
     bool same = res2.status == first->status && res2.cycles == first->cycles &&
-                !memcmp(&res2.regs, &first->regs, sizeof res2.regs) &&
-                !strcmp(res2.message, first->message);
+                regs_equal(&res2.regs, &first->regs) && !strcmp(res2.message, first->message);
     char path[4200];
     join(path, sizeof path, dir, "replay.perfetto-trace");
     ct_dump_opts dopts = {.format = CT_FMT_PERFETTO};

@@ -25,6 +25,7 @@ typedef struct crash_info {
     uint32_t magic;
     uint32_t pad;
     uint64_t cycles, frames;
+    gb_regs regs;
 } crash_info;
 #define CRASH_MAGIC 0x43525348u /* "CRSH" */
 
@@ -53,8 +54,8 @@ static void write_all(int fd, const void *p, size_t n) {
     }
 }
 
-/* Async-signal-safe: write(2) only (gb_framebuffer, gb_cycles and
- * gb_frames are plain field reads). */
+/* Async-signal-safe: write(2) only (gb_framebuffer, gb_cycles, gb_frames
+ * and gb_get_regs only read fields). */
 static void crash_handler(int sig) {
     int saved = errno;
     ct_recorder *rec = child.rec;
@@ -62,7 +63,8 @@ static void crash_handler(int sig) {
     if (rec) ct_dump_ctrace_fd(rec, child.ring_fd);
     if (g) {
         write_all(child.screen_fd, gb_framebuffer(g), GB_LCD_W * GB_LCD_H);
-        crash_info ci = {CRASH_MAGIC, 0, gb_cycles(g), gb_frames(g)};
+        crash_info ci = {CRASH_MAGIC, 0, gb_cycles(g), gb_frames(g), {0}};
+        gb_get_regs(g, &ci.regs);
         write_all(child.screen_fd, &ci, sizeof ci);
     }
     errno = saved;
@@ -171,6 +173,8 @@ static void crash_artifacts(const rn_test *t, const rn_opts *o, slot *s, rn_resu
             if (ci.magic == CRASH_MAGIC) {
                 res->cycles = ci.cycles;
                 res->frames = ci.frames;
+                res->regs = ci.regs;
+                res->have_regs = true;
             }
             snprintf(path, sizeof path, "%s/screen.png", dir);
             rn_png_write_shades(path, buf, GB_LCD_W, GB_LCD_H);

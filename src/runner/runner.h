@@ -125,7 +125,8 @@ typedef struct rn_result {
     uint64_t cycles; /* T-cycle of the verdict (the failure cycle) */
     uint64_t frames;
     gb_regs regs;
-    int signal; /* RN_CRASH / RN_HANG */
+    bool have_regs; /* regs, cycles and frames are known */
+    int signal;     /* RN_CRASH / RN_HANG */
     double wall_seconds;
     char serial[RN_SERIAL_MAX]; /* serial output (truncated, NUL-terminated) */
     size_t serial_len;          /* full length */

@@ -116,7 +116,7 @@ static int protoc_decodes(const char *dir, const char *file) {
     char cmd[9000];
     snprintf(cmd, sizeof cmd,
              "protoc --decode=perfetto.protos.Trace --proto_path='%s' '%s' < '%s/%s' "
-             "| grep -q track_event",
+             "| grep -q \"packet {\"",
              pdir, slash + 1, dir, file);
     return system(cmd) == 0;
 }

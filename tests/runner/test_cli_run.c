@@ -1,0 +1,126 @@
+/* `ceres run` on a ROM synthesized in memory that prints "OK" over the
+ * serial port and stops at LD B,B: serial output, the stop reason, the
+ * screenshot, trace dumps in every format and the streaming JSON; bad usage
+ * and bad input exit 2 with a message. */
+#define _XOPEN_SOURCE 700
+#include "check.h"
+#include "runner/runner.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[64];
+static const char *bin;
+
+/* Send one byte with the internal clock and wait until SC bit 7 clears. */
+#define SEND(ch) 0x3E, ch, 0xE0, 0x01, 0x3E, 0x81, 0xE0, 0x02, 0xF0, 0x02, 0xCB, 0x7F, 0x20, 0xFA
+static const uint8_t code[] = {
+    SEND('O'), SEND('K'), SEND('\n'), 0x06, 3,  0x0E, 5,  0x16,
+    8,         0x1E,      13,         0x26, 21, 0x2E, 34, /* mooneye pass registers */
+    0x40,      0x18,      0xFE,                           /* LD B,B; JR -2 */
+};
+
+/* Run `ceres run ARGS`, stdout/stderr to files; returns the exit status. */
+static int run(const char *args) {
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' run %s >out.txt 2>err.txt", dir, bin, args);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool has(const char *file, const char *needle) {
+    char p[256];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    uint8_t *d;
+    size_t n;
+    if (rn_read_file(p, &d, &n)) return false;
+    bool ok = strstr((char *)d, needle) != NULL;
+    if (!ok) fprintf(stderr, "%s lacks '%s':\n%s\n", file, needle, (char *)d);
+    free(d);
+    return ok;
+}
+
+static long size_of(const char *file) {
+    char p[256];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    struct stat st;
+    return stat(p, &st) ? -1 : (long)st.st_size;
+}
+
+int main(void) {
+    bin = getenv("CERES_BIN");
+    if (!bin || access(bin, X_OK)) TEST_SKIP("CERES_BIN does not name the ceres program");
+    snprintf(dir, sizeof dir, "/tmp/ceres-run-XXXXXX");
+    if (!mkdtemp(dir)) TEST_SKIP("cannot create a temporary folder");
+    static uint8_t rom[0x8000];
+    memcpy(rom + 0x100, code, sizeof code);
+    uint8_t sum = 0;
+    for (unsigned i = 0x134; i <= 0x14C; i++)
+        sum = (uint8_t)(sum - rom[i] - 1);
+    rom[0x14D] = sum;
+    char path[256];
+    snprintf(path, sizeof path, "%s/ok.gb", dir);
+    CHECK_EQ(rn_write_file(path, rom, sizeof rom), 0);
+    snprintf(path, sizeof path, "%s/small.gb", dir);
+    CHECK_EQ(rn_write_file(path, rom, 100), 0);
+
+    /* Stops at LD B,B, prints the serial text, writes the screenshot and the
+     * trace. */
+    CHECK_EQ(run("ok.gb --until-ld-b-b --screenshot shot.png --trace-out t.perfetto-trace"), 0);
+    CHECK(has("out.txt", "OK\n"));
+    CHECK(has("err.txt", "stopped: LD B,B"));
+    CHECK(has("err.txt", "B:03 C:05 D:08 E:0D H:15 L:22"));
+    CHECK(size_of("shot.png") > 0);
+    CHECK(size_of("t.perfetto-trace") > 0);
+    uint8_t *rgb = NULL;
+    unsigned w = 0, h = 0;
+    char err[256];
+    snprintf(path, sizeof path, "%s/shot.png", dir);
+    CHECK_EQ(rn_png_read_rgb(path, &rgb, &w, &h, err, sizeof err), 0);
+    CHECK(w == 160 && h == 144);
+    free(rgb);
+
+    /* Runs for the given time without --until-ld-b-b. */
+    CHECK_EQ(run("ok.gb --frames 10 --trace-out t.log --trace serial=info"), 0);
+    CHECK(has("err.txt", "702240 T-cycles"));
+    CHECK(has("err.txt", "stopped: time limit"));
+    CHECK(has("t.log", "serial.byte"));
+    CHECK_EQ(run("ok.gb --cycles 50000 --trace-out t.trace --trace-format json --raw-cycles"), 0);
+    CHECK(has("t.trace", "traceEvents"));
+    CHECK_EQ(run("ok.gb --seconds 0.1 --trace-out t.ctrace --trace-buffer 200000ev"), 0);
+    CHECK(size_of("t.ctrace") > 0);
+    CHECK_EQ(run("ok.gb --seconds 0.05 --stream-json s.json --trace-buffer 0"), 0);
+    CHECK(has("s.json", "serial"));
+    CHECK_EQ(run("--help"), 0);
+    CHECK(has("out.txt", "usage: ceres run ROM"));
+
+    /* Bad usage and bad input: exit 2 and say why. */
+    CHECK_EQ(run(""), 2);
+    CHECK_EQ(run("ok.gb --frames"), 2);
+    CHECK(has("err.txt", "needs a value"));
+    CHECK_EQ(run("ok.gb --frames ten"), 2);
+    CHECK_EQ(run("ok.gb --frames 5 --seconds 1"), 2);
+    CHECK_EQ(run("ok.gb --bogus"), 2);
+    CHECK(has("err.txt", "unknown option"));
+    CHECK_EQ(run("ok.gb ok.gb"), 2);
+    CHECK_EQ(run("missing.gb"), 2);
+    CHECK(has("err.txt", "missing.gb"));
+    CHECK_EQ(run("small.gb"), 2);
+    CHECK(has("err.txt", "small.gb"));
+    CHECK_EQ(run("ok.gb --trace-buffer 12Q"), 2);
+    CHECK_EQ(run("ok.gb --trace cpu=loud"), 2);
+    CHECK(has("err.txt", "bad trace filter"));
+    CHECK_EQ(run("ok.gb --trace-out t.xyz"), 2);
+    CHECK_EQ(run("ok.gb --trace-out t.log --trace-buffer 0"), 2);
+    CHECK_EQ(run("ok.gb --trace-format svg --trace-out t.log"), 2);
+    CHECK_EQ(run("ok.gb --boot-rom small.gb"), 2);
+    CHECK(has("err.txt", "256 bytes"));
+
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) printf("note: could not remove %s\n", dir);
+    return test_result();
+}
