@@ -9,7 +9,7 @@ static void usage(FILE *f) {
     fputs("usage: ceres trace <command> ...\n"
           "\n"
           "commands:\n"
-          "  convert IN OUT [--format F] [--raw-cycles]\n"
+          "  convert IN OUT [--format F] [--raw-cycles] [--uncompressed]\n"
           "                 convert a trace (.ctrace) to another format\n"
           "  cat TRACE      print a trace as text\n"
           "  stats TRACE    event counts and ring statistics\n"
@@ -20,7 +20,7 @@ static void usage(FILE *f) {
 }
 
 static void convert_usage(FILE *f) {
-    fputs("usage: ceres trace convert IN OUT [--format F] [--raw-cycles]\n"
+    fputs("usage: ceres trace convert IN OUT [--format F] [--raw-cycles] [--uncompressed]\n"
           "\n"
           "Read IN (a .ctrace dump) and write OUT. The format comes from OUT's\n"
           "extension unless --format is given:\n"
@@ -32,6 +32,8 @@ static void convert_usage(FILE *f) {
           "options:\n"
           "  --format F     perfetto, json, log or ctrace\n"
           "  --raw-cycles   timestamps in raw ticks instead of nanoseconds\n"
+          "  --uncompressed .perfetto-trace: plain packets (readable by protoc)\n"
+          "                 instead of deflate-compressed chunks\n"
           "  --help         this text\n",
           f);
 }
@@ -46,6 +48,8 @@ static int cmd_convert(int argc, char **argv) {
             return 0;
         } else if (!strcmp(a, "--raw-cycles")) {
             o.raw_cycles = true;
+        } else if (!strcmp(a, "--uncompressed")) {
+            o.uncompressed = true;
         } else if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
             const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v || ct_format_parse(v, &o.format) != 0) {

@@ -31,6 +31,10 @@ typedef struct ct_wbuf {
     size_t n, cap;
     uint64_t total; /* bytes handed to write(2) so far */
     uint8_t *buf;
+    /* Hosted users may send full buffers elsewhere (e.g. a compressor)
+     * instead of write(2); returns 0 or -errno. */
+    int (*sink)(void *ctx, const uint8_t *p, size_t n);
+    void *sink_ctx;
 } ct_wbuf;
 void ct__wbuf_init(ct_wbuf *w, int fd, uint8_t *buf, size_t cap);
 void ct__wbuf_flush(ct_wbuf *w);
@@ -43,10 +47,44 @@ static inline uint8_t *ct__wbuf_reserve(ct_wbuf *w, size_t n) {
 }
 #define CT_WBUF_HOSTED (1u << 20)
 
-/* Exporters over a trace, writing to a wbuf. Return 0 or -errno. */
-int ct__write_perfetto(const ct_trace *t, ct_wbuf *w, const ct_dump_opts *o);
-int ct__write_json(const ct_trace *t, ct_wbuf *w, const ct_dump_opts *o);
-int ct__write_log(const ct_trace *t, ct_wbuf *w, const ct_dump_opts *o);
+/* What the exporters read: the events of a loaded/snapshot trace, or the
+ * records of a live ring read in place (a dump needs no copy of the ring). */
+typedef struct ct_src {
+    const ct_schema *schema;
+    const char *const *strings;
+    uint32_t nstrings;
+    uint64_t nev, written, overwritten, dropped, ring_bytes;
+    const ct_event *ev;  /* a trace's events, or NULL to read the ring */
+    const ct_ring *ring; /* with the offset of the first record to read */
+    uint64_t first;
+} ct_src;
+typedef struct ct_src_it {
+    uint64_t i, off;
+    ct_event tmp;
+} ct_src_it;
+void ct__src_from_trace(ct_src *s, const ct_trace *t);
+void ct__src_from_recorder(ct_src *s, const ct_recorder *r);
+static inline void ct__src_begin(const ct_src *s, ct_src_it *it) {
+    it->i = 0;
+    it->off = s->first;
+}
+/* The next event, oldest first, or NULL at the end. */
+static inline const ct_event *ct__src_next(const ct_src *s, ct_src_it *it) {
+    if (it->i >= s->nev) return NULL;
+    if (s->ev) return &s->ev[it->i++];
+    it->tmp.id = ct_ring_read(s->ring, it->off, &it->tmp.ts, it->tmp.payload);
+    it->off += ct_ring_rec_words(s->ring, it->off);
+    it->i++;
+    return &it->tmp;
+}
+static inline const char *ct__src_string(const ct_src *s, uint64_t idx) {
+    return idx < s->nstrings && s->strings[idx] ? s->strings[idx] : NULL;
+}
+
+/* Exporters, writing to a wbuf. Return 0 or -errno. */
+int ct__write_perfetto(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o);
+int ct__write_json(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o);
+int ct__write_log(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o);
 int ct__write_ctrace(const ct_trace *t, ct_wbuf *w);
 /* .ctrace straight from the ring (async-signal-safe); `safety` as for
  * ct_ring_first(). */
@@ -75,7 +113,6 @@ void ct__tracks_build(const ct_schema *s, ct_tracks *out);
 static inline bool ct__is_signed(uint8_t type) {
     return type == CT_T_I32;
 }
-const char *ct__trace_string(const ct_trace *t, uint64_t idx); /* NULL if out of range */
 
 /* Decimal formatting without stdio: writes into p, returns the length. */
 unsigned ct__fmt_u64(char *p, uint64_t v);

@@ -157,39 +157,56 @@ static void put_json_head(ct_wbuf *w, const ct_schema *s, const ct_tracks *tr) {
     }
 }
 
-/* Time from each CT_STEP event to the next event with the same id (to the
- * end of the trace for the last one); 0 for other events. */
-static uint64_t *step_durations(const ct_trace *t) {
-    uint64_t *dur = malloc((t->nev ? t->nev : 1) * sizeof *dur);
-    if (!dur) return NULL;
-    uint64_t next[CT_MAX_EVENTS];
-    uint64_t end = t->nev ? t->ev[t->nev - 1].ts : 0;
-    for (unsigned i = 0; i < CT_MAX_EVENTS; i++)
-        next[i] = end;
-    for (uint64_t i = t->nev; i-- > 0;) {
-        const ct_event *e = &t->ev[i];
-        dur[i] = 0;
-        if (t->schema.events[e->id].kind != CT_STEP) continue;
-        dur[i] = next[e->id] > e->ts ? next[e->id] - e->ts : 0;
-        next[e->id] = e->ts;
+/* A step lasts until the next event with its id: it is held until then (a
+ * step's "X" event comes out when it ends; viewers sort by time). */
+typedef struct steps {
+    uint8_t pending[CT_MAX_EVENTS];
+    uint64_t ts[CT_MAX_EVENTS];
+    uint8_t payload[CT_MAX_EVENTS][CT_MAX_PAYLOAD];
+} steps;
+
+static void step_event(ct_wbuf *w, const ct_schema *s, steps *st, uint16_t id, uint64_t ts,
+                       const uint8_t *p, unsigned plen, unsigned tid, const strtab *strs,
+                       bool raw) {
+    if (st->pending[id]) {
+        put_s(w, ",\n");
+        put_json_event(w, s, id, st->ts[id], st->payload[id], 'X',
+                       ts > st->ts[id] ? ts - st->ts[id] : 0, tid, strs, raw);
     }
-    return dur;
+    st->pending[id] = 1;
+    st->ts[id] = ts;
+    memcpy(st->payload[id], p, plen < CT_MAX_PAYLOAD ? plen : CT_MAX_PAYLOAD);
 }
 
-int ct__write_json(const ct_trace *t, ct_wbuf *w, const ct_dump_opts *o) {
-    const ct_schema *s = &t->schema;
+/* The last step of each id lasts until `end`. */
+static void steps_flush(ct_wbuf *w, const ct_schema *s, steps *st, const ct_tracks *tr,
+                        uint64_t end, const strtab *strs, bool raw) {
+    for (unsigned id = 0; id < s->nevents && id < CT_MAX_EVENTS; id++)
+        if (st->pending[id]) {
+            put_s(w, ",\n");
+            put_json_event(w, s, (uint16_t)id, st->ts[id], st->payload[id], 'X',
+                           end > st->ts[id] ? end - st->ts[id] : 0, tr->of_event[id], strs, raw);
+            st->pending[id] = 0;
+        }
+}
+
+int ct__write_json(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
+    const ct_schema *s = t->schema;
     ct_tracks tr;
     ct__tracks_build(s, &tr);
-    uint64_t *dur = step_durations(t);
-    if (!dur) return -ENOMEM;
-    strtab st = {(const char *const *)t->strings, t->nstrings};
+    steps *st = calloc(1, sizeof *st);
+    if (!st) return -ENOMEM;
+    strtab strs = {t->strings, t->nstrings};
     uint32_t depth[CT_MAX_TRACKS] = {0};
+    uint64_t last = 0;
     put_json_head(w, s, &tr);
-    for (uint64_t i = 0; i < t->nev && !w->err; i++) {
-        const ct_event *e = &t->ev[i];
+    ct_src_it it;
+    ct__src_begin(t, &it);
+    for (const ct_event *e; (e = ct__src_next(t, &it)) != NULL && !w->err;) {
         const ct_event_desc *d = &s->events[e->id];
         unsigned tid = tr.of_event[e->id];
         char ph = 'i';
+        last = e->ts;
         switch (d->kind) {
         case CT_BEGIN:
             ph = 'B';
@@ -202,13 +219,18 @@ int ct__write_json(const ct_trace *t, ct_wbuf *w, const ct_dump_opts *o) {
                 depth[tid]--;
             }
             break;
-        case CT_STEP: ph = 'X'; break;
+        case CT_STEP:
+            step_event(w, s, st, e->id, e->ts, e->payload, d->payload_bytes, tid, &strs,
+                       o->raw_cycles);
+            continue;
         case CT_COUNTER: ph = 'C'; break;
         default: break;
         }
         put_s(w, ",\n");
-        put_json_event(w, s, e->id, e->ts, e->payload, ph, dur[i], tid, &st, o->raw_cycles);
+        put_json_event(w, s, e->id, e->ts, e->payload, ph, 0, tid, &strs, o->raw_cycles);
     }
+    steps_flush(w, s, st, &tr, last, &strs, o->raw_cycles);
+    free(st);
     put_s(w, "\n],\"otherData\":{\"written\":");
     put_u(w, t->written);
     put_s(w, ",\"overwritten\":");
@@ -218,7 +240,6 @@ int ct__write_json(const ct_trace *t, ct_wbuf *w, const ct_dump_opts *o) {
     put_s(w, ",\"ts_hz\":");
     put_u(w, s->ts_hz);
     put_s(w, "}}\n");
-    free(dur);
     return w->err;
 }
 
@@ -241,9 +262,9 @@ static void put_log_value(ct_wbuf *w, const ct_event_desc *d, unsigned f, const 
     }
 }
 
-int ct__write_log(const ct_trace *t, ct_wbuf *w, const ct_dump_opts *o) {
-    const ct_schema *s = &t->schema;
-    strtab st = {(const char *const *)t->strings, t->nstrings};
+int ct__write_log(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
+    const ct_schema *s = t->schema;
+    strtab st = {t->strings, t->nstrings};
     char line[1024];
     put_s(w, "# ceres trace: ");
     put_u(w, t->nev);
@@ -256,8 +277,9 @@ int ct__write_log(const ct_trace *t, ct_wbuf *w, const ct_dump_opts *o) {
     put_s(w, "), timestamps in ticks of ");
     put_u(w, s->ts_hz);
     put_s(w, " Hz\n");
-    for (uint64_t i = 0; i < t->nev && !w->err; i++) {
-        const ct_event *e = &t->ev[i];
+    ct_src_it it;
+    ct__src_begin(t, &it);
+    for (const ct_event *e; (e = ct__src_next(t, &it)) != NULL && !w->err;) {
         const ct_event_desc *d = &s->events[e->id];
         put_u(w, e->ts);
         put_s(w, " ");
@@ -295,9 +317,7 @@ struct ct_stream {
     ct_tracks tr;
     uint32_t depth[CT_MAX_TRACKS];
     uint64_t last_ts;
-    uint8_t step_pending[CT_MAX_EVENTS];
-    uint64_t step_ts[CT_MAX_EVENTS];
-    uint8_t step_payload[CT_MAX_EVENTS][CT_MAX_PAYLOAD];
+    steps st;
 };
 
 static void stream_event(struct ct_stream *s, uint16_t id, uint64_t ts, const uint8_t *p,
@@ -322,16 +342,7 @@ static void stream_event(struct ct_stream *s, uint16_t id, uint64_t ts, const ui
         }
         break;
     case CT_COUNTER: ph = 'C'; break;
-    case CT_STEP:
-        if (s->step_pending[id]) {
-            put_s(&s->w, ",\n");
-            put_json_event(&s->w, sc, id, s->step_ts[id], s->step_payload[id], 'X',
-                           ts - s->step_ts[id], tid, &st, s->raw);
-        }
-        s->step_pending[id] = 1;
-        s->step_ts[id] = ts;
-        memcpy(s->step_payload[id], p, plen < CT_MAX_PAYLOAD ? plen : CT_MAX_PAYLOAD);
-        return;
+    case CT_STEP: step_event(&s->w, sc, &s->st, id, ts, p, plen, tid, &st, s->raw); return;
     default: break;
     }
     put_s(&s->w, ",\n");
@@ -371,12 +382,7 @@ int ct_stream_close(ct_recorder *r) {
     r->stream_fn = NULL;
     const ct_schema *sc = r->schema;
     strtab st = {r->strings, r->nstrings};
-    for (unsigned id = 0; id < sc->nevents && id < CT_MAX_EVENTS; id++)
-        if (s->step_pending[id]) {
-            put_s(&s->w, ",\n");
-            put_json_event(&s->w, sc, (uint16_t)id, s->step_ts[id], s->step_payload[id], 'X',
-                           s->last_ts - s->step_ts[id], s->tr.of_event[id], &st, s->raw);
-        }
+    steps_flush(&s->w, sc, &s->st, &s->tr, s->last_ts, &st, s->raw);
     put_s(&s->w, "\n]}\n");
     ct__wbuf_flush(&s->w);
     int rc = s->w.err;

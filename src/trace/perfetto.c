@@ -11,13 +11,17 @@
  *   2. one TrackDescriptor per target, per step event and per counter event
  *      (written at every dump, so a wrapped ring still names its tracks);
  *   3. one TrackEvent packet per event: type, name id, track, and the fields
- *      as debug annotations with interned names. */
+ *      as debug annotations with interned names.
+ * The event packets (about 35 bytes for a 3-field event) are deflated in
+ * chunks of whole packets, each chunk one TracePacket.compressed_packets
+ * (under the 512 KB Perfetto allows), unless opts->uncompressed. */
 #include "ct_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 /* Field numbers. */
 enum {
@@ -31,6 +35,7 @@ enum {
     TP_TIMESTAMP_CLOCK_ID = 58,
     TP_DEFAULTS = 59,
     TP_TRACK_DESCRIPTOR = 60,
+    TP_COMPRESSED_PACKETS = 50,
     CS_CLOCKS = 1,
     CLK_ID = 1,
     CLK_TIMESTAMP = 2,
@@ -151,9 +156,18 @@ static void m_sub(msg *m, unsigned field, const msg *sub) {
 
 /* ---- export ------------------------------------------------------------ */
 
+/* Uncompressed bytes per compressed_packets chunk, and slack so that a
+ * packet started in a chunk never makes the buffer flush halfway. */
+#define CHUNK       (256u << 10)
+#define CHUNK_SLACK 256u
+
 typedef struct pctx {
-    const ct_trace *t;
-    ct_wbuf *w;
+    const ct_src *t;
+    ct_wbuf *w;    /* the file */
+    ct_wbuf chunk; /* event packets waiting to be compressed (cap 0: none) */
+    z_stream z;
+    uint8_t *zout;
+    size_t zcap;
     ct_tracks tr;
     uint32_t ann_base[CT_MAX_EVENTS]; /* interned field-name ids: ann_base[id] + field + 1 */
     uint64_t last_ns;
@@ -176,7 +190,7 @@ static aval annotation_value(const pctx *c, const ct_event_desc *d, unsigned f,
     case CT_T_BOOL: a.field = DA_BOOL; break;
     case CT_T_STR:
         a.field = DA_STRING;
-        a.s = ct__trace_string(c->t, a.v);
+        a.s = ct__src_string(c->t, a.v);
         if (!a.s) a.s = "?";
         a.slen = strlen(a.s);
         break;
@@ -194,7 +208,7 @@ static void event_packet(pctx *c, uint64_t ts, unsigned type, unsigned name_iid,
                          const ct_event_desc *d, unsigned id, const uint8_t *payload, unsigned nf,
                          bool counter) {
     ct_wbuf *w = c->w;
-    uint64_t ns = ct__ts_ns(ts, c->t->schema.ts_hz, c->raw);
+    uint64_t ns = ct__ts_ns(ts, c->t->schema->ts_hz, c->raw);
     if (ns < c->last_ns) ns = c->last_ns; /* keep deltas non-negative */
     uint64_t delta = ns - c->last_ns;
     c->last_ns = ns;
@@ -214,6 +228,12 @@ static void event_packet(pctx *c, uint64_t ts, unsigned type, unsigned name_iid,
         te += flen(TE_ANNOTATIONS, alen[f]);
     }
     uint64_t pkt = fvlen(TP_TIMESTAMP, delta) + fvlen(TP_SEQ_ID, SEQ_ID) + flen(TP_TRACK_EVENT, te);
+    uint64_t total = flen(TRACE_PACKET, pkt);
+    if (c->chunk.cap) {
+        /* Whole packets per chunk; one too big for a chunk goes out plain. */
+        if (c->chunk.n + total > CHUNK) ct__wbuf_flush(&c->chunk);
+        if (total <= CHUNK) w = &c->chunk;
+    }
 
     uint8_t *p0 = ct__wbuf_reserve(w, 64), *p = p0;
     p = pfl(p, TRACE_PACKET, pkt);
@@ -240,6 +260,51 @@ static void event_packet(pctx *c, uint64_t ts, unsigned type, unsigned name_iid,
     }
 }
 
+/* Sink of the chunk buffer: deflate whole packets into one
+ * TracePacket.compressed_packets (zlib format). */
+static int compress_chunk(void *ctx, const uint8_t *p, size_t n) {
+    pctx *c = ctx;
+    if (deflateReset(&c->z) != Z_OK) return -EIO;
+    c->z.next_in = (Bytef *)p;
+    c->z.avail_in = (uInt)n;
+    c->z.next_out = c->zout;
+    c->z.avail_out = (uInt)c->zcap;
+    if (deflate(&c->z, Z_FINISH) != Z_STREAM_END) return -EIO;
+    size_t zn = c->zcap - c->z.avail_out;
+    uint8_t hdr[24], *h = pfl(hdr, TRACE_PACKET, flen(TP_COMPRESSED_PACKETS, zn));
+    h = pfl(h, TP_COMPRESSED_PACKETS, zn);
+    ct__wbuf_put(c->w, hdr, (size_t)(h - hdr));
+    ct__wbuf_put(c->w, c->zout, zn);
+    return c->w->err;
+}
+
+static int chunks_open(pctx *c) {
+    c->zcap = deflateBound(NULL, CHUNK + CHUNK_SLACK);
+    uint8_t *buf = malloc(CHUNK + CHUNK_SLACK);
+    c->zout = malloc(c->zcap);
+    /* Level 1: these packets repeat a lot, the fastest level already gains
+     * about 6x. */
+    if (!buf || !c->zout || deflateInit(&c->z, 1) != Z_OK) {
+        free(buf);
+        free(c->zout);
+        c->zout = NULL;
+        return -ENOMEM;
+    }
+    ct__wbuf_init(&c->chunk, -1, buf, CHUNK + CHUNK_SLACK);
+    c->chunk.sink = compress_chunk;
+    c->chunk.sink_ctx = c;
+    return 0;
+}
+
+static int chunks_close(pctx *c) {
+    if (!c->chunk.cap) return 0;
+    ct__wbuf_flush(&c->chunk);
+    deflateEnd(&c->z);
+    free(c->chunk.buf);
+    free(c->zout);
+    return c->chunk.err;
+}
+
 static void put_msg_packet(ct_wbuf *w, const msg *m) {
     uint8_t hdr[16], *p = pfl(hdr, TRACE_PACKET, m->n);
     ct__wbuf_put(w, hdr, (size_t)(p - hdr));
@@ -247,7 +312,7 @@ static void put_msg_packet(ct_wbuf *w, const msg *m) {
 }
 
 static int write_preamble(pctx *c, uint64_t t0) {
-    const ct_schema *s = &c->t->schema;
+    const ct_schema *s = c->t->schema;
     msg pk = {0}, a = {0}, b = {0}, d = {0};
     char name[512];
 
@@ -315,22 +380,26 @@ static int write_preamble(pctx *c, uint64_t t0) {
     return oom ? -ENOMEM : 0;
 }
 
-int ct__write_perfetto(const ct_trace *t, ct_wbuf *w, const ct_dump_opts *o) {
+int ct__write_perfetto(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
     pctx *c = calloc(1, sizeof *c);
     if (!c) return -ENOMEM;
     c->t = t;
     c->w = w;
     c->raw = o->raw_cycles;
-    ct__tracks_build(&t->schema, &c->tr);
-    const ct_schema *s = &t->schema;
-    uint64_t t0 = t->nev ? ct__ts_ns(t->ev[0].ts, s->ts_hz, c->raw) : 0;
+    ct__tracks_build(t->schema, &c->tr);
+    const ct_schema *s = t->schema;
+    ct_src_it it;
+    ct__src_begin(t, &it);
+    const ct_event *e = ct__src_next(t, &it);
+    uint64_t t0 = e ? ct__ts_ns(e->ts, s->ts_hz, c->raw) : 0;
     c->last_ns = t0;
     int err = write_preamble(c, t0);
+    if (!err && !o->uncompressed) err = chunks_open(c);
     uint32_t depth[CT_MAX_TRACKS] = {0};
     uint8_t step_open[CT_MAX_EVENTS] = {0};
     uint64_t last_ts = 0;
-    for (uint64_t i = 0; i < t->nev && !err && !w->err; i++) {
-        const ct_event *e = &t->ev[i];
+    ct__src_begin(t, &it);
+    while (!err && !w->err && (e = ct__src_next(t, &it)) != NULL) {
         const ct_event_desc *d = &s->events[e->id];
         unsigned track = c->tr.of_event[e->id], nf = d->nfields;
         last_ts = e->ts;
@@ -372,8 +441,9 @@ int ct__write_perfetto(const ct_trace *t, ct_wbuf *w, const ct_dump_opts *o) {
         if (step_open[id])
             event_packet(c, last_ts, TYPE_SLICE_END, 0, c->tr.of_event[id], &s->events[id], id,
                          NULL, 0, false);
+    int cerr = chunks_close(c);
     free(c);
-    return err ? err : w->err;
+    return err ? err : cerr ? cerr : w->err;
 }
 
 int ct__parse_perfetto(const uint8_t *buf, size_t len, ct_trace **out, char *err, size_t errlen) {

@@ -238,8 +238,34 @@ int ct_field_index(const ct_event_desc *d, const char *name) {
     return -1;
 }
 
-const char *ct__trace_string(const ct_trace *t, uint64_t idx) {
-    return idx < t->nstrings && t->strings[idx] ? t->strings[idx] : NULL;
+void ct__src_from_trace(ct_src *s, const ct_trace *t) {
+    s->schema = &t->schema;
+    s->strings = (const char *const *)t->strings;
+    s->nstrings = t->nstrings;
+    s->nev = t->nev;
+    s->written = t->written;
+    s->overwritten = t->overwritten;
+    s->dropped = t->dropped;
+    s->ring_bytes = t->ring_bytes;
+    s->ev = t->ev;
+    s->ring = NULL;
+    s->first = 0;
+}
+
+void ct__src_from_recorder(ct_src *s, const ct_recorder *r) {
+    ct_scan sc;
+    ct__ring_scan(r, 0, &sc);
+    s->schema = r->schema;
+    s->strings = r->strings;
+    s->nstrings = r->nstrings;
+    s->nev = sc.count;
+    s->written = sc.written;
+    s->overwritten = sc.overwritten;
+    s->dropped = sc.dropped;
+    s->ring_bytes = ct_ring_mem_bytes(r->ring.mask + 1);
+    s->ev = NULL;
+    s->ring = &r->ring;
+    s->first = sc.first;
 }
 
 unsigned ct__fmt_u64(char *p, uint64_t v) {
@@ -366,9 +392,17 @@ void ct__wbuf_init(ct_wbuf *w, int fd, uint8_t *buf, size_t cap) {
     w->cap = cap;
     w->total = 0;
     w->buf = buf;
+    w->sink = NULL;
+    w->sink_ctx = NULL;
 }
 
 void ct__wbuf_flush(ct_wbuf *w) {
+    if (w->sink) {
+        if (!w->err && w->n) w->err = w->sink(w->sink_ctx, w->buf, w->n);
+        w->total += w->n;
+        w->n = 0;
+        return;
+    }
     size_t done = 0;
     while (!w->err && done < w->n) {
         ssize_t k = write(w->fd, w->buf + done, w->n - done);
@@ -440,17 +474,18 @@ static int afile_close(afile *a, int err) {
     return err;
 }
 
-static int write_trace_fd(const ct_trace *t, int fd, ct_format f, const ct_dump_opts *o) {
+static int write_src_fd(const ct_src *src, const ct_trace *t, int fd, ct_format f,
+                        const ct_dump_opts *o) {
     uint8_t *buf = malloc(CT_WBUF_HOSTED);
     if (!buf) return -ENOMEM;
     ct_wbuf w;
     ct__wbuf_init(&w, fd, buf, CT_WBUF_HOSTED);
     int err;
     switch (f) {
-    case CT_FMT_PERFETTO: err = ct__write_perfetto(t, &w, o); break;
-    case CT_FMT_JSON: err = ct__write_json(t, &w, o); break;
-    case CT_FMT_LOG: err = ct__write_log(t, &w, o); break;
-    case CT_FMT_CTRACE: err = ct__write_ctrace(t, &w); break;
+    case CT_FMT_PERFETTO: err = ct__write_perfetto(src, &w, o); break;
+    case CT_FMT_JSON: err = ct__write_json(src, &w, o); break;
+    case CT_FMT_LOG: err = ct__write_log(src, &w, o); break;
+    case CT_FMT_CTRACE: err = t ? ct__write_ctrace(t, &w) : -EINVAL; break;
     default: err = -EINVAL; break;
     }
     ct__wbuf_flush(&w);
@@ -473,7 +508,9 @@ int ct_trace_write(const ct_trace *t, const char *path, const ct_dump_opts *opts
     afile a;
     int err = afile_open(&a, path);
     if (err) return err;
-    return afile_close(&a, write_trace_fd(t, a.fd, f, opts));
+    ct_src src;
+    ct__src_from_trace(&src, t);
+    return afile_close(&a, write_src_fd(&src, t, a.fd, f, opts));
 }
 
 int ct_dump(const ct_recorder *r, const char *path, const ct_dump_opts *opts) {
@@ -488,10 +525,12 @@ int ct_dump(const ct_recorder *r, const char *path, const ct_dump_opts *opts) {
     if (f == CT_FMT_CTRACE) {
         err = ct__dump_ctrace_ring(r, a.fd, 0);
     } else {
-        ct_trace *t;
-        err = ct_trace_from_recorder(r, &t);
-        if (!err) err = write_trace_fd(t, a.fd, f, opts);
-        ct_trace_free(t);
+        /* The exporters read the ring in place: nothing is recorded while
+         * they run (the recorder is single-threaded), and no copy of a ring
+         * of a million events has to be made first. */
+        ct_src src;
+        ct__src_from_recorder(&src, r);
+        err = write_src_fd(&src, NULL, a.fd, f, opts);
     }
     return afile_close(&a, err);
 }
