@@ -416,7 +416,7 @@ static inline uint16_t event_dot(const gb_ppu *p) {
     return (uint16_t)(e->dot + (e->after_m3 ? p->m3_extra : 0));
 }
 
-static void ppu_step(gb *g) {
+void gb_ppu_step(gb *g) {
     gb_ppu *p = &g->ppu;
     if (!(p->lcdc & LCDC_ON)) {
         p->dot = 0;
@@ -438,9 +438,7 @@ static void ppu_step(gb *g) {
 }
 
 void gb_ppu_tick(gb *g) {
-    gb_ppu *p = &g->ppu;
-    p->dot += 4;
-    if (p->dot >= p->next_dot) ppu_step(g);
+    gb_ppu_advance(&g->ppu, g);
 }
 
 /* ---- LCD on/off -------------------------------------------------------- */
@@ -449,7 +447,7 @@ static void lcd_off(gb *g) {
     gb_ppu *p = &g->ppu;
     if (p->mode == 3) render_to(p, 160);
     p->dot = 0;
-    p->next_dot = 0; /* ppu_step keeps dot at 0 while off */
+    p->next_dot = 0; /* gb_ppu_step keeps dot at 0 while off */
     p->line = 0;
     p->step = 0;
     p->src = 0;
