@@ -26,7 +26,6 @@ enum { LCDC_BG = 0x01, LCDC_OBJ = 0x02, LCDC_OBJ16 = 0x04, LCDC_BGMAP = 0x08 };
 enum { LCDC_TILES = 0x10, LCDC_WIN = 0x20, LCDC_WINMAP = 0x40, LCDC_ON = 0x80 };
 
 #define LINE_DOTS 456
-#define M3_MIN    172 /* 160 pixels + two tile fetches (Pan Docs, Rendering) */
 
 /* Dot at which the LCD-enable write leaves the PPU on line 0. Line 0 after
  * enabling ends at the normal dot 456, but the OAM scan is not reported
