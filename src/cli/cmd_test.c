@@ -51,7 +51,7 @@ static void usage(FILE *f) {
           "                        " GB_DEFAULT_FILTER ")\n"
           "  --trace-buffer SIZE   ring per test: 4M (default), 512K, 200000ev; 0 = off\n"
           "  --replay-window N     T-cycles before a failure kept by the replay\n"
-          "                        (default 1000000; 0 = no replay)\n"
+          "                        (default 2000000; 0 = no replay)\n"
           "output:\n"
           "  --out DIR             failure folders under DIR/failures (default: out)\n"
           "  --junit FILE          JUnit XML report\n"
@@ -89,6 +89,7 @@ static void print_result_line(FILE *f, const progress *p, const rn_test *t, cons
     fprintf(f, "[%*zu/%zu] %s%-7s%s %-8s %s (%.2fs)%s", p->total >= 100 ? 4 : 3, done, p->total, c0,
             rn_status_name(r->status), c1, t->suite, t->rom, r->wall_seconds, tag);
     if (r->status != RN_PASS) fprintf(f, " -- %s", r->message);
+    if (r->replay == 0) fprintf(f, " (the replay did NOT reproduce this run: see state.txt)");
     fputc('\n', f);
 }
 

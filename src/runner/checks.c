@@ -42,7 +42,7 @@ void rn_opts_default(rn_opts *o) {
     o->out_dir = "out";
     o->trace_filter = NULL;
     o->trace_bytes = 4u << 20;
-    o->replay_window = 1000000;
+    o->replay_window = 2000000;
     o->replay_bytes = 64u << 20;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     o->jobs = n > 0 ? (int)n : 1;
@@ -350,16 +350,24 @@ static void join(char *buf, size_t len, const char *dir, const char *file) {
 }
 
 /* trace.log: the last events as text. */
-static int write_log_tail(const ct_recorder *rec, const char *path) {
+static int write_log_tail(const ct_recorder *rec, const char *path, FILE *info) {
     ct_trace *tr = NULL;
     int rc = ct_trace_from_recorder(rec, &tr);
     if (rc) return rc;
-    if (tr->nev > LOG_TAIL_EVENTS) {
-        memmove(tr->ev, tr->ev + (tr->nev - LOG_TAIL_EVENTS), LOG_TAIL_EVENTS * sizeof *tr->ev);
-        tr->nev = LOG_TAIL_EVENTS;
+    fprintf(info,
+            "ring: %llu events kept from cycle %llu to %llu (%llu written, %llu overwritten)\n",
+            (unsigned long long)tr->nev, (unsigned long long)(tr->nev ? tr->ev[0].ts : 0),
+            (unsigned long long)(tr->nev ? tr->ev[tr->nev - 1].ts : 0),
+            (unsigned long long)tr->written, (unsigned long long)tr->overwritten);
+    uint64_t keep = tr->nev > LOG_TAIL_EVENTS ? LOG_TAIL_EVENTS : tr->nev;
+    if (tr->nev > keep) {
+        memmove(tr->ev, tr->ev + (tr->nev - keep), keep * sizeof *tr->ev);
+        tr->nev = keep;
     }
     ct_dump_opts dopts = {.format = CT_FMT_LOG};
     rc = ct_trace_write(tr, path, &dopts);
+    fprintf(info, "text tail: %s (last %llu events)\n", rc ? strerror(-rc) : "trace.log",
+            (unsigned long long)keep);
     ct_trace_free(tr);
     return rc;
 }
@@ -551,14 +559,13 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
                 ct_dump_opts dopts = {.format = CT_FMT_PERFETTO};
                 join(path, sizeof path, dir, "trace.perfetto-trace");
                 rc = ct_dump(rec, path, &dopts);
-                fprintf(
-                    info, "trace: %s (ring %llu bytes, %llu events written, oldest overwritten)\n",
-                    rc ? strerror(-rc) : "trace.perfetto-trace",
-                    (unsigned long long)(o->trace_bytes), (unsigned long long)rec->ring.written);
+                fprintf(info, "trace: %s (ring of %llu %s)\n",
+                        rc ? strerror(-rc) : "trace.perfetto-trace",
+                        (unsigned long long)(o->trace_bytes ? o->trace_bytes : o->trace_events),
+                        o->trace_bytes ? "bytes" : "events");
                 join(path, sizeof path, dir, "trace.log");
-                rc = write_log_tail(rec, path);
-                fprintf(info, "text tail: %s (last %u events)\n", rc ? strerror(-rc) : "trace.log",
-                        LOG_TAIL_EVENTS);
+                rc = write_log_tail(rec, path, info);
+                if (rc) fprintf(info, "text tail: %s\n", strerror(-rc));
             } else {
                 fprintf(info, "trace: recording was off (--trace-buffer 0)\n");
             }

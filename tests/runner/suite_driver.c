@@ -1,8 +1,8 @@
 /* Runs `ceres test --suite NAME` for CTest: skips (77) when the test ROMs
  * are absent, clears the suite's output folder, then runs the suite with
  * the manifest's expectations (exit 1 only on a regression or an
- * unexpected pass). Failure folders keep their traces; the replay is off to
- * keep the known failures' folders small. */
+ * unexpected pass). The known failures' folders (traces, replays) stay in
+ * OUTDIR for a look. */
 #define _XOPEN_SOURCE 700
 #include <stdio.h>
 #include <stdlib.h>
