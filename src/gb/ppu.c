@@ -348,10 +348,17 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
         p->cmp_ly = p->line;
         compare(g);
         if (p->ly == p->wy) p->win_hit = 1;
+        p->scan_dma = g->bus.dma_active;
         break;
     case EV_SCAN_END:
         if (p->ly == p->wy) p->win_hit = 1;
-        scan_oam(p);
+        /* OAM DMA running during the OAM scan: objects read as off-screen
+         * (Pan Docs, OAM DMA Transfer). A transfer lasts 640 dots, so one
+         * overlapping the scan is running at its start or its end. */
+        if (p->scan_dma || g->bus.dma_active)
+            p->nobj = 0;
+        else
+            scan_oam(p);
         p->m3_extra = (uint16_t)mode3_extra(p);
         p->block = BLK_OAM_R | BLK_VRAM_R;
         break;
@@ -471,6 +478,7 @@ static void lcd_on(gb *g) {
     p->src = 0;
     p->block = 0;
     p->nobj = 0;
+    p->scan_dma = g->bus.dma_active;
     /* The comparator restarts at once with LY=0: STAT bit 2 and its
      * interrupt follow immediately (mooneye stat_lyc_onoff round 4). */
     p->cmp_on = 1;

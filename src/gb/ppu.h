@@ -56,6 +56,7 @@ typedef struct gb_ppu {
      * (lower X first, then OAM order). */
     uint8_t nobj;
     uint8_t obj[10];
+    uint8_t scan_dma; /* OAM DMA was running when this line's OAM scan began */
     uint8_t render_x; /* pixels of the current line already drawn */
 } gb_ppu;
 

@@ -554,6 +554,32 @@ static void test_objects(void) {
     gb_destroy(g);
 }
 
+/* OAM DMA during the OAM scan: the line shows no objects and pays no
+ * object penalty (Pan Docs, OAM DMA Transfer). */
+static void test_dma_hides_objects(void) {
+    gb *g = make_gb();
+    memset(g->ppu.vram, 0, 0x2000);
+    for (unsigned r = 0; r < 8; r++)
+        g->ppu.vram[16 + r * 2] = 0xFF; /* tile 1: colour 1 */
+    memset(g->ppu.oam, 0, sizeof g->ppu.oam);
+    put_obj(g, 0, 16 + 10, 8 + 40, 1, 0);
+    restart(g, 0x93);
+    wr(g, 0xFF47, 0xE4);
+    wr(g, 0xFF48, 0xE4);
+    run_to(g, 12, 0);
+    g->bus.dma_active = true;
+    run_to(g, 13, 200);
+    g->bus.dma_active = false;
+    run_to(g, 14, 200);
+    CHECK_EQ(dot_of_mode(g, 0), 256 + 8); /* object back: 11-dot penalty */
+    const uint8_t *fb = frame(g);
+    CHECK_EQ(fb[11 * 160 + 40], 1);
+    CHECK_EQ(fb[12 * 160 + 40], 0);
+    CHECK_EQ(fb[13 * 160 + 40], 0);
+    CHECK_EQ(fb[14 * 160 + 40], 1);
+    gb_destroy(g);
+}
+
 /* A palette write during mode 3 takes effect from the pixel being drawn:
  * the left of the line keeps the old palette. */
 static void test_mid_line_write(void) {
@@ -757,6 +783,7 @@ int main(void) {
     test_window();
     test_objects();
     test_mid_line_write();
+    test_dma_hides_objects();
     test_trace_points();
     test_post_boot();
     test_boot_logo();
