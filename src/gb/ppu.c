@@ -452,6 +452,8 @@ void gb_ppu_tick(gb *g) {
 static void lcd_off(gb *g) {
     gb_ppu *p = &g->ppu;
     if (p->mode == 3) render_to(p, 160);
+    /* Close the frame span opened at line 0 (VBlank closes it otherwise). */
+    if (p->line < 144) GB_TRACE(g, PPU_FRAME_END, (uint32_t)g->frames);
     p->dot = 0;
     p->next_dot = 0; /* gb_ppu_step keeps dot at 0 while off */
     p->line = 0;

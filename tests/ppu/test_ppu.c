@@ -669,6 +669,23 @@ static void test_trace_points(void) {
     CHECK_EQ(irqs, 1);
     CHECK_EQ(lycs, 1);
     CHECK_EQ(other, 0);
+
+    /* The LCD turned off mid-frame closes the frame span. */
+    ct_ring_reset(&r->ring);
+    gb_set_recorder(g, r);
+    wr(g, 0xFF40, 0x11);
+    wr(g, 0xFF40, 0x91);
+    gb_set_recorder(g, NULL);
+    begins = ends = 0;
+    for (uint64_t off = ct_ring_first(&r->ring, 0); off < r->ring.head;
+         off += ct_ring_rec_words(&r->ring, off)) {
+        uint64_t ts;
+        uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);
+        begins += id == gb_ev_PPU_FRAME_BEGIN;
+        ends += id == gb_ev_PPU_FRAME_END;
+    }
+    CHECK_EQ(ends, 1);
+    CHECK_EQ(begins, 1);
     ct_recorder_destroy(r);
     gb_destroy(g);
 }
