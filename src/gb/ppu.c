@@ -320,8 +320,13 @@ static void line_start(gb *g) {
     p->dot -= LINE_DOTS;
     p->step = 0;
     if (++p->line == 154) p->line = 0;
-    p->cmp_on = 0; /* the comparator is idle for the first M-cycle */
-    compare(g);
+    /* The comparator is idle for the first M-cycle of a line, except on
+     * line 0 where LY has read 0 since early line 153: LYC=0 matches once
+     * per frame. */
+    if (p->line != 0) {
+        p->cmp_on = 0;
+        compare(g);
+    }
     if (p->line == 0) {
         p->win_hit = 0;
         p->win_line = 0;

@@ -262,6 +262,22 @@ static void test_lyc_and_vblank(void) {
     gb_ppu_tick(g);
     CHECK(rd(g, 0xFF41) & 4);
     CHECK_EQ(stat_mode(g), 1);
+    /* LYC=0 stays matched into line 0: one request per frame. */
+    wr(g, 0xFF41, 0x40);
+    g->intf = 0;
+    run_to(g, 1, 0);
+    CHECK_EQ(g->intf & GB_INT_STAT, 0);
+    run_to(g, 153, 8);
+    g->intf = 0;
+    run_to(g, 153, 12);
+    CHECK_EQ(g->intf, GB_INT_STAT);
+    g->intf = 0;
+    run_to(g, 0, 0);
+    CHECK(rd(g, 0xFF41) & 4);
+    run_to(g, 2, 0);
+    CHECK_EQ(g->intf, 0);
+    wr(g, 0xFF41, 0x00);
+    run_to(g, 153, 100);
     /* Line 0 after VBlank: mode 2 from its second M-cycle. */
     run_to(g, 0, 0);
     CHECK_EQ(stat_mode(g), 1);
