@@ -281,7 +281,7 @@ void gb_bus_write(gb *g, uint16_t a, uint8_t v) {
     case 0xB: gb_cart_write(g, a, v); return;
     case 0x8:
     case 0x9:
-        if (!gb_ppu_vram_blocked(g)) g->ppu.vram[a & 0x1FFF] = v;
+        if (!gb_ppu_vram_write_blocked(g)) g->ppu.vram[a & 0x1FFF] = v;
         return;
     case 0xC:
     case 0xD:
@@ -291,7 +291,7 @@ void gb_bus_write(gb *g, uint16_t a, uint8_t v) {
     if (a < 0xFE00) {
         b->wram[a & 0x1FFF] = v;
     } else if (a < 0xFEA0) {
-        if (!b->dma_active && !gb_ppu_oam_blocked(g)) g->ppu.oam[a & 0xFF] = v;
+        if (!b->dma_active && !gb_ppu_oam_write_blocked(g)) g->ppu.oam[a & 0xFF] = v;
     } else if (a < 0xFF00) {
         /* unusable region: writes are ignored */
     } else if (a >= 0xFF80 && a != 0xFFFF) {

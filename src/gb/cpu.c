@@ -22,10 +22,10 @@ enum { FZ = 0x80, FN = 0x40, FH = 0x20, FC = 0x10 };
 
 /* ---- the machine clock --------------------------------------------------- */
 
-static inline void tick(gb *g) {
+CT_INLINE void tick(gb *g) {
     g->cycles += 4;
-    gb_timer_tick(g);
-    gb_ppu_tick(g);
+    gb_timer_tick(&g->timer, g);
+    gb_ppu_advance(&g->ppu, g);
     gb_apu_tick(g);
     if (CT_UNLIKELY(g->bus.dma_start | g->bus.dma_active)) gb_bus_dma_tick(g);
     if (CT_UNLIKELY(g->bus.serial_active)) gb_bus_serial_tick(g);
@@ -64,7 +64,7 @@ static CT_NOINLINE void wr_slow(gb *g, uint16_t a, uint8_t v) {
     gb_bus_write(g, a, v);
 }
 
-static inline uint8_t rd(gb *g, uint16_t a) {
+CT_INLINE uint8_t rd(gb *g, uint16_t a) {
     const uint8_t *p = g->bus.read_map[a >> 12];
     uint8_t v;
     if (CT_LIKELY(p != NULL)) {
@@ -77,7 +77,7 @@ static inline uint8_t rd(gb *g, uint16_t a) {
     return v;
 }
 
-static inline void wr(gb *g, uint16_t a, uint8_t v) {
+CT_INLINE void wr(gb *g, uint16_t a, uint8_t v) {
     uint8_t *p = g->bus.write_map[a >> 12];
     if (CT_LIKELY(p != NULL)) {
         tick(g);
@@ -88,29 +88,29 @@ static inline void wr(gb *g, uint16_t a, uint8_t v) {
     GB_TRACE(g, MEM_WRITE, a, v);
 }
 
-static inline void idle(gb *g) {
+CT_INLINE void idle(gb *g) {
     if (CT_UNLIKELY(g->bus.flat != NULL))
         flat_cycle(g, g->cpu.pc, 0, '-');
     else
         tick(g);
 }
 
-static inline uint8_t imm8(gb *g) {
+CT_INLINE uint8_t imm8(gb *g) {
     return rd(g, g->cpu.pc++);
 }
 
-static inline uint16_t imm16(gb *g) {
+CT_INLINE uint16_t imm16(gb *g) {
     uint8_t lo = imm8(g);
     return (uint16_t)(lo | imm8(g) << 8);
 }
 
-static inline void push16(gb *g, uint16_t v) {
+CT_INLINE void push16(gb *g, uint16_t v) {
     gb_cpu *c = &g->cpu;
     wr(g, --c->sp, (uint8_t)(v >> 8));
     wr(g, --c->sp, (uint8_t)v);
 }
 
-static inline uint16_t pop16(gb *g) {
+CT_INLINE uint16_t pop16(gb *g) {
     gb_cpu *c = &g->cpu;
     uint8_t lo = rd(g, c->sp++);
     return (uint16_t)(lo | rd(g, c->sp++) << 8);
@@ -237,11 +237,11 @@ static void daa(gb_cpu *c) {
 
 /* ---- operand access by encoding ------------------------------------------ */
 
-static inline uint8_t get_r(gb *g, unsigned i) {
+CT_INLINE uint8_t get_r(gb *g, unsigned i) {
     return i == 6 ? rd(g, hl(&g->cpu)) : g->cpu.r[i];
 }
 
-static inline void set_r(gb *g, unsigned i, uint8_t v) {
+CT_INLINE void set_r(gb *g, unsigned i, uint8_t v) {
     if (i == 6)
         wr(g, hl(&g->cpu), v);
     else
@@ -617,7 +617,7 @@ static void exec(gb *g, uint8_t op) {
     }
 }
 
-void gb_cpu_step(gb *g) {
+CT_INLINE void step(gb *g) {
     gb_cpu *c = &g->cpu;
     bool fetched = false;
     if (CT_UNLIKELY(c->halted | c->stopped | c->locked)) {
@@ -658,9 +658,13 @@ void gb_cpu_step(gb *g) {
     exec(g, op);
 }
 
+void gb_cpu_step(gb *g) {
+    step(g);
+}
+
 void gb_cpu_run(gb *g, uint64_t until, unsigned stop_mask) {
     while (g->cycles < until && !(g->stop_reasons & stop_mask))
-        gb_cpu_step(g);
+        step(g);
 }
 
 void gb_cpu_reset(gb *g) {

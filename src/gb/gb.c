@@ -261,10 +261,18 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
     }
     if (off != size) return -EINVAL;
     core_state *core = malloc(sizeof *core);
-    if (!core) return -ENOMEM;
-    memcpy(core, at[0], sizeof *core);
-    if (core->serial_len > GB_SERIAL_LOG_MAX || core->has_boot_rom > 1) {
+    gb_ppu *ppu = malloc(sizeof *ppu);
+    if (!core || !ppu) {
         free(core);
+        free(ppu);
+        return -ENOMEM;
+    }
+    memcpy(core, at[0], sizeof *core);
+    memcpy(ppu, at[4], sizeof *ppu);
+    if (core->serial_len > GB_SERIAL_LOG_MAX || core->has_boot_rom > 1 ||
+        gb_ppu_state_check(ppu) != 0) {
+        free(core);
+        free(ppu);
         return -EINVAL;
     }
     /* The cartridge validates its own section; it goes first so a refusal
@@ -272,6 +280,7 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
     int rc = gb_cart_state_load(&g->cart, at[6], s[6].size);
     if (rc != 0) {
         free(core);
+        free(ppu);
         return rc;
     }
     g->cycles = core->cycles;
@@ -286,7 +295,8 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
     memcpy(&g->cpu, at[1], sizeof g->cpu);
     memcpy(&g->bus, at[2], GB_BUS_STATE_BYTES);
     memcpy(&g->timer, at[3], sizeof g->timer);
-    memcpy(&g->ppu, at[4], sizeof g->ppu);
+    memcpy(&g->ppu, ppu, sizeof g->ppu);
+    free(ppu);
     memcpy(&g->apu, at[5], sizeof g->apu);
     g->stop_reasons = 0;
     gb_bus_remap(g);

@@ -27,15 +27,20 @@ static inline void inc_tima(gb *g) {
     }
 }
 
+static void set_watch(gb_timer *t) {
+    t->watch = (uint16_t)(APU_BIT | ((t->tac & 4) ? tac_bit[t->tac & 3] : 0));
+}
+
 void gb_timer_reset(gb *g, uint16_t counter) {
     gb_timer *t = &g->timer;
     memset(t, 0, sizeof *t);
     t->counter = counter;
+    set_watch(t);
 }
 
-void gb_timer_tick(gb *g) {
+void gb_timer_edge(gb *g, unsigned fell) {
     gb_timer *t = &g->timer;
-    if (CT_UNLIKELY(t->reload != 0)) {
+    if (t->reload != 0) {
         if (t->reload == 1) {
             t->tima = t->tma;
             g->intf |= GB_INT_TIMER;
@@ -45,12 +50,8 @@ void gb_timer_tick(gb *g) {
             t->reload = 0;
         }
     }
-    const unsigned old = t->counter;
-    const unsigned now = (old + 4) & 0xFFFF;
-    t->counter = (uint16_t)now;
-    const unsigned fell = old & ~now;
-    if (CT_UNLIKELY(fell & APU_BIT)) gb_apu_div_event(g);
-    if ((t->tac & 4) && (fell & tac_bit[t->tac & 3])) inc_tima(g);
+    if (fell & APU_BIT) gb_apu_div_event(g);
+    if (fell & ~APU_BIT) inc_tima(g);
 }
 
 uint8_t gb_timer_read(gb *g, uint16_t addr) {
@@ -87,6 +88,7 @@ void gb_timer_write(gb *g, uint16_t addr, uint8_t v) {
         const bool was = (t->tac & 4) && (t->counter & tac_bit[t->tac & 3]);
         const bool is = (v & 4) && (t->counter & tac_bit[v & 3]);
         t->tac = v & 7;
+        set_watch(t);
         if (was && !is) inc_tima(g);
         break;
     }
