@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "../gb/gb_events.h"
+#include "../gb/trigger.h"
 #include "../runner/runner.h"
 #include "../trace/ct_host.h"
 
@@ -21,6 +22,16 @@ static void usage(FILE *f) {
           "  --cycles N            run N T-cycles\n"
           "  --seconds S           run S emulated seconds (default 10)\n"
           "  --until-ld-b-b        stop early at the LD B,B breakpoint (test ROMs)\n"
+          "  --frames X..Y         record only frames X to Y (and run to the end of Y)\n"
+          "  --cycles X..Y         record only T-cycles X to Y, exactly (and run to Y)\n"
+          "triggers (EXPR e.g. pc==0x0150, write(0xFF46), irq(vblank), frame==60):\n"
+          "  --start-at EXPR       start recording when EXPR holds (--pre N keeps N\n"
+          "                        events of history before it)\n"
+          "  --stop-at EXPR        stop recording when EXPR holds (--stop-after N or Nc:\n"
+          "                        N more events or T-cycles first)\n"
+          "  --dump-at EXPR        write a numbered snapshot of the ring (named after\n"
+          "                        --trace-out) each time EXPR holds (--max-dumps N)\n"
+          "  --mark EXPR           put a trace.mark event in the trace when EXPR holds\n"
           "  --screenshot FILE.png write the last frame (160x144, 4 grays)\n"
           "  --boot-rom FILE       start from a 256-byte DMG boot ROM\n"
           "  --trace FILTER        events to record (env CERES_TRACE; default\n"
@@ -36,6 +47,13 @@ static void usage(FILE *f) {
           "Prints the serial output, if any, to stdout and a summary to stderr.\n",
           f);
 }
+
+/* Options that take a value. */
+static const char *const with_value[] = {
+    "--frames",       "--cycles",    "--seconds",      "--screenshot",  "--boot-rom",  "--trace",
+    "--trace-buffer", "--trace-out", "--trace-format", "--stream-json", "--start-at",  "--stop-at",
+    "--dump-at",      "--mark",      "--pre",          "--stop-after",  "--max-dumps",
+};
 
 static int parse_u64(const char *s, uint64_t *out) {
     char *e;
@@ -53,16 +71,21 @@ int cmd_run(int argc, char **argv) {
     bool raw = false, until_ldbb = false;
     uint64_t limit = 10ull * RN_CYCLES_PER_SEC;
     int nlimits = 0;
+    /* Windows and triggers. */
+    bool win_frames = false, win_cycles = false, stop_after_cycles = false;
+    uint64_t wf_lo = 0, wf_hi = 0, wc_lo = 0, wc_hi = 0, pre = 0, stop_after = 0;
+    unsigned max_dumps = 0, ntrig = 0;
+    const char *trig_expr[GB_TRIG_MAX];
+    gb_trig_action trig_act[GB_TRIG_MAX];
+    gb_trig_set *trig = NULL;
     if (filter && !*filter) filter = NULL;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = !strcmp(a, "--frames") || !strcmp(a, "--cycles") || !strcmp(a, "--seconds") ||
-                     !strcmp(a, "--screenshot") || !strcmp(a, "--boot-rom") ||
-                     !strcmp(a, "--trace") || !strcmp(a, "--trace-buffer") ||
-                     !strcmp(a, "--trace-out") || !strcmp(a, "--trace-format") ||
-                     !strcmp(a, "--stream-json");
+        bool takes = false;
+        for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
+            takes |= !strcmp(a, with_value[k]);
         if (takes) {
             if (!v) {
                 fprintf(stderr, "ceres run: %s needs a value\n", a);
@@ -73,6 +96,51 @@ int cmd_run(int argc, char **argv) {
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;
+        } else if ((!strcmp(a, "--frames") || !strcmp(a, "--cycles")) && strstr(v, "..")) {
+            uint64_t lo, hi;
+            if (gb_trig_parse_range(v, &lo, &hi) || hi < lo) {
+                fprintf(stderr, "ceres run: %s wants N or a window X..Y, not '%s'\n", a, v);
+                return 2;
+            }
+            if (a[2] == 'f') {
+                win_frames = true;
+                wf_lo = lo;
+                wf_hi = hi;
+            } else {
+                win_cycles = true;
+                wc_lo = lo;
+                wc_hi = hi;
+            }
+        } else if (!strcmp(a, "--start-at") || !strcmp(a, "--stop-at") || !strcmp(a, "--dump-at") ||
+                   !strcmp(a, "--mark")) {
+            if (ntrig == GB_TRIG_MAX) {
+                fprintf(stderr, "ceres run: at most %d triggers\n", GB_TRIG_MAX);
+                return 2;
+            }
+            trig_expr[ntrig] = v;
+            trig_act[ntrig++] = a[3] == 't'   ? (a[4] == 'a' ? GB_TRIG_START : GB_TRIG_STOP)
+                                : a[2] == 'd' ? GB_TRIG_DUMP
+                                              : GB_TRIG_MARK;
+        } else if (!strcmp(a, "--pre") || !strcmp(a, "--max-dumps")) {
+            uint64_t n;
+            if (parse_u64(v, &n)) {
+                fprintf(stderr, "ceres run: %s wants a number, not '%s'\n", a, v);
+                return 2;
+            }
+            if (a[2] == 'p')
+                pre = n;
+            else
+                max_dumps = n > 1000000 ? 1000000 : (unsigned)n;
+        } else if (!strcmp(a, "--stop-after")) {
+            char num[32];
+            size_t l = strlen(v);
+            stop_after_cycles = l && v[l - 1] == 'c';
+            snprintf(num, sizeof num, "%.*s", (int)(l - stop_after_cycles), v);
+            if (l >= sizeof num || parse_u64(num, &stop_after)) {
+                fprintf(stderr, "ceres run: --stop-after wants N events or Nc T-cycles, not '%s'\n",
+                        v);
+                return 2;
+            }
         } else if (!strcmp(a, "--frames") || !strcmp(a, "--cycles")) {
             uint64_t n;
             if (parse_u64(v, &n) || n == 0 || n > (1ull << 50)) {
@@ -134,6 +202,17 @@ int cmd_run(int argc, char **argv) {
         return 2;
     }
     bool recording = bytes || events;
+    bool triggers = ntrig || win_frames;
+    if ((triggers || win_cycles) && !recording) {
+        fprintf(stderr, "ceres run: windows and triggers need a ring (--trace-buffer is 0)\n");
+        return 2;
+    }
+    /* A window without a run length runs to the window's end. */
+    if (!nlimits && (win_frames || win_cycles)) {
+        limit = UINT64_MAX;
+        if (win_cycles) limit = wc_hi == UINT64_MAX ? limit : wc_hi + 1;
+        if (win_frames && wf_hi == UINT64_MAX && !win_cycles) limit = 10ull * RN_CYCLES_PER_SEC;
+    }
     if (trace_out && !recording) {
         fprintf(stderr, "ceres run: --trace-out needs a ring (--trace-buffer is 0)\n");
         return 2;
@@ -200,6 +279,7 @@ int cmd_run(int argc, char **argv) {
             goto out;
         }
         if (!recording) ct_recorder_pause(rec);
+        if (win_cycles) ct_recorder_window(rec, wc_lo, wc_hi);
         if (stream && ct_stream_open(rec, stream, raw, err, sizeof err)) {
             fprintf(stderr, "ceres run: --stream-json %s: %s\n", stream, err);
             rc = 2;
@@ -207,12 +287,54 @@ int cmd_run(int argc, char **argv) {
         }
         gb_set_recorder(g, rec);
     }
+    if (triggers) {
+        trig = calloc(1, sizeof *trig);
+        if (!trig) {
+            fprintf(stderr, "ceres run: out of memory\n");
+            rc = 2;
+            goto out;
+        }
+        gb_trig_set_init(trig, rec);
+        trig->pre = pre;
+        snprintf(trig->dump_base, sizeof trig->dump_base, "%s",
+                 trace_out ? trace_out : "trigger.perfetto-trace");
+        trig->dump_opts = dopts;
+        if (trig->dump_opts.format == CT_FMT_AUTO)
+            trig->dump_opts.format = trace_out ? ct_format_from_path(trace_out) : CT_FMT_PERFETTO;
+        for (unsigned i = 0; i < ntrig; i++) {
+            if (gb_trig_add(trig, trig_expr[i], trig_act[i], err, sizeof err)) {
+                fprintf(stderr, "ceres run: bad trigger:\n%s\n", err);
+                rc = 2;
+                goto out;
+            }
+            gb_trigger *t = &trig->t[trig->n - 1];
+            if (trig_act[i] == GB_TRIG_STOP) {
+                t->post = stop_after;
+                t->post_cycles = stop_after_cycles;
+            }
+            if (trig_act[i] == GB_TRIG_DUMP) t->max_dumps = max_dumps;
+        }
+        if (win_frames && gb_trig_window_frames(trig, wf_lo, wf_hi, err, sizeof err)) {
+            fprintf(stderr, "ceres run: --frames window: %s\n", err);
+            rc = 2;
+            goto out;
+        }
+        gb_trig_arm(g, trig);
+    }
 
-    unsigned mask = GB_STOP_LOCKUP | (until_ldbb ? GB_STOP_LD_B_B : 0);
+    /* A frame window without a run length ends after its last frame. */
+    bool to_frame = win_frames && !nlimits && wf_hi != UINT64_MAX;
+    unsigned mask =
+        GB_STOP_LOCKUP | (until_ldbb ? GB_STOP_LD_B_B : 0) | (to_frame ? GB_STOP_FRAME : 0);
     unsigned why = 0;
     while (gb_cycles(g) < limit) {
         why = gb_run(g, limit - gb_cycles(g), mask);
         if (why & (GB_STOP_LOCKUP | GB_STOP_LD_B_B)) break;
+        if (to_frame && gb_frames(g) > wf_hi) break;
+    }
+    if (trig) {
+        gb_trig_arm(g, NULL);
+        gb_trig_report(trig, stderr);
     }
     gb_set_recorder(g, NULL);
 
@@ -259,6 +381,10 @@ int cmd_run(int argc, char **argv) {
         }
     }
 out:
+    if (trig) {
+        gb_trig_arm(g, NULL);
+        free(trig);
+    }
     if (rec) ct_recorder_destroy(rec);
     gb_destroy(g);
     free(boot);

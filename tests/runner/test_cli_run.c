@@ -1,7 +1,8 @@
 /* `ceres run` on a ROM synthesized in memory that prints "OK" over the
  * serial port and stops at LD B,B: serial output, the stop reason, the
- * screenshot, trace dumps in every format and the streaming JSON; bad usage
- * and bad input exit 2 with a message. */
+ * screenshot, trace dumps in every format and the streaming JSON, a cycle
+ * window, triggers on the command line; bad usage and bad input exit 2 with
+ * a message. */
 #define _XOPEN_SOURCE 700
 #include "check.h"
 #include "runner/runner.h"
@@ -94,6 +95,21 @@ int main(void) {
     CHECK(size_of("t.ctrace") > 0);
     CHECK_EQ(run("ok.gb --seconds 0.05 --stream-json s.json --trace-buffer 0"), 0);
     CHECK(has("s.json", "serial"));
+    /* A cycle window records exactly that part of the run, and the run ends
+     * with it. */
+    CHECK_EQ(run("ok.gb --cycles 1000..1200 --trace cpu=trace --trace-out w.log --raw-cycles"), 0);
+    CHECK(has("err.txt", "stopped: time limit"));
+    CHECK(has("w.log", "\n1000 cpu.exec") || has("w.log", "\n1004 cpu.exec"));
+    CHECK(!has("w.log", "\n996 cpu.exec"));
+    /* Triggers parse once; a bad one is an error with the place shown. */
+    CHECK_EQ(run("ok.gb --start-at pc==0x0110 --stop-at pc==0x0120 --stop-after 5 --dump-at "
+                 "'write(0xFF02)' --mark 'irq(serial)' --trace-out t2.log --until-ld-b-b"),
+             0);
+    CHECK(has("err.txt", "trigger 0 (start) pc==0x0110"));
+    CHECK_EQ(run("ok.gb --start-at pc=0x01"), 2);
+    CHECK(has("err.txt", "bad trigger"));
+    CHECK_EQ(run("ok.gb --frames 3..x"), 2);
+    CHECK_EQ(run("ok.gb --cycles 5..10 --trace-buffer 0"), 2);
     CHECK_EQ(run("--help"), 0);
     CHECK(has("out.txt", "usage: ceres run ROM"));
 
