@@ -253,7 +253,9 @@ static void render_to(gb_ppu *p, unsigned x_end) {
         for (unsigned x = x0; x < x_end;) {
             unsigned u, row, n, addr;
             if (x >= wstart) {
-                u = x + 7u - p->wx; /* window column */
+                /* Window column; at WX=0 the window starts before the fine
+                 * scroll and moves left by SCX%8 (Pan Docs, Window). */
+                u = x + 7u - p->wx + (p->wx == 0 ? (p->scx & 7u) : 0);
                 row = wy & 7;
                 addr = wmap + (wy >> 3) * 32 + (u >> 3);
                 n = 8 - (u & 7);
@@ -352,11 +354,12 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
         p->cmp_on = 1;
         p->cmp_ly = p->line;
         compare(g);
+        /* The window's Y condition: WY=LY at the start of a line, kept until
+         * the end of the frame (Pan Docs, Window). */
         if (p->ly == p->wy) p->win_hit = 1;
         p->scan_dma = g->bus.dma_active;
         break;
     case EV_SCAN_END:
-        if (p->ly == p->wy) p->win_hit = 1;
         /* OAM DMA running during the OAM scan: objects read as off-screen
          * (Pan Docs, OAM DMA Transfer). A transfer lasts 640 dots, so one
          * overlapping the scan is running at its start or its end. */
@@ -480,7 +483,7 @@ static void lcd_on(gb *g) {
     p->step = 0;
     p->dot = LCDON_DOT;
     p->m3_extra = 0;
-    p->win_hit = 0;
+    p->win_hit = p->wy == 0;
     p->win_line = 0;
     p->src = 0;
     p->block = 0;

@@ -454,10 +454,10 @@ static void test_window(void) {
         g->ppu.vram[0x1800 + i] = 1;
         g->ppu.vram[0x1C00 + i] = (uint8_t)(i + 2);
     }
-    restart(g, 0xF1); /* window on, map $9C00 */
-    wr(g, 0xFF4A, 30);
+    wr(g, 0xFF4A, 30); /* before the LCD starts: WY=0 would match line 0 */
     wr(g, 0xFF4B, 27);
     wr(g, 0xFF47, 0xE4);
+    restart(g, 0xF1); /* window on, map $9C00 */
     run_to(g, 50, 8);
     wr(g, 0xFF4B, 200);
     run_to(g, 60, 8);
@@ -480,6 +480,35 @@ static void test_window(void) {
         }
     }
     CHECK_EQ(bad, 0);
+    /* WY written after the start of its line waits for the next frame;
+     * WX=0 cuts 7 window pixels and SCX%8 more (Pan Docs, Window). */
+    wr(g, 0xFF4A, 100);
+    wr(g, 0xFF4B, 0);
+    wr(g, 0xFF43, 3);
+    restart(g, 0xF1);
+    run_to(g, 5, 40);
+    wr(g, 0xFF4A, 5);
+    fb = frame(g);
+    bad = 0;
+    for (unsigned y = 0; y < 144; y++)
+        for (unsigned x = 0; x < 160; x++)
+            bad += fb[y * 160 + x] != tile_color(1, y % 8, (x + 3) % 8);
+    CHECK_EQ(bad, 0);
+    fb = frame(g);
+    bad = 0;
+    for (unsigned y = 5; y < 144; y++) {
+        unsigned wl = y - 5;
+        for (unsigned x = 0; x < 160; x++) {
+            unsigned u = x + 7 + 3;
+            unsigned t = g->ppu.vram[0x1C00 + (wl / 8) * 32 + u / 8];
+            bad += fb[y * 160 + x] != tile_color(t, wl % 8, u % 8);
+        }
+    }
+    CHECK_EQ(bad, 0);
+    wr(g, 0xFF43, 0);
+    wr(g, 0xFF4A, 30);
+    wr(g, 0xFF4B, 27);
+
     /* The window adds 6 dots to mode 3: mode 0 one M-cycle later
      * (253 + 6 = 259, seen at 260). */
     run_to(g, 40, 200);
