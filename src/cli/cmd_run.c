@@ -9,8 +9,11 @@
 #include "../trace/ct_host.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f) {
     fputs("usage: ceres run ROM [options]\n"
@@ -48,6 +51,58 @@ static void usage(FILE *f) {
           f);
 }
 
+/* Signals. A crash (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT) writes the
+ * ring as .ctrace to a file opened before the run, with write(2) only, and
+ * re-raises. The first SIGINT/SIGTERM asks the machine to stop, so the run
+ * ends normally and --trace-out is written as usual; a second one writes the
+ * .ctrace like a crash and exits. A handler can only reach its state
+ * through a static. */
+static struct {
+    gb *volatile g;
+    ct_recorder *volatile rec;
+    int fd;
+    volatile sig_atomic_t interrupts;
+} sig = {NULL, NULL, -1, 0};
+
+static void say(const char *m) {
+    ssize_t w = write(2, m, strlen(m));
+    (void)w;
+}
+
+static void crash_dump(void) {
+    if (sig.rec && sig.fd >= 0 && ct_dump_ctrace_fd(sig.rec, sig.fd) == 0)
+        say("ceres run: flight recorder written to the .crash.ctrace file next to --trace-out\n");
+}
+
+static void on_crash(int s) {
+    crash_dump();
+    signal(s, SIG_DFL);
+    raise(s);
+}
+
+static void on_interrupt(int s) {
+    if (sig.interrupts++ == 0 && sig.g) {
+        gb_request_stop(sig.g);
+        return;
+    }
+    crash_dump();
+    signal(s, SIG_DFL);
+    raise(s);
+}
+
+static void install(void (*fn)(int), const int *sigs, size_t n) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = fn;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_NODEFER;
+    for (size_t i = 0; i < n; i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
+static const int crash_sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+static const int stop_sigs[] = {SIGINT, SIGTERM};
+
 /* Options that take a value. */
 static const char *const with_value[] = {
     "--frames",       "--cycles",    "--seconds",      "--screenshot",  "--boot-rom",  "--trace",
@@ -78,6 +133,7 @@ int cmd_run(int argc, char **argv) {
     const char *trig_expr[GB_TRIG_MAX];
     gb_trig_action trig_act[GB_TRIG_MAX];
     gb_trig_set *trig = NULL;
+    char crash_path[4200] = "";
     if (filter && !*filter) filter = NULL;
 
     for (int i = 1; i < argc; i++) {
@@ -322,6 +378,16 @@ int cmd_run(int argc, char **argv) {
         gb_trig_arm(g, trig);
     }
 
+    /* The crash file exists only while the machine runs. */
+    if (trace_out && rec &&
+        snprintf(crash_path, sizeof crash_path, "%s.crash.ctrace", trace_out) <
+            (int)sizeof crash_path)
+        sig.fd = open(crash_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    sig.g = g;
+    sig.rec = rec;
+    install(on_crash, crash_sigs, sizeof crash_sigs / sizeof *crash_sigs);
+    install(on_interrupt, stop_sigs, sizeof stop_sigs / sizeof *stop_sigs);
+
     /* A frame window without a run length ends after its last frame. */
     bool to_frame = win_frames && !nlimits && wf_hi != UINT64_MAX;
     unsigned mask =
@@ -331,7 +397,9 @@ int cmd_run(int argc, char **argv) {
         why = gb_run(g, limit - gb_cycles(g), mask);
         if (why & (GB_STOP_LOCKUP | GB_STOP_LD_B_B)) break;
         if (to_frame && gb_frames(g) > wf_hi) break;
+        if (why & GB_STOP_REQUEST) break;
     }
+    install(SIG_DFL, stop_sigs, sizeof stop_sigs / sizeof *stop_sigs);
     if (trig) {
         gb_trig_arm(g, NULL);
         gb_trig_report(trig, stderr);
@@ -351,9 +419,10 @@ int cmd_run(int argc, char **argv) {
             "A:%02X F:%02X B:%02X C:%02X D:%02X E:%02X H:%02X L:%02X SP:%04X\n",
             (unsigned long long)gb_cycles(g), (double)gb_cycles(g) / RN_CYCLES_PER_SEC,
             (unsigned long long)gb_frames(g),
-            why & GB_STOP_LOCKUP   ? "CPU locked up (illegal opcode)"
-            : why & GB_STOP_LD_B_B ? "LD B,B"
-                                   : "time limit",
+            why & GB_STOP_LOCKUP    ? "CPU locked up (illegal opcode)"
+            : why & GB_STOP_LD_B_B  ? "LD B,B"
+            : why & GB_STOP_REQUEST ? "interrupted"
+                                    : "time limit",
             r.pc, r.a, r.f, r.b, r.c, r.d, r.e, r.h, r.l, r.sp);
 
     if (shot) {
@@ -381,6 +450,14 @@ int cmd_run(int argc, char **argv) {
         }
     }
 out:
+    install(SIG_DFL, crash_sigs, sizeof crash_sigs / sizeof *crash_sigs);
+    sig.g = NULL;
+    sig.rec = NULL;
+    if (sig.fd >= 0) {
+        close(sig.fd);
+        sig.fd = -1;
+        unlink(crash_path);
+    }
     if (trig) {
         gb_trig_arm(g, NULL);
         free(trig);
