@@ -71,15 +71,15 @@ static inline void gb_ppu_advance(gb_ppu *p, gb *g) {
 }
 uint8_t gb_ppu_read(gb *g, uint16_t addr); /* $FF40-$FF45, $FF47-$FF4B */
 void gb_ppu_write(gb *g, uint16_t addr, uint8_t v);
+/* 0 if a PPU section loaded from a save state is consistent, else -EINVAL
+ * (the schedule position, buffer index and object list are checked; the
+ * PPU also refuses to read outside its tables whatever the state). */
+int gb_ppu_state_check(const gb_ppu *p);
 /* CPU access rules. Reads and writes differ at the edges of mode 2 and 3
  * (mooneye lcdon_timing-GS vs lcdon_write_timing-GS): a read of VRAM is
  * refused one M-cycle before a write is, OAM reads are refused from the very
  * start of the line while writes still pass, and OAM writes pass for one
  * M-cycle between the OAM scan and mode 3. */
-/* 0 if a PPU section loaded from a save state is consistent, else -EINVAL
- * (the schedule position, buffer index and object list are checked; the
- * PPU also refuses to read outside its tables whatever the state). */
-int gb_ppu_state_check(const gb_ppu *p);
 bool gb_ppu_vram_blocked(const gb *g);       /* CPU cannot read VRAM now */
 bool gb_ppu_oam_blocked(const gb *g);        /* CPU cannot read OAM now */
 bool gb_ppu_vram_write_blocked(const gb *g); /* CPU cannot write VRAM now */
