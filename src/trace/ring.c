@@ -99,3 +99,8 @@ void ct_recorder_init(ct_recorder *r, const ct_schema *schema, void *mem, uint64
     r->nstrings = 0;
     r->strings_cap = 0;
 }
+
+void ct_record_hooks(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen) {
+    if (r->stream != NULL) r->stream_fn(r->stream, id, ts, p, plen);
+    if (r->post_hook != NULL) r->post_hook(r, id, ts, p, plen);
+}
