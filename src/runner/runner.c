@@ -34,13 +34,18 @@ typedef struct crash_info {
 static struct {
     gb *volatile g;
     ct_recorder *volatile rec;
-    int ring_fd, screen_fd;
+    int ring_fd, screen_fd, res_fd;
 } child;
 
+/* Called with the machine when the test starts and with NULL when its check
+ * is decided: the verdict is saved right away, so a child stopped later
+ * (while writing its failure folder or replaying) still reports it. */
 static void on_machine(void *ctx, gb *g, ct_recorder *rec) {
-    (void)ctx;
     child.rec = rec;
     child.g = g;
+    if (!g && ctx && pwrite(child.res_fd, ctx, sizeof(rn_result), 0) < 0) {
+        /* the final write below tries again */
+    }
 }
 
 static void write_all(int fd, const void *p, size_t n) {
@@ -77,6 +82,7 @@ static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SI
 static void child_main(const rn_test *t, const rn_opts *o, int res_fd, int ring_fd, int screen_fd) {
     child.ring_fd = ring_fd;
     child.screen_fd = screen_fd;
+    child.res_fd = res_fd;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = crash_handler;
@@ -85,8 +91,9 @@ static void child_main(const rn_test *t, const rn_opts *o, int res_fd, int ring_
     for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals; i++)
         sigaction(crash_signals[i], &sa, NULL);
     rn_result res;
-    rn_run_one_hooked(t, o, &res, on_machine, NULL);
-    write_all(res_fd, &res, sizeof res);
+    memset(&res, 0, sizeof res);
+    rn_run_one_hooked(t, o, &res, on_machine, &res);
+    if (pwrite(res_fd, &res, sizeof res, 0) != (ssize_t)sizeof res) _exit(3);
     _exit(0);
 }
 
@@ -211,11 +218,36 @@ static void finish(const rn_test *t, const rn_opts *o, slot *s, int status, rn_r
     res->replay = -1;
     double wall = rn_now() - s->start;
     long rsize = file_size(s->res_f);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && rsize == (long)sizeof *res &&
-        pread(fileno(s->res_f), res, sizeof *res, 0) == (ssize_t)sizeof *res) {
+    bool have = rsize == (long)sizeof *res &&
+                pread(fileno(s->res_f), res, sizeof *res, 0) == (ssize_t)sizeof *res;
+    if (have) {
         res->message[RN_MSG_MAX - 1] = 0;
         res->serial[RN_SERIAL_MAX - 1] = 0;
+    }
+    if (have && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        /* the normal case */
+    } else if (have && WIFSIGNALED(status)) {
+        /* The verdict was in; the process died afterwards, while writing
+         * the failure folder or replaying: keep the verdict, say so. */
+        int sig = WTERMSIG(status);
+        res->signal = sig;
+        char note[160];
+        snprintf(note, sizeof note, " [then %s by %s while writing the failure folder]",
+                 s->term_sent ? "stopped" : "killed", signame(sig));
+        size_t l = strlen(res->message);
+        snprintf(res->message + l, sizeof res->message - l, "%s", note);
+        if (o->out_dir) {
+            char dir[4200], path[4300];
+            rn_failure_dir(o, t, dir, sizeof dir);
+            snprintf(path, sizeof path, "%s/state.txt", dir);
+            if (!rn_mkdirs(dir)) {
+                rn_write_state(path, t, o, res, NULL);
+                res->artifacts = true;
+            }
+        }
     } else if (WIFSIGNALED(status)) {
+        memset(res, 0, sizeof *res);
+        res->replay = -1;
         int sig = WTERMSIG(status);
         res->signal = sig;
         if (s->term_sent) {
@@ -229,6 +261,8 @@ static void finish(const rn_test *t, const rn_opts *o, slot *s, int status, rn_r
         }
         if (o->out_dir) crash_artifacts(t, o, s, res);
     } else {
+        memset(res, 0, sizeof *res);
+        res->replay = -1;
         res->status = RN_ERROR;
         snprintf(res->message, sizeof res->message,
                  "the test process exited with status %d without a result",
