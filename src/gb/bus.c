@@ -66,12 +66,17 @@ void gb_bus_set_buttons(gb *g, uint8_t pressed) {
 /* Internal clock: 8192 Hz, one bit on every falling edge of counter bit 8
  * (every 512 T-cycles), so a byte takes 8 * 512 T-cycles. With no peer the
  * bits shifted in are 1. */
-void gb_bus_serial_tick(gb *g) {
+static void update_busy(gb_bus *b) {
+    b->busy = (uint8_t)((b->dma_start || b->dma_active ? 1 : 0) | (b->serial_active ? 2 : 0));
+}
+
+static void serial_tick(gb *g) {
     gb_bus *b = &g->bus;
     if ((g->timer.counter & 0x1FF) != 0) return;
     b->sb = (uint8_t)(b->sb << 1 | 1);
     if (++b->serial_bits < 8) return;
     b->serial_active = false;
+    update_busy(b);
     b->serial_bits = 0;
     b->sc &= 0x7F;
     g->intf |= GB_INT_SERIAL;
@@ -90,6 +95,7 @@ static void serial_write_sc(gb *g, uint8_t v) {
     } else {
         b->serial_active = false;
     }
+    update_busy(b);
 }
 
 /* ---- OAM DMA ------------------------------------------------------------- */
@@ -114,7 +120,7 @@ static uint8_t dma_read(gb *g, uint16_t a) {
  * (mooneye acceptance/oam_dma_start, oam_dma_restart, oam_dma_timing). */
 #define DMA_START_DELAY 2
 
-void gb_bus_dma_tick(gb *g) {
+static void dma_tick(gb *g) {
     gb_bus *b = &g->bus;
     if (b->dma_active && b->dma_index >= 160) {
         b->dma_active = false;
@@ -136,6 +142,13 @@ void gb_bus_dma_tick(gb *g) {
         GB_TRACE(g, DMA_BYTE, src, (uint16_t)(0xFE00 + b->dma_index), v);
         b->dma_index++;
     }
+}
+
+void gb_bus_tick(gb *g) {
+    gb_bus *b = &g->bus;
+    if (b->busy & 1) dma_tick(g);
+    if (b->busy & 2) serial_tick(g);
+    update_busy(b);
 }
 
 /* ---- IO registers -------------------------------------------------------- */
@@ -180,6 +193,7 @@ static void io_write(gb *g, uint16_t a, uint8_t v) {
         b->dma_reg = v;
         b->dma_next = (uint16_t)(v << 8);
         b->dma_start = DMA_START_DELAY;
+        update_busy(b);
         GB_TRACE(g, DMA_START, b->dma_next, DMA_START_DELAY);
         return;
     case 0xFF50:

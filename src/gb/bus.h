@@ -40,6 +40,9 @@ typedef struct gb_bus {
     uint8_t buttons;     /* GB_BTN_* pressed */
 
     bool boot_mapped; /* boot ROM visible at $0000-$00FF until $FF50 written */
+    /* Nonzero while OAM DMA or a serial transfer needs the per-M-cycle
+     * gb_bus_tick (one flag for the CPU's clock to test). */
+    uint8_t busy;
 
     /* ---- not saved in states (rebuilt or host-owned) ---- */
     /* Fast read pages (addr >> 12): NULL sends the access to the slow path. */
@@ -60,8 +63,7 @@ void gb_bus_remap(gb *g);                  /* rebuild read_map/write_map */
 uint8_t gb_bus_read(gb *g, uint16_t addr); /* slow path, one CPU access */
 void gb_bus_write(gb *g, uint16_t addr, uint8_t v);
 uint8_t gb_bus_peek(gb *g, uint16_t addr); /* no side effects */
-void gb_bus_dma_tick(gb *g);               /* one M-cycle of OAM DMA */
-void gb_bus_serial_tick(gb *g);            /* one M-cycle of serial */
+void gb_bus_tick(gb *g);                   /* one M-cycle of OAM DMA and serial (when busy) */
 void gb_bus_set_buttons(gb *g, uint8_t pressed);
 
 #endif

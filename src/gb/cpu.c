@@ -27,8 +27,7 @@ CT_INLINE void tick(gb *g) {
     gb_timer_tick(&g->timer, g);
     gb_ppu_advance(&g->ppu, g);
     gb_apu_tick(g);
-    if (CT_UNLIKELY(g->bus.dma_start | g->bus.dma_active)) gb_bus_dma_tick(g);
-    if (CT_UNLIKELY(g->bus.serial_active)) gb_bus_serial_tick(g);
+    if (CT_UNLIKELY(g->bus.busy)) gb_bus_tick(g);
 }
 
 void gb_cpu_tick(gb *g) {
@@ -357,7 +356,7 @@ static int wait_cycle(gb *g) {
 
 /* ---- execution ------------------------------------------------------------ */
 
-static void exec(gb *g, uint8_t op) {
+CT_INLINE void exec(gb *g, uint8_t op) {
     gb_cpu *c = &g->cpu;
     uint16_t t;
     uint8_t v;
