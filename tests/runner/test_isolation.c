@@ -61,6 +61,17 @@ static rn_verdict hang_check(gb *g, const rn_test *t, char *msg, size_t len) {
     return RN_CONTINUE;
 }
 
+/* Fails at once in the run, then hangs in the replay (a fresh child per
+ * test, so the counter starts at 0 in each). */
+static rn_verdict fail_then_hang(gb *g, const rn_test *t, char *msg, size_t len) {
+    static int calls;
+    if (calls++ == 0) {
+        snprintf(msg, len, "custom failure");
+        return RN_VERDICT_FAIL;
+    }
+    return hang_check(g, t, msg, len);
+}
+
 static rn_test mk(const char *rom, rn_check_kind kind, rn_custom_fn fn, uint64_t limit) {
     rn_test t;
     memset(&t, 0, sizeof t);
@@ -149,22 +160,24 @@ int main(void) {
     struct stat st;
     CHECK(stat(out, &st) != 0);
 
-    rn_test t[6] = {
+    rn_test t[7] = {
         mk("fail.gb", RN_CHECK_MOONEYE, NULL, 60 * RN_CYCLES_PER_FRAME),
         mk("crash.gb", RN_CHECK_CUSTOM, crash_check, 60 * RN_CYCLES_PER_FRAME),
         mk("hang.gb", RN_CHECK_CUSTOM, hang_check, 60 * RN_CYCLES_PER_FRAME),
         mk("lockup.gb", RN_CHECK_MOONEYE, NULL, 60 * RN_CYCLES_PER_FRAME),
         mk("loop.gb", RN_CHECK_MOONEYE, NULL, 30 * RN_CYCLES_PER_FRAME),
         mk("pass.gb", RN_CHECK_MOONEYE, NULL, 60 * RN_CYCLES_PER_FRAME),
+        mk("replayhang.gb", RN_CHECK_CUSTOM, fail_then_hang, 60 * RN_CYCLES_PER_FRAME),
     };
+    write_rom("replayhang.gb", loop_code, sizeof loop_code);
     write_rom("crash.gb", loop_code, sizeof loop_code);
     write_rom("hang.gb", loop_code, sizeof loop_code);
-    const rn_test *tt[6];
-    for (int i = 0; i < 6; i++)
+    const rn_test *tt[7];
+    for (int i = 0; i < 7; i++)
         tt[i] = &t[i];
-    rn_result r[6];
-    CHECK_EQ(rn_run_all(tt, 6, &o, r, NULL, NULL), 0);
-    for (int i = 0; i < 6; i++)
+    rn_result r[7];
+    CHECK_EQ(rn_run_all(tt, 7, &o, r, NULL, NULL), 0);
+    for (int i = 0; i < 7; i++)
         printf("%-10s %-8s %s\n", t[i].rom, rn_status_name(r[i].status), r[i].message);
 
     /* The fail pattern: exactly one folder with the five files. */
@@ -225,8 +238,16 @@ int main(void) {
     CHECK_EQ(r[5].status, RN_PASS);
     snprintf(dir, sizeof dir, "%s/failures/selftest/pass", out);
     CHECK(stat(dir, &st) != 0);
+    /* Stopped while replaying: the verdict of the run stands. */
+    CHECK_EQ(r[6].status, RN_FAIL);
+    CHECK(strstr(r[6].message, "custom failure") != NULL);
+    CHECK(strstr(r[6].message, "while writing the failure folder") != NULL);
+    snprintf(dir, sizeof dir, "%s/failures/selftest/replayhang", out);
+    CHECK(exists(dir, "trace.perfetto-trace"));
+    CHECK(file_has(dir, "state.txt", "result: fail"));
+
     snprintf(dir, sizeof dir, "%s/failures/selftest", out);
-    CHECK_EQ(count_entries(dir), 5);
+    CHECK_EQ(count_entries(dir), 6);
 
     /* The command line on the same ROMs: exit 1, closing line, JUnit. */
     const char *bin = getenv("CERES_BIN");
