@@ -1,8 +1,10 @@
 /* CPU, timer, DMA and machine unit tests on ROMs synthesized in memory: EI
  * delay, HALT bug, interrupt dispatch timing, TIMA reload, OAM DMA bus
- * conflict, illegal-opcode lock-up, save-state validation and determinism. */
+ * conflict, illegal-opcode lock-up, save-state validation and determinism,
+ * serial, post-boot state, boot ROM mapping and the core's trace points. */
 #include "check.h"
 #include "gb/gb_internal.h"
+#include "trace/ct_host.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +330,126 @@ static void test_post_boot(void) {
     gb_destroy(g);
 }
 
+/* A synthesized boot ROM runs from $0000 and unmaps itself by writing $FF50
+ * from its last bytes, landing on the cartridge's $0100. */
+static void test_boot_rom(void) {
+    uint8_t boot[256];
+    memset(boot, 0x00, sizeof boot);
+    const uint8_t head[] = {0x31, 0xFE, 0xFF, 0x06, 0x77}; /* LD SP,$FFFE; LD B,$77 */
+    memcpy(boot, head, sizeof head);
+    const uint8_t tail[] = {0x3E, 0x01, 0xE0, 0x50}; /* LD A,1; LDH ($50),A */
+    memcpy(boot + 0xFC, tail, sizeof tail);
+    static const uint8_t code[] = {0x04, 0x40}; /* INC B; LD B,B */
+    uint8_t *rom = make_rom(code, sizeof code);
+    rom[0] = 0xC3;
+    gb_config cfg = {GB_MODEL_DMG, boot, sizeof boot};
+    char err[256];
+    gb *g = gb_create(rom, ROM_SIZE, &cfg, err, sizeof err);
+    free(rom);
+    CHECK(g != NULL);
+    if (!g) return;
+    gb_regs r;
+    gb_get_regs(g, &r);
+    CHECK_EQ(r.pc, 0);
+    CHECK_EQ(gb_peek(g, 0x0000), 0x31); /* boot ROM mapped */
+    CHECK_EQ(gb_peek(g, 0xFF04), 0x00); /* power-on divider */
+    unsigned why = gb_run(g, 100000, GB_STOP_LD_B_B);
+    CHECK(why & GB_STOP_LD_B_B);
+    gb_get_regs(g, &r);
+    CHECK_EQ(r.b, 0x78);
+    CHECK_EQ(r.pc, 0x102);
+    CHECK_EQ(gb_peek(g, 0x0000), 0xC3); /* the cartridge is visible again */
+    gb_destroy(g);
+
+    cfg.boot_rom_size = 100;
+    rom = make_rom(code, sizeof code);
+    CHECK(gb_create(rom, ROM_SIZE, &cfg, err, sizeof err) == NULL);
+    free(rom);
+}
+
+static uint64_t count_ev(const ct_trace *t, unsigned id) {
+    uint64_t n = 0;
+    for (uint64_t i = 0; i < t->nev; i++)
+        n += t->ev[i].id == id;
+    return n;
+}
+
+static const ct_event *find_ev(const ct_trace *t, unsigned id) {
+    for (uint64_t i = 0; i < t->nev; i++)
+        if (t->ev[i].id == id) return &t->ev[i];
+    return NULL;
+}
+
+/* Trace points: every kind the core emits shows up with its fields, in
+ * emulated time; without a recorder nothing is recorded. */
+static void test_trace_points(void) {
+    static const uint8_t code[] = {
+        0x3E, 0x80, 0xE0, 0x46,       /* DMA from VRAM: the CPU keeps running from ROM */
+        0x06, 0x30, 0x05, 0x20, 0xFD, /* wait for it */
+        0xAF, 0xE0, 0x04,             /* DIV reset */
+        0x3E, 'x',  0xE0, 0x01,       /* serial byte */
+        0x3E, 0x81, 0xE0, 0x02, 0x76, /* HALT (IME=0, woken by the serial interrupt if enabled) */
+        0x00, 0xD3,
+    };
+    gb *g = boot(code, sizeof code);
+    g->ie = GB_INT_SERIAL;
+    char err[256];
+    ct_recorder *rec = ct_recorder_create(&gb_schema, 4u << 20, 0, CT_OVERWRITE, err, sizeof err);
+    CHECK(rec != NULL);
+    if (!rec) {
+        gb_destroy(g);
+        return;
+    }
+    CHECK_EQ(ct_filter_apply(rec, "trace", err, sizeof err), 0);
+    gb_set_recorder(g, rec);
+    unsigned why = gb_run(g, 200000, GB_STOP_LOCKUP);
+    CHECK(why & GB_STOP_LOCKUP);
+    ct_trace *t = NULL;
+    CHECK_EQ(ct_trace_from_recorder(rec, &t), 0);
+    if (t) {
+        static const unsigned ids[] = {
+            gb_ev_CPU_EXEC,    gb_ev_MEM_READ, gb_ev_MEM_WRITE, gb_ev_IO_WRITE,
+            gb_ev_DMA_START,   gb_ev_DMA_BYTE, gb_ev_DMA_END,   gb_ev_TIMER_DIV_RESET,
+            gb_ev_SERIAL_BYTE, gb_ev_CPU_HALT, gb_ev_CPU_WAKE,  gb_ev_CPU_LOCKUP,
+        };
+        for (unsigned i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+            if (count_ev(t, ids[i]) == 0)
+                fprintf(stderr, "no %s event\n", gb_schema.events[ids[i]].name);
+            CHECK(count_ev(t, ids[i]) > 0);
+        }
+        CHECK_EQ(count_ev(t, gb_ev_DMA_BYTE), 160);
+        const ct_event_desc *d = &gb_schema.events[gb_ev_CPU_EXEC];
+        const ct_event *e = find_ev(t, gb_ev_CPU_EXEC);
+        CHECK(e != NULL);
+        if (e) {
+            CHECK_EQ(ct_field_u64(d, 0, e->payload), 0x100);   /* pc */
+            CHECK_EQ(ct_field_u64(d, 1, e->payload), 0x3E);    /* op */
+            CHECK_EQ(ct_field_u64(d, 2, e->payload), 0x80);    /* op1 */
+            CHECK_EQ(ct_field_u64(d, 3, e->payload), 0xE0);    /* op2 */
+            CHECK_EQ(ct_field_u64(d, 4, e->payload), 0x01);    /* a */
+            CHECK_EQ(ct_field_u64(d, 5, e->payload), 0xB0);    /* f */
+            CHECK_EQ(ct_field_u64(d, 12, e->payload), 0xFFFE); /* sp */
+            CHECK_EQ(ct_field_u64(d, 14, e->payload), 0);      /* bank */
+        }
+        e = find_ev(t, gb_ev_DMA_START);
+        if (e) CHECK_EQ(ct_field_u64(&gb_schema.events[gb_ev_DMA_START], 0, e->payload), 0x8000);
+        e = find_ev(t, gb_ev_SERIAL_BYTE);
+        if (e) CHECK_EQ(e->payload[0], 'x');
+        /* Timestamps are the machine's T-cycles, in order. */
+        for (uint64_t i = 1; i < t->nev; i++)
+            CHECK(t->ev[i].ts >= t->ev[i - 1].ts);
+        CHECK(t->ev[t->nev - 1].ts <= gb_cycles(g));
+        ct_trace_free(t);
+    }
+    /* Detached: nothing more is recorded. */
+    const uint64_t written = rec->ring.written;
+    gb_set_recorder(g, NULL);
+    gb_run(g, 10000, 0);
+    CHECK_EQ(rec->ring.written, written);
+    ct_recorder_destroy(rec);
+    gb_destroy(g);
+}
+
 int main(void) {
     test_ei_delay();
     test_halt_bug();
@@ -338,5 +460,7 @@ int main(void) {
     test_save_states();
     test_serial();
     test_post_boot();
+    test_boot_rom();
+    test_trace_points();
     return test_result();
 }
