@@ -94,6 +94,12 @@ CT_INLINE void idle(gb *g) {
         tick(g);
 }
 
+/* Side-effect-free read for trace arguments (only evaluated when on). */
+CT_INLINE uint8_t peek(gb *g, uint16_t a) {
+    const uint8_t *p = g->bus.read_map[a >> 12];
+    return p ? p[a & 0xFFF] : gb_bus_peek(g, a);
+}
+
 CT_INLINE uint8_t imm8(gb *g) {
     return rd(g, g->cpu.pc++);
 }
@@ -644,9 +650,9 @@ CT_INLINE void step(gb *g) {
         c->ime = true;
         c->ei_delay = false;
     }
-    GB_TRACE(g, CPU_EXEC, c->pc, op, gb_bus_peek(g, (uint16_t)(c->pc + 1)),
-             gb_bus_peek(g, (uint16_t)(c->pc + 2)), c->A_, c->F_, c->r[GB_R_B], c->r[GB_R_C],
-             c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H], c->r[GB_R_L], c->sp, c->ime,
+    GB_TRACE(g, CPU_EXEC, c->pc, op, peek(g, (uint16_t)(c->pc + 1)), peek(g, (uint16_t)(c->pc + 2)),
+             c->A_, c->F_, c->r[GB_R_B], c->r[GB_R_C], c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H],
+             c->r[GB_R_L], c->sp, c->ime,
              (uint16_t)(c->pc < 0x8000 ? gb_cart_bank(&g->cart, c->pc) : 0));
     GB_TRACE(g, MEM_READ, c->pc, op);
     if (CT_UNLIKELY(c->halt_bug))
