@@ -12,8 +12,17 @@
 
 /* ---- small writers ----------------------------------------------------- */
 
+static inline void put_n(ct_wbuf *w, const char *s, size_t n) {
+    if (w->cap - w->n >= n) {
+        memcpy(w->buf + w->n, s, n);
+        w->n += n;
+    } else {
+        ct__wbuf_put(w, s, n);
+    }
+}
+#define put_lit(w, lit) put_n(w, lit, sizeof lit - 1)
 static void put_s(ct_wbuf *w, const char *s) {
-    ct__wbuf_put(w, s, strlen(s));
+    put_n(w, s, strlen(s));
 }
 
 static void put_u(ct_wbuf *w, uint64_t v) {
@@ -83,55 +92,140 @@ typedef struct strtab {
     uint32_t n;
 } strtab;
 
-static void put_json_args(ct_wbuf *w, const ct_event_desc *d, const uint8_t *payload,
-                          const strtab *st, unsigned nf) {
-    put_s(w, ",\"args\":{");
+/* JSON text of names, escaped once per export: per event
+ * `"name":"N","cat":"T","ts":` (counters are named "T.N"), per field
+ * `"F":`, per track `,"pid":1,"tid":K`. */
+typedef struct span {
+    uint32_t off, len;
+} span;
+typedef struct jnames {
+    char *arena;
+    size_t len, cap;
+    bool oom;
+    span ev[CT_MAX_EVENTS], key[CT_MAX_EVENTS][CT_MAX_FIELDS], tid[CT_MAX_TRACKS];
+} jnames;
+
+static void jn_add(jnames *j, const char *s, bool esc) {
+    for (; s && *s && !j->oom; s++) {
+        char e[8];
+        size_t n = 1;
+        unsigned char c = (unsigned char)*s;
+        e[0] = (char)c;
+        if (esc && (c == '"' || c == '\\')) {
+            e[0] = '\\';
+            e[1] = (char)c;
+            n = 2;
+        } else if (esc && c < 0x20) {
+            n = (size_t)snprintf(e, sizeof e, "\\u%04x", c);
+        }
+        if (j->cap - j->len < n) {
+            size_t cap = j->cap ? j->cap * 2 : 4096;
+            char *na = realloc(j->arena, cap);
+            if (!na) {
+                j->oom = true;
+                return;
+            }
+            j->arena = na;
+            j->cap = cap;
+        }
+        memcpy(j->arena + j->len, e, n);
+        j->len += n;
+    }
+}
+
+static span jn_span(const jnames *j, size_t start) {
+    span sp = {(uint32_t)start, (uint32_t)(j->len - start)};
+    return sp;
+}
+
+static jnames *jn_build(const ct_schema *s, const ct_tracks *tr) {
+    jnames *j = calloc(1, sizeof *j);
+    if (!j) return NULL;
+    char num[32];
+    for (uint32_t id = 0; id < s->nevents && id < CT_MAX_EVENTS; id++) {
+        const ct_event_desc *d = &s->events[id];
+        size_t at = j->len;
+        jn_add(j, "\"name\":\"", false);
+        if (d->kind == CT_COUNTER) {
+            jn_add(j, d->target, true);
+            jn_add(j, ".", false);
+        }
+        jn_add(j, d->name, true);
+        jn_add(j, "\",\"cat\":\"", false);
+        jn_add(j, d->target, true);
+        jn_add(j, "\",\"ts\":", false);
+        j->ev[id] = jn_span(j, at);
+        for (unsigned f = 0; f < d->nfields && f < CT_MAX_FIELDS; f++) {
+            at = j->len;
+            jn_add(j, "\"", false);
+            jn_add(j, d->fields[f].name, true);
+            jn_add(j, "\":", false);
+            j->key[id][f] = jn_span(j, at);
+        }
+    }
+    for (unsigned t = 0; t < tr->n; t++) {
+        size_t at = j->len;
+        snprintf(num, sizeof num, ",\"pid\":1,\"tid\":%u", t + 1);
+        jn_add(j, num, false);
+        j->tid[t] = jn_span(j, at);
+    }
+    if (j->oom) {
+        free(j->arena);
+        free(j);
+        return NULL;
+    }
+    return j;
+}
+
+static void jn_free(jnames *j) {
+    if (j) free(j->arena);
+    free(j);
+}
+
+static inline void put_span(ct_wbuf *w, const jnames *j, span sp) {
+    put_n(w, j->arena + sp.off, sp.len);
+}
+
+/* One Chrome trace event. ph: 'i', 'B', 'E', 'X' (with dur) or 'C' (the
+ * counter's value is its first field). */
+static void put_json_event(ct_wbuf *w, const jnames *jn, const ct_schema *s, uint16_t id,
+                           uint64_t ts, const uint8_t *payload, char ph, uint64_t dur, unsigned tid,
+                           const strtab *st, bool raw) {
+    const ct_event_desc *d = &s->events[id];
+    char head[] = "{\"ph\":\"i\",";
+    head[7] = ph;
+    put_lit(w, head);
+    if (ph == 'i') put_lit(w, "\"s\":\"t\",");
+    put_span(w, jn, jn->ev[id]);
+    put_ts_us(w, ts, s->ts_hz, raw);
+    if (ph == 'X') {
+        put_lit(w, ",\"dur\":");
+        put_ts_us(w, dur, s->ts_hz, raw);
+    }
+    put_span(w, jn, jn->tid[tid]);
+    put_lit(w, ",\"args\":{");
+    const unsigned nf = ph == 'C' ? 1 : d->nfields;
     for (unsigned f = 0; f < nf && f < d->nfields; f++) {
-        if (f) put_s(w, ",");
-        put_s(w, "\"");
-        put_esc(w, d->fields[f].name);
-        put_s(w, "\":");
+        if (f) put_lit(w, ",");
+        put_span(w, jn, jn->key[id][f]);
         uint64_t v = ct_field_u64(d, f, payload);
         switch (d->fields[f].type) {
         case CT_T_I32: put_i(w, (int64_t)v); break;
-        case CT_T_BOOL: put_s(w, v ? "true" : "false"); break;
+        case CT_T_BOOL:
+            if (v)
+                put_lit(w, "true");
+            else
+                put_lit(w, "false");
+            break;
         case CT_T_STR:
-            put_s(w, "\"");
+            put_lit(w, "\"");
             put_esc(w, v < st->n && st->s[v] ? st->s[v] : "?");
-            put_s(w, "\"");
+            put_lit(w, "\"");
             break;
         default: put_u(w, v); break;
         }
     }
-    put_s(w, "}");
-}
-
-/* One Chrome trace event. ph: 'i', 'B', 'E', 'X' (with dur) or 'C'. */
-static void put_json_event(ct_wbuf *w, const ct_schema *s, uint16_t id, uint64_t ts,
-                           const uint8_t *payload, char ph, uint64_t dur, unsigned tid,
-                           const strtab *st, bool raw) {
-    const ct_event_desc *d = &s->events[id];
-    char head[8] = "{\"ph\":\"";
-    ct__wbuf_put(w, head, 7);
-    ct__wbuf_put(w, &ph, 1);
-    put_s(w, ph == 'i' ? "\",\"s\":\"t\",\"name\":\"" : "\",\"name\":\"");
-    if (ph == 'C') {
-        put_esc(w, d->target);
-        put_s(w, ".");
-    }
-    put_esc(w, d->name);
-    put_s(w, "\",\"cat\":\"");
-    put_esc(w, d->target);
-    put_s(w, "\",\"ts\":");
-    put_ts_us(w, ts, s->ts_hz, raw);
-    if (ph == 'X') {
-        put_s(w, ",\"dur\":");
-        put_ts_us(w, dur, s->ts_hz, raw);
-    }
-    put_s(w, ",\"pid\":1,\"tid\":");
-    put_u(w, tid + 1);
-    put_json_args(w, d, payload, st, ph == 'C' ? 1 : CT_MAX_FIELDS);
-    put_s(w, "}");
+    put_lit(w, "}}");
 }
 
 static void put_json_head(ct_wbuf *w, const ct_schema *s, const ct_tracks *tr) {
@@ -165,12 +259,12 @@ typedef struct steps {
     uint8_t payload[CT_MAX_EVENTS][CT_MAX_PAYLOAD];
 } steps;
 
-static void step_event(ct_wbuf *w, const ct_schema *s, steps *st, uint16_t id, uint64_t ts,
-                       const uint8_t *p, unsigned plen, unsigned tid, const strtab *strs,
-                       bool raw) {
+static void step_event(ct_wbuf *w, const jnames *jn, const ct_schema *s, steps *st, uint16_t id,
+                       uint64_t ts, const uint8_t *p, unsigned plen, unsigned tid,
+                       const strtab *strs, bool raw) {
     if (st->pending[id]) {
         put_s(w, ",\n");
-        put_json_event(w, s, id, st->ts[id], st->payload[id], 'X',
+        put_json_event(w, jn, s, id, st->ts[id], st->payload[id], 'X',
                        ts > st->ts[id] ? ts - st->ts[id] : 0, tid, strs, raw);
     }
     st->pending[id] = 1;
@@ -179,12 +273,12 @@ static void step_event(ct_wbuf *w, const ct_schema *s, steps *st, uint16_t id, u
 }
 
 /* The last step of each id lasts until `end`. */
-static void steps_flush(ct_wbuf *w, const ct_schema *s, steps *st, const ct_tracks *tr,
-                        uint64_t end, const strtab *strs, bool raw) {
+static void steps_flush(ct_wbuf *w, const jnames *jn, const ct_schema *s, steps *st,
+                        const ct_tracks *tr, uint64_t end, const strtab *strs, bool raw) {
     for (unsigned id = 0; id < s->nevents && id < CT_MAX_EVENTS; id++)
         if (st->pending[id]) {
             put_s(w, ",\n");
-            put_json_event(w, s, (uint16_t)id, st->ts[id], st->payload[id], 'X',
+            put_json_event(w, jn, s, (uint16_t)id, st->ts[id], st->payload[id], 'X',
                            end > st->ts[id] ? end - st->ts[id] : 0, tr->of_event[id], strs, raw);
             st->pending[id] = 0;
         }
@@ -195,7 +289,12 @@ int ct__write_json(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
     ct_tracks tr;
     ct__tracks_build(s, &tr);
     steps *st = calloc(1, sizeof *st);
-    if (!st) return -ENOMEM;
+    jnames *jn = jn_build(s, &tr);
+    if (!st || !jn) {
+        free(st);
+        jn_free(jn);
+        return -ENOMEM;
+    }
     strtab strs = {t->strings, t->nstrings};
     uint32_t depth[CT_MAX_TRACKS] = {0};
     uint64_t last = 0;
@@ -220,17 +319,18 @@ int ct__write_json(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
             }
             break;
         case CT_STEP:
-            step_event(w, s, st, e->id, e->ts, e->payload, d->payload_bytes, tid, &strs,
+            step_event(w, jn, s, st, e->id, e->ts, e->payload, d->payload_bytes, tid, &strs,
                        o->raw_cycles);
             continue;
         case CT_COUNTER: ph = 'C'; break;
         default: break;
         }
         put_s(w, ",\n");
-        put_json_event(w, s, e->id, e->ts, e->payload, ph, 0, tid, &strs, o->raw_cycles);
+        put_json_event(w, jn, s, e->id, e->ts, e->payload, ph, 0, tid, &strs, o->raw_cycles);
     }
-    steps_flush(w, s, st, &tr, last, &strs, o->raw_cycles);
+    steps_flush(w, jn, s, st, &tr, last, &strs, o->raw_cycles);
     free(st);
+    jn_free(jn);
     put_s(w, "\n],\"otherData\":{\"written\":");
     put_u(w, t->written);
     put_s(w, ",\"overwritten\":");
@@ -315,6 +415,7 @@ struct ct_stream {
     const ct_recorder *rec;
     bool raw;
     ct_tracks tr;
+    jnames *jn;
     uint32_t depth[CT_MAX_TRACKS];
     uint64_t last_ts;
     steps st;
@@ -342,11 +443,11 @@ static void stream_event(struct ct_stream *s, uint16_t id, uint64_t ts, const ui
         }
         break;
     case CT_COUNTER: ph = 'C'; break;
-    case CT_STEP: step_event(&s->w, sc, &s->st, id, ts, p, plen, tid, &st, s->raw); return;
+    case CT_STEP: step_event(&s->w, s->jn, sc, &s->st, id, ts, p, plen, tid, &st, s->raw); return;
     default: break;
     }
     put_s(&s->w, ",\n");
-    put_json_event(&s->w, sc, id, ts, p, ph, 0, tid, &st, s->raw);
+    put_json_event(&s->w, s->jn, sc, id, ts, p, ph, 0, tid, &st, s->raw);
 }
 
 int ct_stream_open(ct_recorder *r, const char *path, bool raw_cycles, char *err, size_t errlen) {
@@ -369,6 +470,15 @@ int ct_stream_open(ct_recorder *r, const char *path, bool raw_cycles, char *err,
     s->rec = r;
     s->raw = raw_cycles;
     ct__tracks_build(r->schema, &s->tr);
+    s->jn = jn_build(r->schema, &s->tr);
+    if (!s->jn) {
+        if (err && errlen) snprintf(err, errlen, "out of memory");
+        close(fd);
+        unlink(path);
+        free(s);
+        free(buf);
+        return -ENOMEM;
+    }
     put_json_head(&s->w, r->schema, &s->tr);
     r->stream = s;
     r->stream_fn = stream_event;
@@ -382,12 +492,13 @@ int ct_stream_close(ct_recorder *r) {
     r->stream_fn = NULL;
     const ct_schema *sc = r->schema;
     strtab st = {r->strings, r->nstrings};
-    steps_flush(&s->w, sc, &s->st, &s->tr, s->last_ts, &st, s->raw);
+    steps_flush(&s->w, s->jn, sc, &s->st, &s->tr, s->last_ts, &st, s->raw);
     put_s(&s->w, "\n]}\n");
     ct__wbuf_flush(&s->w);
     int rc = s->w.err;
     if (close(s->w.fd) != 0 && !rc) rc = -errno;
     free(s->w.buf);
+    jn_free(s->jn);
     free(s);
     return rc;
 }

@@ -268,16 +268,27 @@ void ct__src_from_recorder(ct_src *s, const ct_recorder *r) {
     s->first = sc.first;
 }
 
+/* Two digits per division, from a table. */
 unsigned ct__fmt_u64(char *p, uint64_t v) {
+    static const char d2[] = "00010203040506070809101112131415161718192021222324252627282930313233"
+                             "34353637383940414243444546474849505152535455565758596061626364656667"
+                             "6869707172737475767778798081828384858687888990919293949596979899";
     char tmp[20];
-    unsigned n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (unsigned i = 0; i < n; i++)
-        p[i] = tmp[n - 1 - i];
-    return n;
+    unsigned i = 20;
+    while (v >= 100) {
+        unsigned k = (unsigned)(v % 100) * 2;
+        v /= 100;
+        tmp[--i] = d2[k + 1];
+        tmp[--i] = d2[k];
+    }
+    if (v >= 10) {
+        tmp[--i] = d2[v * 2 + 1];
+        tmp[--i] = d2[v * 2];
+    } else {
+        tmp[--i] = (char)('0' + v);
+    }
+    memcpy(p, tmp + i, 20 - i);
+    return 20 - i;
 }
 
 uint64_t ct__ts_ns(uint64_t ts, uint64_t hz, bool raw) {
