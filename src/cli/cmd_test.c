@@ -156,6 +156,18 @@ static int list_suites(const char *dir, char ***names, size_t *n) {
     return 0;
 }
 
+/* Reasons written into manifests name ROMs relative to the ROM root, so
+ * they do not depend on where the ROMs are. */
+static void strip_root(char *s, const char *root) {
+    size_t rl = strlen(root);
+    if (!rl) return;
+    char *p;
+    while ((p = strstr(s, root)) != NULL) {
+        size_t skip = rl + (p[rl] == '/');
+        memmove(p, p + skip, strlen(p + skip) + 1);
+    }
+}
+
 static char *abs_path(const char *p) {
     char buf[PATH_MAX];
     if (realpath(p, buf)) return strdup(buf);
@@ -467,6 +479,7 @@ int cmd_test(int argc, char **argv) {
                         owned[k] = malloc(l);
                         snprintf(owned[k], l, "%s: %s", rn_status_name(res[i].status),
                                  res[i].message);
+                        strip_root(owned[k], o.rom_root);
                         reasons[k] = owned[k];
                     }
                     changed += ex[k] != t->expect;

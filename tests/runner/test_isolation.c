@@ -267,6 +267,38 @@ int main(void) {
         snprintf(dir, sizeof dir, "%s/cli/failures/adhoc", root);
         CHECK_EQ(count_entries(dir), 1);
         CHECK(file_has(root, "j.xml", "<testcase classname=\"adhoc\""));
+        /* A suite manifest: a regression and an unexpected pass exit 1;
+         * --update-expectations rewrites the manifest; then the run is clean. */
+        char sdir[128], spath[160];
+        snprintf(sdir, sizeof sdir, "%s/suites", root);
+        CHECK_EQ(rn_mkdirs(sdir), 0);
+        snprintf(spath, sizeof spath, "%s/self.suite", sdir);
+        static const char manifest[] = "# selftest\n"
+                                       "suite self\n"
+                                       "test pass.gb mooneye 60f dmg fail \"was broken\"\n"
+                                       "test fail.gb mooneye 60f dmg pass\n"
+                                       "test lockup.gb mooneye 60f dmg fail \"locks up\"\n";
+        CHECK_EQ(rn_write_file(spath, manifest, sizeof manifest - 1), 0);
+        for (int round = 0; round < 3; round++) {
+            snprintf(cmd, sizeof cmd,
+                     "'%s' test --suites '%s' --roms '%s' --out '%s/sout' %s >/dev/null", bin, sdir,
+                     root, root, round == 1 ? "--update-expectations" : "");
+            status = system(cmd);
+            CHECK(WIFEXITED(status) && WEXITSTATUS(status) == (round == 0 ? 1 : 0));
+        }
+        rn_manifest m;
+        char err[256];
+        CHECK_EQ(rn_manifest_load(spath, &m, err, sizeof err), 0);
+        if (m.ntests == 3) {
+            CHECK_EQ(m.tests[0].expect, RN_EXPECT_PASS);
+            CHECK_EQ(m.tests[1].expect, RN_EXPECT_FAIL);
+            CHECK(strstr(m.tests[1].reason, "fail: mooneye fail pattern") == m.tests[1].reason);
+            CHECK_EQ(m.tests[2].expect, RN_EXPECT_FAIL);
+            CHECK(!strcmp(m.tests[2].reason, "locks up")); /* kept */
+            CHECK(!strcmp(m.lines[0], "# selftest"));
+        }
+        rn_manifest_free(&m);
+
         snprintf(cmd, sizeof cmd, "'%s' test --no-such-option >/dev/null 2>&1", bin);
         status = system(cmd);
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2);
