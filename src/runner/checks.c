@@ -498,8 +498,31 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
     if (t->check.kind == RN_CHECK_SM83) {
         unsigned np = 0, nt = 0;
         rn_resolve(o, t->rom, path, sizeof path);
-        res->status = rn_sm83_run_file(path, res->message, sizeof res->message, &np, &nt);
+        /* The folder is made only if the file fails: run, then on failure
+         * make it and run once more for the trace (vectors are cheap). */
+        res->status =
+            rn_sm83_run_file(path, res->message, sizeof res->message, &np, &nt, NULL, NULL);
+        if (res->status == RN_FAIL && o->out_dir) {
+            char dir[4200], *extra = NULL;
+            size_t elen = 0;
+            rn_failure_dir(o, t, dir, sizeof dir);
+            FILE *info = open_memstream(&extra, &elen);
+            if (info && !rn_mkdirs(dir)) {
+                clear_dir(dir);
+                res->status =
+                    rn_sm83_run_file(path, res->message, sizeof res->message, &np, &nt, dir, info);
+                fprintf(info, "vectors: %u of %u passed\n", np, nt);
+                fclose(info);
+                info = NULL;
+                join(path, sizeof path, dir, "state.txt");
+                rn_write_state(path, t, o, res, extra);
+                res->artifacts = true;
+            }
+            if (info) fclose(info);
+            free(extra);
+        }
         res->wall_seconds = rn_now() - t0;
+        if (on_machine) on_machine(ctx, NULL, NULL);
         return 0;
     }
     uint8_t *rom = NULL, *ref = NULL;

@@ -190,9 +190,12 @@ void rn_resolve(const rn_opts *o, const char *rel, char *buf, size_t len);
 /* ---- SM83 vectors (sm83.c) ---------------------------------------------- */
 
 /* Run one SingleStepTests file through the core's flat-RAM test mode. On
- * failure the message names the first failing vector and what differed. */
+ * failure the message names the first failing vector and what differed;
+ * with `dir` (an existing folder) the first failing vector is run again with
+ * every event recorded into DIR/trace.perfetto-trace and trace.log, and
+ * notes go to `info`. */
 rn_status rn_sm83_run_file(const char *path, char *msg, size_t msglen, unsigned *npassed,
-                           unsigned *ntotal);
+                           unsigned *ntotal, const char *dir, FILE *info);
 
 /* ---- reports (report.c) ------------------------------------------------- */
 

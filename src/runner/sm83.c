@@ -5,6 +5,7 @@
 #include "runner.h"
 
 #include "../gb/gb_internal.h"
+#include "../trace/ct_host.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -179,8 +180,61 @@ static void clear_ram(uint8_t *flat, const cJSON *s) {
     }
 }
 
+/* Run one vector; true when it matches, else the difference in diff. */
+static bool run_vector(gb *g, uint8_t *flat, const cJSON *t, char *diff, size_t len, bool *bad) {
+    const cJSON *ini = cJSON_GetObjectItemCaseSensitive(t, "initial");
+    const cJSON *fin = cJSON_GetObjectItemCaseSensitive(t, "final");
+    const cJSON *cyc = cJSON_GetObjectItemCaseSensitive(t, "cycles");
+    if (!cJSON_IsObject(ini) || !cJSON_IsObject(fin) || !cJSON_IsArray(cyc) ||
+        !load_state(g, flat, ini)) {
+        *bad = true;
+        return false;
+    }
+    g->bus.flat_len = 0;
+    /* HALT and STOP vectors list the M-cycles spent halted after the
+     * instruction: keep stepping (one M-cycle each) to cover them. */
+    const unsigned ncyc = (unsigned)cJSON_GetArraySize(cyc);
+    gb_cpu_step(g);
+    while (g->bus.flat_len < ncyc && (g->cpu.halted || g->cpu.stopped))
+        gb_cpu_step(g);
+    bool ok = compare_state(g, flat, fin, diff, len) && compare_cycles(g, cyc, diff, len);
+    clear_ram(flat, ini);
+    clear_ram(flat, fin);
+    for (unsigned i = 0; i < g->bus.flat_len && i < MAX_CYCLES; i++)
+        flat[g->bus.flat_log[i].addr] = 0;
+    return ok;
+}
+
+/* The first failing vector once more with every event recorded: its
+ * instruction and bus accesses as trace.perfetto-trace and trace.log. */
+static void trace_vector(gb *g, uint8_t *flat, const cJSON *t, const char *dir, FILE *info) {
+    char err[256], path[4200], diff[200];
+    ct_recorder *rec = ct_recorder_create(&gb_schema, 1u << 20, 0, CT_OVERWRITE, err, sizeof err);
+    if (!rec || ct_filter_apply(rec, "trace", err, sizeof err)) {
+        fprintf(info, "trace: not written (%s)\n", err);
+        if (rec) ct_recorder_destroy(rec);
+        return;
+    }
+    gb_set_recorder(g, rec);
+    bool bad = false;
+    run_vector(g, flat, t, diff, sizeof diff, &bad);
+    gb_set_recorder(g, NULL);
+    static const struct {
+        const char *name;
+        ct_format fmt;
+    } outs[] = {{"trace.perfetto-trace", CT_FMT_PERFETTO}, {"trace.log", CT_FMT_LOG}};
+    for (size_t i = 0; i < sizeof outs / sizeof *outs; i++) {
+        ct_dump_opts o = {.format = outs[i].fmt, .raw_cycles = true};
+        if (snprintf(path, sizeof path, "%s/%s", dir, outs[i].name) >= (int)sizeof path) continue;
+        int rc = ct_dump(rec, path, &o);
+        fprintf(info, "%s: %s\n", outs[i].name,
+                rc ? strerror(-rc) : "the first failing vector, every event");
+    }
+    ct_recorder_destroy(rec);
+}
+
 rn_status rn_sm83_run_file(const char *path, char *msg, size_t msglen, unsigned *npassed,
-                           unsigned *ntotal) {
+                           unsigned *ntotal, const char *dir, FILE *info) {
     *npassed = *ntotal = 0;
     msg[0] = 0;
     char *text = read_gz(path, msg, msglen);
@@ -210,42 +264,30 @@ rn_status rn_sm83_run_file(const char *path, char *msg, size_t msglen, unsigned 
     gb_bus_remap(g);
     unsigned failed = 0;
     char first[RN_MSG_MAX] = "";
-    const cJSON *t;
+    const cJSON *t, *first_t = NULL;
     cJSON_ArrayForEach(t, root) {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(t, "name");
-        const cJSON *ini = cJSON_GetObjectItemCaseSensitive(t, "initial");
-        const cJSON *fin = cJSON_GetObjectItemCaseSensitive(t, "final");
-        const cJSON *cyc = cJSON_GetObjectItemCaseSensitive(t, "cycles");
         (*ntotal)++;
-        if (!cJSON_IsObject(ini) || !cJSON_IsObject(fin) || !cJSON_IsArray(cyc) ||
-            !load_state(g, flat, ini)) {
+        char diff[200];
+        bool bad = false;
+        bool ok = run_vector(g, flat, t, diff, sizeof diff, &bad);
+        if (bad) {
             snprintf(msg, msglen, "%s: test %u is malformed", path, *ntotal);
             st = RN_ERROR;
             break;
         }
-        g->bus.flat_len = 0;
-        /* HALT and STOP vectors list the M-cycles spent halted after the
-         * instruction: keep stepping (one M-cycle each) to cover them. */
-        const unsigned ncyc = (unsigned)cJSON_GetArraySize(cyc);
-        gb_cpu_step(g);
-        while (g->bus.flat_len < ncyc && (g->cpu.halted || g->cpu.stopped))
-            gb_cpu_step(g);
-        char diff[200];
-        bool ok = compare_state(g, flat, fin, diff, sizeof diff) &&
-                  compare_cycles(g, cyc, diff, sizeof diff);
-        if (ok)
+        if (ok) {
             (*npassed)++;
-        else if (failed++ == 0)
+        } else if (failed++ == 0) {
+            first_t = t;
             snprintf(first, sizeof first, "%s: %s", cJSON_IsString(name) ? name->valuestring : "?",
                      diff);
-        clear_ram(flat, ini);
-        clear_ram(flat, fin);
-        for (unsigned i = 0; i < g->bus.flat_len && i < MAX_CYCLES; i++)
-            flat[log[i].addr] = 0;
+        }
     }
     if (st == RN_PASS && failed) {
         st = RN_FAIL;
         snprintf(msg, msglen, "%u of %u vectors failed; first: %s", failed, *ntotal, first);
+        if (dir && info) trace_vector(g, flat, first_t, dir, info);
     } else if (st == RN_PASS) {
         snprintf(msg, msglen, "%u of %u vectors passed", *npassed, *ntotal);
     }

@@ -249,6 +249,39 @@ int main(void) {
     snprintf(dir, sizeof dir, "%s/failures/selftest", out);
     CHECK_EQ(count_entries(dir), 6);
 
+    /* sm83 vector files: a wrong expectation fails with the vector's name
+     * and leaves a trace of that vector; a malformed file is an error. */
+    static const char vec[] =
+        "[{\"name\":\"00 good\",\"initial\":{\"pc\":256,\"sp\":65534,\"a\":1,\"b\":2,"
+        "\"c\":3,\"d\":4,\"e\":5,\"f\":0,\"h\":6,\"l\":7,\"ime\":0,\"ie\":0,"
+        "\"ram\":[[256,0]]},\"final\":{\"pc\":257,\"sp\":65534,\"a\":1,\"b\":2,\"c\":3,"
+        "\"d\":4,\"e\":5,\"f\":0,\"h\":6,\"l\":7,\"ime\":0,\"ram\":[[256,0]]},"
+        "\"cycles\":[[256,0,\"r-m\"]]},"
+        "{\"name\":\"00 wrong\",\"initial\":{\"pc\":256,\"sp\":65534,\"a\":1,\"b\":2,"
+        "\"c\":3,\"d\":4,\"e\":5,\"f\":0,\"h\":6,\"l\":7,\"ime\":0,\"ie\":0,"
+        "\"ram\":[[256,0]]},\"final\":{\"pc\":257,\"sp\":65534,\"a\":9,\"b\":2,\"c\":3,"
+        "\"d\":4,\"e\":5,\"f\":0,\"h\":6,\"l\":7,\"ime\":0,\"ram\":[[256,0]]},"
+        "\"cycles\":[[256,0,\"r-m\"]]}]";
+    char vpath[128];
+    snprintf(vpath, sizeof vpath, "%s/vec.json", root);
+    CHECK_EQ(rn_write_file(vpath, vec, sizeof vec - 1), 0);
+    snprintf(vpath, sizeof vpath, "%s/bad.json", root);
+    CHECK_EQ(rn_write_file(vpath, "[{\"name\":1}]", 13), 0);
+    rn_test tv[2] = {mk("vec.json", RN_CHECK_SM83, NULL, 0),
+                     mk("bad.json", RN_CHECK_SM83, NULL, 0)};
+    const rn_test *tvp[2] = {&tv[0], &tv[1]};
+    rn_result rv[2];
+    CHECK_EQ(rn_run_all(tvp, 2, &o, rv, NULL, NULL), 0);
+    CHECK_EQ(rv[0].status, RN_FAIL);
+    CHECK(strstr(rv[0].message, "1 of 2 vectors failed; first: 00 wrong: a=01, expected 09") !=
+          NULL);
+    snprintf(dir, sizeof dir, "%s/failures/selftest/vec", out);
+    CHECK(exists(dir, "trace.perfetto-trace"));
+    CHECK(file_has(dir, "trace.log", "cpu.exec pc=0x0100"));
+    CHECK(file_has(dir, "state.txt", "vectors: 1 of 2 passed"));
+    CHECK_EQ(rv[1].status, RN_ERROR);
+    CHECK(strstr(rv[1].message, "malformed") != NULL);
+
     /* The command line on the same ROMs: exit 1, closing line, JUnit. */
     const char *bin = getenv("CERES_BIN");
     if (bin && access(bin, X_OK) == 0) {
