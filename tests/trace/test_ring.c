@@ -159,6 +159,40 @@ static void check_gates(void) {
     ct_recorder_destroy(r);
 }
 
+/* A start trigger's history limit: records numbered below keep_from are
+ * left out of snapshots and dumps. */
+static void check_keep_from(ct_mode mode, uint64_t n, uint64_t keep_from, uint64_t bound) {
+    char err[256];
+    ct_recorder *r = bound ? ct_recorder_create(&ts_schema, 0, bound, mode, err, sizeof err)
+                           : ct_recorder_create(&ts_schema, 64 << 10, 0, mode, err, sizeof err);
+    CHECK(r != NULL);
+    if (!r) return;
+    memset(r->enabled, 1, sizeof r->enabled);
+    for (uint64_t i = 0; i < n; i++)
+        emit_mixed(r, i);
+    r->ring.keep_from = keep_from;
+    ct_trace *t;
+    CHECK_EQ(ct_trace_from_recorder(r, &t), 0);
+    CHECK(t->nev > 0);
+    if (t->nev) {
+        CHECK(t->ev[0].ts >= keep_from);
+        if (mode == CT_OVERWRITE) CHECK_EQ(t->ev[t->nev - 1].ts, n - 1);
+        for (uint64_t i = 1; i < t->nev; i++)
+            if (t->ev[i].ts != t->ev[i - 1].ts + 1) {
+                CHECK_EQ(t->ev[i].ts, t->ev[i - 1].ts + 1);
+                break;
+            }
+    }
+    uint64_t want = n - keep_from;
+    if (bound && bound < want) want = bound;
+    if (n - keep_from <= 1000) CHECK_EQ(t->nev, want);
+    if (n - keep_from <= 1000 && t->nev && mode == CT_DISCARD) CHECK_EQ(t->ev[0].ts, keep_from);
+    if (bound) CHECK(t->nev <= bound);
+    CHECK_EQ(t->written, t->nev + t->overwritten);
+    ct_trace_free(t);
+    ct_recorder_destroy(r);
+}
+
 int main(void) {
     check_sizes();
     check_wrap_bytes(CT_OVERWRITE);
@@ -170,5 +204,10 @@ int main(void) {
     check_event_bound(CT_DISCARD, 1000, 5000);
     check_event_bound(CT_DISCARD, 1000, 10);
     check_gates();
+    check_keep_from(CT_OVERWRITE, 100, 60, 0);
+    check_keep_from(CT_OVERWRITE, 100000, 99990, 0);
+    check_keep_from(CT_OVERWRITE, 100000, 99000, 500);
+    check_keep_from(CT_OVERWRITE, 100000, 0, 0);
+    check_keep_from(CT_DISCARD, 1000, 600, 0);
     return test_result();
 }
