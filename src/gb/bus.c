@@ -151,6 +151,48 @@ void gb_bus_tick(gb *g) {
     update_busy(b);
 }
 
+/* ---- OAM corruption bug ---------------------------------------------------
+ *
+ * OAM is 20 rows of 8 bytes (four 16-bit words); the OAM scan (mode 2)
+ * reads one row per M-cycle. A CPU access to $FE00-$FEFF in that M-cycle
+ * corrupts the row being read, from the row before it (Pan Docs, "OAM
+ * Corruption Bug"; blargg oam_bug). Row 0 is never corrupted. */
+
+static unsigned word(const uint8_t *o, unsigned row, unsigned w) {
+    return o[row * 8 + w * 2] | (unsigned)o[row * 8 + w * 2 + 1] << 8;
+}
+
+static void set_word(uint8_t *o, unsigned row, unsigned w, unsigned v) {
+    o[row * 8 + w * 2] = (uint8_t)v;
+    o[row * 8 + w * 2 + 1] = (uint8_t)(v >> 8);
+}
+
+/* The row the OAM scan reads in the current M-cycle, or -1. */
+#define OAM_BUG_DOT_OFS 0
+static int scan_row(const gb *g) {
+    const gb_ppu *p = &g->ppu;
+    if (!(p->lcdc & 0x80) || p->line >= 144 || p->mode != 2) return -1;
+    const int row = (p->dot + OAM_BUG_DOT_OFS) / 4;
+    return row < 20 ? row : -1;
+}
+
+void gb_bus_oam_bug(gb *g, int kind) {
+    const int r = scan_row(g);
+    if (r <= 0 || g->bus.dma_active) return;
+    uint8_t *o = g->ppu.oam;
+    const unsigned row = (unsigned)r;
+    if (kind == GB_OAM_READ_IDU && row >= 4 && row < 19) {
+        const unsigned a = word(o, row - 2, 0), b = word(o, row - 1, 0), c = word(o, row, 0),
+                       d = word(o, row - 1, 2);
+        set_word(o, row - 1, 0, (b & (a | c | d)) | (a & c & d));
+        memcpy(o + row * 8, o + (row - 1) * 8, 8);
+        memcpy(o + (row - 2) * 8, o + (row - 1) * 8, 8);
+    }
+    const unsigned a = word(o, row, 0), b = word(o, row - 1, 0), c = word(o, row - 1, 2);
+    set_word(o, row, 0, kind == GB_OAM_WRITE ? ((a ^ c) & (b ^ c)) ^ c : b | (a & c));
+    memcpy(o + row * 8 + 2, o + (row - 1) * 8 + 2, 6);
+}
+
 /* ---- IO registers -------------------------------------------------------- */
 
 static uint8_t io_read(gb *g, uint16_t a) {
@@ -261,6 +303,7 @@ uint8_t gb_bus_read(gb *g, uint16_t a) {
      * IO and HRAM are not affected. */
     if (CT_UNLIKELY(b->dma_active) && a < 0xFE00 && bus_of(a) == bus_of(b->dma_src))
         return b->dma_value;
+    if (CT_UNLIKELY((a >> 8) == 0xFE)) gb_bus_oam_bug(g, b->idu ? GB_OAM_READ_IDU : GB_OAM_READ);
     const uint8_t v = plain_read(g, a, true);
     if (a >= 0xFF00 && (a < 0xFF80 || a == 0xFFFF)) GB_TRACE(g, IO_READ, a, v);
     return v;
@@ -304,10 +347,10 @@ void gb_bus_write(gb *g, uint16_t a, uint8_t v) {
     }
     if (a < 0xFE00) {
         b->wram[a & 0x1FFF] = v;
-    } else if (a < 0xFEA0) {
-        if (!b->dma_active && !gb_ppu_oam_write_blocked(g)) g->ppu.oam[a & 0xFF] = v;
     } else if (a < 0xFF00) {
-        /* unusable region: writes are ignored */
+        gb_bus_oam_bug(g, GB_OAM_WRITE);
+        /* $FEA0-$FEFF is unusable: writes are ignored */
+        if (a < 0xFEA0 && !b->dma_active && !gb_ppu_oam_write_blocked(g)) g->ppu.oam[a & 0xFF] = v;
     } else if (a >= 0xFF80 && a != 0xFFFF) {
         b->hram[a - 0xFF80] = v;
     } else {

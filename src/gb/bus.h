@@ -39,6 +39,7 @@ typedef struct gb_bus {
     uint8_t joyp_select; /* bits 4-5 as written */
     uint8_t buttons;     /* GB_BTN_* pressed */
 
+    bool idu;         /* the CPU's 16-bit inc/dec unit acts in this access's M-cycle */
     bool boot_mapped; /* boot ROM visible at $0000-$00FF until $FF50 written */
     /* Nonzero while OAM DMA or a serial transfer needs the per-M-cycle
      * gb_bus_tick (one flag for the CPU's clock to test). */
@@ -65,5 +66,15 @@ void gb_bus_write(gb *g, uint16_t addr, uint8_t v);
 uint8_t gb_bus_peek(gb *g, uint16_t addr); /* no side effects */
 void gb_bus_tick(gb *g);                   /* one M-cycle of OAM DMA and serial (when busy) */
 void gb_bus_set_buttons(gb *g, uint8_t pressed);
+
+/* DMG OAM corruption bug: an access to $FE00-$FEFF (or the 16-bit inc/dec
+ * unit holding such an address) while the PPU scans OAM corrupts the row it
+ * is reading. GB_OAM_READ_IDU is a read in the same M-cycle as an inc/dec. */
+enum { GB_OAM_READ, GB_OAM_WRITE, GB_OAM_READ_IDU };
+void gb_bus_oam_bug(gb *g, int kind);
+/* The inc/dec unit alone (INC rr, DEC rr, the SP updates of PUSH/CALL). */
+static inline void gb_bus_idu(gb *g, uint16_t addr) {
+    if ((addr >> 8) == 0xFE) gb_bus_oam_bug(g, GB_OAM_WRITE);
+}
 
 #endif

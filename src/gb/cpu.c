@@ -115,9 +115,25 @@ CT_INLINE void push16(gb *g, uint16_t v) {
     wr(g, --c->sp, (uint8_t)v);
 }
 
+/* A read in the same M-cycle as a 16-bit increment/decrement of its
+ * address (the OAM bug treats it apart). */
+CT_INLINE uint8_t rd_idu(gb *g, uint16_t a) {
+    if (CT_LIKELY((a >> 8) != 0xFE)) return rd(g, a);
+    g->bus.idu = true;
+    const uint8_t v = rd(g, a);
+    g->bus.idu = false;
+    return v;
+}
+
+/* The internal M-cycle before a push: SP is decremented (OAM bug). */
+CT_INLINE void idle_sp(gb *g) {
+    idle(g);
+    gb_bus_idu(g, g->cpu.sp);
+}
+
 CT_INLINE uint16_t pop16(gb *g) {
     gb_cpu *c = &g->cpu;
-    uint8_t lo = rd(g, c->sp++);
+    uint8_t lo = rd_idu(g, c->sp++);
     return (uint16_t)(lo | rd(g, c->sp++) << 8);
 }
 
@@ -277,7 +293,7 @@ static void dispatch(gb *g) {
     c->ime = false;
     /* Five M-cycles: the discarded opcode fetch (already spent by the
      * caller), one internal cycle, the two pushes, one internal cycle. */
-    idle(g);
+    idle_sp(g);
     wr(g, --c->sp, (uint8_t)(pc >> 8));
     /* The vector is chosen after the high byte of PC was pushed: a push that
      * overwrites IE ($FFFF) can cancel the interrupt, and the CPU then jumps
@@ -394,21 +410,29 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     case 0x1A: /* LD A,(BC) / LD A,(DE) */ c->A_ = rd(g, get_rp(c, op >> 4)); break;
     case 0x22: /* LD (HL+),A */ t = hl(c), wr(g, t, c->A_), set_hl(c, (uint16_t)(t + 1)); break;
     case 0x32: /* LD (HL-),A */ t = hl(c), wr(g, t, c->A_), set_hl(c, (uint16_t)(t - 1)); break;
-    case 0x2A: /* LD A,(HL+) */ t = hl(c), c->A_ = rd(g, t), set_hl(c, (uint16_t)(t + 1)); break;
-    case 0x3A: /* LD A,(HL-) */ t = hl(c), c->A_ = rd(g, t), set_hl(c, (uint16_t)(t - 1)); break;
+    case 0x2A: /* LD A,(HL+) */
+        t = hl(c), c->A_ = rd_idu(g, t), set_hl(c, (uint16_t)(t + 1));
+        break;
+    case 0x3A: /* LD A,(HL-) */
+        t = hl(c), c->A_ = rd_idu(g, t), set_hl(c, (uint16_t)(t - 1));
+        break;
     case 0x03:
     case 0x13:
     case 0x23:
     case 0x33: /* INC rr */
-        set_rp(c, op >> 4, (uint16_t)(get_rp(c, op >> 4) + 1));
+        t = get_rp(c, op >> 4);
+        set_rp(c, op >> 4, (uint16_t)(t + 1));
         idle(g);
+        gb_bus_idu(g, t);
         break;
     case 0x0B:
     case 0x1B:
     case 0x2B:
     case 0x3B: /* DEC rr */
-        set_rp(c, op >> 4, (uint16_t)(get_rp(c, op >> 4) - 1));
+        t = get_rp(c, op >> 4);
+        set_rp(c, op >> 4, (uint16_t)(t - 1));
         idle(g);
+        gb_bus_idu(g, t);
         break;
     case 0x09:
     case 0x19:
@@ -520,11 +544,11 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     case 0xC5:
     case 0xD5:
     case 0xE5: /* PUSH rr */
-        idle(g);
+        idle_sp(g);
         push16(g, get_rp(c, (op >> 4) & 3));
         break;
     case 0xF5: /* PUSH AF */
-        idle(g);
+        idle_sp(g);
         push16(g, (uint16_t)(c->A_ << 8 | c->F_));
         break;
     case 0xC2:
@@ -548,14 +572,14 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     case 0xDC: /* CALL cc,nn */
         t = imm16(g);
         if (cond(c, op)) {
-            idle(g);
+            idle_sp(g);
             push16(g, c->pc);
             c->pc = t;
         }
         break;
     case 0xCD: /* CALL nn */
         t = imm16(g);
-        idle(g);
+        idle_sp(g);
         push16(g, c->pc);
         c->pc = t;
         break;
@@ -567,7 +591,7 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     case 0xEF:
     case 0xF7:
     case 0xFF: /* RST */
-        idle(g);
+        idle_sp(g);
         push16(g, c->pc);
         c->pc = op & 0x38;
         break;

@@ -190,8 +190,10 @@ static int run_rom(const char *roms, const rom_case *rc, bool verbose, char *det
         printf("serial (%zu bytes): %.*s\n", slen, (int)slen, (const char *)ser);
         if (rc->kind == MEMORY) {
             printf("text at $A004: ");
-            for (uint16_t a = 0xA004; a < 0xB000 && gb_peek(g, a); a++)
-                putchar(gb_peek(g, a));
+            for (uint16_t a = 0xA004; a < 0xA400 && gb_peek(g, a); a++) {
+                const uint8_t ch = gb_peek(g, a);
+                putchar(ch == '\n' || (ch >= 0x20 && ch < 0x7F) ? ch : '?');
+            }
             putchar('\n');
         }
         printf("cycles %llu, pc $%04X\n", (unsigned long long)gb_cycles(g), g->cpu.pc);
@@ -216,8 +218,10 @@ int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "-v") == 0) {
         rom_case one = {argv[2], MOONEYE, 120, NULL};
         if (strncmp(argv[2], "blargg", 6) == 0)
-            one.kind =
-                strstr(argv[2], "mem_timing-2") || strstr(argv[2], "halt_bug") ? MEMORY : SERIAL;
+            one.kind = strstr(argv[2], "mem_timing-2") || strstr(argv[2], "halt_bug") ||
+                               strstr(argv[2], "oam_bug")
+                           ? MEMORY
+                           : SERIAL;
         char detail[256];
         int v = run_rom(roms, &one, true, detail, sizeof detail);
         printf("%s: %s%s%s\n", argv[2], v == 1 ? "PASS" : "FAIL", v == 1 ? "" : ": ",
