@@ -1,5 +1,6 @@
 /* CPU/timer/bus ROM conformance: blargg cpu_instrs, instr_timing, mem_timing,
- * mem_timing-2, halt_bug and the mooneye acceptance tests outside ppu/.
+ * mem_timing-2, halt_bug, oam_bug and the mooneye acceptance tests outside
+ * ppu/.
  *
  * Each ROM has an expectation: pass, or a known failure with its reason. The
  * test fails on a regression and also on an unexpected pass (so the list is
@@ -47,6 +48,17 @@ static const rom_case cases[] = {
     {"blargg/mem_timing-2/rom_singles/02-write_timing.gb", MEMORY, 5, NULL},
     {"blargg/mem_timing-2/rom_singles/03-modify_timing.gb", MEMORY, 5, NULL},
     {"blargg/halt_bug.gb", MEMORY, 10, NULL},
+    {"blargg/oam_bug/oam_bug.gb", MEMORY, 30, NULL},
+    {"blargg/oam_bug/rom_singles/1-lcd_sync.gb", MEMORY, 10, NULL},
+    {"blargg/oam_bug/rom_singles/2-causes.gb", MEMORY, 10, NULL},
+    {"blargg/oam_bug/rom_singles/3-non_causes.gb", MEMORY, 10, NULL},
+    {"blargg/oam_bug/rom_singles/4-scanline_timing.gb", MEMORY, 10, NULL},
+    {"blargg/oam_bug/rom_singles/5-timing_bug.gb", MEMORY, 10, NULL},
+    {"blargg/oam_bug/rom_singles/6-timing_no_bug.gb", MEMORY, 10, NULL},
+    {"blargg/oam_bug/rom_singles/7-timing_effect.gb", MEMORY, 10,
+     "no verdict in time: its LCD-off wait loops repeat past the limit (the same sub-test "
+     "passes in the combined oam_bug.gb)"},
+    {"blargg/oam_bug/rom_singles/8-instr_effect.gb", MEMORY, 10, NULL},
 
     {"mooneye/acceptance/add_sp_e_timing.gb", MOONEYE, 5, NULL},
     {"mooneye/acceptance/bits/mem_oam.gb", MOONEYE, 5, NULL},
