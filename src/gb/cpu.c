@@ -6,12 +6,15 @@
  * first advanced by one M-cycle (tick: timer, PPU, APU, OAM DMA, serial) and
  * the access then happens, so it sees the state at the end of its M-cycle.
  * The per-M-cycle bus activity of every instruction matches the
- * SingleStepTests sm83 vectors (tests/cpu/sm83_vectors.c).
+ * SingleStepTests sm83 vectors (tests/cpu/sm83_vectors.c). Interrupts are
+ * sampled at the end of the opcode fetch M-cycle; a dispatch replaces the
+ * fetched opcode and takes five M-cycles in all.
  *
  * Decoding uses the SM83's regular operand encoding: 3-bit register fields
- * index gb_cpu.r (B C D E H L (HL) A, slot 6 meaning (HL)), the ALU and CB
- * groups are dispatched through small tables, and the remaining irregular
- * opcodes are one switch (a jump table). */
+ * index gb_cpu.r (B C D E H L (HL) A, slot 6 meaning (HL)); the LD r,r' and
+ * ALU blocks and the CB page decode their operation from bits 3-5 and their
+ * operand from bits 0-2; condition codes come from a mask/want table; the
+ * remaining irregular opcodes are one switch (a jump table). */
 #include "gb_internal.h"
 
 #include <string.h>
