@@ -11,7 +11,8 @@
  *   2. one TrackDescriptor per target, per step event and per counter event
  *      (written at every dump, so a wrapped ring still names its tracks);
  *   3. one TrackEvent packet per event: type, name id, track, and the fields
- *      as debug annotations with interned names.
+ *      as debug annotations with interned names (counters too, besides their
+ *      value, so that perfetto_read.c can rebuild every event).
  * The event packets (about 35 bytes for a 3-field event) are deflated in
  * chunks of whole packets, each chunk one TracePacket.compressed_packets
  * (under the 512 KB Perfetto allows), unless opts->uncompressed. */
@@ -428,7 +429,7 @@ int ct__write_perfetto(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
                          false);
             break;
         case CT_COUNTER:
-            event_packet(c, e->ts, TYPE_COUNTER, 0, track, d, e->id, e->payload, 0, true);
+            event_packet(c, e->ts, TYPE_COUNTER, e->id + 1u, track, d, e->id, e->payload, nf, true);
             break;
         default:
             event_packet(c, e->ts, TYPE_INSTANT, e->id + 1u, track, d, e->id, e->payload, nf,
@@ -444,15 +445,4 @@ int ct__write_perfetto(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
     int cerr = chunks_close(c);
     free(c);
     return err ? err : cerr ? cerr : w->err;
-}
-
-int ct__parse_perfetto(const uint8_t *buf, size_t len, ct_trace **out, char *err, size_t errlen) {
-    (void)buf;
-    (void)len;
-    *out = NULL;
-    if (err && errlen)
-        snprintf(err, errlen,
-                 "reading .perfetto-trace files is not supported: keep a .ctrace "
-                 "and convert from it");
-    return -ENOTSUP;
 }

@@ -61,6 +61,16 @@ int main(void) {
     CHECK(a && strstr(a, want));
     free(a);
 
+    /* From a .perfetto-trace written by Ceres. */
+    char pf[600];
+    snprintf(pf, sizeof pf, "%s", tu_path("in.perfetto-trace"));
+    CHECK_EQ(ct_dump(r, pf, NULL), 0);
+    snprintf(args, sizeof args, "trace convert '%s' '%s'", pf, tu_path("from-pf.log"));
+    CHECK_EQ(run(args, NULL), 0);
+    a = tu_read(tu_path("from-pf.log"), NULL);
+    CHECK(a && strstr(a, " cpu.exec pc=0x") && strstr(a, " test.note text=\"hello"));
+    free(a);
+
     /* Errors: exit 2 and a message on stderr. */
     const char *bad[] = {
         "trace convert",
