@@ -33,10 +33,6 @@ CT_INLINE void tick(gb *g) {
     if (CT_UNLIKELY(g->bus.busy)) gb_bus_tick(g);
 }
 
-void gb_cpu_tick(gb *g) {
-    tick(g);
-}
-
 /* Flat test mode: one recorded M-cycle, nothing else advances. */
 static CT_NOINLINE void flat_cycle(gb *g, uint16_t addr, uint8_t v, uint8_t kind) {
     gb_bus *b = &g->bus;
@@ -686,7 +682,6 @@ CT_INLINE void step(gb *g) {
         c->halt_bug = false;
     else
         c->pc++;
-    c->last_op = op;
     exec(g, op);
 }
 

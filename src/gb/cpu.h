@@ -23,11 +23,9 @@ typedef struct gb_cpu {
     bool halt_bug; /* the next opcode fetch does not increment PC */
     bool stopped;  /* STOP: waiting for a button press */
     bool locked;   /* an illegal opcode locked the CPU up */
-    uint8_t last_op;
 } gb_cpu;
 
 void gb_cpu_reset(gb *g); /* post-boot (or boot-ROM start) register state */
-void gb_cpu_tick(gb *g);  /* advance every component by one M-cycle */
 /* One instruction, or an interrupt dispatch, or one M-cycle while halted,
  * stopped or locked up. */
 void gb_cpu_step(gb *g);
