@@ -20,7 +20,9 @@ int ct_parse_size(const char *s, uint64_t *bytes, uint64_t *events, char *err, s
 /* Create a recorder whose memory (ring + sync table) never exceeds `bytes`,
  * or, with `events`, holds at least that many of the schema's largest records
  * and keeps exactly the last (overwrite) / first (discard) `events` on dump.
- * Memory is pre-faulted. NULL on error. */
+ * Memory is pre-faulted. NULL on error (err says why), e.g. for a byte bound
+ * below 16 KiB + 32 B: readers find records through 4 KiB sync chunks, and a
+ * wrapped ring of fewer than four of them would lose most of its records. */
 ct_recorder *ct_recorder_create(const ct_schema *s, uint64_t bytes, uint64_t events, ct_mode mode,
                                 char *err, size_t errlen);
 void ct_recorder_destroy(ct_recorder *r);
@@ -75,7 +77,9 @@ const char *ct_format_ext(ct_format f);                /* ".perfetto-trace", ...
 
 /* Dump the ring: atomic (temporary name + rename), descriptors and interned
  * names written every time, safe to call repeatedly while recording goes on.
- * Returns 0 or -errno; no partial file is left behind on error. */
+ * Returns 0 or -errno; no partial file is left behind on error. A path
+ * naming a device or FIFO (/dev/stdout) is written in place. The format
+ * comes from opts->format, else from the extension, else .ctrace. */
 int ct_dump(const ct_recorder *r, const char *path, const ct_dump_opts *opts);
 
 /* Async-signal-safe .ctrace writer for crash handlers: write(2) only, no
@@ -112,7 +116,10 @@ typedef struct ct_trace {
 
 /* Snapshot a recorder's ring (oldest first, event bound applied). */
 int ct_trace_from_recorder(const ct_recorder *r, ct_trace **out);
-/* Load a .ctrace or .perfetto-trace written by ct_dump. */
+/* Load a .ctrace or .perfetto-trace written by ct_dump. Untrusted input:
+ * malformed files give -EINVAL and a message. A .perfetto-trace does not
+ * carry the schema; it is rebuilt from the file (timestamps in ns, ts_hz
+ * 1e9; unsigned fields as wide as their values need; levels unknown). */
 int ct_trace_load(const char *path, ct_trace **out, char *err, size_t errlen);
 int ct_trace_write(const ct_trace *t, const char *path, const ct_dump_opts *opts);
 void ct_trace_free(ct_trace *t);
