@@ -3,6 +3,7 @@
 #include "gb_internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,25 @@ typedef struct section {
     size_t size;
 } section;
 
+/* Flags stored as bool must hold 0 or 1 in a loaded state (any other byte
+ * would be an invalid bool). */
+static const size_t cpu_bools[] = {
+    offsetof(gb_cpu, ime),      offsetof(gb_cpu, halted),  offsetof(gb_cpu, ei_delay),
+    offsetof(gb_cpu, halt_bug), offsetof(gb_cpu, stopped), offsetof(gb_cpu, locked),
+};
+static const size_t bus_bools[] = {
+    offsetof(gb_bus, dma_active),
+    offsetof(gb_bus, serial_active),
+    offsetof(gb_bus, idu),
+    offsetof(gb_bus, boot_mapped),
+};
+
+static bool bools_ok(const uint8_t *base, const size_t *off, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (base[off[i]] > 1) return false;
+    return true;
+}
+
 static void sections(const gb *g, section s[NSECTIONS]) {
     static const char tags[NSECTIONS][4] = {"CORE", "CPU_", "BUS_", "TIMR", "PPU_", "APU_", "CART"};
     const size_t sizes[NSECTIONS] = {
@@ -270,7 +290,9 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
     memcpy(core, at[0], sizeof *core);
     memcpy(ppu, at[4], sizeof *ppu);
     if (core->serial_len > GB_SERIAL_LOG_MAX || core->has_boot_rom > 1 ||
-        gb_ppu_state_check(ppu) != 0) {
+        gb_ppu_state_check(ppu) != 0 ||
+        !bools_ok(at[1], cpu_bools, sizeof cpu_bools / sizeof cpu_bools[0]) ||
+        !bools_ok(at[2], bus_bools, sizeof bus_bools / sizeof bus_bools[0])) {
         free(core);
         free(ppu);
         return -EINVAL;

@@ -6,6 +6,7 @@
 #include "gb/gb_internal.h"
 #include "trace/ct_host.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,6 +222,12 @@ static void test_lockup(void) {
     gb_destroy(g);
 }
 
+static uint32_t get_u32(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
 /* Save, run N frames, load, run N frames: identical machine. Corrupt or
  * truncated states are refused and leave the machine unchanged. */
 static void test_save_states(void) {
@@ -274,6 +281,16 @@ static void test_save_states(void) {
     memcpy(st3, st, n);
     st3[16 + 4] ^= 1; /* first section's size */
     CHECK(gb_state_load(g, st3, n) < 0);
+    /* A flag byte that is not 0 or 1 (CPU section: after CORE). */
+    memcpy(st3, st, n);
+    const size_t cpu_at = 16 + 8 + (size_t)get_u32(st + 16 + 4) + 8;
+    st3[cpu_at + offsetof(gb_cpu, halted)] = 7;
+    CHECK(gb_state_load(g, st3, n) < 0);
+    memcpy(st3, st, n);
+    st3[cpu_at + offsetof(gb_cpu, halted)] = 1; /* a valid change loads */
+    CHECK_EQ(gb_state_load(g, st3, n), 0);
+    CHECK(g->cpu.halted);
+    CHECK_EQ(gb_state_load(g, st2, n), 0); /* back to where the refusals began */
     CHECK_EQ(gb_cycles(g), before);
     gb_get_regs(g, &r2);
     CHECK(memcmp(&r1, &r2, sizeof r1) == 0);
