@@ -324,6 +324,25 @@ int main(void) {
     CHECK(ct_stream_open(s, tu_path("missing/s.json"), false, err, sizeof err) == -ENOENT);
     ct_recorder_destroy(s);
 
+    /* An empty recorder dumps and loads back in every format. */
+    ct_recorder *e = ct_recorder_create(&ts_schema, 64 << 10, 0, CT_OVERWRITE, err, sizeof err);
+    const char *names[] = {"e.ctrace", "e.perfetto-trace", "e.json", "e.log"};
+    for (int i = 0; e && i < 4; i++) {
+        CHECK_EQ(ct_dump(e, tu_path(names[i]), NULL), 0);
+        if (i < 2) {
+            ct_trace *x = NULL;
+            CHECK_EQ(ct_trace_load(tu_path(names[i]), &x, err, sizeof err), 0);
+            CHECK(x && x->nev == 0 && x->schema.nevents == ts_ev_count);
+            ct_trace_free(x);
+        }
+    }
+    char *ej = tu_read(tu_path("e.json"), NULL);
+    cJSON *ejs = ej ? cJSON_Parse(ej) : NULL;
+    CHECK(ejs != NULL);
+    cJSON_Delete(ejs);
+    free(ej);
+    ct_recorder_destroy(e);
+
     ct_trace_free(t);
     ct_recorder_destroy(r);
     return test_result();
