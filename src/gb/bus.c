@@ -72,7 +72,7 @@ static void update_busy(gb_bus *b) {
 
 static void serial_tick(gb *g) {
     gb_bus *b = &g->bus;
-    if ((g->timer.counter & 0x1FF) != 0) return;
+    if ((gb_timer_counter(g) & 0x1FF) != 0) return;
     b->sb = (uint8_t)(b->sb << 1 | 1);
     if (++b->serial_bits < 8) return;
     b->serial_active = false;

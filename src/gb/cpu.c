@@ -27,7 +27,7 @@ enum { FZ = 0x80, FN = 0x40, FH = 0x20, FC = 0x10 };
 
 CT_INLINE void tick(gb *g) {
     g->cycles += 4;
-    gb_timer_tick(&g->timer, g);
+    if (CT_UNLIKELY(g->cycles >= g->timer.next)) gb_timer_event(g);
     gb_ppu_advance(&g->ppu, g);
     gb_apu_tick(g);
     if (CT_UNLIKELY(g->bus.busy)) gb_bus_tick(g);

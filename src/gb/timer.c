@@ -8,7 +8,12 @@
  * M-cycle TMA is copied into TIMA and IF.timer is set (timer/tima_reload). A
  * TIMA write during the zero cycle cancels the reload; during the reload
  * cycle a TIMA write is lost and a TMA write goes through to TIMA as well
- * (timer/tima_write_reloading, timer/tma_write_reloading). */
+ * (timer/tima_write_reloading, timer/tma_write_reloading).
+ *
+ * The counter is derived from the machine's T-cycle count, and the CPU's
+ * clock calls gb_timer_event only at the times computed here: the next
+ * falling edge of the selected bit (timer on), of bit 12 (the APU frame
+ * sequencer), or the M-cycle after an overflow. */
 #include "gb_internal.h"
 
 #include <string.h>
@@ -19,6 +24,34 @@ static const uint16_t tac_bit[4] = {1u << 9, 1u << 3, 1u << 5, 1u << 7};
 /* The APU frame sequencer steps when counter bit 12 (DIV bit 4) falls. */
 #define APU_BIT (1u << 12)
 
+uint16_t gb_timer_counter(const gb *g) {
+    return (uint16_t)(g->cycles + g->timer.base);
+}
+
+/* T-cycles from counter value c to the next falling edge of `bit`: the
+ * counter steps by 4, so the bit falls when the counter reaches a multiple
+ * of 2 * bit. */
+static unsigned to_edge(uint16_t c, unsigned bit) {
+    const unsigned period = bit << 1;
+    const unsigned rem = period - (c & (period - 1));
+    return rem ? rem : period;
+}
+
+static void schedule(gb *g) {
+    gb_timer *t = &g->timer;
+    if (t->reload) {
+        t->next = g->cycles + 4;
+        return;
+    }
+    const uint16_t c = gb_timer_counter(g);
+    unsigned d = to_edge(c, APU_BIT);
+    if (t->tac & 4) {
+        const unsigned e = to_edge(c, tac_bit[t->tac & 3]);
+        if (e < d) d = e;
+    }
+    t->next = g->cycles + d;
+}
+
 static inline void inc_tima(gb *g) {
     gb_timer *t = &g->timer;
     if (++t->tima == 0) {
@@ -27,18 +60,14 @@ static inline void inc_tima(gb *g) {
     }
 }
 
-static void set_watch(gb_timer *t) {
-    t->watch = (uint16_t)(APU_BIT | ((t->tac & 4) ? tac_bit[t->tac & 3] : 0));
-}
-
 void gb_timer_reset(gb *g, uint16_t counter) {
     gb_timer *t = &g->timer;
     memset(t, 0, sizeof *t);
-    t->counter = counter;
-    set_watch(t);
+    t->base = (uint16_t)(counter - g->cycles);
+    schedule(g);
 }
 
-void gb_timer_edge(gb *g, unsigned fell) {
+void gb_timer_event(gb *g) {
     gb_timer *t = &g->timer;
     if (t->reload != 0) {
         if (t->reload == 1) {
@@ -50,14 +79,17 @@ void gb_timer_edge(gb *g, unsigned fell) {
             t->reload = 0;
         }
     }
-    if (fell & APU_BIT) gb_apu_div_event(g);
-    if (fell & ~APU_BIT) inc_tima(g);
+    /* Edges reached by this M-cycle's step of the counter. */
+    const uint16_t c = gb_timer_counter(g);
+    if ((c & (2 * APU_BIT - 1)) == 0) gb_apu_div_event(g);
+    if ((t->tac & 4) && (c & (2u * tac_bit[t->tac & 3] - 1)) == 0) inc_tima(g);
+    schedule(g);
 }
 
 uint8_t gb_timer_read(gb *g, uint16_t addr) {
     const gb_timer *t = &g->timer;
     switch (addr) {
-    case 0xFF04: return (uint8_t)(t->counter >> 8);
+    case 0xFF04: return (uint8_t)(gb_timer_counter(g) >> 8);
     case 0xFF05: return t->tima;
     case 0xFF06: return t->tma;
     default: return (uint8_t)(t->tac | 0xF8);
@@ -66,15 +98,14 @@ uint8_t gb_timer_read(gb *g, uint16_t addr) {
 
 void gb_timer_write(gb *g, uint16_t addr, uint8_t v) {
     gb_timer *t = &g->timer;
+    const uint16_t c = gb_timer_counter(g);
     switch (addr) {
-    case 0xFF04: {
-        const unsigned old = t->counter;
-        t->counter = 0;
-        GB_TRACE(g, TIMER_DIV_RESET, (uint16_t)old, t->tima);
-        if (old & APU_BIT) gb_apu_div_event(g);
-        if ((t->tac & 4) && (old & tac_bit[t->tac & 3])) inc_tima(g);
+    case 0xFF04:
+        t->base = (uint16_t)(0 - g->cycles);
+        GB_TRACE(g, TIMER_DIV_RESET, c, t->tima);
+        if (c & APU_BIT) gb_apu_div_event(g);
+        if ((t->tac & 4) && (c & tac_bit[t->tac & 3])) inc_tima(g);
         break;
-    }
     case 0xFF05:
         if (t->reload == 2) break; /* TMA is being loaded: the write is lost */
         t->tima = v;
@@ -85,12 +116,12 @@ void gb_timer_write(gb *g, uint16_t addr, uint8_t v) {
         if (t->reload == 2) t->tima = v;
         break;
     default: {
-        const bool was = (t->tac & 4) && (t->counter & tac_bit[t->tac & 3]);
-        const bool is = (v & 4) && (t->counter & tac_bit[v & 3]);
+        const bool was = (t->tac & 4) && (c & tac_bit[t->tac & 3]);
+        const bool is = (v & 4) && (c & tac_bit[v & 3]);
         t->tac = v & 7;
-        set_watch(t);
         if (was && !is) inc_tima(g);
         break;
     }
     }
+    schedule(g);
 }

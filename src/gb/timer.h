@@ -6,29 +6,22 @@
 
 typedef struct gb gb;
 
+/* The counter is not stored: it is (g->cycles + base) mod 2^16, so the
+ * per-M-cycle work is one compare of g->cycles against `next`, the machine
+ * time of the next falling edge that matters (or of a pending TIMA reload). */
 typedef struct gb_timer {
-    uint16_t counter; /* DIV is the high byte; advances 4 per M-cycle */
+    uint64_t next; /* g->cycles at which gb_timer_event must run */
+    uint16_t base; /* counter = g->cycles + base (mod 2^16) */
     uint8_t tima, tma, tac;
     /* TIMA overflow: 1 = TIMA reads 0 during the M-cycle after the overflow
      * (reload pending), 2 = the M-cycle in which TMA was just reloaded. */
     uint8_t reload;
-    /* Counter bits whose falling edge matters now: the APU's bit 12 and, with
-     * the timer enabled, the TAC-selected bit (kept in step with TAC). */
-    uint16_t watch;
 } gb_timer;
 
 void gb_timer_reset(gb *g, uint16_t counter);
+uint16_t gb_timer_counter(const gb *g);      /* the internal counter now */
+void gb_timer_event(gb *g);                  /* g->cycles reached timer.next */
 uint8_t gb_timer_read(gb *g, uint16_t addr); /* $FF04-$FF07 */
 void gb_timer_write(gb *g, uint16_t addr, uint8_t v);
-void gb_timer_edge(gb *g, unsigned fell); /* slow path of gb_timer_tick */
-
-/* One M-cycle: the counter advances by 4; only watched falling edges and a
- * pending TIMA reload leave this inline fast path. */
-static inline void gb_timer_tick(gb_timer *t, gb *g) {
-    const unsigned old = t->counter;
-    t->counter = (uint16_t)(old + 4);
-    const unsigned fell = old & ~(old + 4) & t->watch;
-    if (fell | t->reload) gb_timer_edge(g, fell);
-}
 
 #endif
