@@ -25,7 +25,7 @@ int main(void) {
     CHECK_EQ(ct_dump(r, in, NULL), 0);
     ct_trace *t;
     CHECK_EQ(ct_trace_from_recorder(r, &t), 0);
-    char args[1024];
+    char args[2048];
 
     /* Back to .ctrace: the same bytes. */
     snprintf(args, sizeof args, "trace convert '%s' '%s'", in, tu_path("out.ctrace"));
