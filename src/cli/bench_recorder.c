@@ -154,6 +154,10 @@ int bench_recorder(int argc, char **argv, bench_results *out) {
             return 2;
         }
     }
+#ifdef CERES_TRACE_OFF
+    fprintf(stderr, "ceres bench recorder: trace points are compiled out of this build\n");
+    return 2;
+#endif
     char err[256];
     ct_recorder *r = ct_recorder_create(&br_schema, RING_BYTES, 0, CT_OVERWRITE, err, sizeof err);
     if (!r) {

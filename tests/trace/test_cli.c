@@ -7,7 +7,7 @@
 static const char *bin;
 
 static int run(const char *args, const char *errfile) {
-    char cmd[2048];
+    char cmd[4096];
     snprintf(cmd, sizeof cmd, "'%s' %s > '%s' 2> '%s'", bin, args, tu_path("stdout.txt"),
              errfile ? errfile : tu_path("stderr.txt"));
     int st = system(cmd);
