@@ -21,6 +21,7 @@ static void usage(FILE *f) {
           "Run a ROM headless. Time is emulated: 1 s = 4194304 T-cycles, a frame is\n"
           "70224 T-cycles.\n"
           "\n"
+          "length:\n"
           "  --frames N            run N frames\n"
           "  --cycles N            run N T-cycles\n"
           "  --seconds S           run S emulated seconds (default 10)\n"
@@ -35,6 +36,7 @@ static void usage(FILE *f) {
           "  --dump-at EXPR        write a numbered snapshot of the ring (named after\n"
           "                        --trace-out) each time EXPR holds (--max-dumps N)\n"
           "  --mark EXPR           put a trace.mark event in the trace when EXPR holds\n"
+          "output and recording:\n"
           "  --screenshot FILE.png write the last frame (160x144, 4 grays)\n"
           "  --boot-rom FILE       start from a 256-byte DMG boot ROM\n"
           "  --trace FILTER        events to record (env CERES_TRACE; default\n"
@@ -47,7 +49,9 @@ static void usage(FILE *f) {
           "  --stream-json FILE    stream every recorded event to a Chrome JSON file as it\n"
           "                        happens (the old way, for comparison)\n"
           "\n"
-          "Prints the serial output, if any, to stdout and a summary to stderr.\n",
+          "Prints the serial output, if any, to stdout and a summary to stderr. Ctrl-C\n"
+          "stops the run and still writes --trace-out; a crash writes the ring to\n"
+          "FILE.crash.ctrace (FILE from --trace-out).\n",
           f);
 }
 
