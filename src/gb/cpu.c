@@ -49,6 +49,7 @@ static CT_NOINLINE uint8_t rd_slow(gb *g, uint16_t a) {
         return v;
     }
     tick(g);
+    if (a >= 0xFF80 && a != 0xFFFF) return g->bus.hram[a - 0xFF80]; /* HRAM: never blocked */
     return gb_bus_read(g, a);
 }
 
@@ -59,7 +60,10 @@ static CT_NOINLINE void wr_slow(gb *g, uint16_t a, uint8_t v) {
         return;
     }
     tick(g);
-    gb_bus_write(g, a, v);
+    if (a >= 0xFF80 && a != 0xFFFF)
+        g->bus.hram[a - 0xFF80] = v;
+    else
+        gb_bus_write(g, a, v);
 }
 
 CT_INLINE uint8_t rd(gb *g, uint16_t a) {
