@@ -346,17 +346,23 @@ static void stop(gb *g) {
     if (!g->bus.flat) gb_timer_write(g, 0xFF04, 0);
 }
 
-/* Called while halted, stopped or locked: spends one M-cycle (or wakes). */
+/* Called while halted, stopped or locked: spends M-cycles until the CPU
+ * wakes, g->cycles reaches `until` or a stop bit in `mask` is raised (at
+ * least one M-cycle unless it wakes at once). */
 enum { WAIT_DONE, WAIT_RUN, WAIT_FETCHED };
-static int wait_cycle(gb *g) {
+static int wait_cycles(gb *g, uint64_t until, unsigned mask) {
     gb_cpu *c = &g->cpu;
     if (c->locked) {
-        idle(g);
+        do
+            idle(g);
+        while (g->cycles < until && !(g->stop_reasons & mask));
         return WAIT_DONE;
     }
     if (c->stopped) {
         if (g->bus.buttons == 0) {
-            idle(g);
+            do
+                idle(g);
+            while (g->cycles < until && !(g->stop_reasons & mask));
             return WAIT_DONE;
         }
         c->stopped = false;
@@ -368,7 +374,9 @@ static int wait_cycle(gb *g) {
      * the first of the dispatch with IME=1; with IME=0 the CPU goes on with
      * the next instruction (mooneye acceptance/di_timing-GS,
      * halt_ime1_timing2-GS, halt_ime0_nointr_timing). */
-    idle(g);
+    do
+        idle(g);
+    while (!(g->ie & g->intf & 0x1F) && g->cycles < until && !(g->stop_reasons & mask));
     if ((g->ie & g->intf & 0x1F) == 0) return WAIT_DONE;
     c->halted = false;
     GB_TRACE(g, CPU_WAKE, c->pc);
@@ -649,11 +657,11 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     }
 }
 
-CT_INLINE void step(gb *g) {
+CT_INLINE void step(gb *g, uint64_t until, unsigned mask) {
     gb_cpu *c = &g->cpu;
     bool fetched = false;
     if (CT_UNLIKELY(c->halted | c->stopped | c->locked)) {
-        int w = wait_cycle(g);
+        int w = wait_cycles(g, until, mask);
         if (w == WAIT_DONE) return;
         fetched = w == WAIT_FETCHED;
     }
@@ -690,12 +698,12 @@ CT_INLINE void step(gb *g) {
 }
 
 void gb_cpu_step(gb *g) {
-    step(g);
+    step(g, 0, 0); /* at most one M-cycle while halted */
 }
 
 void gb_cpu_run(gb *g, uint64_t until, unsigned stop_mask) {
     while (g->cycles < until && !(g->stop_reasons & stop_mask))
-        step(g);
+        step(g, until, stop_mask);
 }
 
 void gb_cpu_reset(gb *g) {
