@@ -56,7 +56,9 @@ typedef enum ct_format {
 /* Optional per-event text formatter for .log output and `trace cat` (the
  * emulator uses it for disassembly and the Gameboy Doctor format). Writes at
  * most len bytes (NUL-terminated) and returns the length, or -1 to fall back
- * to the generic `field=value` form. */
+ * to the generic `TICKS target.name field=value ...` line. Its line is
+ * written as it is (no time stamp added, and no header line in a .log made
+ * with a formatter), so it can be compared with reference logs. */
 typedef int (*ct_line_fmt)(void *ctx, const ct_schema *s, uint16_t id, uint64_t ts,
                            const uint8_t *payload, char *buf, size_t len);
 

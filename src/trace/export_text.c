@@ -366,31 +366,35 @@ int ct__write_log(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
     const ct_schema *s = t->schema;
     strtab st = {t->strings, t->nstrings};
     char line[1024];
-    put_s(w, "# ceres trace: ");
-    put_u(w, t->nev);
-    put_s(w, " events (written ");
-    put_u(w, t->written);
-    put_s(w, ", overwritten ");
-    put_u(w, t->overwritten);
-    put_s(w, ", dropped ");
-    put_u(w, t->dropped);
-    put_s(w, "), timestamps in ticks of ");
-    put_u(w, s->ts_hz);
-    put_s(w, " Hz\n");
+    /* A formatter's lines stand alone (e.g. Gameboy Doctor logs compared
+     * line by line with a reference), so no header then. */
+    if (!o->line_fmt) {
+        put_s(w, "# ceres trace: ");
+        put_u(w, t->nev);
+        put_s(w, " events (written ");
+        put_u(w, t->written);
+        put_s(w, ", overwritten ");
+        put_u(w, t->overwritten);
+        put_s(w, ", dropped ");
+        put_u(w, t->dropped);
+        put_s(w, "), timestamps in ticks of ");
+        put_u(w, s->ts_hz);
+        put_s(w, " Hz\n");
+    }
     ct_src_it it;
     ct__src_begin(t, &it);
     for (const ct_event *e; (e = ct__src_next(t, &it)) != NULL && !w->err;) {
         const ct_event_desc *d = &s->events[e->id];
-        put_u(w, e->ts);
-        put_s(w, " ");
         if (o->line_fmt) {
             int n = o->line_fmt(o->line_fmt_ctx, s, e->id, e->ts, e->payload, line, sizeof line);
-            if (n >= 0) {
+            if (n >= 0) { /* the formatter's line as it is */
                 ct__wbuf_put(w, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
                 put_s(w, "\n");
                 continue;
             }
         }
+        put_u(w, e->ts);
+        put_s(w, " ");
         put_s(w, d->target);
         put_s(w, ".");
         put_s(w, d->name);
