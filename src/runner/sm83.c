@@ -66,11 +66,15 @@ static void make_rom(uint8_t *rom, size_t size) {
     rom[0x14D] = sum;
 }
 
-static bool get_u(const cJSON *o, const char *key, unsigned max, unsigned *out) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > max) return false;
+/* A JSON number in 0..max (converted only when in range: no UB on junk). */
+static bool num_in(const cJSON *v, unsigned max, unsigned *out) {
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > max) return false;
     *out = (unsigned)v->valuedouble;
     return true;
+}
+
+static bool get_u(const cJSON *o, const char *key, unsigned max, unsigned *out) {
+    return num_in(cJSON_GetObjectItemCaseSensitive(o, key), max, out);
 }
 
 static const char *const reg_names[8] = {"b", "c", "d", "e", "h", "l", "f", "a"};
@@ -96,12 +100,9 @@ static bool load_state(gb *g, uint8_t *flat, const cJSON *s) {
     if (!cJSON_IsArray(ram)) return false;
     cJSON_ArrayForEach(e, ram) {
         unsigned a, d;
-        if (cJSON_GetArraySize(e) != 2) return false;
-        const cJSON *ca = cJSON_GetArrayItem(e, 0), *cd = cJSON_GetArrayItem(e, 1);
-        if (!cJSON_IsNumber(ca) || !cJSON_IsNumber(cd)) return false;
-        a = (unsigned)ca->valuedouble;
-        d = (unsigned)cd->valuedouble;
-        if (a > 0xFFFF || d > 0xFF) return false;
+        if (cJSON_GetArraySize(e) != 2 || !num_in(cJSON_GetArrayItem(e, 0), 0xFFFF, &a) ||
+            !num_in(cJSON_GetArrayItem(e, 1), 0xFF, &d))
+            return false;
         flat[a] = (uint8_t)d;
     }
     return true;
@@ -133,9 +134,13 @@ static bool compare_state(gb *g, const uint8_t *flat, const cJSON *s, char *diff
     }
     const cJSON *ram = cJSON_GetObjectItemCaseSensitive(s, "ram"), *e;
     cJSON_ArrayForEach(e, ram) {
-        unsigned a = (unsigned)cJSON_GetArrayItem(e, 0)->valuedouble;
-        unsigned d = (unsigned)cJSON_GetArrayItem(e, 1)->valuedouble;
-        if (a <= 0xFFFF && flat[a] != d) {
+        unsigned a, d;
+        if (!num_in(cJSON_GetArrayItem(e, 0), 0xFFFF, &a) ||
+            !num_in(cJSON_GetArrayItem(e, 1), 0xFF, &d)) {
+            snprintf(diff, len, "malformed final RAM entry");
+            return false;
+        }
+        if (flat[a] != d) {
             snprintf(diff, len, "RAM[%04X]=%02X, expected %02X", a, flat[a], d);
             return false;
         }
@@ -154,17 +159,21 @@ static bool compare_cycles(const gb *g, const cJSON *cycles, char *diff, size_t 
         const cJSON *c = cJSON_GetArrayItem(cycles, (int)i);
         const cJSON *ca = cJSON_GetArrayItem(c, 0), *cd = cJSON_GetArrayItem(c, 1),
                     *ck = cJSON_GetArrayItem(c, 2);
-        if (!cJSON_IsString(ck)) continue;
+        if (!cJSON_IsString(ck) || strlen(ck->valuestring) != 3) {
+            snprintf(diff, len, "M-cycle %u: malformed kind in the vector", i + 1);
+            return false;
+        }
         char kind = ck->valuestring[0] == 'r' ? 'r' : (ck->valuestring[1] == 'w' ? 'w' : '-');
         const gb_bus_access *got = &g->bus.flat_log[i];
         if (got->kind != kind) {
             snprintf(diff, len, "M-cycle %u: '%c' access, expected '%c'", i + 1, got->kind, kind);
             return false;
         }
-        if (kind != '-' && cJSON_IsNumber(ca) && cJSON_IsNumber(cd) &&
-            (got->addr != (unsigned)ca->valuedouble || got->value != (unsigned)cd->valuedouble)) {
+        unsigned wa, wd;
+        if (kind != '-' && num_in(ca, 0xFFFF, &wa) && num_in(cd, 0xFF, &wd) &&
+            (got->addr != wa || got->value != wd)) {
             snprintf(diff, len, "M-cycle %u: %c %04X=%02X, expected %04X=%02X", i + 1, kind,
-                     got->addr, got->value, (unsigned)ca->valuedouble, (unsigned)cd->valuedouble);
+                     got->addr, got->value, wa, wd);
             return false;
         }
     }
@@ -174,9 +183,8 @@ static bool compare_cycles(const gb *g, const cJSON *cycles, char *diff, size_t 
 static void clear_ram(uint8_t *flat, const cJSON *s) {
     const cJSON *ram = cJSON_GetObjectItemCaseSensitive(s, "ram"), *e;
     cJSON_ArrayForEach(e, ram) {
-        const cJSON *ca = cJSON_GetArrayItem(e, 0);
-        if (cJSON_IsNumber(ca) && ca->valuedouble >= 0 && ca->valuedouble <= 0xFFFF)
-            flat[(unsigned)ca->valuedouble] = 0;
+        unsigned a;
+        if (num_in(cJSON_GetArrayItem(e, 0), 0xFFFF, &a)) flat[a] = 0;
     }
 }
 
