@@ -4,7 +4,13 @@
  *    CT_EMIT into a 4 MiB ring, against the physical floor: a plain store of
  *    the same three words into a ring of the same size;
  *  - the same event streamed to a Chrome JSON file (the old way);
- *  - dump time and bytes per event of 1M events to Perfetto and JSON. */
+ *  - dump time and bytes per event of 1M events to Perfetto and JSON.
+ *
+ * Keys: recorder.ns_per_event, recorder.floor_ns_per_event,
+ * recorder.ratio_to_floor, recorder.stream_json_ns_per_event,
+ * recorder.stream_speedup, dump.perfetto.seconds_per_1m,
+ * dump.perfetto.bytes_per_event, dump.json.seconds_per_1m,
+ * dump.json.bytes_per_event. */
 #include "bench.h"
 #include "trace/ct_host.h"
 
