@@ -292,7 +292,10 @@ static void exec_cb(gb *g) {
 
 static void dispatch(gb *g) {
     gb_cpu *c = &g->cpu;
-    const uint16_t pc = c->pc;
+    /* After a HALT bug (EI; HALT with an interrupt pending) the handler
+     * returns to the HALT itself. */
+    const uint16_t pc = (uint16_t)(c->pc - c->halt_bug);
+    c->halt_bug = false;
     c->ime = false;
     /* Five M-cycles: the discarded opcode fetch (already spent by the
      * caller), one internal cycle, the two pushes, one internal cycle. */
@@ -681,10 +684,8 @@ CT_INLINE void step(gb *g, uint64_t until, unsigned mask) {
     } else {
         op = rd_slow(g, c->pc);
     }
-    if (c->ei_delay) {
-        c->ime = true;
-        c->ei_delay = false;
-    }
+    const bool ei = c->ei_delay;
+    c->ei_delay = false;
     GB_TRACE(g, CPU_EXEC, c->pc, op, peek(g, (uint16_t)(c->pc + 1)), peek(g, (uint16_t)(c->pc + 2)),
              c->A_, c->F_, c->r[GB_R_B], c->r[GB_R_C], c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H],
              c->r[GB_R_L], c->sp, c->ime,
@@ -695,6 +696,10 @@ CT_INLINE void step(gb *g, uint64_t until, unsigned mask) {
     else
         c->pc++;
     exec(g, op);
+    /* EI takes effect after the instruction that follows it, which still
+     * runs with the old IME: EI; HALT with an interrupt pending hits the HALT
+     * bug (Pan Docs, "halt"). DI right after EI cancels it. */
+    if (CT_UNLIKELY(ei) && op != 0xF3) c->ime = true;
 }
 
 void gb_cpu_step(gb *g) {

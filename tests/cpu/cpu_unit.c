@@ -115,6 +115,26 @@ static void test_halt_bug(void) {
     gb_destroy(g);
 }
 
+/* EI; HALT with an interrupt pending: HALT still sees IME=0 and hits the
+ * HALT bug; the interrupt is taken and returns to the HALT itself. */
+static void test_ei_halt(void) {
+    static const uint8_t code[] = {
+        0xF3, 0x3E, 0x04, 0xE0, 0xFF, 0xE0, 0x0F, /* IE = IF = timer */
+        0xFB,                                     /* EI ($0107) */
+        0x76,                                     /* HALT ($0108) */
+        0x04, 0x40,
+    };
+    gb *g = boot(code, sizeof code);
+    gb_run(g, 10000, GB_STOP_LD_B_B);
+    gb_regs r;
+    gb_get_regs(g, &r);
+    CHECK_EQ(r.pc, 0x51); /* LD B,B at the timer vector */
+    CHECK_EQ(gb_peek(g, r.sp) | gb_peek(g, (uint16_t)(r.sp + 1)) << 8, 0x108);
+    CHECK_EQ(r.b, 0);
+    CHECK(!g->cpu.halt_bug);
+    gb_destroy(g);
+}
+
 /* Dispatch: 5 M-cycles, PC pushed, IF bit acknowledged, IME cleared. */
 static void test_dispatch_timing(void) {
     static const uint8_t code[] = {0xF3, 0x3E, 0x04, 0xE0, 0xFF, 0xE0, 0x0F, 0xFB, 0x00, 0x00};
@@ -487,6 +507,7 @@ static void test_trace_points(void) {
 int main(void) {
     test_ei_delay();
     test_halt_bug();
+    test_ei_halt();
     test_dispatch_timing();
     test_timer_reload();
     test_dma_conflict();
