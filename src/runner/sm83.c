@@ -254,10 +254,14 @@ rn_status rn_sm83_run_file(const char *path, char *msg, size_t msglen, unsigned 
         cJSON_Delete(root);
         return RN_ERROR;
     }
-    static uint8_t rom[0x8000];
-    make_rom(rom, sizeof rom);
-    char err[256];
-    gb *g = gb_create(rom, sizeof rom, &(gb_config){.model = GB_MODEL_DMG}, err, sizeof err);
+    uint8_t *rom = malloc(0x8000);
+    char err[256] = "out of memory";
+    gb *g = NULL;
+    if (rom) {
+        make_rom(rom, 0x8000);
+        g = gb_create(rom, 0x8000, &(gb_config){.model = GB_MODEL_DMG}, err, sizeof err);
+        free(rom);
+    }
     uint8_t *flat = calloc(0x10000, 1);
     gb_bus_access *log = calloc(MAX_CYCLES, sizeof *log);
     rn_status st = RN_PASS;
