@@ -108,6 +108,7 @@ typedef struct slot {
 } slot;
 
 static double wall_limit(const rn_test *t, const rn_opts *o) {
+    if (t->wall_limit > 0) return t->wall_limit;
     if (o->wall_limit > 0) return o->wall_limit;
     /* Generous: only a truly stuck child gets here. The emulator runs many
      * times faster than the real machine, even under sanitizers. */

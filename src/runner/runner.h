@@ -60,8 +60,9 @@ struct rn_test {
     char *limit_text;      /* as written: "120s", "600f", "-" */
     gb_model model;
     rn_expect expect;
-    char *reason; /* why it is expected to fail */
-    int line;     /* manifest line, 0 for ad-hoc tests */
+    char *reason;      /* why it is expected to fail */
+    int line;          /* manifest line, 0 for ad-hoc tests */
+    double wall_limit; /* wall-clock safety limit in seconds; 0 = rn_opts' */
 };
 
 #define RN_CYCLES_PER_FRAME 70224u

@@ -149,7 +149,6 @@ int main(void) {
     o.jobs = 2;
     o.replay_window = 20000;
     o.replay_bytes = 1 << 20;
-    o.wall_limit = 3; /* the hanging child is stopped after 3 s */
 
     /* A passing test writes nothing at all, not even the output folder. */
     rn_test tp = mk("pass.gb", RN_CHECK_MOONEYE, NULL, 60 * RN_CYCLES_PER_FRAME);
@@ -170,6 +169,7 @@ int main(void) {
         mk("replayhang.gb", RN_CHECK_CUSTOM, fail_then_hang, 60 * RN_CYCLES_PER_FRAME),
     };
     write_rom("replayhang.gb", loop_code, sizeof loop_code);
+    t[2].wall_limit = t[6].wall_limit = 3; /* the hanging children are stopped after 3 s */
     write_rom("crash.gb", loop_code, sizeof loop_code);
     write_rom("hang.gb", loop_code, sizeof loop_code);
     const rn_test *tt[7];
