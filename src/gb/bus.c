@@ -61,15 +61,16 @@ void gb_bus_set_buttons(gb *g, uint8_t pressed) {
     joyp_update(g, before);
 }
 
+/* DMA or serial need the per-M-cycle gb_bus_tick. */
+static void update_busy(gb_bus *b) {
+    b->busy = (uint8_t)((b->dma_start || b->dma_active ? 1 : 0) | (b->serial_active ? 2 : 0));
+}
+
 /* ---- serial -------------------------------------------------------------- */
 
 /* Internal clock: 8192 Hz, one bit on every falling edge of counter bit 8
  * (every 512 T-cycles), so a byte takes 8 * 512 T-cycles. With no peer the
  * bits shifted in are 1. */
-static void update_busy(gb_bus *b) {
-    b->busy = (uint8_t)((b->dma_start || b->dma_active ? 1 : 0) | (b->serial_active ? 2 : 0));
-}
-
 static void serial_tick(gb *g) {
     gb_bus *b = &g->bus;
     if ((gb_timer_counter(g) & 0x1FF) != 0) return;
