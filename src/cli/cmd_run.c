@@ -277,7 +277,8 @@ int cmd_run(int argc, char **argv) {
         fprintf(stderr, "ceres run: --trace-out needs a ring (--trace-buffer is 0)\n");
         return 2;
     }
-    ct_dump_opts dopts = {.format = CT_FMT_AUTO, .raw_cycles = raw};
+    /* Text logs show instructions disassembled, with the registers. */
+    ct_dump_opts dopts = {.format = CT_FMT_AUTO, .raw_cycles = raw, .line_fmt = rn_gb_line_fmt};
     if (fmt_name && ct_format_parse(fmt_name, &dopts.format)) {
         fprintf(stderr,
                 "ceres run: --trace-format: unknown format '%s' (perfetto, json, log, "

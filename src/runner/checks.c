@@ -364,7 +364,7 @@ static int write_log_tail(const ct_recorder *rec, const char *path, FILE *info) 
         memmove(tr->ev, tr->ev + (tr->nev - keep), keep * sizeof *tr->ev);
         tr->nev = keep;
     }
-    ct_dump_opts dopts = {.format = CT_FMT_LOG};
+    ct_dump_opts dopts = {.format = CT_FMT_LOG, .line_fmt = rn_gb_line_fmt};
     rc = ct_trace_write(tr, path, &dopts);
     fprintf(info, "text tail: %s (last %llu events)\n", rc ? strerror(-rc) : "trace.log",
             (unsigned long long)keep);

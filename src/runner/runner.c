@@ -154,7 +154,7 @@ static void crash_artifacts(const rn_test *t, const rn_opts *o, slot *s, rn_resu
                     memmove(tr->ev, tr->ev + (tr->nev - 20000), 20000 * sizeof *tr->ev);
                     tr->nev = 20000;
                 }
-                ct_dump_opts lo = {.format = CT_FMT_LOG};
+                ct_dump_opts lo = {.format = CT_FMT_LOG, .line_fmt = rn_gb_line_fmt};
                 snprintf(path, sizeof path, "%s/trace.log", dir);
                 int r2 = ct_trace_write(tr, path, &lo);
                 if (info)

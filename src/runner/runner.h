@@ -198,6 +198,17 @@ void rn_resolve(const rn_opts *o, const char *rel, char *buf, size_t len);
 rn_status rn_sm83_run_file(const char *path, char *msg, size_t msglen, unsigned *npassed,
                            unsigned *ntotal, const char *dir, FILE *info);
 
+/* ---- disassembly (disasm.c) ---------------------------------------------- */
+
+/* Disassemble the SM83 instruction at pc (bytes op, op1, op2) into buf;
+ * returns its length in bytes. */
+unsigned rn_disasm(uint16_t pc, uint8_t op, uint8_t op1, uint8_t op2, char *buf, size_t len);
+/* A ct_line_fmt for the emulator's schema: cpu.exec events as
+ * "TS cpu.exec BANK:PC  bytes  mnemonic  registers", others generic (-1). */
+struct ct_schema;
+int rn_gb_line_fmt(void *ctx, const struct ct_schema *s, uint16_t id, uint64_t ts,
+                   const uint8_t *payload, char *buf, size_t len);
+
 /* ---- reports (report.c) ------------------------------------------------- */
 
 typedef struct rn_tally {

@@ -232,7 +232,7 @@ static void trace_vector(gb *g, uint8_t *flat, const cJSON *t, const char *dir, 
         ct_format fmt;
     } outs[] = {{"trace.perfetto-trace", CT_FMT_PERFETTO}, {"trace.log", CT_FMT_LOG}};
     for (size_t i = 0; i < sizeof outs / sizeof *outs; i++) {
-        ct_dump_opts o = {.format = outs[i].fmt, .raw_cycles = true};
+        ct_dump_opts o = {.format = outs[i].fmt, .raw_cycles = true, .line_fmt = rn_gb_line_fmt};
         if (snprintf(path, sizeof path, "%s/%s", dir, outs[i].name) >= (int)sizeof path) continue;
         int rc = ct_dump(rec, path, &o);
         fprintf(info, "%s: %s\n", outs[i].name,

@@ -99,8 +99,8 @@ int main(void) {
      * with it. */
     CHECK_EQ(run("ok.gb --cycles 1000..1200 --trace cpu=trace --trace-out w.log --raw-cycles"), 0);
     CHECK(has("err.txt", "stopped: time limit"));
-    CHECK(has("w.log", "\n1000 cpu.exec") || has("w.log", "\n1004 cpu.exec"));
-    CHECK(!has("w.log", "\n996 cpu.exec"));
+    CHECK(has("w.log", "1000 cpu.exec") || has("w.log", "1004 cpu.exec"));
+    CHECK(!has("w.log", "996 cpu.exec"));
     /* Triggers parse once; a bad one is an error with the place shown. */
     CHECK_EQ(run("ok.gb --start-at pc==0x0110 --stop-at pc==0x0120 --stop-after 5 --dump-at "
                  "'write(0xFF02)' --mark 'irq(serial)' --trace-out t2.log --until-ld-b-b"),

@@ -277,7 +277,7 @@ int main(void) {
           NULL);
     snprintf(dir, sizeof dir, "%s/failures/selftest/vec", out);
     CHECK(exists(dir, "trace.perfetto-trace"));
-    CHECK(file_has(dir, "trace.log", "cpu.exec pc=0x0100"));
+    CHECK(file_has(dir, "trace.log", "cpu.exec 00:0100  00        NOP"));
     CHECK(file_has(dir, "state.txt", "vectors: 1 of 2 passed"));
     CHECK_EQ(rv[1].status, RN_ERROR);
     CHECK(strstr(rv[1].message, "malformed") != NULL);
