@@ -222,6 +222,24 @@ static void test_dma_conflict(void) {
     gb_destroy(g);
 }
 
+/* STOP waits for a button press and resets the divider. */
+static void test_stop(void) {
+    static const uint8_t code[] = {0x10, 0x04, 0x40}; /* STOP; INC B; LD B,B */
+    gb *g = boot(code, sizeof code);
+    unsigned why = gb_run(g, 50000, GB_STOP_LD_B_B);
+    CHECK(why & GB_STOP_LIMIT);
+    CHECK(g->cpu.stopped);
+    CHECK_EQ(gb_peek(g, 0xFF04), 50000 / 256);
+    gb_set_buttons(g, GB_BTN_A);
+    why = gb_run(g, 1000, GB_STOP_LD_B_B);
+    CHECK(why & GB_STOP_LD_B_B);
+    gb_regs r;
+    gb_get_regs(g, &r);
+    CHECK_EQ(r.b, 1);
+    CHECK(!g->cpu.stopped);
+    gb_destroy(g);
+}
+
 /* An illegal opcode locks the CPU up: gb_run reports it, PC stays put and
  * time goes on. */
 static void test_lockup(void) {
@@ -511,6 +529,7 @@ int main(void) {
     test_dispatch_timing();
     test_timer_reload();
     test_dma_conflict();
+    test_stop();
     test_lockup();
     test_save_states();
     test_serial();
