@@ -71,6 +71,7 @@ typedef struct progress {
     rn_result *res;
     size_t total;
     const char *running; /* a test currently running */
+    const rn_opts *o;
 } progress;
 
 static void print_result_line(FILE *f, const progress *p, const rn_test *t, const rn_result *r,
@@ -91,6 +92,11 @@ static void print_result_line(FILE *f, const progress *p, const rn_test *t, cons
     fprintf(f, "[%*zu/%zu] %s%-7s%s %-8s %s (%.2fs)%s", p->total >= 100 ? 4 : 3, done, p->total, c0,
             rn_status_name(r->status), c1, t->suite, t->rom, r->wall_seconds, tag);
     if (r->status != RN_PASS) fprintf(f, " -- %s", r->message);
+    if (r->artifacts) {
+        char dir[4200];
+        rn_failure_dir(p->o, t, dir, sizeof dir);
+        fprintf(f, " [%s]", dir);
+    }
     if (r->replay == 0) fprintf(f, " (the replay did NOT reproduce this run: see state.txt)");
     fputc('\n', f);
 }
@@ -430,7 +436,8 @@ int cmd_test(int argc, char **argv) {
     }
 
     res = calloc(ntests ? ntests : 1, sizeof *res);
-    progress p = {.tty = isatty(STDOUT_FILENO), .tests = tests, .res = res, .total = ntests};
+    progress p = {
+        .tty = isatty(STDOUT_FILENO), .tests = tests, .res = res, .total = ntests, .o = &o};
     const char *nc = getenv("NO_COLOR");
     p.color = p.tty && !(nc && *nc);
     double t0 = rn_now();
