@@ -425,6 +425,23 @@ static void clear_dir(const char *dir) {
     }
 }
 
+void rn_clear_failure(const rn_opts *o, const rn_test *t) {
+    if (!o->out_dir) return;
+    char dir[4200], top[4200];
+    rn_failure_dir(o, t, dir, sizeof dir);
+    if (!dir[0]) return;
+    clear_dir(dir);
+    /* Remove the folder and its parents while empty, never above
+     * OUT/failures (rmdir fails on anything that still holds files). */
+    snprintf(top, sizeof top, "%s/failures", o->out_dir);
+    size_t tl = strlen(top);
+    while (strlen(dir) > tl && !strncmp(dir, top, tl) && rmdir(dir) == 0) {
+        char *slash = strrchr(dir, '/');
+        if (!slash) break;
+        *slash = 0;
+    }
+}
+
 static bool regs_equal(const gb_regs *x, const gb_regs *y) {
     return x->a == y->a && x->f == y->f && x->b == y->b && x->c == y->c && x->d == y->d &&
            x->e == y->e && x->h == y->h && x->l == y->l && x->sp == y->sp && x->pc == y->pc &&

@@ -310,6 +310,7 @@ int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_resul
     if (!o->fork) {
         for (size_t i = 0; i < n; i++) {
             if (progress) progress(ctx, i, tests[i], NULL, i, n);
+            rn_clear_failure(o, tests[i]);
             rn_run_one(tests[i], o, &res[i]);
             if (progress) progress(ctx, i, tests[i], &res[i], i + 1, n);
         }
@@ -326,6 +327,7 @@ int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_resul
             int si = 0;
             while (slots[si].pid)
                 si++;
+            rn_clear_failure(o, tests[next]);
             int rc = start(tests[next], o, next, &slots[si]);
             if (rc) {
                 if (running == 0) {

@@ -185,6 +185,11 @@ int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_resul
  * extension, unsafe characters replaced>. */
 void rn_failure_dir(const rn_opts *o, const rn_test *t, char *buf, size_t len);
 
+/* Remove what an earlier run left in a test's failure folder (our file
+ * names only) and the folder and its parents while empty, so OUT/failures
+ * shows the latest run. rn_run_all does this before each test. */
+void rn_clear_failure(const rn_opts *o, const rn_test *t);
+
 /* Path of a test's ROM (or reference) resolved against the ROM root. */
 void rn_resolve(const rn_opts *o, const char *rel, char *buf, size_t len);
 

@@ -249,6 +249,18 @@ int main(void) {
     snprintf(dir, sizeof dir, "%s/failures/selftest", out);
     CHECK_EQ(count_entries(dir), 6);
 
+    /* A test that passes now clears what an earlier failure left. */
+    snprintf(dir, sizeof dir, "%s/failures/selftest/pass", out);
+    CHECK_EQ(rn_mkdirs(dir), 0);
+    char stale[600];
+    snprintf(stale, sizeof stale, "%s/state.txt", dir);
+    CHECK_EQ(rn_write_file(stale, "old", 3), 0);
+    CHECK_EQ(rn_run_all(one, 1, &o, &r1, NULL, NULL), 0);
+    CHECK_EQ(r1.status, RN_PASS);
+    CHECK(stat(dir, &st) != 0);
+    snprintf(dir, sizeof dir, "%s/failures/selftest/fail", out);
+    CHECK(exists(dir, "state.txt"));
+
     /* sm83 vector files: a wrong expectation fails with the vector's name
      * and leaves a trace of that vector; a malformed file is an error. */
     static const char vec[] =
