@@ -60,6 +60,7 @@ static CT_NOINLINE void wr_slow(gb *g, uint16_t a, uint8_t v) {
         return;
     }
     tick(g);
+    GB_TRIG_WRITE(g, a, v);
     if (a >= 0xFF80 && a != 0xFFFF)
         g->bus.hram[a - 0xFF80] = v;
     else
@@ -75,6 +76,7 @@ CT_INLINE uint8_t rd(gb *g, uint16_t a) {
     } else {
         v = rd_slow(g, a);
     }
+    GB_TRIG_READ(g, a, v);
     GB_TRACE(g, MEM_READ, a, v);
     return v;
 }
@@ -83,6 +85,9 @@ CT_INLINE void wr(gb *g, uint16_t a, uint8_t v) {
     uint8_t *p = g->bus.write_map[a >> 12];
     if (CT_LIKELY(p != NULL)) {
         tick(g);
+        /* Triggers see the write after its M-cycle began and before it lands,
+         * so a start trigger's first record is the write itself. */
+        GB_TRIG_WRITE(g, a, v);
         p[a & 0xFFF] = v;
     } else {
         wr_slow(g, a, v);
@@ -316,6 +321,7 @@ static void dispatch(gb *g) {
     wr(g, --c->sp, (uint8_t)pc);
     idle(g);
     c->pc = vec;
+    if (vec) GB_TRIG_IRQ(g, (uint8_t)((vec - 0x40) / 8));
     GB_TRACE(g, CPU_IRQ, vec, pc);
 }
 
@@ -686,6 +692,7 @@ CT_INLINE void step(gb *g, uint64_t until, unsigned mask) {
     }
     const bool ei = c->ei_delay;
     c->ei_delay = false;
+    GB_TRIG_EXEC(g, c->pc);
     GB_TRACE(g, CPU_EXEC, c->pc, op, peek(g, (uint16_t)(c->pc + 1)), peek(g, (uint16_t)(c->pc + 2)),
              c->A_, c->F_, c->r[GB_R_B], c->r[GB_R_C], c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H],
              c->r[GB_R_L], c->sp, c->ime,
