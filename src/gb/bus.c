@@ -207,6 +207,10 @@ static uint8_t io_read(gb *g, uint16_t a) {
     case 0xFF06:
     case 0xFF07: return gb_timer_read(g, a);
     case 0xFF0F: return (uint8_t)(g->intf | 0xE0);
+    case 0xFF44:
+        /* Gameboy Doctor mode: LY reads $90, as its reference logs assume. */
+        if (g->doctor_ly) return 0x90;
+        break;
     case 0xFF46: return b->dma_reg;
     case 0xFFFF: return g->ie;
     default: break;

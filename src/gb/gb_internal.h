@@ -47,6 +47,7 @@ struct gb {
 
     uint8_t boot_rom[256];
     bool has_boot_rom;
+    bool doctor_ly; /* LY ($FF44) reads $90: Gameboy Doctor mode (doctor.h) */
 
     uint8_t serial_log[GB_SERIAL_LOG_MAX];
     size_t serial_len;
