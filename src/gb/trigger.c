@@ -657,6 +657,7 @@ void gb_trig_arm(gb *g, gb_trig_set *s) {
             if (s->rec) s->rec->enabled[t->event_id] = 1;
         }
         if (t->action == GB_TRIG_START) has_start = true;
+        if (t->action == GB_TRIG_MARK && s->rec) s->rec->enabled[gb_ev_TRACE_MARK] = 1;
     }
     if (s->rec) {
         if (has_start && !s->pre) ct_recorder_pause(s->rec);

@@ -1,0 +1,28 @@
+/* Test ROMs synthesized in memory: a 32 KiB ROM-only image with a valid
+ * header whose entry point jumps to code placed at $0150. */
+#ifndef CERES_TEST_TESTROM_H
+#define CERES_TEST_TESTROM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define TESTROM_SIZE 0x8000
+
+/* Fill rom[TESTROM_SIZE]: code at $0150, `nop; jp $0150` at $0100, header
+ * checksum set. Returns TESTROM_SIZE. */
+static inline size_t testrom_build(uint8_t *rom, const uint8_t *code, size_t len) {
+    memset(rom, 0, TESTROM_SIZE);
+    static const uint8_t entry[] = {0x00, 0xC3, 0x50, 0x01};
+    memcpy(rom + 0x100, entry, sizeof entry);
+    memcpy(rom + 0x134, "CERESTEST", 9);
+    if (len > TESTROM_SIZE - 0x150) len = TESTROM_SIZE - 0x150;
+    memcpy(rom + 0x150, code, len);
+    uint8_t sum = 0;
+    for (int i = 0x134; i <= 0x14C; i++)
+        sum = (uint8_t)(sum - rom[i] - 1);
+    rom[0x14D] = sum;
+    return TESTROM_SIZE;
+}
+
+#endif
