@@ -3,6 +3,7 @@
  * end) or the old streaming JSON output; prints the serial output. */
 #include "cli.h"
 
+#include "../gb/doctor.h"
 #include "../gb/gb_events.h"
 #include "../gb/trigger.h"
 #include "../runner/runner.h"
@@ -48,6 +49,9 @@ static void usage(FILE *f) {
           "  --raw-cycles          timestamps in T-cycles instead of nanoseconds\n"
           "  --stream-json FILE    stream every recorded event to a Chrome JSON file as it\n"
           "                        happens (the old way, for comparison)\n"
+          "  --doctor-log FILE     one line per executed instruction, the state before it,\n"
+          "                        in Gameboy Doctor format (A:01 F:B0 ... PC:0100\n"
+          "                        PCMEM:00,C3,13,02); LY reads $90 in this mode\n"
           "\n"
           "Prints the serial output, if any, to stdout and a summary to stderr. Ctrl-C\n"
           "stops the run and still writes --trace-out; a crash writes the ring to\n"
@@ -109,9 +113,10 @@ static const int stop_sigs[] = {SIGINT, SIGTERM};
 
 /* Options that take a value. */
 static const char *const with_value[] = {
-    "--frames",       "--cycles",    "--seconds",      "--screenshot",  "--boot-rom",  "--trace",
-    "--trace-buffer", "--trace-out", "--trace-format", "--stream-json", "--start-at",  "--stop-at",
-    "--dump-at",      "--mark",      "--pre",          "--stop-after",  "--max-dumps",
+    "--frames",     "--cycles",       "--seconds",    "--screenshot",   "--boot-rom",
+    "--trace",      "--trace-buffer", "--trace-out",  "--trace-format", "--stream-json",
+    "--start-at",   "--stop-at",      "--dump-at",    "--mark",         "--pre",
+    "--stop-after", "--max-dumps",    "--doctor-log",
 };
 
 static int parse_u64(const char *s, uint64_t *out) {
@@ -127,6 +132,8 @@ static int parse_u64(const char *s, uint64_t *out) {
 int cmd_run(int argc, char **argv) {
     const char *rom_path = NULL, *shot = NULL, *boot_path = NULL, *filter = getenv("CERES_TRACE");
     const char *buf_spec = "4M", *trace_out = NULL, *fmt_name = NULL, *stream = NULL;
+    const char *doctor_path = NULL;
+    FILE *doctor = NULL;
     bool raw = false, until_ldbb = false;
     uint64_t limit = 10ull * RN_CYCLES_PER_SEC;
     int nlimits = 0;
@@ -233,6 +240,8 @@ int cmd_run(int argc, char **argv) {
             fmt_name = v;
         } else if (!strcmp(a, "--stream-json")) {
             stream = v;
+        } else if (!strcmp(a, "--doctor-log")) {
+            doctor_path = v;
         } else if (!strcmp(a, "--raw-cycles")) {
             raw = true;
         } else if (!strcmp(a, "--until-ld-b-b")) {
@@ -324,6 +333,15 @@ int cmd_run(int argc, char **argv) {
     }
     int rc = 0;
     ct_recorder *rec = NULL;
+    if (doctor_path) {
+        doctor = fopen(doctor_path, "w");
+        if (!doctor) {
+            fprintf(stderr, "ceres run: --doctor-log %s: %s\n", doctor_path, strerror(errno));
+            rc = 2;
+            goto out;
+        }
+        gb_set_doctor_mode(g, true);
+    }
     if (recording || stream) {
         /* Streaming alone still needs a recorder for the filter; give it the
          * smallest ring. */
@@ -399,7 +417,8 @@ int cmd_run(int argc, char **argv) {
         GB_STOP_LOCKUP | (until_ldbb ? GB_STOP_LD_B_B : 0) | (to_frame ? GB_STOP_FRAME : 0);
     unsigned why = 0;
     while (gb_cycles(g) < limit) {
-        why = gb_run(g, limit - gb_cycles(g), mask);
+        why = doctor ? gb_doctor_run(g, doctor, limit - gb_cycles(g), mask)
+                     : gb_run(g, limit - gb_cycles(g), mask);
         if (why & (GB_STOP_LOCKUP | GB_STOP_LD_B_B)) break;
         if (to_frame && gb_frames(g) > wf_hi) break;
         if (why & GB_STOP_REQUEST) break;
@@ -454,7 +473,16 @@ int cmd_run(int argc, char **argv) {
                     (unsigned long long)rec->ring.written);
         }
     }
+    if (doctor) {
+        int bad = ferror(doctor);
+        if (fclose(doctor) != 0 || bad) {
+            fprintf(stderr, "ceres run: --doctor-log %s: write error\n", doctor_path);
+            rc = 1;
+        }
+        doctor = NULL;
+    }
 out:
+    if (doctor) fclose(doctor);
     install(SIG_DFL, crash_sigs, sizeof crash_sigs / sizeof *crash_sigs);
     sig.g = NULL;
     sig.rec = NULL;

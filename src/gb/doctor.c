@@ -181,7 +181,6 @@ int gb_doctor_load(const char *path, ct_trace **out, char *err, size_t errlen) {
         t->nev++;
     }
     fclose(f);
-    t->written = t->nev;
     *out = t;
     return 0;
 nomem:
