@@ -57,10 +57,12 @@ static CT_NOINLINE void wr_slow(gb *g, uint16_t a, uint8_t v) {
     if (g->bus.flat) {
         g->bus.flat[a] = v;
         flat_cycle(g, a, v, 'w');
+        GB_TRACE(g, MEM_WRITE, a, v);
         return;
     }
     tick(g);
     GB_TRIG_WRITE(g, a, v);
+    GB_TRACE(g, MEM_WRITE, a, v);
     if (a >= 0xFF80 && a != 0xFFFF)
         g->bus.hram[a - 0xFF80] = v;
     else
@@ -85,14 +87,16 @@ CT_INLINE void wr(gb *g, uint16_t a, uint8_t v) {
     uint8_t *p = g->bus.write_map[a >> 12];
     if (CT_LIKELY(p != NULL)) {
         tick(g);
-        /* Triggers see the write after its M-cycle began and before it lands,
-         * so a start trigger's first record is the write itself. */
+        /* Triggers and the trace see the write after its M-cycle began and
+         * before it lands: the write is recorded before what it causes (a
+         * DMA start, a bank switch), and a start trigger's first record is
+         * the write itself. */
         GB_TRIG_WRITE(g, a, v);
+        GB_TRACE(g, MEM_WRITE, a, v);
         p[a & 0xFFF] = v;
     } else {
         wr_slow(g, a, v);
     }
-    GB_TRACE(g, MEM_WRITE, a, v);
 }
 
 CT_INLINE void idle(gb *g) {
