@@ -9,7 +9,6 @@
 #include "../runner/runner.h"
 #include "../trace/ct_host.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -132,35 +131,6 @@ static void on_progress(void *ctx, size_t idx, const rn_test *t, const rn_result
 }
 
 /* ---- suites ------------------------------------------------------------- */
-
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* All suite names in dir (files NAME.suite), sorted. */
-static int list_suites(const char *dir, char ***names, size_t *n) {
-    *names = NULL;
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d) return -errno;
-    struct dirent *e;
-    size_t cap = 0;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l <= 6 || strcmp(e->d_name + l - 6, ".suite") || e->d_name[0] == '.') continue;
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 8;
-            char **nn = realloc(*names, cap * sizeof *nn);
-            if (!nn) break;
-            *names = nn;
-        }
-        char *s = strndup(e->d_name, l - 6);
-        if (s) (*names)[(*n)++] = s;
-    }
-    closedir(d);
-    if (*n) qsort(*names, *n, sizeof **names, cmp_str);
-    return 0;
-}
 
 /* Reasons written into manifests name ROMs relative to the ROM root, so
  * they do not depend on where the ROMs are. */
@@ -356,53 +326,10 @@ int cmd_test(int argc, char **argv) {
         }
         rn_check_free(&chk);
     } else {
-        char **names = NULL;
-        size_t nnames = 0;
-        if (suites_arg) {
-            char *copy = strdup(suites_arg);
-            for (char *s = strtok(copy, ","); s; s = strtok(NULL, ",")) {
-                char **nn = realloc(names, (nnames + 1) * sizeof *nn);
-                if (!nn) break;
-                names = nn;
-                names[nnames++] = strdup(s);
-            }
-            free(copy);
-        } else {
-            int e = list_suites(suites_dir, &names, &nnames);
-            if (e || !nnames) {
-                fprintf(stderr, "ceres test: no suite manifests (*.suite) in %s%s%s\n", suites_dir,
-                        e ? ": " : "", e ? strerror(-e) : "");
-                goto out2;
-            }
+        if (rn_suites_load(suites_dir, suites_arg, &mans, &nmans, err, sizeof err)) {
+            fprintf(stderr, "ceres test: %s\n", err);
+            goto out2;
         }
-        mans = calloc(nnames ? nnames : 1, sizeof *mans);
-        bool bad = false;
-        for (size_t i = 0; i < nnames; i++) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/%s.suite", suites_dir, names[i]);
-            if (!bad && rn_manifest_load(path, &mans[nmans], err, sizeof err)) {
-                fprintf(stderr, "ceres test: %s\n", err);
-                if (access(path, F_OK)) {
-                    char **avail;
-                    size_t na;
-                    if (!list_suites(suites_dir, &avail, &na)) {
-                        fprintf(stderr, "available suites:");
-                        for (size_t k = 0; k < na; k++) {
-                            fprintf(stderr, " %s", avail[k]);
-                            free(avail[k]);
-                        }
-                        fputc('\n', stderr);
-                        free(avail);
-                    }
-                }
-                bad = true;
-            } else if (!bad) {
-                nmans++;
-            }
-            free(names[i]);
-        }
-        free(names);
-        if (bad) goto out2;
         size_t total = 0;
         for (size_t i = 0; i < nmans; i++)
             total += mans[i].ntests;
@@ -517,9 +444,7 @@ out2:
     for (size_t i = 0; adhoc && i < nroms; i++)
         rn_test_free(&adhoc[i]);
     free(adhoc);
-    for (size_t i = 0; i < nmans; i++)
-        rn_manifest_free(&mans[i]);
-    free(mans);
+    rn_suites_free(mans, nmans);
     free(boot);
 out:
     free(roms);

@@ -20,6 +20,7 @@
 #include "runner.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -518,4 +519,140 @@ int rn_manifest_save(const rn_manifest *m, const char *path, const rn_expect *ex
     free(out);
     if (rc) set_err(err, errlen, "%s: %s", path, strerror(-rc));
     return rc;
+}
+
+/* ---- suites: the manifests of a folder ------------------------------------ */
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void rn_names_free(char **names, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+int rn_suite_names(const char *dir, char ***names, size_t *n) {
+    *names = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d) return -errno;
+    struct dirent *e;
+    size_t cap = 0;
+    int rc = 0;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l <= 6 || strcmp(e->d_name + l - 6, ".suite") || e->d_name[0] == '.') continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 8;
+            char **nn = realloc(*names, cap * sizeof *nn);
+            if (!nn) {
+                rc = -ENOMEM;
+                break;
+            }
+            *names = nn;
+        }
+        char *s = malloc(l - 5);
+        if (!s) {
+            rc = -ENOMEM;
+            break;
+        }
+        memcpy(s, e->d_name, l - 6);
+        s[l - 6] = 0;
+        (*names)[(*n)++] = s;
+    }
+    closedir(d);
+    if (rc) {
+        rn_names_free(*names, *n);
+        *names = NULL;
+        *n = 0;
+        return rc;
+    }
+    if (*n) qsort(*names, *n, sizeof **names, cmp_str);
+    return 0;
+}
+
+void rn_suites_free(rn_manifest *mans, size_t n) {
+    for (size_t i = 0; mans && i < n; i++)
+        rn_manifest_free(&mans[i]);
+    free(mans);
+}
+
+int rn_suites_load(const char *dir, const char *names, rn_manifest **mans, size_t *nmans, char *err,
+                   size_t errlen) {
+    *mans = NULL;
+    *nmans = 0;
+    char **list = NULL;
+    size_t nlist = 0;
+    int rc = 0;
+    if (names) {
+        const char *p = names;
+        while (*p) {
+            size_t l = strcspn(p, ",");
+            char *name = malloc(l + 1);
+            char **nl = realloc(list, (nlist + 1) * sizeof *nl);
+            if (nl) list = nl;
+            if (!name || !nl) {
+                free(name);
+                rn_names_free(list, nlist);
+                return -ENOMEM;
+            }
+            memcpy(name, p, l);
+            name[l] = 0;
+            list[nlist++] = name;
+            if (!valid_name(name)) {
+                set_err(err, errlen, "bad suite name '%s' (letters, digits, - and _)", name);
+                rn_names_free(list, nlist);
+                return -EINVAL;
+            }
+            p += l + (p[l] == ',');
+        }
+    } else {
+        rc = rn_suite_names(dir, &list, &nlist);
+        if (rc || !nlist) {
+            set_err(err, errlen, "no suite manifests (*.suite) in %s%s%s", dir, rc ? ": " : "",
+                    rc ? strerror(-rc) : "");
+            return rc ? rc : -ENOENT;
+        }
+    }
+    rn_manifest *m = calloc(nlist ? nlist : 1, sizeof *m);
+    if (!m) {
+        rn_names_free(list, nlist);
+        return -ENOMEM;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < nlist && !rc; i++) {
+        char path[4096];
+        if (snprintf(path, sizeof path, "%s/%s.suite", dir, list[i]) >= (int)sizeof path) {
+            set_err(err, errlen, "%s: path too long", dir);
+            rc = -ENAMETOOLONG;
+            break;
+        }
+        rc = rn_manifest_load(path, &m[n], err, errlen);
+        if (!rc) {
+            n++;
+        } else if (rc == -ENOENT) {
+            /* Name the suites there are. */
+            char **avail;
+            size_t na;
+            if (!rn_suite_names(dir, &avail, &na)) {
+                size_t l = strlen(err);
+                set_err(err + l, errlen - l, "; available suites:");
+                for (size_t k = 0; k < na; k++) {
+                    l = strlen(err);
+                    set_err(err + l, errlen - l, " %s", avail[k]);
+                }
+                rn_names_free(avail, na);
+            }
+        }
+    }
+    rn_names_free(list, nlist);
+    if (rc) {
+        rn_suites_free(m, n);
+        return rc;
+    }
+    *mans = m;
+    *nmans = n;
+    return 0;
 }

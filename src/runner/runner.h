@@ -100,6 +100,17 @@ int rn_manifest_save(const rn_manifest *m, const char *path, const rn_expect *ex
                      const char *const *reasons, char *err, size_t errlen);
 void rn_manifest_free(rn_manifest *m);
 
+/* The suites of a folder: files NAME.suite. Names sorted; free with
+ * rn_names_free. */
+int rn_suite_names(const char *dir, char ***names, size_t *n);
+void rn_names_free(char **names, size_t n);
+/* Load suites by name (comma-separated "a,b"), or every suite in dir when
+ * names is NULL, in that order. 0, or a negative errno with err naming the
+ * file and line (and the available suites when a name is unknown). */
+int rn_suites_load(const char *dir, const char *names, rn_manifest **mans, size_t *nmans, char *err,
+                   size_t errlen);
+void rn_suites_free(rn_manifest *mans, size_t n);
+
 /* Free the strings of a test built by hand (ad-hoc tests). */
 void rn_test_free(rn_test *t);
 

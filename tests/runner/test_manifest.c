@@ -185,7 +185,51 @@ static void test_shipped(void) {
 #endif
 }
 
+/* Loading suites from a folder: all of them sorted, by name in the order
+ * given, errors for unknown or bad names and for a broken manifest. */
+static void test_suites(void) {
+    char dir[] = "/tmp/ceres-suites-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256], err[512];
+    static const char *const files[][2] = {
+        {"zeta.suite", "suite zeta\ntest z.gb mooneye 1s dmg pass\n"},
+        {"alpha.suite",
+         "suite alpha\ntest a.gb mooneye 1s dmg pass\ntest b.gb mooneye 1s dmg pass\n"},
+        {"notes.txt", "not a suite"},
+    };
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i][0]);
+        CHECK_EQ(rn_write_file(path, files[i][1], strlen(files[i][1])), 0);
+    }
+    rn_manifest *m;
+    size_t n;
+    CHECK_EQ(rn_suites_load(dir, NULL, &m, &n, err, sizeof err), 0);
+    CHECK_EQ(n, 2);
+    if (n == 2) {
+        CHECK(!strcmp(m[0].suite, "alpha"));
+        CHECK_EQ(m[0].ntests, 2);
+        CHECK(!strcmp(m[1].suite, "zeta"));
+    }
+    rn_suites_free(m, n);
+    CHECK_EQ(rn_suites_load(dir, "zeta,alpha", &m, &n, err, sizeof err), 0);
+    CHECK(n == 2 && !strcmp(m[0].suite, "zeta"));
+    rn_suites_free(m, n);
+    CHECK(rn_suites_load(dir, "zeta,beta", &m, &n, err, sizeof err) < 0);
+    CHECK(strstr(err, "beta.suite") && strstr(err, "available suites: alpha zeta"));
+    CHECK(m == NULL && n == 0);
+    CHECK(rn_suites_load(dir, "../etc", &m, &n, err, sizeof err) < 0);
+    CHECK(strstr(err, "bad suite name") != NULL);
+    snprintf(path, sizeof path, "%s/broken.suite", dir);
+    CHECK_EQ(rn_write_file(path, "suite broken\ntest x\n", 20), 0);
+    CHECK(rn_suites_load(dir, NULL, &m, &n, err, sizeof err) < 0);
+    CHECK(strstr(err, "broken.suite:2:") != NULL);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_EQ(system(cmd), 0);
+}
+
 int main(void) {
+    test_suites();
     test_good();
     test_bad();
     test_limits_and_checks();
