@@ -1,6 +1,7 @@
 /* Running one test in this process: machine and recorder set-up, the check
- * loop, the failure folder (trace, text tail, screenshot, state) and the
- * deterministic replay of a failure with every event at trace level. */
+ * loop, what a failure leaves (trace, text tail, screenshot, state; paths
+ * and state.txt in failure.c) and the deterministic replay of a failure
+ * with every event at trace level. */
 #include "runner.h"
 
 #include "../gb/gb_events.h"
@@ -16,9 +17,6 @@
  * once per frame's worth of T-cycles, at fixed cycle boundaries, so a run
  * and its replay evaluate them at exactly the same points. */
 #define POLL_CYCLES RN_CYCLES_PER_FRAME
-
-/* The last events kept as text in trace.log. */
-#define LOG_TAIL_EVENTS 20000
 
 /* What each check kind stops the machine for, and whether it polls. */
 static const unsigned check_stops[RN_CHECK_COUNT] = {
@@ -54,37 +52,6 @@ void rn_resolve(const rn_opts *o, const char *rel, char *buf, size_t len) {
         snprintf(buf, len, "%s", rel);
     else
         snprintf(buf, len, "%s/%s", o->rom_root, rel);
-}
-
-void rn_failure_dir(const rn_opts *o, const rn_test *t, char *buf, size_t len) {
-    char name[1024];
-    const char *rom = t->rom;
-    /* Absolute ad-hoc paths keep only their last two components. */
-    if (rom[0] == '/') {
-        const char *s = rom + strlen(rom);
-        int slashes = 0;
-        while (s > rom && slashes < 2)
-            if (*--s == '/') slashes++;
-        rom = s + (*s == '/');
-    }
-    /* mooneye/acceptance/x.gb in suite mooneye: failures/mooneye/acceptance/x */
-    const char *suite = t->suite ? t->suite : "adhoc";
-    size_t sl = strlen(suite);
-    if (!strncmp(rom, suite, sl) && rom[sl] == '/' && rom[sl + 1]) rom += sl + 1;
-    size_t n = 0;
-    for (const char *p = rom; *p && n + 1 < sizeof name; p++) {
-        unsigned char c = (unsigned char)*p;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '_' || c == '.' || c == '/';
-        name[n++] = ok ? (char)c : '_';
-    }
-    name[n] = 0;
-    char *dot = strrchr(name, '.');
-    if (dot && !strchr(dot, '/') && dot != name) *dot = 0;
-    /* No "..": a path component made only of dots becomes underscores. */
-    for (char *p = name; *p; p++)
-        if (*p == '.' && (p == name || p[-1] == '/')) *p = '_';
-    if (snprintf(buf, len, "%s/failures/%s/%s", o->out_dir, suite, name) >= (int)len) buf[0] = 0;
 }
 
 /* ---- the check loop ------------------------------------------------------ */
@@ -343,105 +310,6 @@ static void emit_result(ct_recorder *rec, gb *g, const rn_test *t, const rn_resu
     CT_EMIT(rec->enabled, rec, gb_, TEST_END, gb_cycles(g), verdict);
 }
 
-/* ---- failure folder --------------------------------------------------------- */
-
-static void join(char *buf, size_t len, const char *dir, const char *file) {
-    if (snprintf(buf, len, "%s/%s", dir, file) >= (int)len) buf[0] = 0; /* unusable: fail open */
-}
-
-/* trace.log: the last events as text. */
-static int write_log_tail(const ct_recorder *rec, const char *path, FILE *info) {
-    ct_trace *tr = NULL;
-    int rc = ct_trace_from_recorder(rec, &tr);
-    if (rc) return rc;
-    fprintf(info,
-            "ring: %llu events kept from cycle %llu to %llu (%llu written, %llu overwritten)\n",
-            (unsigned long long)tr->nev, (unsigned long long)(tr->nev ? tr->ev[0].ts : 0),
-            (unsigned long long)(tr->nev ? tr->ev[tr->nev - 1].ts : 0),
-            (unsigned long long)tr->written, (unsigned long long)tr->overwritten);
-    uint64_t keep = tr->nev > LOG_TAIL_EVENTS ? LOG_TAIL_EVENTS : tr->nev;
-    if (tr->nev > keep) {
-        memmove(tr->ev, tr->ev + (tr->nev - keep), keep * sizeof *tr->ev);
-        tr->nev = keep;
-    }
-    ct_dump_opts dopts = {.format = CT_FMT_LOG, .line_fmt = rn_gb_line_fmt};
-    rc = ct_trace_write(tr, path, &dopts);
-    fprintf(info, "text tail: %s (last %llu events)\n", rc ? strerror(-rc) : "trace.log",
-            (unsigned long long)keep);
-    ct_trace_free(tr);
-    return rc;
-}
-
-static void describe_regs(FILE *f, const gb_regs *r) {
-    fprintf(f,
-            "registers: A:%02X F:%02X B:%02X C:%02X D:%02X E:%02X H:%02X L:%02X SP:%04X "
-            "PC:%04X IME:%d HALT:%d\n",
-            r->a, r->f, r->b, r->c, r->d, r->e, r->h, r->l, r->sp, r->pc, r->ime, r->halted);
-}
-
-void rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const rn_result *res,
-                    const char *extra) {
-    char *text = NULL;
-    size_t tlen = 0;
-    FILE *f = open_memstream(&text, &tlen);
-    if (!f) return;
-    char chk[600];
-    fprintf(f, "test: %s\nsuite: %s\ncheck: %s\nlimit: %s\n", t->rom, t->suite ? t->suite : "adhoc",
-            rn_check_format(&t->check, chk, sizeof chk), t->limit_text ? t->limit_text : "-");
-    if (t->expect == RN_EXPECT_FAIL)
-        fprintf(f, "expected: fail \"%s\"\n", t->reason ? t->reason : "");
-    else
-        fprintf(f, "expected: pass\n");
-    fprintf(f, "result: %s%s\n", rn_status_name(res->status),
-            rn_result_expected(t, res) ? " (as expected)" : " (differs from the expectation)");
-    fprintf(f, "why: %s\n", res->message);
-    if (res->signal) fprintf(f, "signal: %d\n", res->signal);
-    fprintf(f, "cycles: %llu (T-cycles since power-on, %.6f emulated s)\n",
-            (unsigned long long)res->cycles, (double)res->cycles / RN_CYCLES_PER_SEC);
-    fprintf(f, "frames: %llu\n", (unsigned long long)res->frames);
-    if (res->have_regs)
-        describe_regs(f, &res->regs);
-    else
-        fprintf(f, "registers: unknown (the machine was not running)\n");
-    fprintf(f, "serial output (%zu bytes): \"", res->serial_len);
-    for (const char *p = res->serial; *p; p++)
-        fputs(*p == '\n' ? "\\n" : (char[2]){*p, 0}, f);
-    fprintf(f, "\"%s\n", res->serial_len >= RN_SERIAL_MAX ? " (truncated)" : "");
-    fprintf(f, "trace filter: %s\n", o->trace_filter ? o->trace_filter : GB_DEFAULT_FILTER);
-    if (extra) fputs(extra, f);
-    if (fclose(f) == 0) rn_write_file(path, text, tlen);
-    free(text);
-}
-
-/* Remove files a previous failure of the same test may have left. */
-static void clear_dir(const char *dir) {
-    static const char *const names[] = {
-        "trace.perfetto-trace", "trace.log", "trace.ctrace",
-        "screen.png",           "state.txt", "replay.perfetto-trace"};
-    char p[4200];
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        join(p, sizeof p, dir, names[i]);
-        unlink(p);
-    }
-}
-
-void rn_clear_failure(const rn_opts *o, const rn_test *t) {
-    if (!o->out_dir) return;
-    char dir[4200], top[4200];
-    rn_failure_dir(o, t, dir, sizeof dir);
-    if (!dir[0]) return;
-    clear_dir(dir);
-    /* Remove the folder and its parents while empty, never above
-     * OUT/failures (rmdir fails on anything that still holds files). */
-    snprintf(top, sizeof top, "%s/failures", o->out_dir);
-    size_t tl = strlen(top);
-    while (strlen(dir) > tl && !strncmp(dir, top, tl) && rmdir(dir) == 0) {
-        char *slash = strrchr(dir, '/');
-        if (!slash) break;
-        *slash = 0;
-    }
-}
-
 static bool regs_equal(const gb_regs *x, const gb_regs *y) {
     return x->a == y->a && x->f == y->f && x->b == y->b && x->c == y->c && x->d == y->d &&
            x->e == y->e && x->h == y->h && x->l == y->l && x->sp == y->sp && x->pc == y->pc &&
@@ -474,7 +342,7 @@ static void replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_
     bool same = res2.status == first->status && res2.cycles == first->cycles &&
                 regs_equal(&res2.regs, &first->regs) && !strcmp(res2.message, first->message);
     char path[4200];
-    join(path, sizeof path, dir, "replay.perfetto-trace");
+    rn_path_join(path, sizeof path, dir, "replay.perfetto-trace");
     ct_dump_opts dopts = {.format = CT_FMT_PERFETTO};
     int rc = ct_dump(rec, path, &dopts);
     fprintf(info, "replay: from power-on, every event at trace level, cycles %llu..%llu recorded\n",
@@ -490,7 +358,7 @@ static void replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_
         fprintf(info, "replay reproduced the first run: NO (replay: %s at cycle %llu: %s)\n",
                 rn_status_name(res2.status), (unsigned long long)res2.cycles, res2.message);
         fprintf(info, "replay ");
-        describe_regs(info, &res2.regs);
+        rn_describe_regs(info, &res2.regs);
     }
     ct_recorder_destroy(rec);
     gb_destroy(g);
@@ -525,13 +393,13 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
             rn_failure_dir(o, t, dir, sizeof dir);
             FILE *info = open_memstream(&extra, &elen);
             if (info && !rn_mkdirs(dir)) {
-                clear_dir(dir);
+                rn_failure_clear_files(dir);
                 res->status =
                     rn_sm83_run_file(path, res->message, sizeof res->message, &np, &nt, dir, info);
                 fprintf(info, "vectors: %u of %u passed\n", np, nt);
                 fclose(info);
                 info = NULL;
-                join(path, sizeof path, dir, "state.txt");
+                rn_path_join(path, sizeof path, dir, "state.txt");
                 rn_write_state(path, t, o, res, extra);
                 res->artifacts = true;
             }
@@ -593,23 +461,28 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
         if (dir_rc) {
             fprintf(stderr, "ceres: cannot create %s: %s\n", dir, strerror(-dir_rc));
         } else if (info) {
-            clear_dir(dir);
+            rn_failure_clear_files(dir);
             res->artifacts = true;
             if (rec) {
                 ct_dump_opts dopts = {.format = CT_FMT_PERFETTO};
-                join(path, sizeof path, dir, "trace.perfetto-trace");
+                rn_path_join(path, sizeof path, dir, "trace.perfetto-trace");
                 rc = ct_dump(rec, path, &dopts);
                 fprintf(info, "trace: %s (ring of %llu %s)\n",
                         rc ? strerror(-rc) : "trace.perfetto-trace",
                         (unsigned long long)(o->trace_bytes ? o->trace_bytes : o->trace_events),
                         o->trace_bytes ? "bytes" : "events");
-                join(path, sizeof path, dir, "trace.log");
-                rc = write_log_tail(rec, path, info);
+                rn_path_join(path, sizeof path, dir, "trace.log");
+                ct_trace *tr = NULL;
+                rc = ct_trace_from_recorder(rec, &tr);
+                if (!rc) {
+                    rc = rn_write_log_tail(tr, path, info);
+                    ct_trace_free(tr);
+                }
                 if (rc) fprintf(info, "text tail: %s\n", strerror(-rc));
             } else {
                 fprintf(info, "trace: recording was off (--trace-buffer 0)\n");
             }
-            join(path, sizeof path, dir, "screen.png");
+            rn_path_join(path, sizeof path, dir, "screen.png");
             rc = rn_png_write_shades(path, gb_framebuffer(g), GB_LCD_W, GB_LCD_H);
             if (rc) fprintf(info, "screen.png: %s\n", strerror(-rc));
             if (o->replay_window) {
@@ -624,7 +497,7 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
         }
         if (info) fclose(info);
         if (res->artifacts) {
-            join(path, sizeof path, dir, "state.txt");
+            rn_path_join(path, sizeof path, dir, "state.txt");
             rn_write_state(path, t, o, res, extra);
         }
         free(extra);
@@ -636,8 +509,8 @@ done:
         char dir[4200];
         rn_failure_dir(o, t, dir, sizeof dir);
         if (!rn_mkdirs(dir)) {
-            clear_dir(dir);
-            join(path, sizeof path, dir, "state.txt");
+            rn_failure_clear_files(dir);
+            rn_path_join(path, sizeof path, dir, "state.txt");
             rn_write_state(path, t, o, res, NULL);
             res->artifacts = true;
         }

@@ -150,13 +150,8 @@ static void crash_artifacts(const rn_test *t, const rn_opts *o, slot *s, rn_resu
                 ct_dump_opts po = {.format = CT_FMT_PERFETTO};
                 snprintf(path, sizeof path, "%s/trace.perfetto-trace", dir);
                 int r1 = ct_trace_write(tr, path, &po);
-                if (tr->nev > 20000) {
-                    memmove(tr->ev, tr->ev + (tr->nev - 20000), 20000 * sizeof *tr->ev);
-                    tr->nev = 20000;
-                }
-                ct_dump_opts lo = {.format = CT_FMT_LOG, .line_fmt = rn_gb_line_fmt};
                 snprintf(path, sizeof path, "%s/trace.log", dir);
-                int r2 = ct_trace_write(tr, path, &lo);
+                int r2 = rn_write_log_tail(tr, path, NULL);
                 if (info)
                     fprintf(info,
                             "trace: written by the crash handler as trace.ctrace; "

@@ -2,11 +2,13 @@
  * isolation, failure folders with flight-recorder dumps, deterministic
  * replay, reports (table, JUnit XML) and PNG screenshots.
  *
- * Files: manifest.c (suite manifests), checks.c (running one test in this
- * process: the check loop, replay, failure folder), sm83.c (CPU vector
- * files), runner.c (forked children, -j, crash/hang handling, progress),
- * report.c (table, closing line, JUnit XML), png.c (PNG I/O, screenshot
- * comparison), util.c (small shared helpers). */
+ * Files: manifest.c (suite manifests and folders of them), checks.c
+ * (running one test in this process: the check loop, what goes into the
+ * failure folder, the replay), failure.c (failure folder paths, state.txt,
+ * text tail), sm83.c (CPU vector files), runner.c (forked children, -j,
+ * crash/hang handling), report.c (table, closing line, JUnit XML), png.c
+ * (PNG I/O, screenshot comparison), disasm.c (SM83 disassembly for text
+ * traces), util.c (small shared helpers). */
 #ifndef CERES_RUNNER_H
 #define CERES_RUNNER_H
 
@@ -200,6 +202,17 @@ void rn_failure_dir(const rn_opts *o, const rn_test *t, char *buf, size_t len);
  * names only) and the folder and its parents while empty, so OUT/failures
  * shows the latest run. rn_run_all does this before each test. */
 void rn_clear_failure(const rn_opts *o, const rn_test *t);
+
+/* failure.c: the parts of a failure folder. */
+#define RN_LOG_TAIL_EVENTS 20000 /* events kept as text in trace.log */
+struct ct_trace;
+void rn_path_join(char *buf, size_t len, const char *dir, const char *file);
+/* Remove the files a failure folder can hold (our names only). */
+void rn_failure_clear_files(const char *dir);
+/* trace.log from a trace: its last RN_LOG_TAIL_EVENTS events, CPU lines
+ * disassembled (trims tr); the ring's statistics go to info if not NULL. */
+int rn_write_log_tail(struct ct_trace *tr, const char *path, FILE *info);
+void rn_describe_regs(FILE *f, const gb_regs *r);
 
 /* Path of a test's ROM (or reference) resolved against the ROM root. */
 void rn_resolve(const rn_opts *o, const char *rel, char *buf, size_t len);
