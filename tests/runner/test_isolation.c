@@ -199,6 +199,9 @@ int main(void) {
     CHECK(file_has(dir, "state.txt", "registers: A:42"));
     CHECK(file_has(dir, "state.txt", "replay reproduced the first run: yes"));
     CHECK(file_has(dir, "trace.log", "cpu.exec"));
+    /* The test's own events: its name interned, its span and verdict. */
+    CHECK(file_has(dir, "trace.log", "test.test name=\"fail.gb\""));
+    CHECK(file_has(dir, "trace.log", "test.result name=\"fail.gb\" verdict=\"fail\""));
     int dec = protoc_decodes(dir, "trace.perfetto-trace");
     if (dec < 0)
         printf("note: protoc or CERES_PERFETTO_PROTO missing, decode not checked\n");
