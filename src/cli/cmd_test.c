@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "../gb/gb_events.h"
+#include "../runner/html.h"
 #include "../runner/runner.h"
 #include "../trace/ct_host.h"
 
@@ -54,6 +55,9 @@ static void usage(FILE *f) {
           "output:\n"
           "  --out DIR             failure folders under DIR/failures (default: out)\n"
           "  --junit FILE          JUnit XML report\n"
+          "  --html FILE           one self-contained HTML page: per-suite table, each\n"
+          "                        failure's screen, reference and difference image,\n"
+          "                        state and trace links; passes as a grid\n"
           "  --update-expectations rewrite the manifests' expectations from this run\n"
           "\n"
           "Exit status: 0 when every result matches its expectation, 1 otherwise, 2 on\n"
@@ -154,6 +158,7 @@ int cmd_test(int argc, char **argv) {
     rn_opts o;
     rn_opts_default(&o);
     const char *suites_arg = NULL, *suites_dir = CERES_SOURCE_DIR "/suites", *match = NULL;
+    const char *html = NULL;
     const char *junit = NULL, *check_arg = "mooneye", *timeout_arg = "20s";
     const char *boot_path = NULL, *trace_buf = "4M";
     bool list = false, update = false;
@@ -241,6 +246,9 @@ int cmd_test(int argc, char **argv) {
         } else if (!strcmp(a, "--out")) {
             NEED_ARG();
             o.out_dir = v;
+        } else if (!strcmp(a, "--html")) {
+            NEED_ARG();
+            html = v;
         } else if (!strcmp(a, "--junit")) {
             NEED_ARG();
             junit = v;
@@ -385,6 +393,11 @@ int cmd_test(int argc, char **argv) {
     if (junit) {
         int je = rn_report_junit(junit, tests, res, ntests);
         if (je) fprintf(stderr, "ceres test: --junit %s: %s\n", junit, strerror(-je));
+    }
+
+    if (html) {
+        int he = rn_report_html(html, tests, res, ntests, &o);
+        if (he) fprintf(stderr, "ceres test: --html %s: %s\n", html, strerror(-he));
     }
 
     size_t unexpected = 0;
