@@ -670,6 +670,48 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     }
 }
 
+/* The cpu.exec record, the most frequent event (one per instruction with the
+ * default filter). The generic emitter packs its 15 fields one by one; here
+ * the eight registers come in as one 64-bit load of gb_cpu.r (B C D E H L F
+ * A in memory) and reach their places in the record words with a few
+ * shifts. Payload bytes, as the schema lays them out: pc 0-1, op 2, op1 3 |
+ * op2 4, a f b c d e h 5-11 | l 12, sp 13-14, ime 15, bank 16-17. A hooked
+ * recorder (stream, triggers) takes the generic emitter, which also hands
+ * the payload to the hooks; tests/trace/test_exec_record.c checks that both
+ * write the same records. */
+CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page) {
+    const gb_cpu *c = &g->cpu;
+    const uint16_t pc = c->pc;
+    uint8_t op1, op2;
+    if (CT_LIKELY(page != NULL && (pc & 0xFFF) <= 0xFFD)) {
+        /* The operands are in the page the opcode came from. */
+        op1 = page[(pc & 0xFFF) + 1];
+        op2 = page[(pc & 0xFFF) + 2];
+    } else {
+        op1 = peek(g, (uint16_t)(pc + 1));
+        op2 = peek(g, (uint16_t)(pc + 2));
+    }
+    const uint16_t bank = (uint16_t)(pc >= 0x8000  ? 0
+                                     : pc < 0x4000 ? g->cart.rom_bank0
+                                                   : g->cart.rom_bankx);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (CT_LIKELY(!ct_record_hooked(g->rec))) {
+        uint64_t r;
+        memcpy(&r, c->r, sizeof r); /* byte k = r[k] */
+        const uint64_t w[3] = {
+            ((uint64_t)pc | (uint64_t)op << 16 | (uint64_t)op1 << 24) << 32,
+            op2 | (r >> 56) << 8 | ((r >> 48) & 0xFF) << 16 | r << 24,
+            ((r >> 40) & 0xFF) | (uint64_t)c->sp << 8 | (uint64_t)c->ime << 24 |
+                (uint64_t)bank << 32,
+        };
+        ct_record_ring_words(g->rec, gb_ev_CPU_EXEC, g->cycles, w, 18);
+        return;
+    }
+#endif
+    gb_emit_CPU_EXEC(g->rec, g->cycles, pc, op, op1, op2, c->A_, c->F_, c->r[GB_R_B], c->r[GB_R_C],
+                     c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H], c->r[GB_R_L], c->sp, c->ime, bank);
+}
+
 CT_INLINE void step(gb *g, uint64_t until, unsigned mask) {
     gb_cpu *c = &g->cpu;
     bool fetched = false;
@@ -683,13 +725,14 @@ CT_INLINE void step(gb *g, uint64_t until, unsigned mask) {
      * caused by the previous instruction's last write) is taken instead of
      * the fetched opcode (mooneye acceptance/timer/rapid_toggle). */
     uint8_t op;
+    const uint8_t *p = NULL; /* the page the opcode came from, if mapped */
     if (CT_LIKELY(g->bus.flat == NULL)) {
         if (!fetched) tick(g);
         if (c->ime && (g->ie & g->intf & 0x1F)) {
             dispatch(g);
             return;
         }
-        const uint8_t *p = g->bus.read_map[c->pc >> 12];
+        p = g->bus.read_map[c->pc >> 12];
         op = p ? p[c->pc & 0xFFF] : gb_bus_read(g, c->pc);
     } else {
         op = rd_slow(g, c->pc);
@@ -697,10 +740,9 @@ CT_INLINE void step(gb *g, uint64_t until, unsigned mask) {
     const bool ei = c->ei_delay;
     c->ei_delay = false;
     GB_TRIG_EXEC(g, c->pc);
-    GB_TRACE(g, CPU_EXEC, c->pc, op, peek(g, (uint16_t)(c->pc + 1)), peek(g, (uint16_t)(c->pc + 2)),
-             c->A_, c->F_, c->r[GB_R_B], c->r[GB_R_C], c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H],
-             c->r[GB_R_L], c->sp, c->ime,
-             (uint16_t)(c->pc < 0x8000 ? gb_cart_bank(&g->cart, c->pc) : 0));
+#ifndef CERES_TRACE_OFF
+    if (CT_UNLIKELY(g->trace_on[gb_ev_CPU_EXEC])) trace_exec(g, op, p);
+#endif
     GB_TRACE(g, MEM_READ, c->pc, op);
     if (CT_UNLIKELY(c->halt_bug))
         c->halt_bug = false;
