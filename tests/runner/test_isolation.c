@@ -347,6 +347,33 @@ int main(void) {
         }
         rn_manifest_free(&m);
 
+        /* On a terminal: a progress line redrawn in place, colours unless
+         * NO_COLOR is set (checked where script(1) can give us a terminal). */
+        if (system("script --version >/dev/null 2>&1") == 0) {
+            for (int nc = 0; nc < 2; nc++) {
+                snprintf(cmd, sizeof cmd,
+                         "%s script -qec \"'%s' test --timeout 1s --out '%s/tty' '%s/pass.gb' "
+                         "'%s/fail.gb'\" /dev/null > '%s/tty.txt'",
+                         nc ? "NO_COLOR=1" : "env -u NO_COLOR", bin, root, root, root, root);
+                status = system(cmd);
+                CHECK(WIFEXITED(status));
+                CHECK(file_has(root, "tty.txt", "\r\033[K[1/2]"));
+                CHECK(file_has(root, "tty.txt", "[2/2] 1 failed"));
+                CHECK(file_has(root, "tty.txt", "1 passed, 1 failed"));
+                uint8_t *d;
+                size_t n;
+                char tp[128];
+                snprintf(tp, sizeof tp, "%s/tty.txt", root);
+                if (!rn_read_file(tp, &d, &n)) {
+                    bool colour = strstr((char *)d, "\033[1;31m") != NULL;
+                    CHECK_EQ(colour, !nc);
+                    free(d);
+                }
+            }
+        } else {
+            printf("note: script(1) missing, terminal output not checked\n");
+        }
+
         snprintf(cmd, sizeof cmd, "'%s' test --no-such-option >/dev/null 2>&1", bin);
         status = system(cmd);
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2);
