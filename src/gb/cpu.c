@@ -679,37 +679,51 @@ CT_INLINE void exec(gb *g, uint8_t op) {
  * recorder (stream, triggers) takes the generic emitter, which also hands
  * the payload to the hooks; tests/trace/test_exec_record.c checks that both
  * write the same records. */
-CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page) {
+/* ROM bank at pc for the cpu.exec record (0 outside ROM), without branches. */
+CT_INLINE uint16_t exec_bank(const gb *g, uint16_t pc) {
+    const unsigned b = pc < 0x4000 ? g->cart.rom_bank0 : g->cart.rom_bankx;
+    return (uint16_t)(b & (0u - (unsigned)(pc < 0x8000)));
+}
+
+/* Hooked recorder (or a big-endian host): the generic emitter, out of the
+ * hot loop so its fifteen arguments do not crowd the registers there. */
+static CT_NOINLINE void trace_exec_generic(gb *g, uint8_t op) {
     const gb_cpu *c = &g->cpu;
     const uint16_t pc = c->pc;
-    uint8_t op1, op2;
-    if (CT_LIKELY(page != NULL && (pc & 0xFFF) <= 0xFFD)) {
-        /* The operands are in the page the opcode came from. */
-        op1 = page[(pc & 0xFFF) + 1];
-        op2 = page[(pc & 0xFFF) + 2];
-    } else {
-        op1 = peek(g, (uint16_t)(pc + 1));
-        op2 = peek(g, (uint16_t)(pc + 2));
-    }
-    const uint16_t bank = (uint16_t)(pc >= 0x8000  ? 0
-                                     : pc < 0x4000 ? g->cart.rom_bank0
-                                                   : g->cart.rom_bankx);
+    gb_emit_CPU_EXEC(g->rec, g->cycles, pc, op, peek(g, (uint16_t)(pc + 1)),
+                     peek(g, (uint16_t)(pc + 2)), c->A_, c->F_, c->r[GB_R_B], c->r[GB_R_C],
+                     c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H], c->r[GB_R_L], c->sp, c->ime,
+                     exec_bank(g, pc));
+}
+
+CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (CT_LIKELY(!ct_record_hooked(g->rec))) {
+        const gb_cpu *c = &g->cpu;
+        const uint16_t pc = c->pc;
+        uint16_t ops; /* op1 | op2 << 8 */
+        if (CT_LIKELY(page != NULL && (pc & 0xFFF) <= 0xFFD)) {
+            /* The operands are in the page the opcode came from. */
+            memcpy(&ops, page + (pc & 0xFFF) + 1, 2);
+        } else {
+            ops = (uint16_t)(peek(g, (uint16_t)(pc + 1)) | peek(g, (uint16_t)(pc + 2)) << 8);
+        }
         uint64_t r;
-        memcpy(&r, c->r, sizeof r); /* byte k = r[k] */
+        memcpy(&r, c->r, sizeof r); /* byte k = r[k]: B C D E H L F A */
         const uint64_t w[3] = {
-            ((uint64_t)pc | (uint64_t)op << 16 | (uint64_t)op1 << 24) << 32,
-            op2 | (r >> 56) << 8 | ((r >> 48) & 0xFF) << 16 | r << 24,
+            ((uint64_t)pc | (uint64_t)op << 16 | (uint64_t)(ops & 0xFF) << 24) << 32,
+            /* op2, then A F (F A swapped), then B C D E H */
+            (uint64_t)(ops >> 8) | (uint64_t)__builtin_bswap16((uint16_t)(r >> 48)) << 8 | r << 24,
             ((r >> 40) & 0xFF) | (uint64_t)c->sp << 8 | (uint64_t)c->ime << 24 |
-                (uint64_t)bank << 32,
+                (uint64_t)exec_bank(g, pc) << 32,
         };
         ct_record_ring_words(g->rec, gb_ev_CPU_EXEC, g->cycles, w, 18);
         return;
     }
+#else
+    (void)page;
 #endif
-    gb_emit_CPU_EXEC(g->rec, g->cycles, pc, op, op1, op2, c->A_, c->F_, c->r[GB_R_B], c->r[GB_R_C],
-                     c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H], c->r[GB_R_L], c->sp, c->ime, bank);
+    trace_exec_generic(g, op);
 }
 
 CT_INLINE void step(gb *g, uint64_t until, unsigned mask) {

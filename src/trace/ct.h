@@ -338,11 +338,20 @@ CT_INLINE void ct_ring_write_words(ct_ring *r, uint16_t id, uint64_t ts, const u
         return;
     }
     uint64_t *const w = r->words;
-    const uint64_t m = r->mask;
-    w[h & m] = pw[0] | (uint64_t)id | ((uint64_t)n << 16);
-    w[(h + 1) & m] = ts;
-    for (unsigned k = 2; k < n; k++)
-        w[(h + k) & m] = pw[k - 1];
+    const uint64_t m = r->mask, i = h & m;
+    if (CT_LIKELY(i + n <= m + 1)) {
+        /* The record does not wrap: plain consecutive stores. */
+        uint64_t *const p = w + i;
+        p[0] = pw[0] | (uint64_t)id | ((uint64_t)n << 16);
+        p[1] = ts;
+        for (unsigned k = 2; k < n; k++)
+            p[k] = pw[k - 1];
+    } else {
+        w[i] = pw[0] | (uint64_t)id | ((uint64_t)n << 16);
+        w[(h + 1) & m] = ts;
+        for (unsigned k = 2; k < n; k++)
+            w[(h + k) & m] = pw[k - 1];
+    }
     const uint64_t nh = h + n;
     if (CT_UNLIKELY(((h ^ nh) >> CT_SYNC_SHIFT) != 0))
         r->sync[(nh >> CT_SYNC_SHIFT) & r->sync_mask] = nh;
