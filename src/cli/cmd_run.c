@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,51 +50,85 @@ static void usage(FILE *f) {
           "  --raw-cycles          timestamps in T-cycles instead of nanoseconds\n"
           "  --stream-json FILE    stream every recorded event to a Chrome JSON file as it\n"
           "                        happens (the old way, for comparison)\n"
+          "  --crash-dump FILE     where a crash or Ctrl-C writes the ring as .ctrace\n"
+          "                        (default FILE.crash.ctrace from --trace-out, else\n"
+          "                        out/ROMNAME.crash.ctrace)\n"
           "  --doctor-log FILE     one line per executed instruction, the state before it,\n"
           "                        in Gameboy Doctor format (A:01 F:B0 ... PC:0100\n"
           "                        PCMEM:00,C3,13,02); LY reads $90 in this mode\n"
           "\n"
-          "Prints the serial output, if any, to stdout and a summary to stderr. Ctrl-C\n"
-          "stops the run and still writes --trace-out; a crash writes the ring to\n"
-          "FILE.crash.ctrace (FILE from --trace-out).\n",
+          "Prints the serial output, if any, to stdout and a summary to stderr. A crash\n"
+          "(SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT) writes the ring to the --crash-dump\n"
+          "file, says so on stderr and dies of the same signal. SIGINT/SIGTERM (Ctrl-C)\n"
+          "write it the same way, stop the run, still write --trace-out and exit 0; a\n"
+          "second one exits at once.\n",
           f);
 }
 
 /* Signals. A crash (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT) writes the
- * ring as .ctrace to a file opened before the run, with write(2) only, and
- * re-raises. The first SIGINT/SIGTERM asks the machine to stop, so the run
- * ends normally and --trace-out is written as usual; a second one writes the
- * .ctrace like a crash and exits. A handler can only reach its state
- * through a static. */
+ * ring as .ctrace to the --crash-dump file, opened before the run, with
+ * write(2) only (ct_dump_ctrace_fd: no malloc, no stdio), prints its path
+ * and re-raises, so the exit status stays honest. The first SIGINT/SIGTERM
+ * writes the same file, then asks the machine to stop (the run loop also
+ * polls `interrupts` between slices), so the run ends normally, --trace-out
+ * is written as usual and the exit is clean; a second one re-raises at once.
+ * A dump that fails is unlinked: no partial file. A handler can only reach
+ * its state through a static. */
 static struct {
     gb *volatile g;
     ct_recorder *volatile rec;
     int fd;
-    volatile sig_atomic_t interrupts;
-} sig = {NULL, NULL, -1, 0};
+    volatile sig_atomic_t interrupts, dumped;
+    char path[4200];
+} sig = {NULL, NULL, -1, 0, 0, ""};
 
 static void say(const char *m) {
     ssize_t w = write(2, m, strlen(m));
     (void)w;
 }
 
-static void crash_dump(void) {
-    if (sig.rec && sig.fd >= 0 && ct_dump_ctrace_fd(sig.rec, sig.fd) == 0)
-        say("ceres run: flight recorder written to the .crash.ctrace file next to --trace-out\n");
+static const char *sig_name(int s) {
+    switch (s) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGILL: return "SIGILL";
+    case SIGFPE: return "SIGFPE";
+    case SIGABRT: return "SIGABRT";
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    default: return "signal";
+    }
+}
+
+static void crash_dump(int s) {
+    if (!sig.rec || sig.fd < 0 || sig.dumped) return;
+    sig.dumped = 1;
+    say("ceres run: ");
+    say(sig_name(s));
+    if (ct_dump_ctrace_fd(sig.rec, sig.fd) == 0) {
+        say(": flight recorder written to ");
+        say(sig.path);
+        say("\n");
+    } else {
+        unlink(sig.path);
+        say(": could not write the flight recorder to ");
+        say(sig.path);
+        say("\n");
+    }
 }
 
 static void on_crash(int s) {
-    crash_dump();
+    crash_dump(s);
     signal(s, SIG_DFL);
     raise(s);
 }
 
 static void on_interrupt(int s) {
-    if (sig.interrupts++ == 0 && sig.g) {
-        gb_request_stop(sig.g);
+    if (sig.interrupts++ == 0) {
+        crash_dump(s);
+        if (sig.g) gb_request_stop(sig.g);
         return;
     }
-    crash_dump();
     signal(s, SIG_DFL);
     raise(s);
 }
@@ -116,7 +151,7 @@ static const char *const with_value[] = {
     "--frames",     "--cycles",       "--seconds",    "--screenshot",   "--boot-rom",
     "--trace",      "--trace-buffer", "--trace-out",  "--trace-format", "--stream-json",
     "--start-at",   "--stop-at",      "--dump-at",    "--mark",         "--pre",
-    "--stop-after", "--max-dumps",    "--doctor-log",
+    "--stop-after", "--max-dumps",    "--doctor-log", "--crash-dump",
 };
 
 static int parse_u64(const char *s, uint64_t *out) {
@@ -132,7 +167,7 @@ static int parse_u64(const char *s, uint64_t *out) {
 int cmd_run(int argc, char **argv) {
     const char *rom_path = NULL, *shot = NULL, *boot_path = NULL, *filter = getenv("CERES_TRACE");
     const char *buf_spec = "4M", *trace_out = NULL, *fmt_name = NULL, *stream = NULL;
-    const char *doctor_path = NULL;
+    const char *doctor_path = NULL, *crash_opt = NULL;
     FILE *doctor = NULL;
     bool raw = false, until_ldbb = false;
     uint64_t limit = 10ull * RN_CYCLES_PER_SEC;
@@ -144,7 +179,6 @@ int cmd_run(int argc, char **argv) {
     const char *trig_expr[GB_TRIG_MAX];
     gb_trig_action trig_act[GB_TRIG_MAX];
     gb_trig_set *trig = NULL;
-    char crash_path[4200] = "";
     if (filter && !*filter) filter = NULL;
 
     for (int i = 1; i < argc; i++) {
@@ -242,6 +276,8 @@ int cmd_run(int argc, char **argv) {
             stream = v;
         } else if (!strcmp(a, "--doctor-log")) {
             doctor_path = v;
+        } else if (!strcmp(a, "--crash-dump")) {
+            crash_opt = v;
         } else if (!strcmp(a, "--raw-cycles")) {
             raw = true;
         } else if (!strcmp(a, "--until-ld-b-b")) {
@@ -401,11 +437,30 @@ int cmd_run(int argc, char **argv) {
         gb_trig_arm(g, trig);
     }
 
-    /* The crash file exists only while the machine runs. */
-    if (trace_out && rec &&
-        snprintf(crash_path, sizeof crash_path, "%s.crash.ctrace", trace_out) <
-            (int)sizeof crash_path)
-        sig.fd = open(crash_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    /* The crash file exists only while the machine runs, and after it only
+     * if a signal wrote it. */
+    if (rec) {
+        int n;
+        if (crash_opt) {
+            n = snprintf(sig.path, sizeof sig.path, "%s", crash_opt);
+        } else if (trace_out) {
+            n = snprintf(sig.path, sizeof sig.path, "%s.crash.ctrace", trace_out);
+        } else {
+            const char *base = strrchr(rom_path, '/');
+            base = base ? base + 1 : rom_path;
+            size_t bl = strlen(base);
+            if (bl > 3 && !strcmp(base + bl - 3, ".gb")) bl -= 3;
+            mkdir("out", 0777);
+            n = snprintf(sig.path, sizeof sig.path, "out/%.*s.crash.ctrace", (int)bl, base);
+        }
+        if (n > 0 && n < (int)sizeof sig.path)
+            sig.fd = open(sig.path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        if (sig.fd < 0)
+            fprintf(stderr, "ceres run: crash dump %s: %s (running without one)\n", sig.path,
+                    n > 0 && n < (int)sizeof sig.path ? strerror(errno) : "path too long");
+    }
+    sig.dumped = 0;
+    sig.interrupts = 0;
     sig.g = g;
     sig.rec = rec;
     install(on_crash, crash_sigs, sizeof crash_sigs / sizeof *crash_sigs);
@@ -415,14 +470,30 @@ int cmd_run(int argc, char **argv) {
     bool to_frame = win_frames && !nlimits && wf_hi != UINT64_MAX;
     unsigned mask =
         GB_STOP_LOCKUP | (until_ldbb ? GB_STOP_LD_B_B : 0) | (to_frame ? GB_STOP_FRAME : 0);
+    /* Test-only hook, for the hardening tests of the crash handler: with
+     * CERES_TEST_CRASH_AT=N in the environment the run dereferences a bad
+     * pointer once N T-cycles have run. Not a user feature. */
+    const char *crash_at_env = getenv("CERES_TEST_CRASH_AT");
+    uint64_t crash_at = UINT64_MAX;
+    if (crash_at_env && parse_u64(crash_at_env, &crash_at)) crash_at = UINT64_MAX;
+    /* Runs in slices so a SIGINT/SIGTERM is seen promptly whatever the
+     * machine does; slices end at instruction boundaries, which changes
+     * nothing in the emulation. */
+    const uint64_t slice = 1u << 22;
     unsigned why = 0;
-    while (gb_cycles(g) < limit) {
-        why = doctor ? gb_doctor_run(g, doctor, limit - gb_cycles(g), mask)
-                     : gb_run(g, limit - gb_cycles(g), mask);
+    while (gb_cycles(g) < limit && !sig.interrupts) {
+        uint64_t end = limit < crash_at ? limit : crash_at;
+        uint64_t n = end - gb_cycles(g) < slice ? end - gb_cycles(g) : slice;
+        why = doctor ? gb_doctor_run(g, doctor, n, mask) : gb_run(g, n, mask);
+        if (gb_cycles(g) >= crash_at) {
+            volatile uintptr_t bad = 16; /* unmapped: the first page */
+            *(volatile int *)bad = 1;
+        }
         if (why & (GB_STOP_LOCKUP | GB_STOP_LD_B_B)) break;
         if (to_frame && gb_frames(g) > wf_hi) break;
         if (why & GB_STOP_REQUEST) break;
     }
+    if (sig.interrupts) why |= GB_STOP_REQUEST;
     install(SIG_DFL, stop_sigs, sizeof stop_sigs / sizeof *stop_sigs);
     if (trig) {
         gb_trig_arm(g, NULL);
@@ -489,7 +560,7 @@ out:
     if (sig.fd >= 0) {
         close(sig.fd);
         sig.fd = -1;
-        unlink(crash_path);
+        if (!sig.dumped) unlink(sig.path);
     }
     if (trig) {
         gb_trig_arm(g, NULL);
