@@ -96,14 +96,16 @@ void ct_trace_stats(FILE *f, const ct_trace *t, uint64_t out_hz, const char *uni
         fprintf(f, "time        %" PRIu64 " .. %" PRIu64 " %s (span %" PRIu64 ")\n", a, b, unit,
                 b - a);
     }
-    if (t->ring_bytes || t->written)
-        fprintf(f,
-                "ring        %" PRIu64 " bytes; written %" PRIu64 ", overwritten %" PRIu64
-                ", dropped %" PRIu64 " (%.1f%% of written kept)\n",
-                t->ring_bytes, t->written, t->overwritten, t->dropped,
-                t->written ? 100.0 * (double)t->nev / (double)t->written : 100.0);
+    if (t->ring_bytes)
+        fprintf(f, "ring        %" PRIu64 " bytes\n", t->ring_bytes);
     else
-        fprintf(f, "ring        not recorded in this file\n");
+        fprintf(f, "ring        size not recorded in this file\n");
+    if (t->written)
+        fprintf(f,
+                "recorded    written %" PRIu64 ", overwritten %" PRIu64 ", dropped %" PRIu64
+                " (%.1f%% of written kept)\n",
+                t->written, t->overwritten, t->dropped,
+                100.0 * (double)t->nev / (double)t->written);
     fprintf(f, "per event   (target.name  count  share)\n");
     /* Grouped by target in schema order, with a subtotal per target. */
     for (uint32_t i = 0; count && i < s->nevents; i++) {

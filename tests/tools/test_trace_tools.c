@@ -18,7 +18,8 @@ static const char *bin;
 static char dir[256];
 static char out_path[320];
 
-/* Run a shell command with stdout to out_path; returns the exit status. */
+/* Run shell commands with their stdout to out_path (a command's own
+ * redirections win); returns the exit status. */
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...) {
     char cmd[4096];
@@ -27,7 +28,7 @@ static int sh(const char *fmt, ...) {
     vsnprintf(cmd, sizeof cmd, fmt, ap);
     va_end(ap);
     char full[4600];
-    snprintf(full, sizeof full, "%s > '%s'", cmd, out_path);
+    snprintf(full, sizeof full, "( %s ) > '%s'", cmd, out_path);
     int st = system(full);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
@@ -97,6 +98,7 @@ int main(void) {
     char *o = output();
     CHECK(strstr(o, "cpu.exec") != NULL);
     CHECK(strstr(o, "overwritten 0,") != NULL);
+    CHECK(strstr(o, "\nring        ") && !strstr(o, "size not recorded"));
     CHECK(strstr(o, "frames") != NULL);
     CHECK(strstr(o, "trigger 0") != NULL); /* the --mark at PC $0100 fired */
 
@@ -176,7 +178,7 @@ int main(void) {
 
     /* A register difference in another emulator's doctor log. */
     CHECK_EQ(sh("awk 'NR==1001 { sub(/ C:[0-9A-F][0-9A-F] /, \" C:5A \") } { print }' "
-                "'%s/d.log' > '%s/other.log'; cat /dev/null",
+                "'%s/d.log' > '%s/other.log'",
                 dir, dir),
              0);
     CHECK_EQ(sh("'%s' trace diff '%s/t.ctrace' '%s/other.log' --context 1", bin, dir, dir), 1);
@@ -184,6 +186,16 @@ int main(void) {
     CHECK(strstr(o, "B #1000\n") != NULL);
     CHECK(strstr(o, "\n  c: ") != NULL);
     CHECK(strstr(o, "\n  time:") == NULL);
+
+    /* logs of different lengths: the shorter one ends first */
+    CHECK_EQ(sh("head -n 500 '%s/d.log' > '%s/short.log'", dir, dir), 0);
+    CHECK_EQ(sh("'%s' trace diff '%s/d.log' '%s/short.log' --context 0", bin, dir, dir), 1);
+    CHECK(strstr(output(), "after 500 equal events: A #500, B #500") != NULL);
+    CHECK(strstr(output(), "+ (B ends here)") != NULL);
+    /* a malformed doctor line is refused with its line number */
+    CHECK_EQ(sh("sed '3s/PC:/PX:/' '%s/short.log' > '%s/bad.log'", dir, dir), 0);
+    CHECK_EQ(sh("exec 2>&1; '%s' trace cat '%s/bad.log'", bin, dir), 2);
+    CHECK(strstr(output(), "bad.log:3: not a Gameboy Doctor line") != NULL);
 
     /* errors */
     CHECK_EQ(sh("'%s' trace diff '%s/t.ctrace' '%s/missing.ctrace' 2>/dev/null", bin, dir, dir), 2);
