@@ -228,6 +228,15 @@ static unsigned mode3_extra(const gb_ppu *p) {
 
 /* Draw pixels [render_x, x_end) of the current line with the registers as
  * they are now. */
+/* The eight bits of a tile byte as eight bytes of 0 or 1, the leftmost
+ * pixel (bit 7) in the lowest byte: replicate the byte, keep bit 7-i in
+ * byte i, and turn each non-zero byte (at most $80) into 1 by adding $7F. */
+#define BYTES_01 0x0101010101010101ull
+static inline uint64_t spread8(unsigned b) {
+    const uint64_t t = ((uint64_t)b * BYTES_01) & 0x0102040810204080ull;
+    return ((t + 0x7F7F7F7F7F7F7F7Full) >> 7) & BYTES_01;
+}
+
 static void render_to(gb_ppu *p, unsigned x_end) {
     unsigned x0 = p->render_x;
     if (x_end > 160) x_end = 160;
@@ -270,6 +279,20 @@ static void render_to(gb_ppu *p, unsigned x_end) {
             if (x + n > x_end) n = x_end - x;
             unsigned base = bg_tile_base(p, p->vram[addr]) + row * 2;
             unsigned lo = p->vram[base], hi = p->vram[base + 1];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            if (n == 8) {
+                /* A whole tile row: its eight pixels at once, one per byte
+                 * (the leftmost in the lowest byte, as stored). */
+                const uint64_t l8 = spread8(lo), h8 = spread8(hi);
+                const uint64_t c8 = l8 | h8 << 1;
+                const uint64_t o8 = (~h8 & ~l8 & BYTES_01) * shade[0] | (~h8 & l8) * shade[1] |
+                                    (h8 & ~l8) * shade[2] | (h8 & l8) * shade[3];
+                memcpy(bgc + x, &c8, 8);
+                memcpy(out + x, &o8, 8);
+                x += 8;
+                continue;
+            }
+#endif
             for (unsigned i = 0; i < n; i++, x++, u++) {
                 unsigned bit = 7 - (u & 7);
                 uint8_t c = (uint8_t)((((hi >> bit) & 1) << 1) | ((lo >> bit) & 1));
