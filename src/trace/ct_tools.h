@@ -40,7 +40,10 @@ void ct_trace_stats(FILE *f, const ct_trace *t, uint64_t out_hz, const char *uni
 typedef enum ct_align {
     CT_ALIGN_AUTO = 0, /* cycles when both traces carry time stamps, else order */
     CT_ALIGN_CYCLES,   /* start at the first common time stamp; compare stamps too */
-    CT_ALIGN_ORDER,    /* pair the events in sequence; time stamps not compared */
+    CT_ALIGN_ORDER,    /* pair the events in sequence; time stamps not compared. When the
+                          first events differ and one trace's first 32 events appear in a
+                          row in the other (a ring that kept only the end of a run), the
+                          comparison starts there. */
 } ct_align;
 
 typedef struct ct_diff_opts {

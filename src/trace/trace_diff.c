@@ -133,6 +133,27 @@ static bool same(const side *a, uint64_t k, const side *b, uint64_t l, bool stam
     return eq;
 }
 
+/* Where x's start lies in y: of the places where x's first SYNC events (or
+ * all, when fewer) appear in a row, the one that then agrees longest (a
+ * loop repeats the same few states, so the first such place may be an
+ * earlier iteration). */
+enum { SYNC = 32 };
+static bool find_run(const side *x, const side *y, uint64_t *at) {
+    uint64_t k = x->n < SYNC ? x->n : SYNC, best = 0;
+    bool found = false;
+    for (uint64_t p = 1; p + k <= y->n; p++) {
+        uint64_t q = 0;
+        while (q < x->n && p + q < y->n && same(x, q, y, p + q, false, NULL))
+            q++;
+        if (q < k || q <= best) continue;
+        best = q;
+        *at = p;
+        found = true;
+        if (q == x->n || p + q == y->n) break; /* agrees to the end */
+    }
+    return found;
+}
+
 static void line(FILE *f, const char *mark, const side *x, uint64_t k, const ct_view_opts *v) {
     char buf[1024];
     ct_event_text(x->t, &x->t->ev[x->idx[k]], v, buf, sizeof buf);
@@ -197,6 +218,25 @@ int ct_trace_diff(FILE *f, const ct_trace *ta, const ct_trace *tb, const ct_diff
     } else {
         fprintf(f, "aligned on instruction order: events paired in sequence, time stamps not "
                    "compared\n");
+        /* A flight recorder keeps the end of a run: when the first events
+         * differ, look for one trace's first SYNC events inside the other
+         * and start there. */
+        if (a->n && b->n && !same(a, 0, b, 0, false, NULL)) {
+            uint64_t at;
+            if (find_run(a, b, &at)) {
+                j = at;
+                fprintf(f,
+                        "  A starts later: its first events found at B #%" PRIu64
+                        ", compared from there\n",
+                        b->idx[at]);
+            } else if (find_run(b, a, &at)) {
+                i = at;
+                fprintf(f,
+                        "  B starts later: its first events found at A #%" PRIu64
+                        ", compared from there\n",
+                        a->idx[at]);
+            }
+        }
     }
     const uint64_t i0 = i;
     bool stamps = al == CT_ALIGN_CYCLES;

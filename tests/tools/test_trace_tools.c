@@ -187,6 +187,17 @@ int main(void) {
     CHECK(strstr(o, "\n  c: ") != NULL);
     CHECK(strstr(o, "\n  time:") == NULL);
 
+    /* A ring that kept only the end of a run (a window from T-cycle
+     * 500000) against the whole run's doctor log: found inside it, past the
+     * earlier iterations of the loop it starts in, and equal to the end. */
+    CHECK_EQ(sh("'%s' run '%s' --cycles 500000..700000 --trace cpu.exec --trace-out "
+                "'%s/w.ctrace' --doctor-log '%s/w.log' 2>/dev/null",
+                bin, rom, dir, dir),
+             0);
+    CHECK_EQ(sh("'%s' trace diff '%s/w.ctrace' '%s/w.log'", bin, dir, dir), 0);
+    CHECK(strstr(output(), "A starts later: its first events found at B #") != NULL);
+    CHECK(strstr(output(), "no difference") != NULL);
+
     /* logs of different lengths: the shorter one ends first */
     CHECK_EQ(sh("head -n 500 '%s/d.log' > '%s/short.log'", dir, dir), 0);
     CHECK_EQ(sh("'%s' trace diff '%s/d.log' '%s/short.log' --context 0", bin, dir, dir), 1);
