@@ -138,13 +138,19 @@ static bool same(const side *a, uint64_t k, const side *b, uint64_t l, bool stam
  * loop repeats the same few states, so the first such place may be an
  * earlier iteration). */
 enum { SYNC = 32 };
+/* Event comparisons the search may spend (a long loop of identical states
+ * offers a candidate per iteration): then the best place so far is used. */
+#define SYNC_BUDGET 50000000u
 static bool find_run(const side *x, const side *y, uint64_t *at) {
-    uint64_t k = x->n < SYNC ? x->n : SYNC, best = 0;
+    uint64_t k = x->n < SYNC ? x->n : SYNC, best = 0, budget = SYNC_BUDGET;
     bool found = false;
-    for (uint64_t p = 1; p + k <= y->n; p++) {
+    for (uint64_t p = 1; p + k <= y->n && budget; p++) {
         uint64_t q = 0;
-        while (q < x->n && p + q < y->n && same(x, q, y, p + q, false, NULL))
+        while (q < x->n && p + q < y->n && budget && same(x, q, y, p + q, false, NULL)) {
             q++;
+            budget--;
+        }
+        if (budget) budget--;
         if (q < k || q <= best) continue;
         best = q;
         *at = p;
