@@ -1,6 +1,6 @@
 /* Fuzz target: an arbitrary ROM image. gb_rom_check sees the raw bytes;
  * then the header checksum is patched so most inputs get past the boot
- * ROM's check, and the machine runs two frames with the flight recorder on
+ * ROM's check, and the machine runs one frame with the flight recorder on
  * (every event enabled, a small ring) and a save-state round trip. */
 #include "fuzz.h"
 
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FRAME_CYCLES 70224
+#define HALF_FRAME 35112
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char err[256];
@@ -31,13 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!g) return 0;
     ct_recorder *rec = ct_recorder_create(&gb_schema, 64 << 10, 0, CT_OVERWRITE, err, sizeof err);
     if (rec && ct_filter_apply(rec, "trace", err, sizeof err) == 0) gb_set_recorder(g, rec);
-    gb_run(g, FRAME_CYCLES, GB_STOP_LOCKUP);
+    gb_run(g, HALF_FRAME, GB_STOP_LOCKUP);
     /* A save state taken mid-run loads back into the same machine. */
     size_t n = gb_state_size(g);
     uint8_t *st = malloc(n);
     if (st && gb_state_save(g, st, n) > 0) gb_state_load(g, st, n);
     free(st);
-    gb_run(g, FRAME_CYCLES, GB_STOP_LOCKUP);
+    gb_run(g, HALF_FRAME, GB_STOP_LOCKUP);
     if (rec) {
         ct_trace *t = NULL;
         if (ct_trace_from_recorder(rec, &t) == 0) ct_trace_free(t);
