@@ -232,13 +232,14 @@ static void sync(gb_apu *a) {
     }
 }
 
-void gb_apu_tick(gb *g) {
+void gb_apu_catch_up(gb *g) {
     gb_apu *a = &g->apu;
-    a->pending += 4;
-    if (a->pending >= a->budget) {
-        sync(a);
-        set_budget(a);
-    }
+    sync(a);
+    set_budget(a);
+}
+
+void gb_apu_tick(gb *g) {
+    gb_apu_advance(&g->apu, g);
 }
 
 /* ---- frame sequencer ---------------------------------------------------------------- */

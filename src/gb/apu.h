@@ -62,8 +62,15 @@ typedef struct gb_apu {
     int16_t ring[GB_APU_RING * 2];
 } gb_apu;
 
-void gb_apu_init(gb *g);      /* power-on state (post-boot state without a boot ROM) */
-void gb_apu_tick(gb *g);      /* advance one M-cycle (4 T-cycles) */
+void gb_apu_init(gb *g);     /* power-on state (post-boot state without a boot ROM) */
+void gb_apu_tick(gb *g);     /* advance one M-cycle (4 T-cycles) */
+void gb_apu_catch_up(gb *g); /* pending reached budget: simulate up to now */
+/* gb_apu_tick inlined into the caller's M-cycle loop: most M-cycles only
+ * add to `pending`, and the call cost more than that. */
+static inline void gb_apu_advance(gb_apu *a, gb *g) {
+    a->pending += 4;
+    if (a->pending >= a->budget) gb_apu_catch_up(g);
+}
 void gb_apu_div_event(gb *g); /* DIV bit 4 (internal counter bit 12) fell: frame sequencer step */
 uint8_t gb_apu_read(gb *g, uint16_t addr);
 void gb_apu_write(gb *g, uint16_t addr, uint8_t v);

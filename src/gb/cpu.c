@@ -29,7 +29,7 @@ CT_INLINE void tick(gb *g) {
     g->cycles += 4;
     if (CT_UNLIKELY(g->cycles >= g->timer.next)) gb_timer_event(g);
     gb_ppu_advance(&g->ppu, g);
-    gb_apu_tick(g);
+    gb_apu_advance(&g->apu, g);
     if (CT_UNLIKELY(g->bus.busy)) gb_bus_tick(g);
 }
 
@@ -363,6 +363,32 @@ static void stop(gb *g) {
  * wakes, g->cycles reaches `until` or a stop bit in `mask` is raised (at
  * least one M-cycle unless it wakes at once). */
 enum { WAIT_DONE, WAIT_RUN, WAIT_FETCHED };
+/* While halted, most M-cycles change nothing but the counters: the timer,
+ * PPU and APU act only when g->cycles, ppu.dot and apu.pending reach their
+ * next event (timer.next, ppu.next_dot, apu.budget), and only those events
+ * raise interrupts or stop bits. Advance the counters in one go over the
+ * M-cycles before the first event (and before `until`), exactly as that many
+ * ticks would; the tick that reaches the event runs as usual. Not while OAM
+ * DMA or serial are busy (they act every M-cycle) or in flat test mode. */
+CT_INLINE uint64_t quiet_cycles(uint64_t now, uint64_t next) {
+    return next > now ? (next - now - 1) / 4 : 0; /* M-cycles with now + 4k < next */
+}
+
+static void skip_idle(gb *g, uint64_t until) {
+    if (g->bus.busy || g->bus.flat) return;
+    uint64_t k = quiet_cycles(g->cycles, g->timer.next);
+    uint64_t t = quiet_cycles(g->cycles, until);
+    if (t < k) k = t;
+    t = quiet_cycles(g->ppu.dot, g->ppu.next_dot);
+    if (t < k) k = t;
+    t = quiet_cycles(g->apu.pending, g->apu.budget);
+    if (t < k) k = t;
+    if (k == 0) return;
+    g->cycles += 4 * k;
+    g->ppu.dot = (uint16_t)(g->ppu.dot + 4 * k);
+    g->apu.pending += (uint32_t)(4 * k);
+}
+
 static int wait_cycles(gb *g, uint64_t until, unsigned mask) {
     gb_cpu *c = &g->cpu;
     if (c->locked) {
@@ -387,9 +413,10 @@ static int wait_cycles(gb *g, uint64_t until, unsigned mask) {
      * the first of the dispatch with IME=1; with IME=0 the CPU goes on with
      * the next instruction (mooneye acceptance/di_timing-GS,
      * halt_ime1_timing2-GS, halt_ime0_nointr_timing). */
-    do
+    do {
+        skip_idle(g, until);
         idle(g);
-    while (!(g->ie & g->intf & 0x1F) && g->cycles < until && !(g->stop_reasons & mask));
+    } while (!(g->ie & g->intf & 0x1F) && g->cycles < until && !(g->stop_reasons & mask));
     if ((g->ie & g->intf & 0x1F) == 0) return WAIT_DONE;
     c->halted = false;
     GB_TRACE(g, CPU_WAKE, c->pc);
