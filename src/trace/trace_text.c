@@ -96,11 +96,13 @@ void ct_trace_stats(FILE *f, const ct_trace *t, uint64_t out_hz, const char *uni
         fprintf(f, "time        %" PRIu64 " .. %" PRIu64 " %s (span %" PRIu64 ")\n", a, b, unit,
                 b - a);
     }
+    /* Only a file that carries the ring (a .ctrace) knows what was lost; a
+     * .perfetto-trace read back holds just its events. */
     if (t->ring_bytes)
         fprintf(f, "ring        %" PRIu64 " bytes\n", t->ring_bytes);
     else
-        fprintf(f, "ring        size not recorded in this file\n");
-    if (t->written)
+        fprintf(f, "ring        not in this file: events overwritten or dropped unknown\n");
+    if (t->ring_bytes && t->written)
         fprintf(f,
                 "recorded    written %" PRIu64 ", overwritten %" PRIu64 ", dropped %" PRIu64
                 " (%.1f%% of written kept)\n",
