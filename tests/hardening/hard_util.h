@@ -132,6 +132,9 @@ static inline int count_entries(const char *dir) {
     return n;
 }
 
+/* File size limit for the next children (0 = none). */
+static long child_fsize_limit;
+
 typedef struct child {
     pid_t pid;
     int status;      /* from wait4 */
@@ -163,6 +166,12 @@ static inline void child_start(child *c, const char *dir, char *const *env, char
         dup2(e, 2);
         for (int i = 0; env && env[i]; i++)
             putenv(env[i]);
+        if (child_fsize_limit) {
+            /* A disk that fills up: writes past the limit fail with EFBIG. */
+            struct rlimit rl = {(rlim_t)child_fsize_limit, (rlim_t)child_fsize_limit};
+            signal(SIGXFSZ, SIG_IGN);
+            setrlimit(RLIMIT_FSIZE, &rl);
+        }
         execv(bin, argv);
         _exit(127);
     }
