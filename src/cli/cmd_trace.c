@@ -321,6 +321,111 @@ static int cmd_stats(int argc, char **argv) {
 
 /* ---- diff --------------------------------------------------------------- */
 
+static bool is_doctor_log(const char *path) {
+    char head[160] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    return gb_doctor_sniff(head, n);
+}
+
+/* The next non-blank line of a doctor log: 1, 0 at the end, -1 on a line
+ * that does not parse. */
+typedef struct doc_line {
+    char text[GB_DOCTOR_LINE_MAX + 16];
+    unsigned v[GB_DOCTOR_NFIELDS];
+} doc_line;
+
+static int doc_next(FILE *f, const char *path, uint64_t *lineno, doc_line *l) {
+    char buf[256];
+    while (fgets(buf, sizeof buf, f)) {
+        ++*lineno;
+        size_t n = strcspn(buf, "\r\n");
+        if (strspn(buf, " \t\r\n") == strlen(buf)) continue;
+        buf[n] = 0;
+        if (n >= sizeof l->text || gb_doctor_parse(buf, l->v) != 0) {
+            fprintf(stderr, "ceres trace diff: %s:%llu: not a Gameboy Doctor line\n", path,
+                    (unsigned long long)*lineno);
+            return -1;
+        }
+        snprintf(l->text, sizeof l->text, "%s", buf);
+        return 1;
+    }
+    return 0;
+}
+
+static void doc_print(const char *mark, uint64_t idx, const doc_line *l) {
+    char ins[40];
+    rn_disasm((uint16_t)l->v[0], (uint8_t)l->v[1], (uint8_t)l->v[2], (uint8_t)l->v[3], ins,
+              sizeof ins);
+    printf("%s #%-8" PRIu64 " %" PRIu64 " %s  %s\n", mark, idx, idx, l->text, ins);
+}
+
+/* Two Gameboy Doctor logs, compared line by line as they are read: logs of
+ * whole test ROMs run to millions of lines, too many to load. The output
+ * is that of ct_trace_diff on the loaded logs. */
+static int doctor_diff(const char *pa, const char *pb, unsigned context) {
+    FILE *fa = fopen(pa, "r"), *fb = fopen(pb, "r");
+    doc_line *hist = calloc(context ? context : 1, sizeof *hist), la, lb;
+    int rc = 2;
+    if (!fa || !fb || !hist) {
+        fprintf(stderr, "ceres trace diff: %s: %s\n", !fa ? pa : pb, strerror(errno));
+        goto out;
+    }
+    printf("A: %s\nB: %s\ncompared: 1 event kinds\n", pa, pb);
+    printf("aligned on instruction order: both are Gameboy Doctor logs, compared line by "
+           "line\n");
+    uint64_t n = 0, na = 0, nb = 0;
+    int ra, rb;
+    for (;;) {
+        ra = doc_next(fa, pa, &na, &la);
+        rb = doc_next(fb, pb, &nb, &lb);
+        if (ra < 0 || rb < 0) goto out;
+        if (!ra && !rb) {
+            printf("no difference: %" PRIu64 " events equal\n", n);
+            rc = 0;
+            goto out;
+        }
+        if (!ra || !rb || memcmp(la.v, lb.v, sizeof la.v)) break;
+        if (context) hist[n % context] = la;
+        n++;
+    }
+    printf("\nfirst difference after %" PRIu64 " equal events: A #%" PRIu64 ", B #%" PRIu64 "\n", n,
+           n, n);
+    for (uint64_t k = n > context ? n - context : 0; k < n; k++)
+        doc_print(" ", k, &hist[k % context]);
+    if (ra)
+        doc_print("-", n, &la);
+    else
+        printf("- (A ends here)\n");
+    if (rb)
+        doc_print("+", n, &lb);
+    else
+        printf("+ (B ends here)\n");
+    if (ra && rb) {
+        puts("what differs (A vs B):");
+        for (unsigned i = 0; i < GB_DOCTOR_NFIELDS; i++)
+            if (la.v[i] != lb.v[i])
+                printf(i == 0 || i == GB_DOCTOR_NFIELDS - 1 ? "  %s: %04X vs %04X\n"
+                                                            : "  %s: %02X vs %02X\n",
+                       gb_doctor_fields[i], la.v[i], lb.v[i]);
+    }
+    if (context) {
+        puts("after it:");
+        for (unsigned k = 1; ra > 0 && k <= context && (ra = doc_next(fa, pa, &na, &la)) > 0; k++)
+            doc_print("-", n + k, &la);
+        for (unsigned k = 1; rb > 0 && k <= context && (rb = doc_next(fb, pb, &nb, &lb)) > 0; k++)
+            doc_print("+", n + k, &lb);
+    }
+    rc = ra < 0 || rb < 0 ? 2 : 1;
+out:
+    if (fa) fclose(fa);
+    if (fb) fclose(fb);
+    free(hist);
+    return fflush(stdout) == 0 ? rc : 2;
+}
+
 static void diff_usage(FILE *f) {
     fputs("usage: ceres trace diff A B [--filter SPEC] [--context N] [--align cycles|order]\n"
           "\n"
@@ -395,6 +500,9 @@ static int cmd_diff(int argc, char **argv) {
         diff_usage(stderr);
         return 2;
     }
+    /* Two doctor logs with nothing to select: streamed, not loaded. */
+    if (!o.filter && o.align != CT_ALIGN_CYCLES && is_doctor_log(pa) && is_doctor_log(pb))
+        return doctor_diff(pa, pb, o.context > 10000 ? 10000 : o.context);
     char err[512];
     ct_trace *ta = NULL, *tb = NULL;
     if (load_any(pa, &ta, err, sizeof err) != 0 || load_any(pb, &tb, err, sizeof err) != 0) {

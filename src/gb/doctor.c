@@ -63,11 +63,11 @@ unsigned gb_doctor_run(gb *g, FILE *f, uint64_t max_cycles, unsigned stop_mask) 
 /* ---- reading ------------------------------------------------------------ */
 
 /* Fields of the cpu.exec event a doctor line becomes, in this order. */
-static const char *const field_names[] = {"pc", "op", "op1", "op2", "op3", "a", "f",
-                                          "b",  "c",  "d",   "e",   "h",   "l", "sp"};
-enum { NF = sizeof field_names / sizeof *field_names };
+const char *const gb_doctor_fields[GB_DOCTOR_NFIELDS] = {
+    "pc", "op", "op1", "op2", "op3", "a", "f", "b", "c", "d", "e", "h", "l", "sp"};
+enum { NF = GB_DOCTOR_NFIELDS };
 
-static int parse_line(const char *s, unsigned v[NF]) {
+int gb_doctor_parse(const char *s, unsigned v[GB_DOCTOR_NFIELDS]) {
     /* Register order in the line: A F B C D E H L SP PC PCMEM x4. */
     unsigned r[14];
     int used = 0;
@@ -94,7 +94,7 @@ bool gb_doctor_sniff(const char *text, size_t len) {
     }
     line[n] = 0;
     unsigned v[NF];
-    return parse_line(line, v) == 0;
+    return gb_doctor_parse(line, v) == 0;
 }
 
 static char *dup(const char *s) {
@@ -131,7 +131,7 @@ int gb_doctor_load(const char *path, ct_trace **out, char *err, size_t errlen) {
     d->nfields = NF;
     for (unsigned i = 0; i < NF; i++) {
         d->fields[i].type = (i == 0 || i == NF - 1) ? CT_T_U16 : CT_T_U8;
-        d->fields[i].name = dup(field_names[i]);
+        d->fields[i].name = dup(gb_doctor_fields[i]);
         if (!d->fields[i].name) goto nomem;
         d->payload_bytes = (uint8_t)(d->payload_bytes + ct_field_size(d->fields[i].type));
     }
@@ -154,7 +154,7 @@ int gb_doctor_load(const char *path, ct_trace **out, char *err, size_t errlen) {
         }
         if (strspn(buf, " \t\r\n") == bl) continue;
         unsigned v[NF];
-        if (parse_line(buf, v) != 0) {
+        if (gb_doctor_parse(buf, v) != 0) {
             snprintf(err, errlen,
                      "%s:%llu: not a Gameboy Doctor line (want A:.. F:.. B:.. C:.. D:.. E:.. "
                      "H:.. L:.. SP:.... PC:.... PCMEM:..,..,..,..)",

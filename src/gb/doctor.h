@@ -29,6 +29,12 @@ unsigned gb_doctor_run(gb *g, FILE *f, uint64_t max_cycles, unsigned stop_mask);
 /* True when the text looks like a doctor log (its first line parses). */
 bool gb_doctor_sniff(const char *text, size_t len);
 
+/* Parse one line into the fields below (pc, op, op1, op2, op3, a, f, b, c,
+ * d, e, h, l, sp); 0, or -1 when it is not a doctor line. */
+#define GB_DOCTOR_NFIELDS 14
+extern const char *const gb_doctor_fields[GB_DOCTOR_NFIELDS];
+int gb_doctor_parse(const char *line, unsigned v[GB_DOCTOR_NFIELDS]);
+
 /* Load a doctor log as a trace: one cpu.exec event per line with fields
  * pc, op, op1, op2, op3 (PCMEM), a, f, b, c, d, e, h, l, sp; the time stamp
  * is the line's index and the schema has no clock (ts_hz 0), so a diff

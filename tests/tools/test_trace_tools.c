@@ -215,6 +215,8 @@ int main(void) {
     CHECK_EQ(sh("sed '3s/PC:/PX:/' '%s/short.log' > '%s/bad.log'", dir, dir), 0);
     CHECK_EQ(sh("exec 2>&1; '%s' trace cat '%s/bad.log'", bin, dir), 2);
     CHECK(strstr(output(), "bad.log:3: not a Gameboy Doctor line") != NULL);
+    CHECK_EQ(sh("exec 2>&1; '%s' trace diff '%s/short.log' '%s/bad.log'", bin, dir, dir), 2);
+    CHECK(strstr(output(), "bad.log:3: not a Gameboy Doctor line") != NULL);
 
     /* errors */
     CHECK_EQ(sh("'%s' trace diff '%s/t.ctrace' '%s/missing.ctrace' 2>/dev/null", bin, dir, dir), 2);
