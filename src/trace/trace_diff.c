@@ -203,6 +203,13 @@ int ct_trace_diff(FILE *f, const ct_trace *ta, const ct_trace *tb, const ct_diff
         else if (a->other[i] == NO_MATCH)
             left_out++;
     }
+    if (!kinds) {
+        snprintf(err, errlen,
+                 "nothing to compare: no event kind is both selected and declared by both "
+                 "traces");
+        rc = -EINVAL;
+        goto out;
+    }
     fprintf(f, "A: %s (%" PRIu64 " events, %" PRIu64 " compared)\n", a->name, ta->nev, a->n);
     fprintf(f, "B: %s (%" PRIu64 " events, %" PRIu64 " compared)\n", b->name, tb->nev, b->n);
     fprintf(f, "compared: %u event kinds", kinds);
