@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static bool is_doctor_log(const char *path);
+
 static void usage(FILE *f) {
     fputs("usage: ceres trace <command> ...\n"
           "\n"
@@ -97,6 +99,12 @@ static int cmd_convert(int argc, char **argv) {
     char err[512];
     ct_trace *t = NULL;
     if (ct_trace_load(in, &t, err, sizeof err) != 0) {
+        if (is_doctor_log(in))
+            snprintf(err, sizeof err,
+                     "%s is a Gameboy Doctor log: without a clock it does not convert to a timed "
+                     "format (read it "
+                     "with trace cat, stats or diff)",
+                     in);
         fprintf(stderr, "ceres trace convert: %s\n", err);
         return 2;
     }
