@@ -92,6 +92,7 @@ typedef struct rom {
 
 typedef struct state {
     unsigned frames, rounds;
+    const char *filter; /* ring_default's filter */
     bool only[CFG_COUNT];
     rom roms[NWORK];
     char tmpdir[64];
@@ -120,6 +121,8 @@ static void usage(FILE *f) {
           "\n"
           "  --frames N     frames per workload (default 3000; streaming runs at most 150)\n"
           "  --rounds N     rounds, best of which counts (default 3)\n"
+          "  --filter SPEC  filter of ring_default and stream_json (default: the default\n"
+          "                 filter; the budgets assume it)\n"
           "  --only LIST    configurations: off, compiled_out, ring_default, ring_all,\n"
           "                 stream_json, triggers_armed, gambatte, mgba (default: all)\n",
           f);
@@ -142,7 +145,7 @@ static int run_ceres(state *st, enum cfg c, unsigned w, double *secs, char *err,
         if (!rec) goto out;
     }
     const char *filter = c == CFG_RING_ALL                               ? "trace"
-                         : c == CFG_RING_DEFAULT || c == CFG_STREAM_JSON ? GB_DEFAULT_FILTER
+                         : c == CFG_RING_DEFAULT || c == CFG_STREAM_JSON ? st->filter
                                                                          : NULL;
     if (filter && ct_filter_apply(rec, filter, err, errlen)) goto out;
     if (c == CFG_STREAM_JSON) {
@@ -326,6 +329,7 @@ int bench_emu(int argc, char **argv, bench_results *out) {
     if (!st) return 2;
     st->frames = 3000;
     st->rounds = 3;
+    st->filter = GB_DEFAULT_FILTER;
     for (unsigned c = 0; c < CFG_COUNT; c++)
         st->only[c] = true;
     int status = 2;
@@ -342,6 +346,8 @@ int bench_emu(int argc, char **argv, bench_results *out) {
                 st->frames = (unsigned)v;
             else
                 st->rounds = (unsigned)v;
+        } else if (!strcmp(a, "--filter") && i + 1 < argc) {
+            st->filter = argv[++i];
         } else if (!strcmp(a, "--only") && i + 1 < argc) {
             if (parse_only(st, argv[++i])) goto done;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {

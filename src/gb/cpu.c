@@ -69,7 +69,7 @@ static CT_NOINLINE void wr_slow(gb *g, uint16_t a, uint8_t v) {
         gb_bus_write(g, a, v);
 }
 
-CT_INLINE uint8_t rd(gb *g, uint16_t a) {
+CT_INLINE uint8_t rd(gb *g, const bool I, uint16_t a) {
     const uint8_t *p = g->bus.read_map[a >> 12];
     uint8_t v;
     if (CT_LIKELY(p != NULL)) {
@@ -78,12 +78,14 @@ CT_INLINE uint8_t rd(gb *g, uint16_t a) {
     } else {
         v = rd_slow(g, a);
     }
-    GB_TRIG_READ(g, a, v);
-    GB_TRACE(g, MEM_READ, a, v);
+    if (I) {
+        GB_TRIG_READ(g, a, v);
+        GB_TRACE(g, MEM_READ, a, v);
+    }
     return v;
 }
 
-CT_INLINE void wr(gb *g, uint16_t a, uint8_t v) {
+CT_INLINE void wr(gb *g, const bool I, uint16_t a, uint8_t v) {
     uint8_t *p = g->bus.write_map[a >> 12];
     if (CT_LIKELY(p != NULL)) {
         tick(g);
@@ -91,8 +93,10 @@ CT_INLINE void wr(gb *g, uint16_t a, uint8_t v) {
          * before it lands: the write is recorded before what it causes (a
          * DMA start, a bank switch), and a start trigger's first record is
          * the write itself. */
-        GB_TRIG_WRITE(g, a, v);
-        GB_TRACE(g, MEM_WRITE, a, v);
+        if (I) {
+            GB_TRIG_WRITE(g, a, v);
+            GB_TRACE(g, MEM_WRITE, a, v);
+        }
         p[a & 0xFFF] = v;
     } else {
         wr_slow(g, a, v);
@@ -112,27 +116,27 @@ CT_INLINE uint8_t peek(gb *g, uint16_t a) {
     return p ? p[a & 0xFFF] : gb_bus_peek(g, a);
 }
 
-CT_INLINE uint8_t imm8(gb *g) {
-    return rd(g, g->cpu.pc++);
+CT_INLINE uint8_t imm8(gb *g, const bool I) {
+    return rd(g, I, g->cpu.pc++);
 }
 
-CT_INLINE uint16_t imm16(gb *g) {
-    uint8_t lo = imm8(g);
-    return (uint16_t)(lo | imm8(g) << 8);
+CT_INLINE uint16_t imm16(gb *g, const bool I) {
+    uint8_t lo = imm8(g, I);
+    return (uint16_t)(lo | imm8(g, I) << 8);
 }
 
-CT_INLINE void push16(gb *g, uint16_t v) {
+CT_INLINE void push16(gb *g, const bool I, uint16_t v) {
     gb_cpu *c = &g->cpu;
-    wr(g, --c->sp, (uint8_t)(v >> 8));
-    wr(g, --c->sp, (uint8_t)v);
+    wr(g, I, --c->sp, (uint8_t)(v >> 8));
+    wr(g, I, --c->sp, (uint8_t)v);
 }
 
 /* A read in the same M-cycle as a 16-bit increment/decrement of its
  * address (the OAM bug treats it apart). */
-CT_INLINE uint8_t rd_idu(gb *g, uint16_t a) {
-    if (CT_LIKELY((a >> 8) != 0xFE)) return rd(g, a);
+CT_INLINE uint8_t rd_idu(gb *g, const bool I, uint16_t a) {
+    if (CT_LIKELY((a >> 8) != 0xFE)) return rd(g, I, a);
     g->bus.idu = true;
-    const uint8_t v = rd(g, a);
+    const uint8_t v = rd(g, I, a);
     g->bus.idu = false;
     return v;
 }
@@ -143,10 +147,10 @@ CT_INLINE void idle_sp(gb *g) {
     gb_bus_idu(g, g->cpu.sp);
 }
 
-CT_INLINE uint16_t pop16(gb *g) {
+CT_INLINE uint16_t pop16(gb *g, const bool I) {
     gb_cpu *c = &g->cpu;
-    uint8_t lo = rd_idu(g, c->sp++);
-    return (uint16_t)(lo | rd(g, c->sp++) << 8);
+    uint8_t lo = rd_idu(g, I, c->sp++);
+    return (uint16_t)(lo | rd(g, I, c->sp++) << 8);
 }
 
 /* ---- register helpers ---------------------------------------------------- */
@@ -270,22 +274,22 @@ static void daa(gb_cpu *c) {
 
 /* ---- operand access by encoding ------------------------------------------ */
 
-CT_INLINE uint8_t get_r(gb *g, unsigned i) {
-    return i == 6 ? rd(g, hl(&g->cpu)) : g->cpu.r[i];
+CT_INLINE uint8_t get_r(gb *g, const bool I, unsigned i) {
+    return i == 6 ? rd(g, I, hl(&g->cpu)) : g->cpu.r[i];
 }
 
-CT_INLINE void set_r(gb *g, unsigned i, uint8_t v) {
+CT_INLINE void set_r(gb *g, const bool I, unsigned i, uint8_t v) {
     if (i == 6)
-        wr(g, hl(&g->cpu), v);
+        wr(g, I, hl(&g->cpu), v);
     else
         g->cpu.r[i] = v;
 }
 
-static void exec_cb(gb *g) {
+CT_INLINE void exec_cb(gb *g, const bool I) {
     gb_cpu *c = &g->cpu;
-    const uint8_t op = imm8(g);
+    const uint8_t op = imm8(g, I);
     const unsigned reg = op & 7, bit = (op >> 3) & 7;
-    uint8_t v = get_r(g, reg);
+    uint8_t v = get_r(g, I, reg);
     switch (op >> 6) {
     case 0: v = shift(c, bit, v); break;
     case 1: /* BIT: no write back, (HL) takes 3 M-cycles */
@@ -294,12 +298,13 @@ static void exec_cb(gb *g) {
     case 2: v = (uint8_t)(v & ~(1u << bit)); break;
     default: v = (uint8_t)(v | 1u << bit); break;
     }
-    set_r(g, reg, v);
+    set_r(g, I, reg, v);
 }
 
 /* ---- interrupts, HALT, STOP, lock-up ------------------------------------- */
 
 static void dispatch(gb *g) {
+    const bool I = true; /* rare: always instrumented */
     gb_cpu *c = &g->cpu;
     /* After a HALT bug (EI; HALT with an interrupt pending) the handler
      * returns to the HALT itself. */
@@ -309,7 +314,7 @@ static void dispatch(gb *g) {
     /* Five M-cycles: the discarded opcode fetch (already spent by the
      * caller), one internal cycle, the two pushes, one internal cycle. */
     idle_sp(g);
-    wr(g, --c->sp, (uint8_t)(pc >> 8));
+    wr(g, I, --c->sp, (uint8_t)(pc >> 8));
     /* The vector is chosen after the high byte of PC was pushed: a push that
      * overwrites IE ($FFFF) can cancel the interrupt, and the CPU then jumps
      * to $0000 (mooneye acceptance/interrupts/ie_push). */
@@ -322,7 +327,7 @@ static void dispatch(gb *g) {
         g->intf &= (uint8_t) ~(1u << bit);
         vec = (uint16_t)(0x40 + 8 * bit);
     }
-    wr(g, --c->sp, (uint8_t)pc);
+    wr(g, I, --c->sp, (uint8_t)pc);
     idle(g);
     c->pc = vec;
     if (vec) GB_TRIG_IRQ(g, (uint8_t)((vec - 0x40) / 8));
@@ -429,7 +434,7 @@ static int wait_cycles(gb *g, uint64_t until, unsigned mask) {
 
 /* ---- execution ------------------------------------------------------------ */
 
-CT_INLINE void exec(gb *g, uint8_t op) {
+CT_INLINE void exec(gb *g, const bool I, uint8_t op) {
     gb_cpu *c = &g->cpu;
     uint16_t t;
     uint8_t v;
@@ -442,9 +447,9 @@ CT_INLINE void exec(gb *g, uint8_t op) {
                 return;
             }
             if (op == 0x40) g->stop_reasons |= GB_STOP_LD_B_B;
-            set_r(g, (op >> 3) & 7, get_r(g, op & 7));
+            set_r(g, I, (op >> 3) & 7, get_r(g, I, op & 7));
         } else {
-            alu(c, (op >> 3) & 7, get_r(g, op & 7));
+            alu(c, (op >> 3) & 7, get_r(g, I, op & 7));
         }
         return;
     }
@@ -454,18 +459,18 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     case 0x01:
     case 0x11:
     case 0x21:
-    case 0x31: /* LD rr,nn */ set_rp(c, op >> 4, imm16(g)); break;
+    case 0x31: /* LD rr,nn */ set_rp(c, op >> 4, imm16(g, I)); break;
     case 0x02:
-    case 0x12: /* LD (BC),A / LD (DE),A */ wr(g, get_rp(c, op >> 4), c->A_); break;
+    case 0x12: /* LD (BC),A / LD (DE),A */ wr(g, I, get_rp(c, op >> 4), c->A_); break;
     case 0x0A:
-    case 0x1A: /* LD A,(BC) / LD A,(DE) */ c->A_ = rd(g, get_rp(c, op >> 4)); break;
-    case 0x22: /* LD (HL+),A */ t = hl(c), wr(g, t, c->A_), set_hl(c, (uint16_t)(t + 1)); break;
-    case 0x32: /* LD (HL-),A */ t = hl(c), wr(g, t, c->A_), set_hl(c, (uint16_t)(t - 1)); break;
+    case 0x1A: /* LD A,(BC) / LD A,(DE) */ c->A_ = rd(g, I, get_rp(c, op >> 4)); break;
+    case 0x22: /* LD (HL+),A */ t = hl(c), wr(g, I, t, c->A_), set_hl(c, (uint16_t)(t + 1)); break;
+    case 0x32: /* LD (HL-),A */ t = hl(c), wr(g, I, t, c->A_), set_hl(c, (uint16_t)(t - 1)); break;
     case 0x2A: /* LD A,(HL+) */
-        t = hl(c), c->A_ = rd_idu(g, t), set_hl(c, (uint16_t)(t + 1));
+        t = hl(c), c->A_ = rd_idu(g, I, t), set_hl(c, (uint16_t)(t + 1));
         break;
     case 0x3A: /* LD A,(HL-) */
-        t = hl(c), c->A_ = rd_idu(g, t), set_hl(c, (uint16_t)(t - 1));
+        t = hl(c), c->A_ = rd_idu(g, I, t), set_hl(c, (uint16_t)(t - 1));
         break;
     case 0x03:
     case 0x13:
@@ -504,8 +509,8 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     case 0x2C:
     case 0x34:
     case 0x3C: /* INC r */
-        v = get_r(g, op >> 3);
-        set_r(g, op >> 3, inc8(c, v));
+        v = get_r(g, I, op >> 3);
+        set_r(g, I, op >> 3, inc8(c, v));
         break;
     case 0x05:
     case 0x0D:
@@ -515,8 +520,8 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     case 0x2D:
     case 0x35:
     case 0x3D: /* DEC r */
-        v = get_r(g, op >> 3);
-        set_r(g, op >> 3, dec8(c, v));
+        v = get_r(g, I, op >> 3);
+        set_r(g, I, op >> 3, dec8(c, v));
         break;
     case 0x06:
     case 0x0E:
@@ -526,8 +531,8 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     case 0x2E:
     case 0x36:
     case 0x3E: /* LD r,n */
-        v = imm8(g);
-        set_r(g, op >> 3, v);
+        v = imm8(g, I);
+        set_r(g, I, op >> 3, v);
         break;
     case 0x07: /* RLCA */
     case 0x0F: /* RRCA */
@@ -537,13 +542,13 @@ CT_INLINE void exec(gb *g, uint8_t op) {
         c->F_ &= FC;
         break;
     case 0x08: /* LD (nn),SP */
-        t = imm16(g);
-        wr(g, t, (uint8_t)c->sp);
-        wr(g, (uint16_t)(t + 1), (uint8_t)(c->sp >> 8));
+        t = imm16(g, I);
+        wr(g, I, t, (uint8_t)c->sp);
+        wr(g, I, (uint16_t)(t + 1), (uint8_t)(c->sp >> 8));
         break;
     case 0x10: stop(g); break;
     case 0x18: /* JR e */
-        v = imm8(g);
+        v = imm8(g, I);
         c->pc = (uint16_t)(c->pc + (int8_t)v);
         idle(g);
         break;
@@ -551,7 +556,7 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     case 0x28:
     case 0x30:
     case 0x38: /* JR cc,e */
-        v = imm8(g);
+        v = imm8(g, I);
         if (cond(c, op)) {
             c->pc = (uint16_t)(c->pc + (int8_t)v);
             idle(g);
@@ -570,25 +575,25 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     case 0xD8: /* RET cc */
         idle(g);
         if (cond(c, op)) {
-            c->pc = pop16(g);
+            c->pc = pop16(g, I);
             idle(g);
         }
         break;
     case 0xC9: /* RET */
-        c->pc = pop16(g);
+        c->pc = pop16(g, I);
         idle(g);
         break;
     case 0xD9: /* RETI: IME is set at once, without EI's delay */
-        c->pc = pop16(g);
+        c->pc = pop16(g, I);
         idle(g);
         c->ime = true;
         GB_TRACE(g, CPU_RETI, c->pc);
         break;
     case 0xC1:
     case 0xD1:
-    case 0xE1: /* POP rr */ set_rp(c, (op >> 4) & 3, pop16(g)); break;
+    case 0xE1: /* POP rr */ set_rp(c, (op >> 4) & 3, pop16(g, I)); break;
     case 0xF1: /* POP AF: the low nibble of F does not exist */
-        t = pop16(g);
+        t = pop16(g, I);
         c->A_ = (uint8_t)(t >> 8);
         c->F_ = (uint8_t)(t & 0xF0);
         break;
@@ -596,24 +601,24 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     case 0xD5:
     case 0xE5: /* PUSH rr */
         idle_sp(g);
-        push16(g, get_rp(c, (op >> 4) & 3));
+        push16(g, I, get_rp(c, (op >> 4) & 3));
         break;
     case 0xF5: /* PUSH AF */
         idle_sp(g);
-        push16(g, (uint16_t)(c->A_ << 8 | c->F_));
+        push16(g, I, (uint16_t)(c->A_ << 8 | c->F_));
         break;
     case 0xC2:
     case 0xCA:
     case 0xD2:
     case 0xDA: /* JP cc,nn */
-        t = imm16(g);
+        t = imm16(g, I);
         if (cond(c, op)) {
             c->pc = t;
             idle(g);
         }
         break;
     case 0xC3: /* JP nn */
-        c->pc = imm16(g);
+        c->pc = imm16(g, I);
         idle(g);
         break;
     case 0xE9: c->pc = hl(c); break; /* JP HL */
@@ -621,17 +626,17 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     case 0xCC:
     case 0xD4:
     case 0xDC: /* CALL cc,nn */
-        t = imm16(g);
+        t = imm16(g, I);
         if (cond(c, op)) {
             idle_sp(g);
-            push16(g, c->pc);
+            push16(g, I, c->pc);
             c->pc = t;
         }
         break;
     case 0xCD: /* CALL nn */
-        t = imm16(g);
+        t = imm16(g, I);
         idle_sp(g);
-        push16(g, c->pc);
+        push16(g, I, c->pc);
         c->pc = t;
         break;
     case 0xC7:
@@ -643,7 +648,7 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     case 0xF7:
     case 0xFF: /* RST */
         idle_sp(g);
-        push16(g, c->pc);
+        push16(g, I, c->pc);
         c->pc = op & 0x38;
         break;
     case 0xC6:
@@ -653,34 +658,34 @@ CT_INLINE void exec(gb *g, uint8_t op) {
     case 0xE6:
     case 0xEE:
     case 0xF6:
-    case 0xFE: /* ALU A,n */ alu(c, (op >> 3) & 7, imm8(g)); break;
-    case 0xCB: exec_cb(g); break;
+    case 0xFE: /* ALU A,n */ alu(c, (op >> 3) & 7, imm8(g, I)); break;
+    case 0xCB: exec_cb(g, I); break;
     case 0xE0: /* LDH (n),A */
-        v = imm8(g);
-        wr(g, (uint16_t)(0xFF00 | v), c->A_);
+        v = imm8(g, I);
+        wr(g, I, (uint16_t)(0xFF00 | v), c->A_);
         break;
     case 0xF0: /* LDH A,(n) */
-        v = imm8(g);
-        c->A_ = rd(g, (uint16_t)(0xFF00 | v));
+        v = imm8(g, I);
+        c->A_ = rd(g, I, (uint16_t)(0xFF00 | v));
         break;
-    case 0xE2: wr(g, (uint16_t)(0xFF00 | c->r[GB_R_C]), c->A_); break;  /* LD (C),A */
-    case 0xF2: c->A_ = rd(g, (uint16_t)(0xFF00 | c->r[GB_R_C])); break; /* LD A,(C) */
-    case 0xEA:                                                          /* LD (nn),A */
-        t = imm16(g);
-        wr(g, t, c->A_);
+    case 0xE2: wr(g, I, (uint16_t)(0xFF00 | c->r[GB_R_C]), c->A_); break;  /* LD (C),A */
+    case 0xF2: c->A_ = rd(g, I, (uint16_t)(0xFF00 | c->r[GB_R_C])); break; /* LD A,(C) */
+    case 0xEA:                                                             /* LD (nn),A */
+        t = imm16(g, I);
+        wr(g, I, t, c->A_);
         break;
     case 0xFA: /* LD A,(nn) */
-        t = imm16(g);
-        c->A_ = rd(g, t);
+        t = imm16(g, I);
+        c->A_ = rd(g, I, t);
         break;
     case 0xE8: /* ADD SP,e */
-        v = imm8(g);
+        v = imm8(g, I);
         c->sp = sp_plus(c, v);
         idle(g);
         idle(g);
         break;
     case 0xF8: /* LD HL,SP+e */
-        v = imm8(g);
+        v = imm8(g, I);
         set_hl(c, sp_plus(c, v));
         idle(g);
         break;
@@ -753,7 +758,7 @@ CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page) {
     trace_exec_generic(g, op);
 }
 
-CT_INLINE void step(gb *g, uint64_t until, unsigned mask) {
+CT_INLINE void step(gb *g, const bool I, uint64_t until, unsigned mask) {
     gb_cpu *c = &g->cpu;
     bool fetched = false;
     if (CT_UNLIKELY(c->halted | c->stopped | c->locked)) {
@@ -780,16 +785,18 @@ CT_INLINE void step(gb *g, uint64_t until, unsigned mask) {
     }
     const bool ei = c->ei_delay;
     c->ei_delay = false;
-    GB_TRIG_EXEC(g, c->pc);
+    if (I) {
+        GB_TRIG_EXEC(g, c->pc);
 #ifndef CERES_TRACE_OFF
-    if (CT_UNLIKELY(g->trace_on[gb_ev_CPU_EXEC])) trace_exec(g, op, p);
+        if (CT_UNLIKELY(g->trace_on[gb_ev_CPU_EXEC])) trace_exec(g, op, p);
 #endif
-    GB_TRACE(g, MEM_READ, c->pc, op);
+        GB_TRACE(g, MEM_READ, c->pc, op);
+    }
     if (CT_UNLIKELY(c->halt_bug))
         c->halt_bug = false;
     else
         c->pc++;
-    exec(g, op);
+    exec(g, I, op);
     /* EI takes effect after the instruction that follows it, which still
      * runs with the old IME: EI; HALT with an interrupt pending hits the HALT
      * bug (Pan Docs, "halt"). DI right after EI cancels it. */
@@ -797,12 +804,30 @@ CT_INLINE void step(gb *g, uint64_t until, unsigned mask) {
 }
 
 void gb_cpu_step(gb *g) {
-    step(g, 0, 0); /* at most one M-cycle while halted */
+    step(g, true, 0, 0); /* at most one M-cycle while halted */
 }
 
+/* Whether the instruction loop must look at its per-access hooks: triggers
+ * armed, or bus accesses or instructions being recorded. Neither changes
+ * during a run (gb_set_recorder and gb_trig_arm are called between runs). */
+static bool instrumented(const gb *g) {
+    return g->trig != NULL || g->trace_on[gb_ev_CPU_EXEC] || g->trace_on[gb_ev_MEM_READ] ||
+           g->trace_on[gb_ev_MEM_WRITE];
+}
+
+/* Two copies of the instruction loop: `step` and everything it inlines take
+ * a constant I, and the copy with I false has no trigger or trace test per
+ * bus access and instruction (with tracing off, those tests cost ~7% of the
+ * machine's time). Rare paths (interrupt dispatch, HALT, the slow bus paths)
+ * always test. */
 void gb_cpu_run(gb *g, uint64_t until, unsigned stop_mask) {
-    while (g->cycles < until && !(g->stop_reasons & stop_mask))
-        step(g, until, stop_mask);
+    if (instrumented(g)) {
+        while (g->cycles < until && !(g->stop_reasons & stop_mask))
+            step(g, true, until, stop_mask);
+    } else {
+        while (g->cycles < until && !(g->stop_reasons & stop_mask))
+            step(g, false, until, stop_mask);
+    }
 }
 
 void gb_cpu_reset(gb *g) {

@@ -174,11 +174,16 @@ static bool window_on(const gb_ppu *p) {
  * OAM index (stable insertion sort). */
 static void scan_oam(gb_ppu *p) {
     unsigned h = (p->lcdc & LCDC_OBJ16) ? 16 : 8, y = p->line + 16u;
-    p->nobj = 0;
-    for (unsigned i = 0; i < 40 && p->nobj < 10; i++) {
-        unsigned oy = p->oam[i * 4];
-        if (y >= oy && y < oy + h) p->obj[p->nobj++] = (uint8_t)i;
+    /* Without a branch per object (which one is on the line is as good as
+     * random): store the index always, count it when y - oy < h (as
+     * unsigned: y >= oy and y < oy + h). */
+    unsigned n = 0;
+    for (unsigned i = 0; i < 40; i++) {
+        p->obj[n] = (uint8_t)i;
+        n += y - p->oam[i * 4] < h;
+        if (n == 10) break;
     }
+    p->nobj = (uint8_t)n;
     for (unsigned i = 1; i < p->nobj; i++) {
         uint8_t o = p->obj[i];
         unsigned j = i;
