@@ -1,6 +1,7 @@
 /* `ceres trace`: work with dumped traces. */
 #include "cli.h"
 
+#include "../gb/disasm.h"
 #include "../gb/doctor.h"
 #include "../gb/gb_events.h"
 #include "../runner/runner.h"
@@ -138,7 +139,7 @@ static int load_any(const char *path, ct_trace **t, char *err, size_t errlen) {
  * disassembly after them; everything else generic. */
 static int gb_cat_fmt(void *ctx, const ct_schema *s, uint16_t id, uint64_t ts,
                       const uint8_t *payload, char *buf, size_t len) {
-    int n = rn_gb_line_fmt(ctx, s, id, ts, payload, buf, len);
+    int n = gb_disasm_line_fmt(ctx, s, id, ts, payload, buf, len);
     if (n >= 0) return n;
     char dl[GB_DOCTOR_LINE_MAX];
     if (gb_doctor_line_fmt(ctx, s, id, ts, payload, dl, sizeof dl) < 0) return -1;
@@ -148,7 +149,7 @@ static int gb_cat_fmt(void *ctx, const ct_schema *s, uint16_t id, uint64_t ts,
     for (unsigned i = 0; i < 4; i++)
         v[i] = ct_field_u64(d, (unsigned)ct_field_index(d, names[i]), payload);
     char ins[40];
-    rn_disasm((uint16_t)v[0], (uint8_t)v[1], (uint8_t)v[2], (uint8_t)v[3], ins, sizeof ins);
+    gb_disasm((uint16_t)v[0], (uint8_t)v[1], (uint8_t)v[2], (uint8_t)v[3], ins, sizeof ins);
     n = snprintf(buf, len, "%" PRIu64 " %s  %s", ts, dl, ins);
     return n < 0 ? -1 : (n >= (int)len ? (int)len - 1 : n);
 }
@@ -365,7 +366,7 @@ static int doc_next(FILE *f, const char *path, uint64_t *lineno, doc_line *l) {
 
 static void doc_print(const char *mark, uint64_t idx, const doc_line *l) {
     char ins[40];
-    rn_disasm((uint16_t)l->v[0], (uint8_t)l->v[1], (uint8_t)l->v[2], (uint8_t)l->v[3], ins,
+    gb_disasm((uint16_t)l->v[0], (uint8_t)l->v[1], (uint8_t)l->v[2], (uint8_t)l->v[3], ins,
               sizeof ins);
     printf("%s #%-8" PRIu64 " %" PRIu64 " %s  %s\n", mark, idx, idx, l->text, ins);
 }
