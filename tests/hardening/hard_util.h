@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,7 +139,8 @@ static long child_fsize_limit;
 typedef struct child {
     pid_t pid;
     int status;      /* from wait4 */
-    long maxrss_kib; /* ru_maxrss of the child */
+    long maxrss_kib; /* ru_maxrss of the child (kept across fork+exec: at least ours) */
+    long hwm_kib;    /* VmHWM of the child program, sampled every 5 ms while it runs */
     char *out, *err; /* captured stdout / stderr */
     char out_path[600], err_path[600];
 } child;
@@ -177,9 +179,37 @@ static inline void child_start(child *c, const char *dir, char *const *env, char
     }
 }
 
+static inline long vm_hwm_kib(pid_t pid) {
+    char p[64];
+    snprintf(p, sizeof p, "/proc/%ld/status", (long)pid);
+    FILE *f = fopen(p, "r");
+    if (!f) return 0;
+    char line[256];
+    long v = 0;
+    bool ceres = false; /* after the exec: before it, the copy of our memory */
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "Name:", 5)) ceres = strstr(line, "ceres") != NULL;
+        if (!strncmp(line, "VmHWM:", 6)) v = strtol(line + 6, NULL, 10);
+    }
+    fclose(f);
+    return ceres ? v : 0;
+}
+
+static inline void sleep_ms(long ms);
+
+/* Waits for the child, sampling its peak RSS (VmHWM) until it exits: the
+ * ring is allocated and pre-faulted at the start, so the samples see the
+ * peak of a run. ru_maxrss alone would not do: Linux keeps the forking
+ * process's RSS in it across exec. */
 static inline void child_wait(child *c) {
     struct rusage ru;
-    while (wait4(c->pid, &c->status, 0, &ru) < 0 && errno == EINTR) {
+    for (;;) {
+        pid_t r = wait4(c->pid, &c->status, WNOHANG, &ru);
+        if (r == c->pid) break;
+        if (r < 0 && errno != EINTR) break;
+        long h = vm_hwm_kib(c->pid);
+        if (h > c->hwm_kib) c->hwm_kib = h;
+        sleep_ms(5);
     }
     c->maxrss_kib = ru.ru_maxrss;
     c->out = read_text(c->out_path, NULL);
