@@ -23,6 +23,11 @@ enum { FZ = 0x80, FN = 0x40, FH = 0x20, FC = 0x10 };
 #define A_ r[GB_R_A]
 #define F_ r[GB_R_F]
 
+/* Hooks a copy of the instruction loop tests (gb_cpu_run): trace points
+ * for bus accesses and instructions, trigger bitmaps for writes and
+ * instructions, for reads. */
+enum { I_TRACE = 1, I_TRIG = 2, I_TRIG_RD = 4, I_ALL = 7 };
+
 /* ---- the machine clock --------------------------------------------------- */
 
 CT_INLINE void tick(gb *g) {
@@ -69,7 +74,7 @@ static CT_NOINLINE void wr_slow(gb *g, uint16_t a, uint8_t v) {
         gb_bus_write(g, a, v);
 }
 
-CT_INLINE uint8_t rd(gb *g, const bool I, uint16_t a) {
+CT_INLINE uint8_t rd(gb *g, const unsigned I, uint16_t a) {
     const uint8_t *p = g->bus.read_map[a >> 12];
     uint8_t v;
     if (CT_LIKELY(p != NULL)) {
@@ -78,14 +83,12 @@ CT_INLINE uint8_t rd(gb *g, const bool I, uint16_t a) {
     } else {
         v = rd_slow(g, a);
     }
-    if (I) {
-        GB_TRIG_READ(g, a, v);
-        GB_TRACE(g, MEM_READ, a, v);
-    }
+    if (I & I_TRIG_RD) GB_TRIG_READ(g, a, v);
+    if (I & I_TRACE) GB_TRACE(g, MEM_READ, a, v);
     return v;
 }
 
-CT_INLINE void wr(gb *g, const bool I, uint16_t a, uint8_t v) {
+CT_INLINE void wr(gb *g, const unsigned I, uint16_t a, uint8_t v) {
     uint8_t *p = g->bus.write_map[a >> 12];
     if (CT_LIKELY(p != NULL)) {
         tick(g);
@@ -93,10 +96,8 @@ CT_INLINE void wr(gb *g, const bool I, uint16_t a, uint8_t v) {
          * before it lands: the write is recorded before what it causes (a
          * DMA start, a bank switch), and a start trigger's first record is
          * the write itself. */
-        if (I) {
-            GB_TRIG_WRITE(g, a, v);
-            GB_TRACE(g, MEM_WRITE, a, v);
-        }
+        if (I & I_TRIG) GB_TRIG_WRITE(g, a, v);
+        if (I & I_TRACE) GB_TRACE(g, MEM_WRITE, a, v);
         p[a & 0xFFF] = v;
     } else {
         wr_slow(g, a, v);
@@ -116,16 +117,16 @@ CT_INLINE uint8_t peek(gb *g, uint16_t a) {
     return p ? p[a & 0xFFF] : gb_bus_peek(g, a);
 }
 
-CT_INLINE uint8_t imm8(gb *g, const bool I) {
+CT_INLINE uint8_t imm8(gb *g, const unsigned I) {
     return rd(g, I, g->cpu.pc++);
 }
 
-CT_INLINE uint16_t imm16(gb *g, const bool I) {
+CT_INLINE uint16_t imm16(gb *g, const unsigned I) {
     uint8_t lo = imm8(g, I);
     return (uint16_t)(lo | imm8(g, I) << 8);
 }
 
-CT_INLINE void push16(gb *g, const bool I, uint16_t v) {
+CT_INLINE void push16(gb *g, const unsigned I, uint16_t v) {
     gb_cpu *c = &g->cpu;
     wr(g, I, --c->sp, (uint8_t)(v >> 8));
     wr(g, I, --c->sp, (uint8_t)v);
@@ -133,7 +134,7 @@ CT_INLINE void push16(gb *g, const bool I, uint16_t v) {
 
 /* A read in the same M-cycle as a 16-bit increment/decrement of its
  * address (the OAM bug treats it apart). */
-CT_INLINE uint8_t rd_idu(gb *g, const bool I, uint16_t a) {
+CT_INLINE uint8_t rd_idu(gb *g, const unsigned I, uint16_t a) {
     if (CT_LIKELY((a >> 8) != 0xFE)) return rd(g, I, a);
     g->bus.idu = true;
     const uint8_t v = rd(g, I, a);
@@ -147,7 +148,7 @@ CT_INLINE void idle_sp(gb *g) {
     gb_bus_idu(g, g->cpu.sp);
 }
 
-CT_INLINE uint16_t pop16(gb *g, const bool I) {
+CT_INLINE uint16_t pop16(gb *g, const unsigned I) {
     gb_cpu *c = &g->cpu;
     uint8_t lo = rd_idu(g, I, c->sp++);
     return (uint16_t)(lo | rd(g, I, c->sp++) << 8);
@@ -274,18 +275,18 @@ static void daa(gb_cpu *c) {
 
 /* ---- operand access by encoding ------------------------------------------ */
 
-CT_INLINE uint8_t get_r(gb *g, const bool I, unsigned i) {
+CT_INLINE uint8_t get_r(gb *g, const unsigned I, unsigned i) {
     return i == 6 ? rd(g, I, hl(&g->cpu)) : g->cpu.r[i];
 }
 
-CT_INLINE void set_r(gb *g, const bool I, unsigned i, uint8_t v) {
+CT_INLINE void set_r(gb *g, const unsigned I, unsigned i, uint8_t v) {
     if (i == 6)
         wr(g, I, hl(&g->cpu), v);
     else
         g->cpu.r[i] = v;
 }
 
-CT_INLINE void exec_cb(gb *g, const bool I) {
+CT_INLINE void exec_cb(gb *g, const unsigned I) {
     gb_cpu *c = &g->cpu;
     const uint8_t op = imm8(g, I);
     const unsigned reg = op & 7, bit = (op >> 3) & 7;
@@ -304,7 +305,7 @@ CT_INLINE void exec_cb(gb *g, const bool I) {
 /* ---- interrupts, HALT, STOP, lock-up ------------------------------------- */
 
 static void dispatch(gb *g) {
-    const bool I = true; /* rare: always instrumented */
+    const unsigned I = I_ALL; /* rare: always tests */
     gb_cpu *c = &g->cpu;
     /* After a HALT bug (EI; HALT with an interrupt pending) the handler
      * returns to the HALT itself. */
@@ -434,7 +435,7 @@ static int wait_cycles(gb *g, uint64_t until, unsigned mask) {
 
 /* ---- execution ------------------------------------------------------------ */
 
-CT_INLINE void exec(gb *g, const bool I, uint8_t op) {
+CT_INLINE void exec(gb *g, const unsigned I, uint8_t op) {
     gb_cpu *c = &g->cpu;
     uint16_t t;
     uint8_t v;
@@ -758,7 +759,7 @@ CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page) {
     trace_exec_generic(g, op);
 }
 
-CT_INLINE void step(gb *g, const bool I, uint64_t until, unsigned mask) {
+CT_INLINE void step(gb *g, const unsigned I, uint64_t until, unsigned mask) {
     gb_cpu *c = &g->cpu;
     bool fetched = false;
     if (CT_UNLIKELY(c->halted | c->stopped | c->locked)) {
@@ -785,8 +786,8 @@ CT_INLINE void step(gb *g, const bool I, uint64_t until, unsigned mask) {
     }
     const bool ei = c->ei_delay;
     c->ei_delay = false;
-    if (I) {
-        GB_TRIG_EXEC(g, c->pc);
+    if (I & I_TRIG) GB_TRIG_EXEC(g, c->pc);
+    if (I & I_TRACE) {
 #ifndef CERES_TRACE_OFF
         if (CT_UNLIKELY(g->trace_on[gb_ev_CPU_EXEC])) trace_exec(g, op, p);
 #endif
@@ -804,29 +805,44 @@ CT_INLINE void step(gb *g, const bool I, uint64_t until, unsigned mask) {
 }
 
 void gb_cpu_step(gb *g) {
-    step(g, true, 0, 0); /* at most one M-cycle while halted */
+    step(g, I_ALL, 0, 0); /* at most one M-cycle while halted */
 }
 
-/* Whether the instruction loop must look at its per-access hooks: triggers
- * armed, or bus accesses or instructions being recorded. Neither changes
- * during a run (gb_set_recorder and gb_trig_arm are called between runs). */
-static bool instrumented(const gb *g) {
-    return g->trig != NULL || g->trace_on[gb_ev_CPU_EXEC] || g->trace_on[gb_ev_MEM_READ] ||
-           g->trace_on[gb_ev_MEM_WRITE];
+/* Which per-access hooks the instruction loop must test: triggers armed
+ * (I_TRIG; I_TRIG_RD when one watches reads), bus accesses or instructions
+ * recorded (I_TRACE). None of it changes during a run (gb_set_recorder and
+ * gb_trig_arm are called between runs). */
+static unsigned hooks(const gb *g) {
+    unsigned h = 0;
+    if (g->trace_on[gb_ev_CPU_EXEC] | g->trace_on[gb_ev_MEM_READ] | g->trace_on[gb_ev_MEM_WRITE])
+        h = I_ALL;
+    if (g->trig) {
+        h |= I_TRIG;
+        if (g->trig_rw) {
+            uint8_t any = 0;
+            for (size_t i = 0; i < sizeof g->trig->read_bm; i++)
+                any |= g->trig->read_bm[i];
+            if (any) h |= I_TRIG_RD;
+        }
+    }
+    return h;
 }
 
-/* Two copies of the instruction loop: `step` and everything it inlines take
- * a constant I, and the copy with I false has no trigger or trace test per
- * bus access and instruction (with tracing off, those tests cost ~7% of the
- * machine's time). Rare paths (interrupt dispatch, HALT, the slow bus paths)
- * always test. */
+/* Copies of the instruction loop: `step` and everything it inlines take a
+ * constant I, so a copy tests only the hooks it needs per bus access and
+ * instruction. With tracing off and no triggers there is no test at all
+ * (those tests cost ~7% of the machine's time). Rare paths (interrupt
+ * dispatch, HALT, the slow bus paths) always test. */
+#define RUN_LOOP(I)                                                                                \
+    while (g->cycles < until && !(g->stop_reasons & stop_mask))                                    \
+    step(g, (I), until, stop_mask)
+
 void gb_cpu_run(gb *g, uint64_t until, unsigned stop_mask) {
-    if (instrumented(g)) {
-        while (g->cycles < until && !(g->stop_reasons & stop_mask))
-            step(g, true, until, stop_mask);
-    } else {
-        while (g->cycles < until && !(g->stop_reasons & stop_mask))
-            step(g, false, until, stop_mask);
+    switch (hooks(g)) {
+    case 0: RUN_LOOP(0); break;
+    case I_TRIG: RUN_LOOP(I_TRIG); break;
+    case I_TRIG | I_TRIG_RD: RUN_LOOP(I_TRIG | I_TRIG_RD); break;
+    default: RUN_LOOP(I_ALL); break;
     }
 }
 
