@@ -148,6 +148,13 @@ int main(void) {
     CHECK(window && strcmp(output(), window) == 0);
     free(window);
 
+    /* a doctor log reads as a trace too: its lines, numbered, disassembled */
+    CHECK_EQ(sh("'%s' trace cat '%s/d.log' --to 1", bin, dir), 0);
+    CHECK(strcmp(output(), "0 A:01 F:B0 B:00 C:13 D:00 E:D8 H:01 L:4D SP:FFFE PC:0100 "
+                           "PCMEM:00,C3,13,02  NOP\n"
+                           "1 A:01 F:B0 B:00 C:13 D:00 E:D8 H:01 L:4D SP:FFFE PC:0101 "
+                           "PCMEM:C3,13,02,CE  JP $0213\n") == 0);
+
     /* diff: the recorder and the doctor log agree instruction by instruction */
     CHECK_EQ(sh("'%s' trace diff '%s/t.ctrace' '%s/d.log'", bin, dir, dir), 0);
     CHECK(strstr(output(), "aligned on instruction order") != NULL);
