@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "../gb/doctor.h"
+#include "../gb/disasm.h"
 #include "../gb/gb_events.h"
 #include "../gb/trigger.h"
 #include "../runner/runner.h"
@@ -323,7 +324,7 @@ int cmd_run(int argc, char **argv) {
         return 2;
     }
     /* Text logs show instructions disassembled, with the registers. */
-    ct_dump_opts dopts = {.format = CT_FMT_AUTO, .raw_cycles = raw, .line_fmt = rn_gb_line_fmt};
+    ct_dump_opts dopts = {.format = CT_FMT_AUTO, .raw_cycles = raw, .line_fmt = gb_disasm_line_fmt};
     if (fmt_name && ct_format_parse(fmt_name, &dopts.format)) {
         fprintf(stderr,
                 "ceres run: --trace-format: unknown format '%s' (perfetto, json, log, "

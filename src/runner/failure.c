@@ -3,6 +3,7 @@
  * process runner (runner.c) fill them. */
 #include "runner.h"
 
+#include "../gb/disasm.h"
 #include "../gb/gb_events.h"
 #include "../trace/ct_host.h"
 
@@ -58,7 +59,7 @@ int rn_write_log_tail(ct_trace *tr, const char *path, FILE *info) {
         memmove(tr->ev, tr->ev + (tr->nev - keep), keep * sizeof *tr->ev);
         tr->nev = keep;
     }
-    ct_dump_opts dopts = {.format = CT_FMT_LOG, .line_fmt = rn_gb_line_fmt};
+    ct_dump_opts dopts = {.format = CT_FMT_LOG, .line_fmt = gb_disasm_line_fmt};
     int rc = ct_trace_write(tr, path, &dopts);
     if (info)
         fprintf(info, "text tail: %s (last %llu events)\n", rc ? strerror(-rc) : "trace.log",

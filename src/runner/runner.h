@@ -7,8 +7,8 @@
  * failure folder, the replay), failure.c (failure folder paths, state.txt,
  * text tail), sm83.c (CPU vector files), runner.c (forked children, -j,
  * crash/hang handling), report.c (table, closing line, JUnit XML), png.c
- * (PNG I/O, screenshot comparison), disasm.c (SM83 disassembly for text
- * traces), util.c (small shared helpers). */
+ * (PNG I/O, screenshot comparison), util.c (small shared helpers). Text
+ * traces use the core's disassembler (gb/disasm.h). */
 #ifndef CERES_RUNNER_H
 #define CERES_RUNNER_H
 
@@ -226,17 +226,6 @@ void rn_resolve(const rn_opts *o, const char *rel, char *buf, size_t len);
  * notes go to `info`. */
 rn_status rn_sm83_run_file(const char *path, char *msg, size_t msglen, unsigned *npassed,
                            unsigned *ntotal, const char *dir, FILE *info);
-
-/* ---- disassembly (disasm.c) ---------------------------------------------- */
-
-/* Disassemble the SM83 instruction at pc (bytes op, op1, op2) into buf;
- * returns its length in bytes. */
-unsigned rn_disasm(uint16_t pc, uint8_t op, uint8_t op1, uint8_t op2, char *buf, size_t len);
-/* A ct_line_fmt for the emulator's schema: cpu.exec events as
- * "TS cpu.exec BANK:PC  bytes  mnemonic  registers", others generic (-1). */
-struct ct_schema;
-int rn_gb_line_fmt(void *ctx, const struct ct_schema *s, uint16_t id, uint64_t ts,
-                   const uint8_t *payload, char *buf, size_t len);
 
 /* ---- reports (report.c) ------------------------------------------------- */
 

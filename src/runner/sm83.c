@@ -4,6 +4,7 @@
  * and compares the registers, the RAM and the per-M-cycle bus activity. */
 #include "runner.h"
 
+#include "../gb/disasm.h"
 #include "../gb/gb_internal.h"
 #include "../trace/ct_host.h"
 
@@ -232,7 +233,8 @@ static void trace_vector(gb *g, uint8_t *flat, const cJSON *t, const char *dir, 
         ct_format fmt;
     } outs[] = {{"trace.perfetto-trace", CT_FMT_PERFETTO}, {"trace.log", CT_FMT_LOG}};
     for (size_t i = 0; i < sizeof outs / sizeof *outs; i++) {
-        ct_dump_opts o = {.format = outs[i].fmt, .raw_cycles = true, .line_fmt = rn_gb_line_fmt};
+        ct_dump_opts o = {
+            .format = outs[i].fmt, .raw_cycles = true, .line_fmt = gb_disasm_line_fmt};
         if (snprintf(path, sizeof path, "%s/%s", dir, outs[i].name) >= (int)sizeof path) continue;
         int rc = ct_dump(rec, path, &o);
         fprintf(info, "%s: %s\n", outs[i].name,

@@ -118,7 +118,7 @@ int main(void) {
     CHECK(has("err.txt", "trigger 2 (dump) write(0xFF02): fired 3 times"));
     CHECK(has("err.txt", "snapshots written: 3"));
     CHECK(size_of("t2.0001.log") >= 0 && size_of("t2.0003.log") > 0); /* 1st: before the start */
-    CHECK(has("t2.log", "00:0110  E0 01     LDH ($FF01),A"));
+    CHECK(has("t2.log", "00:0110  E0 01     LDH [$FF01],A"));
     CHECK(lacks("t2.log", "00:010E ")); /* before the start trigger */
     /* A frame window: recording from frame 2 to the end of frame 3, then
      * the run ends. */
