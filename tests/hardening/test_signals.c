@@ -17,6 +17,10 @@ static const char *proto_path;
 static uint64_t check_dump(const char *dir, const char *name) {
     char path[700], cmd[3000];
     snprintf(path, sizeof path, "%s/crash.ctrace", dir);
+    if (access(path, F_OK)) {
+        CHECK(!"crash dump missing");
+        return 0;
+    }
     ct_trace *t = NULL;
     char err[512];
     int e = ct_trace_load(path, &t, err, sizeof err);
@@ -132,6 +136,55 @@ static void one(int sig, const char *name, const char *rom_path) {
     free(dir);
 }
 
+/* `ceres test`: its test children have the same handler; a child killed
+ * mid-test leaves trace.ctrace in the test's failure folder, named on the
+ * result line, and state.txt with the cycle count at the signal. */
+static void test_child(int sig, const char *name, const char *rom_path) {
+    char *dir = make_tmpdir();
+    char *args[] = {"test", (char *)rom_path, "--timeout", "1000000f", "-j", "1", NULL};
+    child c;
+    child_start(&c, dir, NULL, args);
+    char kids[128];
+    snprintf(kids, sizeof kids, "/proc/%ld/task/%ld/children", (long)c.pid, (long)c.pid);
+    long kid = 0;
+    for (int i = 0; i < 500 && kid <= 0; i++) {
+        sleep_ms(10);
+        char *k = read_text(kids, NULL);
+        kid = k ? strtol(k, NULL, 10) : 0;
+        free(k);
+    }
+    CHECK(kid > 0);
+    if (kid > 0) {
+        sleep_ms(300);
+        kill((pid_t)kid, sig);
+    }
+    child_wait(&c);
+    printf("ceres test, child %s: status %d\n%s", name, c.status, c.out);
+    CHECK(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 1);
+    char want[64];
+    snprintf(want, sizeof want, "died of signal %d (%s)", sig, name);
+    CHECK(strstr(c.out, "] crash") && strstr(c.out, want));
+    const char *folder = strstr(c.out, "[out/failures/");
+    CHECK(folder != NULL);
+    if (folder) {
+        char fdir[1400], cmd[3000];
+        snprintf(fdir, sizeof fdir, "%s/%.*s", dir, (int)strcspn(folder + 1, "]"), folder + 1);
+        snprintf(cmd, sizeof cmd, "cp '%s/trace.ctrace' '%s/crash.ctrace'", fdir, dir);
+        CHECK_EQ(system(cmd), 0);
+        uint64_t last = check_dump(dir, name);
+        char st[1500];
+        snprintf(st, sizeof st, "%s/state.txt", fdir);
+        char *state = read_text(st, NULL);
+        const char *cy = state ? strstr(state, "\ncycles: ") : NULL;
+        unsigned long long at = cy ? strtoull(cy + 9, NULL, 10) : 0;
+        CHECK(at > 0 && last <= at && last + 64 >= at);
+        free(state);
+    }
+    child_free(&c);
+    rm_rf(dir);
+    free(dir);
+}
+
 static void hook(const char *rom_path) {
     char *dir = make_tmpdir();
     const uint64_t at = 20000000;
@@ -172,6 +225,9 @@ int main(void) {
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
         one(sigs[i].sig, sigs[i].name, rom_path);
     hook(rom_path);
+    for (size_t i = 0; i < 5; i++)
+        test_child(sigs[i].sig, sigs[i].name, rom_path);
+    test_child(SIGTERM, "SIGTERM", rom_path);
     rm_rf(dir);
     free(dir);
     return test_result();
