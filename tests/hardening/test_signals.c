@@ -141,7 +141,8 @@ static void one(int sig, const char *name, const char *rom_path) {
  * result line, and state.txt with the cycle count at the signal. */
 static void test_child(int sig, const char *name, const char *rom_path) {
     char *dir = make_tmpdir();
-    char *args[] = {"test", (char *)rom_path, "--timeout", "1000000f", "-j", "1", NULL};
+    char *args[] = {"test", (char *)rom_path, "--timeout", "1000000f", "-j",
+                    "1",    "--trace-buffer", "256K",      NULL};
     child c;
     child_start(&c, dir, NULL, args);
     char kids[128];
