@@ -1,5 +1,5 @@
 /* `ceres trace cat`, `stats` and `diff` on traces of real ROM runs (blargg
- * cpu_instrs 02-interrupts: interrupts, HALT and EI/DI), through the ceres
+ * cpu_instrs 02-interrupts: interrupts, HALT and EI/DI; halt_bug), through the ceres
  * binary at $CERES_BIN. A one-cycle difference injected into a copy of a
  * trace must be found at the event it starts at. */
 #define _GNU_SOURCE /* memmem, mkdtemp */
@@ -73,9 +73,11 @@ int main(void) {
     if (!bin || access(bin, X_OK) != 0) TEST_SKIP("CERES_BIN is not set to the ceres binary");
     char rom[1024];
     snprintf(rom, sizeof rom, "%s/blargg/cpu_instrs/individual/02-interrupts.gb", roms ? roms : "");
-    if (!roms || access(rom, R_OK) != 0)
+    char rom2[1024];
+    snprintf(rom2, sizeof rom2, "%s/blargg/halt_bug.gb", roms ? roms : "");
+    if (!roms || access(rom, R_OK) != 0 || access(rom2, R_OK) != 0)
         TEST_SKIP("test ROMs not found (set CERES_TESTROMS): need "
-                  "blargg/cpu_instrs/individual/02-interrupts.gb");
+                  "blargg/cpu_instrs/individual/02-interrupts.gb and blargg/halt_bug.gb");
     snprintf(dir, sizeof dir, "%s/ceres-tools-XXXXXX",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(dir)) {
@@ -158,6 +160,16 @@ int main(void) {
     /* diff: the recorder and the doctor log agree instruction by instruction */
     CHECK_EQ(sh("'%s' trace diff '%s/t.ctrace' '%s/d.log'", bin, dir, dir), 0);
     CHECK(strstr(output(), "aligned on instruction order") != NULL);
+    CHECK(strstr(output(), "no difference") != NULL);
+    /* the same on blargg's halt_bug (HALT with IME=0 and an interrupt
+     * pending runs the next byte twice) */
+    CHECK_EQ(sh("'%s' run '%s' --seconds 1 --trace cpu.exec --trace-buffer 128M --trace-out "
+                "'%s/h.ctrace' --doctor-log '%s/h.log' 2>/dev/null",
+                bin, rom2, dir, dir),
+             0);
+    CHECK_EQ(sh("grep -c 'PCMEM:76' '%s/h.log'", dir), 0); /* HALTs were run */
+    CHECK(atoi(output()) > 10);
+    CHECK_EQ(sh("'%s' trace diff '%s/h.ctrace' '%s/h.log'", bin, dir, dir), 0);
     CHECK(strstr(output(), "no difference") != NULL);
     /* a trace and its .perfetto-trace agree on cycles */
     CHECK_EQ(sh("'%s' trace diff '%s/t.ctrace' '%s/t.perfetto-trace'", bin, dir, dir), 0);
