@@ -31,14 +31,18 @@ static void usage(FILE *f) {
           "  --until-ld-b-b        stop early at the LD B,B breakpoint (test ROMs)\n"
           "  --frames X..Y         record only frames X to Y (and run to the end of Y)\n"
           "  --cycles X..Y         record only T-cycles X to Y, exactly (and run to Y)\n"
-          "triggers (EXPR e.g. pc==0x0150, write(0xFF46), irq(vblank), frame==60):\n"
-          "  --start-at EXPR       start recording when EXPR holds (--pre N keeps N\n"
-          "                        events of history before it)\n"
-          "  --stop-at EXPR        stop recording when EXPR holds (--stop-after N or Nc:\n"
-          "                        N more events or T-cycles first)\n"
-          "  --dump-at EXPR        write a numbered snapshot of the ring (named after\n"
-          "                        --trace-out) each time EXPR holds (--max-dumps N)\n"
+          "triggers (EXPR e.g. pc==0x0150, pc==0x4000 && bank==2, write(0xFF46),\n"
+          "write(0xC000..0xDFFF) && value==0x42, read(0xFF44), irq(vblank),\n"
+          "event(dma.start) && src==0xC000, cycle>=1000000, frame==60, ly==144):\n"
+          "  --trace-start EXPR    record nothing until EXPR first holds (--pre N keeps\n"
+          "                        N events of history before it)\n"
+          "  --trace-stop EXPR     stop recording when EXPR holds, freezing the ring\n"
+          "                        (--post N, Nev or Nc: N more events or T-cycles first)\n"
+          "  --trace-dump-on EXPR  write a numbered snapshot of the ring (named after\n"
+          "                        --trace-out) each time EXPR holds (--max-dumps K)\n"
           "  --mark EXPR           put a trace.mark event in the trace when EXPR holds\n"
+          "                        (--start-at, --stop-at, --stop-after, --dump-at are\n"
+          "                        accepted as older spellings)\n"
           "output and recording:\n"
           "  --screenshot FILE.png write the last frame (160x144, 4 grays)\n"
           "  --boot-rom FILE       start from a 256-byte DMG boot ROM\n"
@@ -149,11 +153,28 @@ static const int stop_sigs[] = {SIGINT, SIGTERM};
 
 /* Options that take a value. */
 static const char *const with_value[] = {
-    "--frames",     "--cycles",       "--seconds",    "--screenshot",   "--boot-rom",
-    "--trace",      "--trace-buffer", "--trace-out",  "--trace-format", "--stream-json",
-    "--start-at",   "--stop-at",      "--dump-at",    "--mark",         "--pre",
-    "--stop-after", "--max-dumps",    "--doctor-log", "--crash-dump",
+    "--frames",      "--cycles",       "--seconds",       "--screenshot",   "--boot-rom",
+    "--trace",       "--trace-buffer", "--trace-out",     "--trace-format", "--stream-json",
+    "--trace-start", "--trace-stop",   "--trace-dump-on", "--post",         "--start-at",
+    "--stop-at",     "--dump-at",      "--mark",          "--pre",          "--stop-after",
+    "--max-dumps",   "--doctor-log",   "--crash-dump",
 };
+
+/* The trigger options and their actions; -1 for any other option. */
+static int trigger_action(const char *opt) {
+    static const struct {
+        const char *name;
+        gb_trig_action act;
+    } opts[] = {
+        {"--trace-start", GB_TRIG_START},  {"--trace-stop", GB_TRIG_STOP},
+        {"--trace-dump-on", GB_TRIG_DUMP}, {"--mark", GB_TRIG_MARK},
+        {"--start-at", GB_TRIG_START},     {"--stop-at", GB_TRIG_STOP},
+        {"--dump-at", GB_TRIG_DUMP},
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+        if (!strcmp(opt, opts[i].name)) return (int)opts[i].act;
+    return -1;
+}
 
 static int parse_u64(const char *s, uint64_t *out) {
     char *e;
@@ -213,16 +234,13 @@ int cmd_run(int argc, char **argv) {
                 wc_lo = lo;
                 wc_hi = hi;
             }
-        } else if (!strcmp(a, "--start-at") || !strcmp(a, "--stop-at") || !strcmp(a, "--dump-at") ||
-                   !strcmp(a, "--mark")) {
+        } else if (trigger_action(a) >= 0) {
             if (ntrig == GB_TRIG_MAX) {
                 fprintf(stderr, "ceres run: at most %d triggers\n", GB_TRIG_MAX);
                 return 2;
             }
             trig_expr[ntrig] = v;
-            trig_act[ntrig++] = a[3] == 't'   ? (a[4] == 'a' ? GB_TRIG_START : GB_TRIG_STOP)
-                                : a[2] == 'd' ? GB_TRIG_DUMP
-                                              : GB_TRIG_MARK;
+            trig_act[ntrig++] = (gb_trig_action)trigger_action(a);
         } else if (!strcmp(a, "--pre") || !strcmp(a, "--max-dumps")) {
             uint64_t n;
             if (parse_u64(v, &n)) {
@@ -233,14 +251,21 @@ int cmd_run(int argc, char **argv) {
                 pre = n;
             else
                 max_dumps = n > 1000000 ? 1000000 : (unsigned)n;
-        } else if (!strcmp(a, "--stop-after")) {
+        } else if (!strcmp(a, "--post") || !strcmp(a, "--stop-after")) {
+            /* N or Nev: events; Nc or Ncycles: T-cycles. */
             char num[32];
-            size_t l = strlen(v);
-            stop_after_cycles = l && v[l - 1] == 'c';
-            snprintf(num, sizeof num, "%.*s", (int)(l - stop_after_cycles), v);
+            size_t l = strlen(v), unit = 0;
+            if (l > 6 && !strcmp(v + l - 6, "cycles"))
+                unit = 6;
+            else if (l > 2 && !strcmp(v + l - 2, "ev"))
+                unit = 2;
+            else if (l > 1 && v[l - 1] == 'c')
+                unit = 1;
+            stop_after_cycles = unit == 6 || unit == 1;
+            snprintf(num, sizeof num, "%.*s", (int)(l - unit), v);
             if (l >= sizeof num || parse_u64(num, &stop_after)) {
-                fprintf(stderr, "ceres run: --stop-after wants N events or Nc T-cycles, not '%s'\n",
-                        v);
+                fprintf(stderr, "ceres run: %s wants N (events), Nev or Nc (T-cycles), not '%s'\n",
+                        a, v);
                 return 2;
             }
         } else if (!strcmp(a, "--frames") || !strcmp(a, "--cycles")) {
