@@ -3,9 +3,11 @@
  * wall-clock safety limit is stopped and reported as a hang; the others go
  * on. Before running, the child installs a handler for SIGSEGV, SIGBUS,
  * SIGILL, SIGFPE, SIGABRT (and SIGTERM, which the parent sends to a stuck
- * child) that writes the flight recorder's ring with ct_dump_ctrace_fd and
- * the machine's screen to files the parent opened before the fork, then
- * re-raises. The parent turns those into the failure folder. */
+ * child, and SIGINT, Ctrl-C) that writes the flight recorder's ring with
+ * ct_dump_ctrace_fd and the machine's screen to files the parent opened
+ * before the fork, then re-raises. The parent turns those into the failure
+ * folder. On SIGINT/SIGTERM the parent starts no more tests, passes SIGINT
+ * to the running ones (so each keeps its last events) and reports. */
 #include "runner.h"
 
 #include "../trace/ct_host.h"
@@ -77,7 +79,7 @@ static void crash_handler(int sig) {
     raise(sig);
 }
 
-static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTERM};
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTERM, SIGINT};
 
 static void child_main(const rn_test *t, const rn_opts *o, int res_fd, int ring_fd, int screen_fd) {
     child.ring_fd = ring_fd;
@@ -204,6 +206,7 @@ static const char *signame(int sig) {
     case SIGFPE: return "SIGFPE";
     case SIGABRT: return "SIGABRT";
     case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
     case SIGKILL: return "SIGKILL";
     default: return "signal";
     }
@@ -300,6 +303,13 @@ static int start(const rn_test *t, const rn_opts *o, size_t idx, slot *s) {
     return 0;
 }
 
+/* Parent side of Ctrl-C / SIGTERM: set while rn_run_all forks. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig) {
+    interrupted = sig;
+}
+
 int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_result *res,
                rn_progress_fn progress, void *ctx) {
     if (!o->fork) {
@@ -317,7 +327,31 @@ int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_resul
     memset(slots, 0, sizeof slots);
     size_t next = 0, done = 0;
     int running = 0;
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    bool passed_on = false;
     while (done < n) {
+        if (interrupted && !passed_on) {
+            /* Ctrl-C reaches the children too (one process group); a
+             * SIGTERM or a SIGINT sent to us alone is passed on. The tests
+             * not started yet are not run. */
+            passed_on = true;
+            for (int si = 0; si < jobs; si++)
+                if (slots[si].pid) kill(slots[si].pid, SIGINT);
+            for (; next < n; next++, done++) {
+                memset(&res[next], 0, sizeof res[next]);
+                res[next].status = RN_ERROR;
+                res[next].replay = -1;
+                snprintf(res[next].message, sizeof res[next].message, "not run: interrupted");
+                if (progress) progress(ctx, next, tests[next], &res[next], done + 1, n);
+            }
+            if (done >= n) break;
+        }
         while (running < jobs && next < n) {
             int si = 0;
             while (slots[si].pid)
@@ -335,6 +369,8 @@ int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_resul
                                  "cannot start a test process: %s", strerror(-rc));
                         if (progress) progress(ctx, next, tests[next], &res[next], done + 1, n);
                     }
+                    sigaction(SIGINT, &old_int, NULL);
+                    sigaction(SIGTERM, &old_term, NULL);
                     return rc;
                 }
                 break;
@@ -389,5 +425,7 @@ int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_resul
             nanosleep(&ts, NULL);
         }
     }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     return 0;
 }
