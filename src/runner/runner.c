@@ -253,6 +253,11 @@ static void finish(const rn_test *t, const rn_opts *o, slot *s, int status, rn_r
             res->status = RN_HANG;
             snprintf(res->message, sizeof res->message,
                      "no result after %.0f s of wall-clock time: stopped (%s)", wall, signame(sig));
+        } else if (sig == SIGINT) {
+            /* Ctrl-C: not the test's fault, but it has no verdict. */
+            res->status = RN_ERROR;
+            snprintf(res->message, sizeof res->message,
+                     "interrupted (SIGINT) after %.1f s, before a verdict", wall);
         } else {
             res->status = RN_CRASH;
             snprintf(res->message, sizeof res->message, "the test process died of signal %d (%s)",
