@@ -139,10 +139,13 @@ static void one(int sig, const char *name, const char *rom_path) {
 /* `ceres test`: its test children have the same handler; a child killed
  * mid-test leaves trace.ctrace in the test's failure folder, named on the
  * result line, and state.txt with the cycle count at the signal. */
-static void test_child(int sig, const char *name, const char *rom_path) {
+static void test_child(int sig, const char *name, const char *rom_path, bool to_parent) {
     char *dir = make_tmpdir();
-    char *args[] = {"test", (char *)rom_path, "--timeout", "1000000f", "-j",
-                    "1",    "--trace-buffer", "256K",      NULL};
+    /* Interrupting `ceres test` itself: two tests, one at a time, the
+     * first is stopped and the second not run. */
+    char *args[] = {"test", (char *)rom_path, "--timeout", "1000000f",       "-j",
+                    "1",    "--trace-buffer", "256K",      (char *)rom_path, NULL};
+    if (!to_parent) args[8] = NULL;
     child c;
     child_start(&c, dir, NULL, args);
     char kids[128];
@@ -157,14 +160,20 @@ static void test_child(int sig, const char *name, const char *rom_path) {
     CHECK(kid > 0);
     if (kid > 0) {
         sleep_ms(300);
-        kill((pid_t)kid, sig);
+        kill(to_parent ? c.pid : (pid_t)kid, sig);
     }
     child_wait(&c);
     printf("ceres test, child %s: status %d\n%s", name, c.status, c.out);
     CHECK(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 1);
     char want[64];
-    snprintf(want, sizeof want, "died of signal %d (%s)", sig, name);
-    CHECK(strstr(c.out, "] crash") && strstr(c.out, want));
+    if (to_parent) {
+        /* Not the test's fault: an error without a verdict, not a crash. */
+        CHECK(strstr(c.out, "] error") && strstr(c.out, "interrupted (SIGINT)"));
+        CHECK(strstr(c.out, "not run: interrupted") != NULL);
+    } else {
+        snprintf(want, sizeof want, "died of signal %d (%s)", sig, name);
+        CHECK(strstr(c.out, "] crash") && strstr(c.out, want));
+    }
     const char *folder = strstr(c.out, "[out/failures/");
     CHECK(folder != NULL);
     if (folder) {
@@ -227,8 +236,11 @@ int main(void) {
         one(sigs[i].sig, sigs[i].name, rom_path);
     hook(rom_path);
     for (size_t i = 0; i < 5; i++)
-        test_child(sigs[i].sig, sigs[i].name, rom_path);
-    test_child(SIGTERM, "SIGTERM", rom_path);
+        test_child(sigs[i].sig, sigs[i].name, rom_path, false);
+    test_child(SIGTERM, "SIGTERM", rom_path, false);
+    /* Ctrl-C or SIGTERM to `ceres test` itself: passed on as SIGINT. */
+    test_child(SIGINT, "SIGINT", rom_path, true);
+    test_child(SIGTERM, "SIGTERM", rom_path, true);
     rm_rf(dir);
     free(dir);
     return test_result();
