@@ -4,6 +4,8 @@
  * with every event at trace level. */
 #include "runner.h"
 
+#include "../gb/trigger.h"
+
 #include "../gb/gb_events.h"
 #include "../trace/ct_host.h"
 
@@ -291,6 +293,24 @@ static ct_recorder *make_recorder(uint64_t bytes, uint64_t events, const char *f
     return rec;
 }
 
+/* The manifest's triggers for this test (already validated when parsed). */
+static gb_trig_set *arm_triggers(const rn_test *t, gb *g, ct_recorder *rec) {
+    if (!t->ntrig || !rec) return NULL;
+    gb_trig_set *s = malloc(sizeof *s);
+    if (!s) return NULL;
+    gb_trig_set_init(s, rec);
+    char err[400];
+    for (unsigned i = 0; i < t->ntrig; i++) {
+        const struct rn_trigger *tr = &t->trig[i];
+        if (gb_trig_add(s, tr->expr, (gb_trig_action)tr->action, err, sizeof err)) continue;
+        if (tr->action == GB_TRIG_START) s->pre = tr->arg;
+        s->t[s->n - 1].post = tr->arg;
+        s->t[s->n - 1].post_cycles = tr->cycles;
+    }
+    gb_trig_arm(g, s);
+    return s;
+}
+
 static void emit_begin(ct_recorder *rec, gb *g, const rn_test *t) {
     if (!rec) return;
     uint32_t name = ct_intern(rec, t->rom);
@@ -444,11 +464,16 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
         goto done;
     }
     gb_set_recorder(g, rec);
+    gb_trig_set *trig = arm_triggers(t, g, rec);
     if (on_machine) on_machine(ctx, g, rec);
     emit_begin(rec, g, t);
     run r = {.t = t, .g = g, .ref = ref};
     check_loop(&r, res);
     emit_result(rec, g, t, res);
+    if (trig) {
+        gb_trig_arm(g, NULL);
+        free(trig);
+    }
     if (on_machine) on_machine(ctx, NULL, NULL);
 
     if (res->status != RN_PASS && o->out_dir) {

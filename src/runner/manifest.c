@@ -19,9 +19,13 @@
  * value is an error naming the file and line. */
 #include "runner.h"
 
+#include "../gb/gb_events.h"
+#include "../gb/trigger.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,6 +251,8 @@ void rn_test_free(rn_test *t) {
     free(t->rom);
     free(t->limit_text);
     free(t->reason);
+    for (unsigned i = 0; i < t->ntrig; i++)
+        free(t->trig[i].expr);
     rn_check_free(&t->check);
     memset(t, 0, sizeof *t);
 }
@@ -335,6 +341,59 @@ static int parse_test(const rn_manifest *m, tok *tk, int n, rn_test *t, char *ms
 fail:
     rn_test_free(t);
     return -1;
+}
+
+/* "trigger ACTION \"EXPR\" [pre N | post N | post Nc]" after a test line:
+ * shapes what that test's ring keeps. Snapshot actions are not offered
+ * here: a passing test writes nothing. */
+static int parse_trigger(rn_test *t, tok *tk, int n, char *msg, size_t msglen) {
+    static const char *const names[] = {"start", "stop", "mark"};
+    static const uint8_t acts[] = {GB_TRIG_START, GB_TRIG_STOP, GB_TRIG_MARK};
+    if (n != 2 && n != 4) {
+        snprintf(msg, msglen, "want 'trigger start|stop|mark \"EXPR\" [pre N | post N[c]]'");
+        return -1;
+    }
+    if (t->ntrig == RN_MAX_TRIGGERS) {
+        snprintf(msg, msglen, "at most %d triggers per test", RN_MAX_TRIGGERS);
+        return -1;
+    }
+    struct rn_trigger *tr = &t->trig[t->ntrig];
+    memset(tr, 0, sizeof *tr);
+    size_t k = 0;
+    while (k < 3 && strcmp(tk[0].text, names[k]))
+        k++;
+    if (k == 3) {
+        snprintf(msg, msglen, "unknown trigger action '%s' (start, stop, mark)", tk[0].text);
+        return -1;
+    }
+    tr->action = acts[k];
+    gb_trigger parsed;
+    if (gb_trig_parse(&parsed, tk[1].text, &gb_schema, msg, msglen)) return -1;
+    if (n == 4) {
+        const char *want = tr->action == GB_TRIG_START ? "pre" : "post";
+        size_t l = strlen(tk[3].text);
+        tr->cycles = tr->action == GB_TRIG_STOP && l > 1 && tk[3].text[l - 1] == 'c';
+        char num[32];
+        unsigned long v;
+        const char *end;
+        snprintf(num, sizeof num, "%.*s", (int)(l - tr->cycles), tk[3].text);
+        if (tr->action == GB_TRIG_MARK || strcmp(tk[2].text, want) || l >= sizeof num ||
+            parse_num(num, &end, ULONG_MAX, &v) || *end) {
+            snprintf(msg, msglen, "after the expression: %s",
+                     tr->action == GB_TRIG_START  ? "'pre N'"
+                     : tr->action == GB_TRIG_STOP ? "'post N' or 'post Nc'"
+                                                  : "nothing");
+            return -1;
+        }
+        tr->arg = v;
+    }
+    tr->expr = dup_str(tk[1].text);
+    if (!tr->expr) {
+        snprintf(msg, msglen, "out of memory");
+        return -1;
+    }
+    t->ntrig++;
+    return 0;
 }
 
 int rn_manifest_parse(const char *text, const char *path, rn_manifest *m, char *err,
@@ -429,7 +488,15 @@ int rn_manifest_parse(const char *text, const char *path, rn_manifest *m, char *
             free_tokens(tk, n);
             continue;
         }
-        snprintf(msg, sizeof msg, "unknown directive '%s' (suite, test)", tk[0].text);
+        if (!strcmp(tk[0].text, "trigger")) {
+            int rc = m->ntests
+                         ? parse_trigger(&m->tests[m->ntests - 1], tk + 1, n - 1, msg, sizeof msg)
+                         : (snprintf(msg, sizeof msg, "'trigger' before any 'test' line"), -1);
+            free_tokens(tk, n);
+            if (rc) goto bad;
+            continue;
+        }
+        snprintf(msg, sizeof msg, "unknown directive '%s' (suite, test, trigger)", tk[0].text);
         free_tokens(tk, n);
         goto bad;
     }

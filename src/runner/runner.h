@@ -36,6 +36,8 @@ typedef enum rn_check_kind {
 
 typedef struct rn_test rn_test;
 
+#define RN_MAX_TRIGGERS 8
+
 /* Verdict of a check evaluated during a run. */
 typedef enum rn_verdict { RN_CONTINUE = 0, RN_VERDICT_PASS, RN_VERDICT_FAIL } rn_verdict;
 
@@ -65,6 +67,15 @@ struct rn_test {
     char *reason;      /* why it is expected to fail */
     int line;          /* manifest line, 0 for ad-hoc tests */
     double wall_limit; /* wall-clock safety limit in seconds; 0 = rn_opts' */
+    /* Triggers shaping what the test's ring keeps (manifest `trigger`
+     * lines): start / stop / mark actions with their condition. */
+    unsigned ntrig;
+    struct rn_trigger {
+        char *expr;
+        uint8_t action; /* gb_trig_action: GB_TRIG_START, _STOP or _MARK */
+        uint64_t arg;   /* start: events of history (pre); stop: post count */
+        bool cycles;    /* stop: arg counts T-cycles, not events */
+    } trig[RN_MAX_TRIGGERS];
 };
 
 #define RN_CYCLES_PER_FRAME 70224u
