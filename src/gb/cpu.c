@@ -6,7 +6,7 @@
  * first advanced by one M-cycle (tick: timer, PPU, APU, OAM DMA, serial) and
  * the access then happens, so it sees the state at the end of its M-cycle.
  * The per-M-cycle bus activity of every instruction matches the
- * SingleStepTests sm83 vectors (tests/cpu/sm83_vectors.c). Interrupts are
+ * SingleStepTests sm83 vectors (ceres test --suite sm83). Interrupts are
  * sampled at the end of the opcode fetch M-cycle; a dispatch replaces the
  * fetched opcode and takes five M-cycles in all.
  *
