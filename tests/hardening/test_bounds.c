@@ -158,7 +158,10 @@ static void rss_bound(void) {
         long b = rss_run(longrun, rings[i], &e2);
         printf("ring %s: peak RSS %ld KiB at %llu cycles, %ld KiB at %llu\n", rings[i], a, e1, b,
                e2);
-        CHECK(b - a < 1024); /* the difference is below 1 MiB */
+        /* The difference is below 1 MiB (4 MiB under the sanitizers, whose
+         * allocator quarantine and shadow pages add noise of about 1 MiB);
+         * an unbounded recording would grow by tens of MiB here. */
+        CHECK(b - a < (HARD_SANITIZED ? 4096 : 1024));
     }
     if (!HARD_SANITIZED) {
         /* 10^10 T-cycles (40 emulated minutes): about 20 s of CPU. */
