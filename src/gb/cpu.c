@@ -24,9 +24,9 @@ enum { FZ = 0x80, FN = 0x40, FH = 0x20, FC = 0x10 };
 #define F_ r[GB_R_F]
 
 /* Hooks a copy of the instruction loop tests (gb_cpu_run): trace points
- * for bus accesses and instructions, trigger bitmaps for writes and
- * instructions, for reads. */
-enum { I_TRACE = 1, I_TRIG = 2, I_TRIG_RD = 4, I_ALL = 7 };
+ * for bus accesses (I_MEM) and for instructions (I_EXEC), trigger bitmaps
+ * for writes and instructions (I_TRIG), for reads (I_TRIG_RD). */
+enum { I_MEM = 1, I_TRIG = 2, I_TRIG_RD = 4, I_EXEC = 8, I_ALL = 15 };
 
 /* ---- the machine clock --------------------------------------------------- */
 
@@ -84,7 +84,7 @@ CT_INLINE uint8_t rd(gb *g, const unsigned I, uint16_t a) {
         v = rd_slow(g, a);
     }
     if (I & I_TRIG_RD) GB_TRIG_READ(g, a, v);
-    if (I & I_TRACE) GB_TRACE(g, MEM_READ, a, v);
+    if (I & I_MEM) GB_TRACE(g, MEM_READ, a, v);
     return v;
 }
 
@@ -97,7 +97,7 @@ CT_INLINE void wr(gb *g, const unsigned I, uint16_t a, uint8_t v) {
          * DMA start, a bank switch), and a start trigger's first record is
          * the write itself. */
         if (I & I_TRIG) GB_TRIG_WRITE(g, a, v);
-        if (I & I_TRACE) GB_TRACE(g, MEM_WRITE, a, v);
+        if (I & I_MEM) GB_TRACE(g, MEM_WRITE, a, v);
         p[a & 0xFFF] = v;
     } else {
         wr_slow(g, a, v);
@@ -787,12 +787,10 @@ CT_INLINE void step(gb *g, const unsigned I, uint64_t until, unsigned mask) {
     const bool ei = c->ei_delay;
     c->ei_delay = false;
     if (I & I_TRIG) GB_TRIG_EXEC(g, c->pc);
-    if (I & I_TRACE) {
 #ifndef CERES_TRACE_OFF
-        if (CT_UNLIKELY(g->trace_on[gb_ev_CPU_EXEC])) trace_exec(g, op, p);
+    if ((I & I_EXEC) && CT_UNLIKELY(g->trace_on[gb_ev_CPU_EXEC])) trace_exec(g, op, p);
 #endif
-        GB_TRACE(g, MEM_READ, c->pc, op);
-    }
+    if (I & I_MEM) GB_TRACE(g, MEM_READ, c->pc, op);
     if (CT_UNLIKELY(c->halt_bug))
         c->halt_bug = false;
     else
@@ -809,14 +807,18 @@ void gb_cpu_step(gb *g) {
 }
 
 /* Which per-access hooks the instruction loop must test: triggers armed
- * (I_TRIG; I_TRIG_RD when one watches reads), bus accesses or instructions
- * recorded (I_TRACE). None of it changes during a run (gb_set_recorder and
- * gb_trig_arm are called between runs). */
+ * (I_TRIG; I_TRIG_RD when one watches reads), bus accesses recorded (I_MEM),
+ * instructions recorded (I_EXEC: the default filter, whose copy tests
+ * nothing per bus access). None of it changes during a run (gb_set_recorder
+ * and gb_trig_arm are called between runs). */
 static unsigned hooks(const gb *g) {
     unsigned h = 0;
-    if (g->trace_on[gb_ev_CPU_EXEC] | g->trace_on[gb_ev_MEM_READ] | g->trace_on[gb_ev_MEM_WRITE])
+    if (g->trace_on[gb_ev_MEM_READ] | g->trace_on[gb_ev_MEM_WRITE])
         h = I_ALL;
+    else if (g->trace_on[gb_ev_CPU_EXEC])
+        h = I_EXEC;
     if (g->trig) {
+        if (h) h = I_ALL;
         h |= I_TRIG;
         if (g->trig_rw) {
             uint8_t any = 0;
@@ -840,6 +842,7 @@ static unsigned hooks(const gb *g) {
 void gb_cpu_run(gb *g, uint64_t until, unsigned stop_mask) {
     switch (hooks(g)) {
     case 0: RUN_LOOP(0); break;
+    case I_EXEC: RUN_LOOP(I_EXEC); break;
     case I_TRIG: RUN_LOOP(I_TRIG); break;
     case I_TRIG | I_TRIG_RD: RUN_LOOP(I_TRIG | I_TRIG_RD); break;
     default: RUN_LOOP(I_ALL); break;
