@@ -285,41 +285,6 @@ CT_INLINE unsigned ct_rec_words(unsigned payload_bytes) {
     return payload_bytes <= 4 ? 2u : 2u + (payload_bytes - 4 + 7) / 8;
 }
 
-/* The write itself. `n` is a compile-time constant at every call site, so the
- * loops unroll into a few stores. */
-CT_INLINE void ct_ring_write(ct_ring *r, uint16_t id, uint64_t ts, const uint8_t *p,
-                             unsigned plen) {
-    const unsigned n = ct_rec_words(plen);
-    const uint64_t h = r->head;
-    if (CT_UNLIKELY(h + n > r->limit)) {
-        r->dropped++;
-        return;
-    }
-    uint64_t w0 = (uint64_t)id | ((uint64_t)n << 16);
-    for (unsigned i = 0; i < 4 && i < plen; i++)
-        w0 |= (uint64_t)p[i] << (32 + 8 * i);
-    uint64_t *const w = r->words;
-    const uint64_t m = r->mask;
-    w[h & m] = w0;
-    w[(h + 1) & m] = ts;
-    for (unsigned k = 2; k < n; k++) {
-        uint64_t v = 0;
-        for (unsigned i = 0; i < 8; i++) {
-            unsigned b = 4 + (k - 2) * 8 + i;
-            if (b < plen) v |= (uint64_t)p[b] << (8 * i);
-        }
-        w[(h + k) & m] = v;
-    }
-    const uint64_t nh = h + n;
-    if (CT_UNLIKELY(((h ^ nh) >> CT_SYNC_SHIFT) != 0))
-        r->sync[(nh >> CT_SYNC_SHIFT) & r->sync_mask] = nh;
-    /* A signal handler reading the ring must see the record before the head
-     * that covers it. */
-    atomic_signal_fence(memory_order_release);
-    r->head = nh;
-    r->written++;
-}
-
 /* Word-packed variant for the trace points. w[0] holds payload bytes 0..3
  * in its high half (its low half must be 0), w[k] for k >= 1 holds bytes
  * 4+8(k-1).. : the ring layout minus the header bits and the timestamp. */
@@ -358,6 +323,18 @@ CT_INLINE void ct_ring_write_words(ct_ring *r, uint16_t id, uint64_t ts, const u
     atomic_signal_fence(memory_order_release);
     r->head = nh;
     r->written++;
+}
+
+/* Byte-payload variant (hooks, triggers, tests): packs the payload into the
+ * words ct_ring_write_words takes. */
+CT_INLINE void ct_ring_write(ct_ring *r, uint16_t id, uint64_t ts, const uint8_t *p,
+                             unsigned plen) {
+    uint64_t pw[CT_REC_MAX_WORDS - 1];
+    for (unsigned k = 0; k < CT_REC_MAX_WORDS - 1; k++)
+        pw[k] = 0;
+    for (unsigned b = 0; b < plen && b < CT_MAX_PAYLOAD; b++)
+        pw[(b + 4) / 8] |= (uint64_t)p[b] << (((b + 4) % 8) * 8);
+    ct_ring_write_words(r, id, ts, pw, plen);
 }
 
 /* Reading (dump side, also freestanding so the crash handler can use it).
