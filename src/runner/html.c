@@ -227,16 +227,7 @@ static void suite_table(FILE *f, const rn_test *const *tests, const rn_result *r
                 "<td>%u</td><td>%u</td></tr>\n",
                 t->total, t->passed, t->failed, t->timeout, t->crashed, t->known, t->regressions,
                 t->unexpected_passes);
-        if (s < ns) {
-            sum.total += t->total;
-            sum.passed += t->passed;
-            sum.failed += t->failed;
-            sum.timeout += t->timeout;
-            sum.crashed += t->crashed;
-            sum.known += t->known;
-            sum.regressions += t->regressions;
-            sum.unexpected_passes += t->unexpected_passes;
-        }
+        if (s < ns) rn_tally_add(&sum, t);
     }
     fputs("</table>\n", f);
 }

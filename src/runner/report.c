@@ -57,6 +57,17 @@ size_t rn_tally_results(const rn_test *const *tests, const rn_result *res, size_
     return ns;
 }
 
+void rn_tally_add(rn_tally *sum, const rn_tally *t) {
+    sum->total += t->total;
+    sum->passed += t->passed;
+    sum->failed += t->failed;
+    sum->timeout += t->timeout;
+    sum->crashed += t->crashed;
+    sum->known += t->known;
+    sum->regressions += t->regressions;
+    sum->unexpected_passes += t->unexpected_passes;
+}
+
 void rn_report_table(FILE *f, const rn_test *const *tests, const rn_result *res, size_t n) {
     rn_tally tl[64];
     size_t ns = rn_tally_results(tests, res, n, tl, 64);
@@ -68,16 +79,7 @@ void rn_report_table(FILE *f, const rn_test *const *tests, const rn_result *res,
         if (s == ns && ns < 2) break;
         fprintf(f, "%-12s %6u %7u %7u %9u %8u %6u %11u %11u\n", t->suite, t->total, t->passed,
                 t->failed, t->timeout, t->crashed, t->known, t->regressions, t->unexpected_passes);
-        if (s < ns) {
-            sum.total += t->total;
-            sum.passed += t->passed;
-            sum.failed += t->failed;
-            sum.timeout += t->timeout;
-            sum.crashed += t->crashed;
-            sum.known += t->known;
-            sum.regressions += t->regressions;
-            sum.unexpected_passes += t->unexpected_passes;
-        }
+        if (s < ns) rn_tally_add(&sum, t);
     }
     fprintf(f, "(known = expected failures that failed as listed in the manifest; crashed "
                "includes hangs and errors)\n");

@@ -249,6 +249,8 @@ typedef struct rn_tally {
  * number of suites (at most max). */
 size_t rn_tally_results(const rn_test *const *tests, const rn_result *res, size_t n, rn_tally *out,
                         size_t max);
+/* Add a suite's counts into a running total. */
+void rn_tally_add(rn_tally *sum, const rn_tally *t);
 void rn_report_table(FILE *f, const rn_test *const *tests, const rn_result *res, size_t n);
 /* The closing line, exactly "N passed, N failed\n" (failed = not passed). */
 void rn_report_summary(FILE *f, const rn_result *res, size_t n);
