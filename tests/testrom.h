@@ -9,6 +9,14 @@
 
 #define TESTROM_SIZE 0x8000
 
+/* Set the header checksum ($014D) over $0134-$014C, as the boot ROM checks it. */
+static inline void testrom_fix_checksum(uint8_t *rom) {
+    uint8_t sum = 0;
+    for (unsigned i = 0x134; i <= 0x14C; i++)
+        sum = (uint8_t)(sum - rom[i] - 1);
+    rom[0x14D] = sum;
+}
+
 /* Fill rom[TESTROM_SIZE]: code at $0150, `nop; jp $0150` at $0100, header
  * checksum set. Returns TESTROM_SIZE. */
 static inline size_t testrom_build(uint8_t *rom, const uint8_t *code, size_t len) {
@@ -18,10 +26,7 @@ static inline size_t testrom_build(uint8_t *rom, const uint8_t *code, size_t len
     memcpy(rom + 0x134, "CERESTEST", 9);
     if (len > TESTROM_SIZE - 0x150) len = TESTROM_SIZE - 0x150;
     memcpy(rom + 0x150, code, len);
-    uint8_t sum = 0;
-    for (int i = 0x134; i <= 0x14C; i++)
-        sum = (uint8_t)(sum - rom[i] - 1);
-    rom[0x14D] = sum;
+    testrom_fix_checksum(rom);
     return TESTROM_SIZE;
 }
 

@@ -4,6 +4,7 @@
  * images. A machine struct is built by hand: only the cartridge is used. */
 #include "gb/gb_internal.h"
 #include "check.h"
+#include "testrom.h"
 
 #include <errno.h>
 #include <string.h>
@@ -31,19 +32,9 @@ static uint8_t *make_rom(size_t size, uint8_t type, uint8_t rom_code, uint8_t ra
         rom[0x147] = type;
         rom[0x148] = rom_code;
         rom[0x149] = ram_code;
-        uint8_t sum = 0;
-        for (unsigned i = 0x134; i <= 0x14C; i++)
-            sum = (uint8_t)(sum - rom[i] - 1);
-        rom[0x14D] = sum;
+        testrom_fix_checksum(rom);
     }
     return rom;
-}
-
-static void fix_checksum(uint8_t *rom) {
-    uint8_t sum = 0;
-    for (unsigned i = 0x134; i <= 0x14C; i++)
-        sum = (uint8_t)(sum - rom[i] - 1);
-    rom[0x14D] = sum;
 }
 
 static gb *new_gb(const uint8_t *rom, size_t size) {
@@ -206,7 +197,7 @@ static void test_mbc1_multicart(void) {
     /* A logo in bank 0 and a copy at bank $10 mark an MBC1M board. */
     for (unsigned i = 0; i < 0x30; i++)
         rom[0x104 + i] = rom[0x40104 + i] = (uint8_t)(0xCE + i * 7);
-    fix_checksum(rom);
+    testrom_fix_checksum(rom);
     gb *g = new_gb(rom, 1 * MIB);
     CHECK_EQ(g->cart.mapper, GB_MAPPER_MBC1M);
     gb_cart_write(g, 0x2000, 0x05);
@@ -492,7 +483,7 @@ static void test_malformed(void) {
         rom[0x147] = (uint8_t)(seed >> 16);
         rom[0x148] = (uint8_t)((seed >> 8) % 10);
         rom[0x149] = (uint8_t)(seed % 7);
-        fix_checksum(rom);
+        testrom_fix_checksum(rom);
         gb *f = calloc(1, sizeof *f);
         if (gb_cart_init(&f->cart, rom, size, err, sizeof err) == 0) {
             for (int k = 0; k < 2000; k++) {

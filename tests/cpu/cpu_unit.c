@@ -3,6 +3,7 @@
  * conflict, illegal-opcode lock-up, save-state validation and determinism,
  * serial, post-boot state, boot ROM mapping and the core's trace points. */
 #include "check.h"
+#include "testrom.h"
 #include "gb/gb_internal.h"
 #include "trace/ct_host.h"
 
@@ -23,10 +24,7 @@ static uint8_t *make_rom(const uint8_t *code, size_t len) {
     rom[0x147] = 0x00;
     rom[0x148] = 0x00;
     rom[0x149] = 0x00;
-    uint8_t sum = 0;
-    for (unsigned i = 0x134; i <= 0x14C; i++)
-        sum = (uint8_t)(sum - rom[i] - 1);
-    rom[0x14D] = sum;
+    testrom_fix_checksum(rom);
     return rom;
 }
 

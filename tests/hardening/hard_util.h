@@ -6,6 +6,7 @@
 
 #define _DEFAULT_SOURCE /* wait4, putenv */
 #include "check.h"
+#include "testrom.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -31,13 +32,6 @@
 #define LOOP_CYCLES 36
 #define LOOP_INSNS  4
 
-static inline void rom_fix_checksum(uint8_t *rom) {
-    uint8_t sum = 0;
-    for (unsigned i = 0x134; i <= 0x14C; i++)
-        sum = (uint8_t)(sum - rom[i] - 1);
-    rom[0x14D] = sum;
-}
-
 static inline uint8_t *make_rom(size_t *size) {
     uint8_t *rom = calloc(1, 0x8000);
     if (!rom) exit(1);
@@ -49,7 +43,7 @@ static inline uint8_t *make_rom(size_t *size) {
                                    0x00,             /* NOP */
                                    0x18, 0xF9};      /* JR $0150 */
     memcpy(rom + LOOP_PC, loop, sizeof loop);
-    rom_fix_checksum(rom);
+    testrom_fix_checksum(rom);
     *size = 0x8000;
     return rom;
 }

@@ -23,7 +23,7 @@ static void banked(uint8_t *rom, size_t size, uint8_t type, uint8_t rom_code, ui
     rom[0x147] = type;
     rom[0x148] = rom_code;
     rom[0x149] = ram_code;
-    rom_fix_checksum(rom);
+    testrom_fix_checksum(rom);
 }
 
 static void mk_plain(uint8_t *rom, size_t size) {
@@ -68,7 +68,7 @@ static void mk_random(uint8_t *rom, size_t size) {
     rom[0x147] = 0x1B; /* MBC5: any bank number is valid */
     rom[0x148] = 0x02;
     rom[0x149] = 0x03;
-    rom_fix_checksum(rom);
+    testrom_fix_checksum(rom);
 }
 
 static const bad_rom roms[] = {

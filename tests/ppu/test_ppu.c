@@ -6,6 +6,7 @@
  * Timing expectations are in dots of the line (LY changes at dot 0) and in
  * the M-cycle grid the CPU sees; each cites the hardware fact behind it. */
 #include "check.h"
+#include "testrom.h"
 #include "gb/gb_internal.h"
 #include "trace/ct_host.h"
 
@@ -22,10 +23,7 @@ static gb *make_gb(void) {
     rom[0x100] = 0x18; /* jr -2 */
     rom[0x101] = 0xFE;
     memcpy(&rom[0x134], "PPUTEST", 7);
-    uint8_t sum = 0;
-    for (unsigned i = 0x134; i <= 0x14C; i++)
-        sum = (uint8_t)(sum - rom[i] - 1);
-    rom[0x14D] = sum;
+    testrom_fix_checksum(rom);
     char err[128];
     gb *g = gb_create(rom, sizeof rom, NULL, err, sizeof err);
     if (!g) {

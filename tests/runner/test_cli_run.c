@@ -5,6 +5,7 @@
  * a message. */
 #define _XOPEN_SOURCE 700
 #include "check.h"
+#include "testrom.h"
 #include "runner/runner.h"
 
 #include <stdlib.h>
@@ -66,10 +67,7 @@ int main(void) {
     if (!mkdtemp(dir)) TEST_SKIP("cannot create a temporary folder");
     static uint8_t rom[0x8000];
     memcpy(rom + 0x100, code, sizeof code);
-    uint8_t sum = 0;
-    for (unsigned i = 0x134; i <= 0x14C; i++)
-        sum = (uint8_t)(sum - rom[i] - 1);
-    rom[0x14D] = sum;
+    testrom_fix_checksum(rom);
     char path[256];
     snprintf(path, sizeof path, "%s/ok.gb", dir);
     CHECK_EQ(rn_write_file(path, rom, sizeof rom), 0);

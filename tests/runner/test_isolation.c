@@ -7,6 +7,7 @@
  * the same ROMs: exit status and the closing line. */
 #define _XOPEN_SOURCE 700
 #include "check.h"
+#include "testrom.h"
 #include "runner/runner.h"
 
 #include <dirent.h>
@@ -23,10 +24,7 @@ static void write_rom(const char *name, const uint8_t *code, size_t n) {
     static uint8_t rom[0x8000];
     memset(rom, 0, sizeof rom);
     memcpy(rom + 0x100, code, n); /* execution starts at $0100 after boot */
-    uint8_t sum = 0;
-    for (unsigned i = 0x134; i <= 0x14C; i++)
-        sum = (uint8_t)(sum - rom[i] - 1);
-    rom[0x14D] = sum;
+    testrom_fix_checksum(rom);
     char path[256];
     snprintf(path, sizeof path, "%s/%s", root, name);
     CHECK_EQ(rn_write_file(path, rom, sizeof rom), 0);
