@@ -347,7 +347,13 @@ int gb_trig_parse(gb_trigger *t, const char *expr, const ct_schema *schema, char
     /* Resolve field names against the event named in the expression. */
     for (int i = 0; i < t->nnodes; i++) {
         gb_trig_node *n = &t->nodes[i];
-        if (n->kind != N_CMP || n->var != V_FIELD) continue;
+        if (n->kind != N_CMP) continue;
+        if (n->var == V_VALUE) { /* at an event: its `value` field, if any */
+            int f = t->event_id >= 0 ? ct_field_index(&schema->events[t->event_id], "value") : -1;
+            n->field = f < 0 ? 0xFF : (uint8_t)f;
+            continue;
+        }
+        if (n->var != V_FIELD) continue;
         int f = t->event_id >= 0 ? ct_field_index(&schema->events[t->event_id], n->name) : -1;
         if (f < 0) {
             ps.failed = false;
@@ -422,10 +428,9 @@ static bool eval(gb *g, const gb_trigger *t, int i, const occ *o) {
     case V_LY: v = gb_peek(g, 0xFF44); break;
     case V_ADDR: v = o->addr; break;
     case V_VALUE:
-        if (o->kind == OCC_EVENT) {
-            int f = ct_field_index(&g->rec->schema->events[o->event_id], "value");
-            if (f < 0) return false;
-            v = ct_field_u64(&g->rec->schema->events[o->event_id], (unsigned)f, o->payload);
+        if (o->kind == OCC_EVENT) { /* field resolved at parse time */
+            if ((int)o->event_id != t->event_id || n->field == 0xFF) return false;
+            v = ct_field_u64(&g->rec->schema->events[o->event_id], n->field, o->payload);
         } else {
             v = o->value;
         }
