@@ -820,7 +820,12 @@ static unsigned hooks(const gb *g) {
     if (g->trig) {
         if (h) h = I_ALL;
         h |= I_TRIG;
-        if (g->trig_rw & GB_TRIG_RW_READ) h |= I_TRIG_RD;
+        if (g->trig_rw) {
+            uint8_t any = 0;
+            for (size_t i = 0; i < sizeof g->trig->read_bm; i++)
+                any |= g->trig->read_bm[i];
+            if (any) h |= I_TRIG_RD;
+        }
     }
     return h;
 }

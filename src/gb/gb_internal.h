@@ -28,14 +28,14 @@ enum {
 
 struct gb {
     /* Hot fields first. */
-    uint64_t cycles;               /* T-cycles since power-on (trace timestamp) */
-    uint8_t trace_on[gb_ev_count]; /* copy of rec->enabled, all 0 without recorder */
+    uint64_t cycles;                /* T-cycles since power-on (trace timestamp) */
+    uint8_t trace_on[gb_ev_count];  /* copy of rec->enabled, all 0 without recorder */
     struct ct_recorder *rec;
-    uint8_t ie, intf;         /* IE ($FFFF), IF ($FF0F, low 5 bits) */
-    unsigned stop_reasons;    /* GB_STOP_* bits raised since gb_run() started */
-    uint64_t frames;          /* VBlank entries */
-    struct gb_trig_set *trig; /* armed triggers, or NULL */
-    uint8_t trig_rw;          /* GB_TRIG_RW_* bits: armed triggers watch reads/writes */
+    uint8_t ie, intf;               /* IE ($FFFF), IF ($FF0F, low 5 bits) */
+    unsigned stop_reasons;          /* GB_STOP_* bits raised since gb_run() started */
+    uint64_t frames;                /* VBlank entries */
+    struct gb_trig_set *trig;       /* armed triggers, or NULL */
+    uint8_t trig_rw;                /* some armed trigger watches bus accesses */
 
     gb_model model;
     gb_cpu cpu;
@@ -58,7 +58,6 @@ struct gb {
 
 /* Trigger hooks: one predictable branch when nothing is armed, then a bit
  * test in the kind's 64 Kbit bitmap; the condition is evaluated only on a hit. */
-enum { GB_TRIG_RW_READ = 1, GB_TRIG_RW_WRITE = 2 };
 #define GB_BM_HIT(bm, a) (((bm)[(a) >> 3] >> ((a)&7)) & 1)
 #define GB_TRIG_EXEC(g, pc)                                                                        \
     do {                                                                                           \
@@ -68,13 +67,12 @@ enum { GB_TRIG_RW_READ = 1, GB_TRIG_RW_WRITE = 2 };
     } while (0)
 #define GB_TRIG_READ(g, addr, val)                                                                 \
     do {                                                                                           \
-        if (CT_UNLIKELY((g)->trig_rw & GB_TRIG_RW_READ) && GB_BM_HIT((g)->trig->read_bm, (addr)))  \
+        if (CT_UNLIKELY((g)->trig_rw) && GB_BM_HIT((g)->trig->read_bm, (addr)))                    \
             gb_trig_access((g), false, (addr), (val));                                             \
     } while (0)
 #define GB_TRIG_WRITE(g, addr, val)                                                                \
     do {                                                                                           \
-        if (CT_UNLIKELY((g)->trig_rw & GB_TRIG_RW_WRITE) &&                                        \
-            GB_BM_HIT((g)->trig->write_bm, (addr)))                                                \
+        if (CT_UNLIKELY((g)->trig_rw) && GB_BM_HIT((g)->trig->write_bm, (addr)))                   \
             gb_trig_access((g), true, (addr), (val));                                              \
     } while (0)
 #define GB_TRIG_IRQ(g, bit)                                                                        \

@@ -671,9 +671,8 @@ void gb_trig_arm(gb *g, gb_trig_set *s) {
         gb_set_recorder(g, s->rec);
     }
     g->trig_rw = 0;
-    for (int k = 0; k < 8192; k++)
-        g->trig_rw |= (uint8_t)((s->read_bm[k] ? GB_TRIG_RW_READ : 0) |
-                                (s->write_bm[k] ? GB_TRIG_RW_WRITE : 0));
+    for (int k = 0; k < 8192 && !g->trig_rw; k++)
+        if (s->read_bm[k] | s->write_bm[k]) g->trig_rw = 1;
 }
 
 int gb_trig_window_frames(gb_trig_set *s, uint64_t lo, uint64_t hi, char *err, size_t errlen) {
