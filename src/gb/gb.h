@@ -23,12 +23,12 @@ typedef struct gb_config {
 
 /* Why gb_run() returned (bit set). */
 enum {
-    GB_STOP_LIMIT = 1u << 0,    /* the cycle limit was reached */
-    GB_STOP_LD_B_B = 1u << 1,   /* LD B,B (0x40) executed: the test ROMs' breakpoint */
-    GB_STOP_FRAME = 1u << 2,    /* a frame was completed (entered VBlank) */
-    GB_STOP_LOCKUP = 1u << 3,   /* an illegal opcode locked the CPU up */
-    GB_STOP_SERIAL = 1u << 4,   /* a serial byte was sent */
-    GB_STOP_REQUEST = 1u << 5,  /* gb_request_stop() was called (e.g. by a trigger) */
+    GB_STOP_LIMIT = 1u << 0,   /* the cycle limit was reached */
+    GB_STOP_LD_B_B = 1u << 1,  /* LD B,B (0x40) executed: the test ROMs' breakpoint */
+    GB_STOP_FRAME = 1u << 2,   /* a frame was completed (entered VBlank) */
+    GB_STOP_LOCKUP = 1u << 3,  /* an illegal opcode locked the CPU up */
+    GB_STOP_SERIAL = 1u << 4,  /* a serial byte was sent */
+    GB_STOP_REQUEST = 1u << 5, /* gb_request_stop() was called (e.g. by a trigger) */
 };
 
 /* Buttons for gb_set_buttons (1 = pressed). */

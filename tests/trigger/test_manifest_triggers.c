@@ -14,8 +14,8 @@
 /* Same program as test_trigger.c: a write of $42 to $C000 at $0157..$0159,
  * then a loop at $0162 that never reaches LD B,B (the test times out). */
 static const uint8_t program[] = {
-    0x3E, 0x01, 0xE0, 0xFF, 0xFB, 0x3E, 0x42, 0xEA, 0x00, 0xC0, 0x3E, 0x55, 0xE0,
-    0x01, 0x3E, 0x81, 0xE0, 0x02, 0xFA, 0x00, 0xC0, 0x3C, 0xEA, 0x00, 0xC0, 0x18, 0xF7,
+    0x3E, 0x01, 0xE0, 0xFF, 0xFB, 0x3E, 0x42, 0xEA, 0x00, 0xC0, 0x3E, 0x55, 0xE0, 0x01,
+    0x3E, 0x81, 0xE0, 0x02, 0xFA, 0x00, 0xC0, 0x3C, 0xEA, 0x00, 0xC0, 0x18, 0xF7,
 };
 
 static const char manifest[] = "suite trig\n"
@@ -60,8 +60,8 @@ static void test_parse(void) {
         CHECK(strstr(err, bad[i].msg) != NULL);
         CHECK(strstr(err, ":3") != NULL); /* the line is named */
     }
-    CHECK(rn_manifest_parse("suite t\ntrigger mark \"pc==1\"\n", "t.suite", &m, err,
-                            sizeof err) != 0);
+    CHECK(rn_manifest_parse("suite t\ntrigger mark \"pc==1\"\n", "t.suite", &m, err, sizeof err) !=
+          0);
     CHECK(strstr(err, "before any 'test'") != NULL);
 }
 
