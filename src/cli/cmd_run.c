@@ -567,7 +567,7 @@ int cmd_run(int argc, char **argv) {
             rc = 1;
         } else {
             fprintf(stderr, "ceres run: trace written to %s (%llu events recorded)\n", trace_out,
-                    (unsigned long long)rec->ring.written);
+                    (unsigned long long)ct_ring_written(&rec->ring));
         }
     }
     if (doctor) {

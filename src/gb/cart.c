@@ -186,6 +186,8 @@ static void map_banks(gb_cart *c) {
         c->ram_size > RAM_BANK_SIZE ? rb & (unsigned)(c->ram_size / RAM_BANK_SIZE - 1) : 0;
     c->rom0 = c->rom + (size_t)c->rom_bank0 * ROM_BANK_SIZE;
     c->romx = c->rom + (size_t)c->rom_bankx * ROM_BANK_SIZE;
+    for (unsigned p = 0; p < 16; p++)
+        c->page_bank[p] = (uint16_t)(p < 4 ? c->rom_bank0 : p < 8 ? c->rom_bankx : 0);
 }
 
 static void set_banks(gb *g) {

@@ -43,6 +43,7 @@ typedef struct gb_cart {
     uint8_t bank_hi; /* MBC5 ROM bank bit 8 */
     uint8_t mode;    /* MBC1 mode bit */
     unsigned rom_bank0, rom_bankx, ram_bank; /* derived: banks currently mapped */
+    uint16_t page_bank[16]; /* derived: ROM bank seen in each 4 KiB page (0 outside ROM) */
 
     /* MBC3 clock: live and latched registers, the last byte written to the
      * latch register, the T-cycle counter of the last sync and the T-cycles

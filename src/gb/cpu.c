@@ -17,6 +17,7 @@
  * remaining irregular opcodes are one switch (a jump table). */
 #include "gb_internal.h"
 
+#include <stddef.h>
 #include <string.h>
 
 enum { FZ = 0x80, FN = 0x40, FH = 0x20, FC = 0x10 };
@@ -705,52 +706,50 @@ CT_INLINE void exec(gb *g, const unsigned I, uint8_t op) {
 
 /* The cpu.exec record, the most frequent event (one per instruction with the
  * default filter). The generic emitter packs its 15 fields one by one; here
- * the eight registers come in as one 64-bit load of gb_cpu.r (B C D E H L F
- * A in memory) and reach their places in the record words with a few
- * shifts. Payload bytes, as the schema lays them out: pc 0-1, op 2, op1 3 |
- * op2 4, a f b c d e h 5-11 | l 12, sp 13-14, ime 15, bank 16-17. A hooked
- * recorder (stream, triggers) takes the generic emitter, which also hands
- * the payload to the hooks; tests/trace/test_exec_record.c checks that both
- * write the same records. */
-/* ROM bank at pc for the cpu.exec record (0 outside ROM), without branches. */
-CT_INLINE uint16_t exec_bank(const gb *g, uint16_t pc) {
-    const unsigned b = pc < 0x4000 ? g->cart.rom_bank0 : g->cart.rom_bankx;
-    return (uint16_t)(b & (0u - (unsigned)(pc < 0x8000)));
-}
+ * the record is built from a few loads. The schema lays the fields out as
+ * the machine holds them: payload bytes pc 0-1, op 2, op1 3 | op2 4, b c d e
+ * h l f 5-11 | a 12, sp 13-14, ime 15, bank 16-17. So the header word takes
+ * pc and the first two instruction bytes, the next word is op2 and gb_cpu.r
+ * (B C D E H L F A in memory) shifted up a byte, the last is the four bytes
+ * A, SP, IME as gb_cpu holds them, and the bank from a per-page table. On
+ * the slow path (a window, hooks: stream, triggers) the generic emitter
+ * runs, which also hands the payload to the hooks;
+ * tests/trace/test_exec_record.c checks that both write the same records. */
+_Static_assert(offsetof(gb_cpu, sp) == offsetof(gb_cpu, r) + 8 &&
+                   offsetof(gb_cpu, ime) == offsetof(gb_cpu, sp) + 2 && sizeof(bool) == 1,
+               "trace_exec copies A, SP and IME as one 32-bit word");
 
-/* Hooked recorder (or a big-endian host): the generic emitter, out of the
- * hot loop so its fifteen arguments do not crowd the registers there. */
+/* Slow path (or a big-endian host): the generic emitter, out of the hot
+ * loop so its fifteen arguments do not crowd the registers there. */
 static CT_NOINLINE void trace_exec_generic(gb *g, uint8_t op) {
     const gb_cpu *c = &g->cpu;
     const uint16_t pc = c->pc;
-    gb_emit_CPU_EXEC(g->rec, g->cycles, pc, op, peek(g, (uint16_t)(pc + 1)),
-                     peek(g, (uint16_t)(pc + 2)), c->A_, c->F_, c->r[GB_R_B], c->r[GB_R_C],
-                     c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H], c->r[GB_R_L], c->sp, c->ime,
-                     exec_bank(g, pc));
+    gb_emit_CPU_EXEC(g->rec, g->trace_on[gb_ev_CPU_EXEC], g->cycles, pc, op,
+                     peek(g, (uint16_t)(pc + 1)), peek(g, (uint16_t)(pc + 2)), c->r[GB_R_B],
+                     c->r[GB_R_C], c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H], c->r[GB_R_L],
+                     c->r[GB_R_F], c->r[GB_R_A], c->sp, c->ime, g->cart.page_bank[pc >> 12]);
 }
 
 CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (CT_LIKELY(!ct_record_hooked(g->rec))) {
-        const gb_cpu *c = &g->cpu;
-        const uint16_t pc = c->pc;
-        uint16_t ops; /* op1 | op2 << 8 */
-        if (CT_LIKELY(page != NULL && (pc & 0xFFF) <= 0xFFD)) {
-            /* The operands are in the page the opcode came from. */
-            memcpy(&ops, page + (pc & 0xFFF) + 1, 2);
-        } else {
-            ops = (uint16_t)(peek(g, (uint16_t)(pc + 1)) | peek(g, (uint16_t)(pc + 2)) << 8);
-        }
+    const gb_cpu *c = &g->cpu;
+    const uint16_t pc = c->pc;
+    uint32_t ins; /* op op1 op2 (op3) */
+    if (CT_LIKELY(!(g->trace_on[gb_ev_CPU_EXEC] & CT_SLOW) && page != NULL &&
+                  (pc & 0xFFF) <= 0xFFC)) {
+        /* The instruction's bytes are in the page the opcode came from. */
+        memcpy(&ins, page + (pc & 0xFFF), 4);
+        (void)op;
         uint64_t r;
-        memcpy(&r, c->r, sizeof r); /* byte k = r[k]: B C D E H L F A */
+        uint32_t asi; /* A, SP, IME */
+        memcpy(&r, c->r, sizeof r);
+        memcpy(&asi, (const uint8_t *)c + offsetof(gb_cpu, r) + 7, sizeof asi);
         const uint64_t w[3] = {
-            ((uint64_t)pc | (uint64_t)op << 16 | (uint64_t)(ops & 0xFF) << 24) << 32,
-            /* op2, then A F (F A swapped), then B C D E H */
-            (uint64_t)(ops >> 8) | (uint64_t)__builtin_bswap16((uint16_t)(r >> 48)) << 8 | r << 24,
-            ((r >> 40) & 0xFF) | (uint64_t)c->sp << 8 | (uint64_t)c->ime << 24 |
-                (uint64_t)exec_bank(g, pc) << 32,
+            (uint64_t)pc << 32 | (uint64_t)ins << 48,
+            (uint64_t)((ins >> 16) & 0xFF) | r << 8,
+            (uint64_t)asi | (uint64_t)g->cart.page_bank[pc >> 12] << 32,
         };
-        ct_record_ring_words(g->rec, gb_ev_CPU_EXEC, g->cycles, w, 18);
+        ct__ring_put(&g->rec->ring, gb_ev_CPU_EXEC, g->cycles, w, 18);
         return;
     }
 #else
@@ -807,14 +806,15 @@ void gb_cpu_step(gb *g) {
 }
 
 /* Which per-access hooks the instruction loop must test: triggers armed
- * (I_TRIG; I_TRIG_RD when one watches reads), bus accesses recorded (I_MEM),
- * instructions recorded (I_EXEC: the default filter, whose copy tests
- * nothing per bus access). None of it changes during a run (gb_set_recorder
- * and gb_trig_arm are called between runs). */
+ * (I_TRIG; I_TRIG_RD when one watches reads), bus accesses recorded (I_MEM,
+ * with I_EXEC: a filter that records them tests no trigger when none is
+ * armed), instructions recorded (I_EXEC: the default filter, whose copy
+ * tests nothing per bus access). None of it changes during a run
+ * (gb_set_recorder and gb_trig_arm are called between runs). */
 static unsigned hooks(const gb *g) {
     unsigned h = 0;
     if (g->trace_on[gb_ev_MEM_READ] | g->trace_on[gb_ev_MEM_WRITE])
-        h = I_ALL;
+        h = I_MEM | I_EXEC;
     else if (g->trace_on[gb_ev_CPU_EXEC])
         h = I_EXEC;
     if (g->trig) {
@@ -843,6 +843,7 @@ void gb_cpu_run(gb *g, uint64_t until, unsigned stop_mask) {
     switch (hooks(g)) {
     case 0: RUN_LOOP(0); break;
     case I_EXEC: RUN_LOOP(I_EXEC); break;
+    case I_MEM | I_EXEC: RUN_LOOP(I_MEM | I_EXEC); break;
     case I_TRIG: RUN_LOOP(I_TRIG); break;
     case I_TRIG | I_TRIG_RD: RUN_LOOP(I_TRIG | I_TRIG_RD); break;
     default: RUN_LOOP(I_ALL); break;

@@ -16,9 +16,12 @@ typedef struct gb gb;
 enum { GB_R_B, GB_R_C, GB_R_D, GB_R_E, GB_R_H, GB_R_L, GB_R_F, GB_R_A };
 
 typedef struct gb_cpu {
+    /* r[], sp and ime in this order, contiguous: the cpu.exec record copies
+     * them as they lie (cpu.c, trace_exec). */
     uint8_t r[8];
-    uint16_t sp, pc;
+    uint16_t sp;
     bool ime, halted;
+    uint16_t pc;
     bool ei_delay; /* EI executed: IME becomes 1 after the next instruction */
     bool halt_bug; /* the next opcode fetch does not increment PC */
     bool stopped;  /* STOP: waiting for a button press */

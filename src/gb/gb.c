@@ -86,6 +86,9 @@ unsigned gb_run(gb *g, uint64_t max_cycles, unsigned stop_mask) {
     /* A stop requested before the run (e.g. by a trigger during the last
      * step) is kept so it is not lost. */
     g->stop_reasons &= GB_STOP_REQUEST;
+    /* The recorder's flags may have changed since the last run (a window,
+     * a hook): refresh the copy. */
+    if (g->rec) memcpy(g->trace_on, g->rec->enabled, sizeof g->trace_on);
     gb_cpu_run(g, until, mask);
     unsigned why = g->stop_reasons & mask;
     if (g->cycles >= until) why |= GB_STOP_LIMIT;

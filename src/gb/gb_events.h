@@ -6,8 +6,8 @@
 #include "../trace/ct.h"
 
 #define GB_EVENTS(E)                                                                               \
-    E(CPU_EXEC, cpu, exec, TRACE, STEP, U16, pc, U8, op, U8, op1, U8, op2, U8, a, U8, f, U8, b,    \
-      U8, c, U8, d, U8, e, U8, h, U8, l, U16, sp, BOOL, ime, U16, bank)                            \
+    E(CPU_EXEC, cpu, exec, TRACE, STEP, U16, pc, U8, op, U8, op1, U8, op2, U8, b, U8, c, U8, d,    \
+      U8, e, U8, h, U8, l, U8, f, U8, a, U16, sp, BOOL, ime, U16, bank)                            \
     E(CPU_IRQ, cpu, irq, DEBUG, BEGIN, U16, vector, U16, pc)                                       \
     E(CPU_RETI, cpu, reti, DEBUG, END, U16, pc)                                                    \
     E(CPU_HALT, cpu, halt, DEBUG, INSTANT, U16, pc)                                                \

@@ -468,9 +468,10 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
         t->done = true;
         if (s->pre) {
             /* Recording never paused: keep the last `pre` records before this one. */
-            r->ring.keep_from = r->ring.written > s->pre ? r->ring.written - s->pre : 0;
+            r->ring.keep_from =
+                ct_ring_written(&r->ring) > s->pre ? ct_ring_written(&r->ring) - s->pre : 0;
         } else {
-            r->ring.keep_from = r->ring.written;
+            r->ring.keep_from = ct_ring_written(&r->ring);
             ct_recorder_window(r, g->cycles, ~(uint64_t)0);
             /* An event that fires a start is the first record: it went past the
              * closed gate a moment ago, so write it now. */
@@ -488,7 +489,7 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
         else if (t->post == 0)
             ct_recorder_pause(r);
         else
-            s->stop_after = r->ring.written + t->post;
+            s->stop_after = ct_ring_written(&r->ring) + t->post;
         break;
     case GB_TRIG_DUMP:
         if (t->done) return;
@@ -560,7 +561,7 @@ static void post_hook(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p
     gb *g = r->post_hook_ctx;
     gb_trig_set *s = g->trig;
     if (!s) return;
-    if (s->stop_after && r->ring.written >= s->stop_after) {
+    if (s->stop_after && ct_ring_written(&r->ring) >= s->stop_after) {
         ct_recorder_pause(r);
         s->stop_after = 0;
     }
@@ -639,8 +640,8 @@ void gb_trig_arm(gb *g, gb_trig_set *s) {
     g->trig = s;
     if (!s) {
         if (g->rec && g->rec->post_hook == post_hook) {
-            g->rec->post_hook = NULL;
-            g->rec->post_hook_ctx = NULL;
+            ct_recorder_set_hook(g->rec, NULL, NULL);
+            gb_set_recorder(g, g->rec);
         }
         return;
     }
@@ -659,15 +660,14 @@ void gb_trig_arm(gb *g, gb_trig_set *s) {
         if (t->event_id >= 0) {
             s->event_on[t->event_id] = 1;
             /* The event must reach the recorder to be seen: enable it. */
-            if (s->rec) s->rec->enabled[t->event_id] = 1;
+            if (s->rec) s->rec->enabled[t->event_id] = CT_ON;
         }
         if (t->action == GB_TRIG_START) has_start = true;
-        if (t->action == GB_TRIG_MARK && s->rec) s->rec->enabled[gb_ev_TRACE_MARK] = 1;
+        if (t->action == GB_TRIG_MARK && s->rec) s->rec->enabled[gb_ev_TRACE_MARK] = CT_ON;
     }
     if (s->rec) {
         if (has_start && !s->pre) ct_recorder_pause(s->rec);
-        s->rec->post_hook = post_hook;
-        s->rec->post_hook_ctx = g;
+        ct_recorder_set_hook(s->rec, post_hook, g);
         gb_set_recorder(g, s->rec);
     }
     g->trig_rw = 0;

@@ -65,7 +65,7 @@ typedef struct gb_trig_set {
     unsigned n;
     ct_recorder *rec;
     uint64_t pre;        /* START: events of history kept before it */
-    uint64_t stop_after; /* ring.written value at which recording stops (0 = none) */
+    uint64_t stop_after; /* ct_ring_written() value at which recording stops (0 = none) */
     char dump_base[512]; /* DUMP: snapshot path pattern (base name) */
     ct_dump_opts dump_opts;
     unsigned dumps_written;

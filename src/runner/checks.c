@@ -368,7 +368,8 @@ static void replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_
     fprintf(info, "replay: from power-on, every event at trace level, cycles %llu..%llu recorded\n",
             (unsigned long long)lo, (unsigned long long)res2.cycles);
     fprintf(info, "replay trace: %s (%llu events written to the ring)\n",
-            rc ? strerror(-rc) : "replay.perfetto-trace", (unsigned long long)rec->ring.written);
+            rc ? strerror(-rc) : "replay.perfetto-trace",
+            (unsigned long long)ct_ring_written(&rec->ring));
     if (same)
         fprintf(info,
                 "replay reproduced the first run: yes (same result, failure cycle %llu, "

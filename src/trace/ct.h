@@ -18,7 +18,14 @@
  * In overwrite mode the oldest records are overwritten. The reader finds the
  * first whole record through a small "sync" table: for every 4 KiB chunk of
  * the ring it holds the offset of the first record that starts in it. The
- * write path touches it only when a record crosses into a new chunk.
+ * write path touches it only when a record crosses into a new chunk, and
+ * does the rest of its rare work there too: a record that runs past the end
+ * of the ring is written on into a few words of slack and its tail moved to
+ * the start, and the record count kept in the head word's top bits is
+ * folded into a 64-bit total. So the common write is a few stores and one
+ * add, with no test for wrap, limit, window or hooks: a per-event flag bit
+ * (CT_SLOW) sends every record through a checked out-of-line path instead
+ * while any of those is in play.
  */
 #ifndef CERES_CT_H
 #define CERES_CT_H
@@ -177,12 +184,6 @@ typedef struct ct_schema {
  */
 #define CT__PSIZE(t, n) +CT_SIZE_##t
 #define CT__PARAM(t, n) , CT_CTYPE_##t n
-#define CT__PACK(t, n)                                                                             \
-    {                                                                                              \
-        uint64_t v_ = (uint64_t)(n);                                                               \
-        for (unsigned i_ = 0; i_ < CT_SIZE_##t; i_++)                                              \
-            p_[o_++] = (uint8_t)(v_ >> (8 * i_));                                                  \
-    }
 /* Packing straight into record words: a field's place is a compile-time
  * constant, so each field costs a shift and an or (byte-wise packing cost
  * several instructions per byte on the hot path). */
@@ -197,25 +198,26 @@ typedef struct ct_schema {
     ct__put_field(w_, o_, (uint64_t)(CT_UTYPE_##t)(CT_CTYPE_##t)(n), CT_SIZE_##t);                 \
     o_ += CT_SIZE_##t;
 
-/* The payload is packed twice: once into words for the ring write, where it
- * never escapes and so lives in registers, and again as bytes only on the
- * cold path that hands it to the stream/trigger hooks (a payload passed to a
- * call must sit in memory; packing it up front cost ~0.8 ns per event). */
+/* The payload is packed into words that never escape, so they live in
+ * registers, and written straight into the ring. An event whose flag has
+ * CT_SLOW set (a recording window, hooks or discard mode) packs a second
+ * copy for the out-of-line slow path instead: a payload passed to a call
+ * must sit in memory, and making the fast path's copy addressable cost
+ * ~0.8 ns per event. */
 #define CT_EMITTER(pfx, ID, tgt, nm, lvl, kind, ...)                                               \
-    CT_INLINE void pfx##emit_##ID(struct ct_recorder *r_,                                          \
+    CT_INLINE void pfx##emit_##ID(struct ct_recorder *r_, unsigned f_,                             \
                                   uint64_t ts_ CT_FOR_PAIRS(CT__PARAM, __VA_ARGS__)) {             \
         enum { n_ = 0 CT_FOR_PAIRS(CT__PSIZE, __VA_ARGS__) };                                      \
-        {                                                                                          \
+        if (CT_LIKELY(!(f_ & CT_SLOW))) {                                                          \
             uint64_t w_[(n_ + 4 + 7) / 8] = {0};                                                   \
             unsigned o_ = 0;                                                                       \
             CT_FOR_PAIRS(CT__PACKW, __VA_ARGS__)                                                   \
-            ct_record_ring_words(r_, (uint16_t)(pfx##ev_##ID), ts_, w_, n_);                       \
-        }                                                                                          \
-        if (CT_UNLIKELY(ct_record_hooked(r_))) {                                                   \
-            uint8_t p_[n_ + 8];                                                                    \
+            ct__ring_put(&r_->ring, (uint16_t)(pfx##ev_##ID), ts_, w_, n_);                        \
+        } else {                                                                                   \
+            uint64_t w_[(n_ + 4 + 7) / 8] = {0};                                                   \
             unsigned o_ = 0;                                                                       \
-            CT_FOR_PAIRS(CT__PACK, __VA_ARGS__)                                                    \
-            ct_record_hooks(r_, (uint16_t)(pfx##ev_##ID), ts_, p_, n_);                            \
+            CT_FOR_PAIRS(CT__PACKW, __VA_ARGS__)                                                   \
+            ct_record_slow(r_, (uint16_t)(pfx##ev_##ID), ts_, w_, n_);                             \
         }                                                                                          \
     }
 
@@ -240,6 +242,12 @@ CT_INLINE unsigned ct_field_size(uint8_t type) {
 
 #define CT_SYNC_SHIFT    9 /* 512 words = 4 KiB per sync chunk */
 #define CT_REC_MAX_WORDS (2 + (CT_MAX_PAYLOAD + 7) / 8)
+/* A ring has at least one sync chunk, so its end is a chunk boundary and a
+ * record running past it always crosses into a new chunk. */
+#define CT_RING_MIN_WORDS ((uint64_t)1 << CT_SYNC_SHIFT)
+/* Words past the end of the ring: a record that runs past the end is first
+ * written there in one piece, then its tail is moved to the start. */
+#define CT_RING_SLACK CT_REC_MAX_WORDS
 
 typedef enum ct_mode {
     CT_OVERWRITE = 0, /* flight recorder: keep the newest records */
@@ -247,32 +255,48 @@ typedef enum ct_mode {
 } ct_mode;
 
 typedef struct ct_ring {
-    uint64_t *words;     /* capacity words, caller's memory */
+    uint64_t *words;     /* capacity + CT_RING_SLACK words, caller's memory */
     uint64_t mask;       /* capacity - 1 (capacity a power of two) */
-    uint64_t head;       /* free-running write offset in words */
+    uint64_t hw;         /* head word: the free-running write offset in words
+                            (low CT_HEAD_BITS; read it with ct_ring_head) and,
+                            above it, the records written since the last chunk
+                            crossing (one add counts both) */
     uint64_t limit;      /* head may not pass this (discard mode), else ~0 */
-    uint64_t written;    /* records written (including overwritten ones) */
+    uint64_t nrec;       /* records written up to the last chunk crossing;
+                            ct_ring_written() adds the rest */
     uint64_t dropped;    /* records dropped in discard mode */
     uint64_t keep_from;  /* readers skip records numbered below this (records
                             are numbered 0.. in write order; a start trigger
                             with --pre N history sets it) */
     uint64_t max_events; /* event bound (0 = none): readers keep the last N;
                             in discard mode, records past it are dropped */
-    uint64_t *sync;      /* capacity >> CT_SYNC_SHIFT entries (at least 1) */
+    uint64_t *sync;      /* capacity >> CT_SYNC_SHIFT entries */
     uint64_t sync_mask;
     uint8_t mode;
 } ct_ring;
 
-/* Bytes of caller memory a ring of `capacity_words` (power of two, >= 64)
- * needs: the words plus the sync table. */
+#define CT_HEAD_BITS 48
+#define CT_HEAD_MASK (((uint64_t)1 << CT_HEAD_BITS) - 1)
+
+/* Write offset in words: records lie in [ct_ring_first(), ct_ring_head()). */
+CT_INLINE uint64_t ct_ring_head(const ct_ring *r) {
+    return r->hw & CT_HEAD_MASK;
+}
+/* Records written (including overwritten ones). */
+CT_INLINE uint64_t ct_ring_written(const ct_ring *r) {
+    return r->nrec + (r->hw >> CT_HEAD_BITS);
+}
+
+/* Bytes of caller memory a ring of `capacity_words` (power of two, >=
+ * CT_RING_MIN_WORDS) needs: the words, the slack and the sync table. */
 CT_INLINE size_t ct_ring_mem_bytes(uint64_t capacity_words) {
     uint64_t nsync = capacity_words >> CT_SYNC_SHIFT;
     if (nsync == 0) nsync = 1;
-    return (size_t)((capacity_words + nsync) * sizeof(uint64_t));
+    return (size_t)((capacity_words + CT_RING_SLACK + nsync) * sizeof(uint64_t));
 }
 
 /* Largest power-of-two word capacity whose ct_ring_mem_bytes() fits in
- * `bytes`; 0 if even the minimum (64 words) does not fit. */
+ * `bytes`; 0 if even the minimum (CT_RING_MIN_WORDS) does not fit. */
 uint64_t ct_ring_words_for_bytes(size_t bytes);
 
 /* Initialise a ring in caller memory (8-byte aligned, ct_ring_mem_bytes()
@@ -294,35 +318,42 @@ CT_INLINE void ct__put_field(uint64_t *w, unsigned off, uint64_t v, unsigned siz
     if (sh + size * 8 > 64) w[k + 1] |= v >> (64 - sh);
 }
 
+/* Out of line, once per 4 KiB of records: the record from head word h to
+ * nh crossed a chunk boundary. Moves the part of it that ran past the end of
+ * the ring to the start, notes where the next record starts in the sync
+ * table and moves the record count out of the head word (a chunk holds at
+ * most 256 records, so the count there never overflows). Returns the head
+ * word to store. */
+uint64_t ct__ring_cross(ct_ring *r, uint64_t h, uint64_t nh);
+
+/* The write itself, for overwrite mode (nothing to check): consecutive
+ * stores, one add that moves the head and counts the record, a test for
+ * crossing into a new chunk. */
+CT_INLINE void ct__ring_put(ct_ring *r, uint16_t id, uint64_t ts, const uint64_t *pw,
+                            unsigned plen) {
+    const unsigned n = ct_rec_words(plen);
+    const uint64_t h = r->hw;
+    uint64_t nh = h + n + ((uint64_t)1 << CT_HEAD_BITS);
+    uint64_t *const p = r->words + (h & r->mask);
+    p[0] = pw[0] | (uint64_t)id | ((uint64_t)n << 16);
+    p[1] = ts;
+    for (unsigned k = 2; k < n; k++)
+        p[k] = pw[k - 1];
+    /* Bits CT_SYNC_SHIFT.. of the offset: a carry past bit 40 flips all of
+     * bits 9..40 too, so 32 bits of them tell a crossing. */
+    if (CT_UNLIKELY((uint32_t)((h ^ nh) >> CT_SYNC_SHIFT) != 0)) nh = ct__ring_cross(r, h, nh);
+    atomic_signal_fence(memory_order_release);
+    r->hw = nh;
+}
+
+/* Any mode: a record that would pass the limit (discard mode) is dropped. */
 CT_INLINE void ct_ring_write_words(ct_ring *r, uint16_t id, uint64_t ts, const uint64_t *pw,
                                    unsigned plen) {
-    const unsigned n = ct_rec_words(plen);
-    const uint64_t h = r->head;
-    if (CT_UNLIKELY(h + n > r->limit)) {
+    if (CT_UNLIKELY(ct_ring_head(r) + ct_rec_words(plen) > r->limit)) {
         r->dropped++;
         return;
     }
-    uint64_t *const w = r->words;
-    const uint64_t m = r->mask, i = h & m;
-    if (CT_LIKELY(i + n <= m + 1)) {
-        /* The record does not wrap: plain consecutive stores. */
-        uint64_t *const p = w + i;
-        p[0] = pw[0] | (uint64_t)id | ((uint64_t)n << 16);
-        p[1] = ts;
-        for (unsigned k = 2; k < n; k++)
-            p[k] = pw[k - 1];
-    } else {
-        w[i] = pw[0] | (uint64_t)id | ((uint64_t)n << 16);
-        w[(h + 1) & m] = ts;
-        for (unsigned k = 2; k < n; k++)
-            w[(h + k) & m] = pw[k - 1];
-    }
-    const uint64_t nh = h + n;
-    if (CT_UNLIKELY(((h ^ nh) >> CT_SYNC_SHIFT) != 0))
-        r->sync[(nh >> CT_SYNC_SHIFT) & r->sync_mask] = nh;
-    atomic_signal_fence(memory_order_release);
-    r->head = nh;
-    r->written++;
+    ct__ring_put(r, id, ts, pw, plen);
 }
 
 /* Byte-payload variant (hooks, triggers, tests): packs the payload into the
@@ -339,7 +370,7 @@ CT_INLINE void ct_ring_write(ct_ring *r, uint16_t id, uint64_t ts, const uint8_t
 
 /* Reading (dump side, also freestanding so the crash handler can use it).
  * ct_ring_first() returns the offset of the oldest whole record still in the
- * ring; walk with ct_ring_next() while the offset is < r->head. `safety`
+ * ring; walk with ct_ring_rec_words() while the offset is < ct_ring_head(r). `safety`
  * extra chunks are skipped at the old end (the crash handler passes 1 in case
  * the interrupted write was overwriting the oldest chunk). */
 uint64_t ct_ring_first(const ct_ring *r, unsigned safety);
@@ -364,37 +395,68 @@ typedef void (*ct_stream_fn)(struct ct_stream *s, uint16_t id, uint64_t ts, cons
 typedef struct ct_recorder {
     ct_ring ring;
     const ct_schema *schema;
-    /* Per-event enabled flags, set from a filter spec (ct_filter_apply). The
-     * trace macro tests these: one byte, one predictable branch. */
+    /* Per-event flags, set from a filter spec (ct_filter_apply): 0 off,
+     * else CT_ON, plus CT_SLOW while anything needs the checked record path
+     * (ct_recorder_refresh keeps that bit). The trace macro tests these:
+     * one byte, one predictable branch. */
     uint8_t enabled[CT_MAX_EVENTS];
     /* Streaming mode (the old way, kept for comparison): when set, every
      * recorded event is also handed to this hosted callback. */
     struct ct_stream *stream;
     ct_stream_fn stream_fn;
-    /* Hook run after each record (triggers); NULL when none are armed. */
+    /* Hook run after each record (triggers); NULL when none are armed. Set
+     * it with ct_recorder_set_hook. */
     void (*post_hook)(struct ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p,
                       unsigned plen);
     void *post_hook_ctx;
     /* Recording gate: a record reaches the ring only when its timestamp lies
-     * in [rec_lo, rec_lo + rec_span]. One unsigned compare does it; windows
-     * (--cycles X..Y) and start/stop triggers just move these two numbers,
-     * so a window is exact to the cycle. Use ct_recorder_window/pause/
-     * resume rather than writing them directly. */
+     * in [rec_lo, rec_lo + rec_span]. One unsigned compare does it, on the
+     * slow path only: while the gate is wide open, no record tests it.
+     * Windows (--cycles X..Y) and start/stop triggers just move these two
+     * numbers, so a window is exact to the cycle. Use ct_recorder_window/
+     * pause/resume rather than writing them directly. */
     uint64_t rec_lo, rec_span;
     /* Interned strings for CT_T_STR fields (hosted side fills these). */
     const char **strings;
     uint32_t nstrings, strings_cap;
 } ct_recorder;
 
+/* Values of ct_recorder.enabled[]. */
+#define CT_ON 1u /* recorded */
+#define CT_SLOW                                                                                    \
+    2u /* through ct_record_slow: a recording window is set, a                                     \
+          hook is armed or the ring is in discard mode */
+
 /* Initialise a recorder over a ring in caller memory; all events disabled. */
 void ct_recorder_init(ct_recorder *r, const ct_schema *schema, void *mem, uint64_t capacity_words,
                       ct_mode mode, uint64_t max_events);
+
+/* Recompute the CT_SLOW bit of every enabled event. Called by everything
+ * below that changes the window or the hooks; call it after setting
+ * enabled[] by hand. A copy of enabled[] kept elsewhere (the emulator keeps
+ * one in its hot struct) must be refreshed from it. */
+void ct_recorder_refresh(ct_recorder *r);
+
+/* The flag an enabled event has now: CT_ON, plus CT_SLOW when needed. For
+ * code that calls an emitter (pfx_emit_ID) directly. */
+CT_INLINE unsigned ct_recorder_flag(const ct_recorder *r) {
+    const bool slow = r->stream != 0 || r->post_hook != 0 || r->ring.mode != CT_OVERWRITE ||
+                      r->rec_lo != 0 || r->rec_span != ~(uint64_t)0;
+    return slow ? CT_ON | CT_SLOW : CT_ON;
+}
+
+/* Arm (or, with NULL, disarm) the hook run after each record. */
+void ct_recorder_set_hook(ct_recorder *r,
+                          void (*fn)(struct ct_recorder *, uint16_t, uint64_t, const uint8_t *,
+                                     unsigned),
+                          void *ctx);
 
 /* Record only events with lo <= ts <= hi. */
 CT_INLINE void ct_recorder_window(ct_recorder *r, uint64_t lo, uint64_t hi) {
     r->rec_lo = lo;
     r->rec_span = hi >= lo ? hi - lo : 0;
     if (hi < lo) r->rec_lo = ~(uint64_t)0; /* empty window: record nothing */
+    ct_recorder_refresh(r);
 }
 CT_INLINE void ct_recorder_resume(ct_recorder *r) {
     ct_recorder_window(r, 0, ~(uint64_t)0);
@@ -410,27 +472,11 @@ CT_INLINE bool ct_recorder_is_recording(const ct_recorder *r, uint64_t ts) {
     return ts - r->rec_lo <= r->rec_span;
 }
 
-/* The record path in three parts: the ring write (inside the recording
- * window), a test for hooks, and the hooks themselves (out of line: the
- * stream writer and the triggers). */
-CT_INLINE void ct_record_ring(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p,
-                              unsigned plen) {
-    if (CT_LIKELY(ts - r->rec_lo <= r->rec_span)) ct_ring_write(&r->ring, id, ts, p, plen);
-}
-CT_INLINE void ct_record_ring_words(ct_recorder *r, uint16_t id, uint64_t ts, const uint64_t *pw,
-                                    unsigned plen) {
-    if (CT_LIKELY(ts - r->rec_lo <= r->rec_span)) ct_ring_write_words(&r->ring, id, ts, pw, plen);
-}
-CT_INLINE bool ct_record_hooked(const ct_recorder *r) {
-    return ((uintptr_t)r->stream | (uintptr_t)r->post_hook) != 0;
-}
+/* The slow record path (out of line): the window test, the ring write in
+ * any mode, then the hooks (the stream writer and the triggers) with the
+ * payload as bytes. `pw` is packed as for ct__ring_put. */
+void ct_record_slow(ct_recorder *r, uint16_t id, uint64_t ts, const uint64_t *pw, unsigned plen);
 void ct_record_hooks(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen);
-
-CT_INLINE void ct_record(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p,
-                         unsigned plen) {
-    ct_record_ring(r, id, ts, p, plen);
-    if (CT_UNLIKELY(ct_record_hooked(r))) ct_record_hooks(r, id, ts, p, plen);
-}
 
 /*
  * The trace point. An expression; one unlikely branch on the event's enabled
@@ -450,7 +496,9 @@ CT_INLINE void ct__unused(int n, ...) {
     (0 ? ct__unused(0, (flags)[pfx##ev_##ID], (rec), (ts), __VA_ARGS__) : (void)0)
 #else
 #define CT_EMIT(flags, rec, pfx, ID, ts, ...)                                                      \
-    (CT_UNLIKELY((flags)[pfx##ev_##ID]) ? pfx##emit_##ID((rec), (ts), __VA_ARGS__) : (void)0)
+    (CT_UNLIKELY((flags)[pfx##ev_##ID])                                                            \
+         ? pfx##emit_##ID((rec), (flags)[pfx##ev_##ID], (ts), __VA_ARGS__)                         \
+         : (void)0)
 #endif
 
 #ifdef __cplusplus

@@ -114,7 +114,7 @@ int ct__dump_ctrace_ring(const ct_recorder *r, int fd, unsigned safety) {
 
 int ct_dump_ctrace_fd(const ct_recorder *r, int fd) {
     /* The interrupted write may have been overwriting the oldest chunk. */
-    return ct__dump_ctrace_ring(r, fd, r->ring.head > r->ring.mask + 1 ? 1 : 0);
+    return ct__dump_ctrace_ring(r, fd, ct_ring_head(&r->ring) > r->ring.mask + 1 ? 1 : 0);
 }
 
 int ct__write_ctrace(const ct_trace *t, ct_wbuf *w) {

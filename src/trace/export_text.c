@@ -486,6 +486,7 @@ int ct_stream_open(ct_recorder *r, const char *path, bool raw_cycles, char *err,
     put_json_head(&s->w, r->schema, &s->tr);
     r->stream = s;
     r->stream_fn = stream_event;
+    ct_recorder_refresh(r);
     return 0;
 }
 
@@ -494,6 +495,7 @@ int ct_stream_close(ct_recorder *r) {
     if (!s) return 0;
     r->stream = NULL;
     r->stream_fn = NULL;
+    ct_recorder_refresh(r);
     const ct_schema *sc = r->schema;
     strtab st = {r->strings, r->nstrings};
     steps_flush(&s->w, s->jn, sc, &s->st, &s->tr, s->last_ts, &st, s->raw);

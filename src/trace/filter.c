@@ -150,5 +150,6 @@ int ct_filter_apply(ct_recorder *r, const char *spec, char *err, size_t errlen) 
     int rc = ct_filter_parse(r->schema, spec, en, err, errlen);
     if (rc) return rc;
     memcpy(r->enabled, en, sizeof r->enabled);
+    ct_recorder_refresh(r);
     return 0;
 }

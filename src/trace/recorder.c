@@ -305,20 +305,21 @@ unsigned ct__rec_ok(const ct_recorder *r, uint64_t off) {
     unsigned id = (unsigned)(w0 & 0xFFFF), n = (unsigned)((w0 >> 16) & 0xFF);
     if (id >= r->schema->nevents || n != ct_rec_words(r->schema->events[id].payload_bytes))
         return 0;
-    return off + n <= r->ring.head ? n : 0;
+    return off + n <= ct_ring_head(&r->ring) ? n : 0;
 }
 
 void ct__ring_scan(const ct_recorder *r, unsigned safety, ct_scan *out) {
     const ct_ring *g = &r->ring;
     uint64_t first = ct_ring_first(g, safety), off = first, cnt = 0;
+    const uint64_t head = ct_ring_head(g), written = ct_ring_written(g);
     unsigned n;
-    while (off < g->head && (n = ct__rec_ok(r, off)) != 0) {
+    while (off < head && (n = ct__rec_ok(r, off)) != 0) {
         off += n;
         cnt++;
     }
     /* Records are numbered in write order; a start trigger's history limit
      * (keep_from) hides the older ones. */
-    uint64_t firstnum = g->mode == CT_OVERWRITE && g->written > cnt ? g->written - cnt : 0;
+    uint64_t firstnum = g->mode == CT_OVERWRITE && written > cnt ? written - cnt : 0;
     uint64_t skip = g->keep_from > firstnum ? g->keep_from - firstnum : 0;
     if (skip > cnt) skip = cnt;
     uint64_t keep = cnt - skip;
@@ -333,10 +334,10 @@ void ct__ring_scan(const ct_recorder *r, unsigned safety, ct_scan *out) {
     if (g->mode == CT_DISCARD) {
         out->written = keep;
         out->overwritten = 0;
-        out->dropped = g->dropped + (g->written > keep ? g->written - keep : 0);
+        out->dropped = g->dropped + (written > keep ? written - keep : 0);
     } else {
-        out->written = g->written;
-        out->overwritten = g->written > keep ? g->written - keep : 0;
+        out->written = written;
+        out->overwritten = written > keep ? written - keep : 0;
         out->dropped = g->dropped;
     }
 }

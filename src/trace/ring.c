@@ -4,7 +4,7 @@
 #include "ct.h"
 
 uint64_t ct_ring_words_for_bytes(size_t bytes) {
-    uint64_t words = 64;
+    uint64_t words = CT_RING_MIN_WORDS;
     if (ct_ring_mem_bytes(words) > bytes) return 0;
     while (words < ((uint64_t)1 << 40) && ct_ring_mem_bytes(words * 2) <= bytes)
         words *= 2;
@@ -22,23 +22,22 @@ static void zero_words(uint64_t *w, uint64_t n) {
 
 void ct_ring_init(ct_ring *r, void *mem, uint64_t capacity_words, ct_mode mode,
                   uint64_t max_events) {
-    CT_ASSERT(capacity_words >= 64 && (capacity_words & (capacity_words - 1)) == 0);
-    uint64_t nsync = capacity_words >> CT_SYNC_SHIFT;
-    if (nsync == 0) nsync = 1;
+    CT_ASSERT(capacity_words >= CT_RING_MIN_WORDS && (capacity_words & (capacity_words - 1)) == 0);
+    const uint64_t nsync = capacity_words >> CT_SYNC_SHIFT;
     r->words = (uint64_t *)mem;
     r->mask = capacity_words - 1;
-    r->sync = r->words + capacity_words;
+    r->sync = r->words + capacity_words + CT_RING_SLACK;
     r->sync_mask = nsync - 1;
     r->mode = (uint8_t)mode;
     r->max_events = max_events;
-    zero_words(r->words, capacity_words + nsync);
+    zero_words(r->words, capacity_words + CT_RING_SLACK + nsync);
     ct_ring_reset(r);
 }
 
 void ct_ring_reset(ct_ring *r) {
     uint64_t cap = r->mask + 1;
-    r->head = 0;
-    r->written = 0;
+    r->hw = 0;
+    r->nrec = 0;
     r->dropped = 0;
     r->keep_from = 0;
     r->limit = r->mode == CT_DISCARD ? cap : ~(uint64_t)0;
@@ -49,16 +48,31 @@ void ct_ring_reset(ct_ring *r) {
     r->sync[0] = 0;
 }
 
+uint64_t ct__ring_cross(ct_ring *r, uint64_t h, uint64_t nh) {
+    r->nrec += nh >> CT_HEAD_BITS;
+    h &= CT_HEAD_MASK;
+    nh &= CT_HEAD_MASK;
+    const uint64_t cap = r->mask + 1, i = h & r->mask, end = i + (nh - h);
+    /* The ring's end is a chunk boundary: a record that ran past it into the
+     * slack is completed at the start (through a volatile pointer, so the
+     * copy cannot become a memmove call). */
+    volatile uint64_t *w = r->words;
+    for (uint64_t k = cap; k < end; k++)
+        w[k - cap] = w[k];
+    r->sync[(nh >> CT_SYNC_SHIFT) & r->sync_mask] = nh;
+    return nh;
+}
+
 uint64_t ct_ring_first(const ct_ring *r, unsigned safety) {
-    uint64_t cap = r->mask + 1;
-    if (r->head <= cap && safety == 0) return 0;
-    uint64_t oldest = r->head > cap ? r->head - cap : 0;
+    const uint64_t cap = r->mask + 1, head = ct_ring_head(r);
+    if (head <= cap && safety == 0) return 0;
+    uint64_t oldest = head > cap ? head - cap : 0;
     if (oldest == 0 && safety == 0) return 0;
     uint64_t chunk = (oldest + ((uint64_t)1 << CT_SYNC_SHIFT) - 1) >> CT_SYNC_SHIFT;
     chunk += safety;
     for (;; chunk++) {
         uint64_t start = chunk << CT_SYNC_SHIFT;
-        if (start >= r->head) return r->head;
+        if (start >= head) return head;
         uint64_t s = r->sync[chunk & r->sync_mask];
         /* The entry belongs to this generation only if it lies inside the chunk. */
         if (s != ~(uint64_t)0 && s >= start && s < start + ((uint64_t)1 << CT_SYNC_SHIFT)) return s;
@@ -98,6 +112,30 @@ void ct_recorder_init(ct_recorder *r, const ct_schema *schema, void *mem, uint64
     r->strings = 0;
     r->nstrings = 0;
     r->strings_cap = 0;
+}
+
+void ct_recorder_refresh(ct_recorder *r) {
+    const uint8_t on = (uint8_t)ct_recorder_flag(r);
+    for (unsigned i = 0; i < CT_MAX_EVENTS; i++)
+        if (r->enabled[i]) r->enabled[i] = on;
+}
+
+void ct_recorder_set_hook(ct_recorder *r,
+                          void (*fn)(struct ct_recorder *, uint16_t, uint64_t, const uint8_t *,
+                                     unsigned),
+                          void *ctx) {
+    r->post_hook = fn;
+    r->post_hook_ctx = fn ? ctx : 0;
+    ct_recorder_refresh(r);
+}
+
+void ct_record_slow(ct_recorder *r, uint16_t id, uint64_t ts, const uint64_t *pw, unsigned plen) {
+    if (ts - r->rec_lo <= r->rec_span) ct_ring_write_words(&r->ring, id, ts, pw, plen);
+    if (r->stream == 0 && r->post_hook == 0) return;
+    uint8_t p[CT_MAX_PAYLOAD];
+    for (unsigned b = 0; b < plen && b < CT_MAX_PAYLOAD; b++)
+        p[b] = (uint8_t)(pw[(b + 4) / 8] >> (((b + 4) % 8) * 8));
+    ct_record_hooks(r, id, ts, p, plen);
 }
 
 void ct_record_hooks(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen) {

@@ -331,7 +331,7 @@ static void test_trace(void) {
     uint64_t off = ct_ring_first(&rec.ring, 0), ts;
     uint8_t p[CT_MAX_PAYLOAD];
     for (unsigned k = 0; k < 3; k++) {
-        CHECK(off < rec.ring.head);
+        CHECK(off < ct_ring_head(&rec.ring));
         CHECK_EQ(ct_ring_read(&rec.ring, off, &ts, p), want[k].id);
         CHECK_EQ(ts, 1234);
         if (want[k].id == gb_ev_APU_WRITE) {
@@ -342,7 +342,7 @@ static void test_trace(void) {
         }
         off += ct_ring_rec_words(&rec.ring, off);
     }
-    CHECK_EQ(off, rec.ring.head);
+    CHECK_EQ(off, ct_ring_head(&rec.ring));
     free(mem);
     free(g);
 #endif

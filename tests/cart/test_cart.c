@@ -569,7 +569,7 @@ static void test_trace(void) {
     gb_cart_write(g, 0x0000, 0x0A);
     uint64_t off = ct_ring_first(&rec.ring, 0), ts;
     uint8_t p[CT_MAX_PAYLOAD];
-    CHECK(off < rec.ring.head);
+    CHECK(off < ct_ring_head(&rec.ring));
     CHECK_EQ(ct_ring_read(&rec.ring, off, &ts, p), gb_ev_CART_BANK);
     CHECK_EQ(ts, 77);
     CHECK_EQ(p[0] | p[1] << 8, 3);
@@ -578,7 +578,7 @@ static void test_trace(void) {
     CHECK_EQ(ct_ring_read(&rec.ring, off, &ts, p), gb_ev_CART_RAM_ENABLE);
     CHECK_EQ(p[0], 1);
     off += ct_ring_rec_words(&rec.ring, off);
-    CHECK_EQ(off, rec.ring.head);
+    CHECK_EQ(off, ct_ring_head(&rec.ring));
     free(mem);
     free_gb(g);
     free(rom);

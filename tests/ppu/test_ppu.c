@@ -670,7 +670,7 @@ static void test_trace_points(void) {
     bool line5_ok = false;
     uint8_t pay[CT_MAX_PAYLOAD];
     unsigned l5 = 0;
-    for (uint64_t off = ct_ring_first(&r->ring, 0); off < r->ring.head;
+    for (uint64_t off = ct_ring_first(&r->ring, 0); off < ct_ring_head(&r->ring);
          off += ct_ring_rec_words(&r->ring, off)) {
         uint64_t ts;
         uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);
@@ -720,7 +720,7 @@ static void test_trace_points(void) {
     wr(g, 0xFF40, 0x91);
     gb_set_recorder(g, NULL);
     begins = ends = 0;
-    for (uint64_t off = ct_ring_first(&r->ring, 0); off < r->ring.head;
+    for (uint64_t off = ct_ring_first(&r->ring, 0); off < ct_ring_head(&r->ring);
          off += ct_ring_rec_words(&r->ring, off)) {
         uint64_t ts;
         uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);

@@ -29,7 +29,7 @@ void fs_trace(ct_recorder *r, uint64_t ts, uint16_t pc, uint8_t op) {
 uint64_t fs_count(const ct_recorder *r) {
     uint64_t n = 0, ts;
     uint8_t payload[CT_MAX_PAYLOAD];
-    for (uint64_t off = ct_ring_first(&r->ring, 1); off < r->ring.head;
+    for (uint64_t off = ct_ring_first(&r->ring, 1); off < ct_ring_head(&r->ring);
          off += ct_ring_rec_words(&r->ring, off)) {
         ct_ring_read(&r->ring, off, &ts, payload);
         n++;

@@ -309,7 +309,7 @@ int main(void) {
 
     /* Dumping again while recording goes on: each dump is a consistent
      * snapshot of its moment. */
-    ts_emit_EXEC(r, 4 * n, 0x1234, 0x56);
+    ts_emit_EXEC(r, ct_recorder_flag(r), 4 * n, 0x1234, 0x56);
     CHECK_EQ(ct_dump(r, tu_path("a.json"), NULL), 0);
     txt = tu_read(tu_path("a.json"), NULL);
     CHECK(txt && strstr(txt, "\"pc\":4660,\"op\":86"));

@@ -80,12 +80,16 @@ static void tu_record(ct_recorder *r, uint64_t n) {
     tu_world = ct_intern(r, "world");
     for (uint64_t i = 0; i < n; i++) {
         uint64_t ts = 4 * i;
-        ts_emit_EXEC(r, ts, (uint16_t)(0x100 + i), (uint8_t)i);
-        if (i % 10 == 3) ts_emit_READ(r, ts, (uint16_t)(0xC000 + i % 0x2000), (uint8_t)i, 7);
-        if (i % 100 == 20) ts_emit_IRQ(r, ts, 0x40);
-        if (i % 100 == 40) ts_emit_RETI(r, ts, (uint16_t)(0x100 + i));
-        if (i % 50 == 0) ts_emit_LY(r, ts, (uint8_t)(i / 50 % 154));
-        if (i % 250 == 0) ts_emit_NOTE(r, ts, i % 500 ? tu_hello : tu_world, -5, i % 500 == 0);
+        ts_emit_EXEC(r, ct_recorder_flag(r), ts, (uint16_t)(0x100 + i), (uint8_t)i);
+        if (i % 10 == 3)
+            ts_emit_READ(r, ct_recorder_flag(r), ts, (uint16_t)(0xC000 + i % 0x2000), (uint8_t)i,
+                         7);
+        if (i % 100 == 20) ts_emit_IRQ(r, ct_recorder_flag(r), ts, 0x40);
+        if (i % 100 == 40) ts_emit_RETI(r, ct_recorder_flag(r), ts, (uint16_t)(0x100 + i));
+        if (i % 50 == 0) ts_emit_LY(r, ct_recorder_flag(r), ts, (uint8_t)(i / 50 % 154));
+        if (i % 250 == 0)
+            ts_emit_NOTE(r, ct_recorder_flag(r), ts, i % 500 ? tu_hello : tu_world, -5,
+                         i % 500 == 0);
     }
 }
 
