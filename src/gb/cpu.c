@@ -26,8 +26,9 @@ enum { FZ = 0x80, FN = 0x40, FH = 0x20, FC = 0x10 };
 
 /* Hooks a copy of the instruction loop tests (gb_cpu_run): trace points
  * for bus accesses (I_MEM) and for instructions (I_EXEC), trigger bitmaps
- * for writes and instructions (I_TRIG), for reads (I_TRIG_RD). */
-enum { I_MEM = 1, I_TRIG = 2, I_TRIG_RD = 4, I_EXEC = 8, I_ALL = 15 };
+ * for writes and instructions (I_TRIG), for reads (I_TRIG_RD). I_EXEC_FAST
+ * records every instruction through the fast path without a test. */
+enum { I_MEM = 1, I_TRIG = 2, I_TRIG_RD = 4, I_EXEC = 8, I_ALL = 15, I_EXEC_FAST = 16 };
 
 /* ---- the machine clock --------------------------------------------------- */
 
@@ -85,7 +86,7 @@ CT_INLINE uint8_t rd(gb *g, const unsigned I, uint16_t a) {
         v = rd_slow(g, a);
     }
     if (I & I_TRIG_RD) GB_TRIG_READ(g, a, v);
-    if (I & I_MEM) GB_TRACE(g, MEM_READ, a, v);
+    if (I & I_MEM) GB_TRACE_HOT(g, MEM_READ, a, v);
     return v;
 }
 
@@ -98,7 +99,7 @@ CT_INLINE void wr(gb *g, const unsigned I, uint16_t a, uint8_t v) {
          * DMA start, a bank switch), and a start trigger's first record is
          * the write itself. */
         if (I & I_TRIG) GB_TRIG_WRITE(g, a, v);
-        if (I & I_MEM) GB_TRACE(g, MEM_WRITE, a, v);
+        if (I & I_MEM) GB_TRACE_HOT(g, MEM_WRITE, a, v);
         p[a & 0xFFF] = v;
     } else {
         wr_slow(g, a, v);
@@ -730,12 +731,13 @@ static CT_NOINLINE void trace_exec_generic(gb *g, uint8_t op) {
                      c->r[GB_R_F], c->r[GB_R_A], c->sp, c->ime, g->cart.page_bank[pc >> 12]);
 }
 
-CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page) {
+/* `fast`: the caller knows the flag is CT_ON (no CT_SLOW bit). */
+CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page, bool fast) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const gb_cpu *c = &g->cpu;
     const uint16_t pc = c->pc;
     uint32_t ins; /* op op1 op2 (op3) */
-    if (CT_LIKELY(!(g->trace_on[gb_ev_CPU_EXEC] & CT_SLOW) && page != NULL &&
+    if (CT_LIKELY((fast || !(g->trace_on[gb_ev_CPU_EXEC] & CT_SLOW)) && page != NULL &&
                   (pc & 0xFFF) <= 0xFFC)) {
         /* The instruction's bytes are in the page the opcode came from. */
         memcpy(&ins, page + (pc & 0xFFF), 4);
@@ -753,7 +755,7 @@ CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page) {
         return;
     }
 #else
-    (void)page;
+    (void)page, (void)fast;
 #endif
     trace_exec_generic(g, op);
 }
@@ -787,9 +789,12 @@ CT_INLINE void step(gb *g, const unsigned I, uint64_t until, unsigned mask) {
     c->ei_delay = false;
     if (I & I_TRIG) GB_TRIG_EXEC(g, c->pc);
 #ifndef CERES_TRACE_OFF
-    if ((I & I_EXEC) && CT_UNLIKELY(g->trace_on[gb_ev_CPU_EXEC])) trace_exec(g, op, p);
+    if (I & I_EXEC_FAST)
+        trace_exec(g, op, p, true);
+    else if ((I & I_EXEC) && CT_UNLIKELY(g->trace_on[gb_ev_CPU_EXEC]))
+        trace_exec(g, op, p, false);
 #endif
-    if (I & I_MEM) GB_TRACE(g, MEM_READ, c->pc, op);
+    if (I & I_MEM) GB_TRACE_HOT(g, MEM_READ, c->pc, op);
     if (CT_UNLIKELY(c->halt_bug))
         c->halt_bug = false;
     else
@@ -808,15 +813,18 @@ void gb_cpu_step(gb *g) {
 /* Which per-access hooks the instruction loop must test: triggers armed
  * (I_TRIG; I_TRIG_RD when one watches reads), bus accesses recorded (I_MEM,
  * with I_EXEC: a filter that records them tests no trigger when none is
- * armed), instructions recorded (I_EXEC: the default filter, whose copy
- * tests nothing per bus access). None of it changes during a run
- * (gb_set_recorder and gb_trig_arm are called between runs). */
+ * armed), instructions recorded (I_EXEC; I_EXEC_FAST when they take the
+ * fast record path: the default filter, whose copy tests nothing per bus
+ * access and records each instruction without testing a flag). None of it
+ * changes during a run: gb_set_recorder and gb_trig_arm are called between
+ * runs, and the machine's copy of the flags is only refreshed there and at
+ * the start of gb_run. */
 static unsigned hooks(const gb *g) {
     unsigned h = 0;
     if (g->trace_on[gb_ev_MEM_READ] | g->trace_on[gb_ev_MEM_WRITE])
         h = I_MEM | I_EXEC;
     else if (g->trace_on[gb_ev_CPU_EXEC])
-        h = I_EXEC;
+        h = g->trace_on[gb_ev_CPU_EXEC] == CT_ON ? I_EXEC_FAST : I_EXEC;
     if (g->trig) {
         if (h) h = I_ALL;
         h |= I_TRIG;
@@ -843,6 +851,7 @@ void gb_cpu_run(gb *g, uint64_t until, unsigned stop_mask) {
     switch (hooks(g)) {
     case 0: RUN_LOOP(0); break;
     case I_EXEC: RUN_LOOP(I_EXEC); break;
+    case I_EXEC_FAST: RUN_LOOP(I_EXEC_FAST); break;
     case I_MEM | I_EXEC: RUN_LOOP(I_MEM | I_EXEC); break;
     case I_TRIG: RUN_LOOP(I_TRIG); break;
     case I_TRIG | I_TRIG_RD: RUN_LOOP(I_TRIG | I_TRIG_RD); break;

@@ -53,8 +53,12 @@ struct gb {
     size_t serial_len;
 };
 
-/* Trace point: stamped with the machine's T-cycle counter. */
-#define GB_TRACE(g, ID, ...) CT_EMIT((g)->trace_on, (g)->rec, gb_, ID, (g)->cycles, __VA_ARGS__)
+/* Trace point: stamped with the machine's T-cycle counter. The record is
+ * written out of line (the events are rare next to the code around them);
+ * GB_TRACE_HOT writes it inline, for the bus accesses. */
+#define GB_TRACE(g, ID, ...)                                                                       \
+    CT_EMIT_COLD((g)->trace_on, (g)->rec, gb_, ID, (g)->cycles, __VA_ARGS__)
+#define GB_TRACE_HOT(g, ID, ...) CT_EMIT((g)->trace_on, (g)->rec, gb_, ID, (g)->cycles, __VA_ARGS__)
 
 /* Trigger hooks: one predictable branch when nothing is armed, then a bit
  * test in the kind's 64 Kbit bitmap; the condition is evaluated only on a hit. */

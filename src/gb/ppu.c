@@ -124,7 +124,7 @@ static const uint8_t sched_len[] = {LEN(visible), LEN(lcdon0), LEN(vblank144), L
 /* Recompute the STAT interrupt line; a rising edge requests the interrupt.
  * One line ORs every enabled source, so a source rising while another holds
  * the line high requests nothing (mooneye stat_irq_blocking). */
-static void stat_update(gb *g) {
+static inline void stat_update(gb *g) {
     gb_ppu *p = &g->ppu;
     uint8_t active = (uint8_t)((p->src | (p->lyc_flag ? SRC_LYC : 0)) & p->stat);
     uint8_t level = active != 0;
@@ -135,7 +135,7 @@ static void stat_update(gb *g) {
     p->stat_line = level;
 }
 
-static void compare(gb *g) {
+static inline void compare(gb *g) {
     gb_ppu *p = &g->ppu;
     uint8_t f = p->cmp_on && p->cmp_ly == p->lyc;
     if (f && !p->lyc_flag) GB_TRACE(g, PPU_LYC, p->ly);

@@ -44,11 +44,13 @@ extern "C" {
 #define CT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define CT_INLINE      static inline __attribute__((always_inline))
 #define CT_NOINLINE    __attribute__((noinline))
+#define CT_COLD_FN     static __attribute__((noinline, cold, unused))
 #else
 #define CT_LIKELY(x)   (x)
 #define CT_UNLIKELY(x) (x)
 #define CT_INLINE      static inline
 #define CT_NOINLINE
+#define CT_COLD_FN static
 #endif
 
 /* Misuse checks that compile out (like Lua's api_check). */
@@ -184,6 +186,7 @@ typedef struct ct_schema {
  */
 #define CT__PSIZE(t, n) +CT_SIZE_##t
 #define CT__PARAM(t, n) , CT_CTYPE_##t n
+#define CT__ARG(t, n)   , n
 /* Packing straight into record words: a field's place is a compile-time
  * constant, so each field costs a shift and an or (byte-wise packing cost
  * several instructions per byte on the hot path). */
@@ -219,6 +222,10 @@ typedef struct ct_schema {
             CT_FOR_PAIRS(CT__PACKW, __VA_ARGS__)                                                   \
             ct_record_slow(r_, (uint16_t)(pfx##ev_##ID), ts_, w_, n_);                             \
         }                                                                                          \
+    }                                                                                              \
+    CT_COLD_FN void pfx##emit_##ID##_cold(struct ct_recorder *r_, unsigned f_,                     \
+                                          uint64_t ts_ CT_FOR_PAIRS(CT__PARAM, __VA_ARGS__)) {     \
+        pfx##emit_##ID(r_, f_, ts_ CT_FOR_PAIRS(CT__ARG, __VA_ARGS__));                            \
     }
 
 #define CT__DESC_FIELD(t, n) {#n, CT_T_##t},
@@ -484,6 +491,13 @@ void ct_record_hooks(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p,
  *   CT_EMIT(flags, rec, pfx, ID, ts, args...)
  * `flags` is the enabled array (usually rec->enabled, or a copy kept in a hot
  * struct), pfx the schema prefix used with CT_EMITTER.
+ *
+ * CT_EMIT writes the record inline: for events that come by the million (an
+ * instruction, a bus access). CT_EMIT_COLD calls an out-of-line copy of the
+ * emitter instead, so a trace point for a rare event adds only a test and a
+ * call to the host's code: inline records in every rare spot would make the
+ * host's hot functions bigger (and change what the compiler inlines) even
+ * while tracing is off.
  */
 #ifdef CERES_TRACE_OFF
 /* Compiled out: the call sits in a branch that is never taken, so nothing
@@ -494,10 +508,15 @@ CT_INLINE void ct__unused(int n, ...) {
 }
 #define CT_EMIT(flags, rec, pfx, ID, ts, ...)                                                      \
     (0 ? ct__unused(0, (flags)[pfx##ev_##ID], (rec), (ts), __VA_ARGS__) : (void)0)
+#define CT_EMIT_COLD CT_EMIT
 #else
 #define CT_EMIT(flags, rec, pfx, ID, ts, ...)                                                      \
     (CT_UNLIKELY((flags)[pfx##ev_##ID])                                                            \
          ? pfx##emit_##ID((rec), (flags)[pfx##ev_##ID], (ts), __VA_ARGS__)                         \
+         : (void)0)
+#define CT_EMIT_COLD(flags, rec, pfx, ID, ts, ...)                                                 \
+    (CT_UNLIKELY((flags)[pfx##ev_##ID])                                                            \
+         ? pfx##emit_##ID##_cold((rec), (flags)[pfx##ev_##ID], (ts), __VA_ARGS__)                  \
          : (void)0)
 #endif
 
