@@ -21,7 +21,7 @@
  * write path touches it only when a record crosses into a new chunk, and
  * does the rest of its rare work there too: a record that runs past the end
  * of the ring is written on into a few words of slack and its tail moved to
- * the start, and the record count kept in the head word's top bits is
+ * the start, and the record count kept in the head word's low bits is
  * folded into a 64-bit total. So the common write is a few stores and one
  * add, with no test for wrap, limit, window or hooks: a per-event flag bit
  * (CT_SLOW) sends every record through a checked out-of-line path instead
@@ -265,9 +265,10 @@ typedef struct ct_ring {
     uint64_t *words;     /* capacity + CT_RING_SLACK words, caller's memory */
     uint64_t mask;       /* capacity - 1 (capacity a power of two) */
     uint64_t hw;         /* head word: the free-running write offset in words
-                            (low CT_HEAD_BITS; read it with ct_ring_head) and,
-                            above it, the records written since the last chunk
-                            crossing (one add counts both) */
+                            above CT_COUNT_BITS (read it with ct_ring_head)
+                            and, below, the records written since the last
+                            chunk crossing: one add moves and counts */
+    uint64_t cross_at;   /* head word at which the next chunk starts */
     uint64_t limit;      /* head may not pass this (discard mode), else ~0 */
     uint64_t nrec;       /* records written up to the last chunk crossing;
                             ct_ring_written() adds the rest */
@@ -282,16 +283,17 @@ typedef struct ct_ring {
     uint8_t mode;
 } ct_ring;
 
-#define CT_HEAD_BITS 48
-#define CT_HEAD_MASK (((uint64_t)1 << CT_HEAD_BITS) - 1)
+/* A chunk holds at most 256 records (2 words each), so 16 bits count them;
+ * the offset keeps 48 bits (2^48 words written before it wraps). */
+#define CT_COUNT_BITS 16
 
 /* Write offset in words: records lie in [ct_ring_first(), ct_ring_head()). */
 CT_INLINE uint64_t ct_ring_head(const ct_ring *r) {
-    return r->hw & CT_HEAD_MASK;
+    return r->hw >> CT_COUNT_BITS;
 }
 /* Records written (including overwritten ones). */
 CT_INLINE uint64_t ct_ring_written(const ct_ring *r) {
-    return r->nrec + (r->hw >> CT_HEAD_BITS);
+    return r->nrec + (r->hw & (((uint64_t)1 << CT_COUNT_BITS) - 1));
 }
 
 /* Bytes of caller memory a ring of `capacity_words` (power of two, >=
@@ -326,29 +328,26 @@ CT_INLINE void ct__put_field(uint64_t *w, unsigned off, uint64_t v, unsigned siz
 }
 
 /* Out of line, once per 4 KiB of records: the record from head word h to
- * nh crossed a chunk boundary. Moves the part of it that ran past the end of
+ * nh reached the next chunk. Moves the part of it that ran past the end of
  * the ring to the start, notes where the next record starts in the sync
- * table and moves the record count out of the head word (a chunk holds at
- * most 256 records, so the count there never overflows). Returns the head
- * word to store. */
+ * table, moves the record count out of the head word and sets the next
+ * crossing. Returns the head word to store. */
 uint64_t ct__ring_cross(ct_ring *r, uint64_t h, uint64_t nh);
 
 /* The write itself, for overwrite mode (nothing to check): consecutive
- * stores, one add that moves the head and counts the record, a test for
- * crossing into a new chunk. */
+ * stores, one add that moves the head and counts the record, one compare
+ * for reaching the next chunk. */
 CT_INLINE void ct__ring_put(ct_ring *r, uint16_t id, uint64_t ts, const uint64_t *pw,
                             unsigned plen) {
     const unsigned n = ct_rec_words(plen);
     const uint64_t h = r->hw;
-    uint64_t nh = h + n + ((uint64_t)1 << CT_HEAD_BITS);
-    uint64_t *const p = r->words + (h & r->mask);
+    uint64_t nh = h + (((uint64_t)n << CT_COUNT_BITS) | 1);
+    uint64_t *const p = r->words + ((h >> CT_COUNT_BITS) & r->mask);
     p[0] = pw[0] | (uint64_t)id | ((uint64_t)n << 16);
     p[1] = ts;
     for (unsigned k = 2; k < n; k++)
         p[k] = pw[k - 1];
-    /* Bits CT_SYNC_SHIFT.. of the offset: a carry past bit 40 flips all of
-     * bits 9..40 too, so 32 bits of them tell a crossing. */
-    if (CT_UNLIKELY((uint32_t)((h ^ nh) >> CT_SYNC_SHIFT) != 0)) nh = ct__ring_cross(r, h, nh);
+    if (CT_UNLIKELY(nh >= r->cross_at)) nh = ct__ring_cross(r, h, nh);
     atomic_signal_fence(memory_order_release);
     r->hw = nh;
 }

@@ -37,6 +37,7 @@ void ct_ring_init(ct_ring *r, void *mem, uint64_t capacity_words, ct_mode mode,
 void ct_ring_reset(ct_ring *r) {
     uint64_t cap = r->mask + 1;
     r->hw = 0;
+    r->cross_at = (uint64_t)1 << (CT_SYNC_SHIFT + CT_COUNT_BITS);
     r->nrec = 0;
     r->dropped = 0;
     r->keep_from = 0;
@@ -49,9 +50,10 @@ void ct_ring_reset(ct_ring *r) {
 }
 
 uint64_t ct__ring_cross(ct_ring *r, uint64_t h, uint64_t nh) {
-    r->nrec += nh >> CT_HEAD_BITS;
-    h &= CT_HEAD_MASK;
-    nh &= CT_HEAD_MASK;
+    r->nrec += nh & (((uint64_t)1 << CT_COUNT_BITS) - 1);
+    h >>= CT_COUNT_BITS;
+    nh >>= CT_COUNT_BITS;
+    r->cross_at = (((nh >> CT_SYNC_SHIFT) + 1) << CT_SYNC_SHIFT) << CT_COUNT_BITS;
     const uint64_t cap = r->mask + 1, i = h & r->mask, end = i + (nh - h);
     /* The ring's end is a chunk boundary: a record that ran past it into the
      * slack is completed at the start (through a volatile pointer, so the
@@ -60,7 +62,7 @@ uint64_t ct__ring_cross(ct_ring *r, uint64_t h, uint64_t nh) {
     for (uint64_t k = cap; k < end; k++)
         w[k - cap] = w[k];
     r->sync[(nh >> CT_SYNC_SHIFT) & r->sync_mask] = nh;
-    return nh;
+    return nh << CT_COUNT_BITS;
 }
 
 uint64_t ct_ring_first(const ct_ring *r, unsigned safety) {
