@@ -47,6 +47,7 @@ void gb_destroy(gb *g) {
 }
 
 void gb_reset(gb *g) {
+    if (!g->trig) g->trig_xbm = gb_trig_none_bm;
     g->cycles = 0;
     g->frames = 0;
     g->stop_reasons = 0;

@@ -35,6 +35,8 @@ struct gb {
     unsigned stop_reasons;    /* GB_STOP_* bits raised since gb_run() started */
     uint64_t frames;          /* VBlank entries */
     struct gb_trig_set *trig; /* armed triggers, or NULL */
+    const uint8_t *trig_xbm;  /* fetches that call gb_trig_exec (trig->fetch_bm, or
+                                 gb_trig_none_bm when nothing is armed) */
     uint8_t trig_rw;          /* some armed trigger watches bus accesses */
 
     gb_model model;
@@ -63,11 +65,12 @@ struct gb {
 /* Trigger hooks: one predictable branch when nothing is armed, then a bit
  * test in the kind's 64 Kbit bitmap; the condition is evaluated only on a hit. */
 #define GB_BM_HIT(bm, a) (((bm)[(a) >> 3] >> ((a)&7)) & 1)
+/* At each fetch: one bit test in trig_xbm (never NULL), no test of
+ * g->trig, so a copy of the loop with triggers armed runs straight through. */
+extern const uint8_t gb_trig_none_bm[8192];
 #define GB_TRIG_EXEC(g, pc)                                                                        \
     do {                                                                                           \
-        if (CT_UNLIKELY((g)->trig != NULL) &&                                                      \
-            ((g)->trig->has_state || GB_BM_HIT((g)->trig->exec_bm, (pc))))                         \
-            gb_trig_exec((g), (pc));                                                               \
+        if (CT_UNLIKELY(GB_BM_HIT((g)->trig_xbm, (pc)))) gb_trig_exec((g), (pc));                  \
     } while (0)
 #define GB_TRIG_READ(g, addr, val)                                                                 \
     do {                                                                                           \

@@ -636,8 +636,11 @@ static void collect(const gb_trigger *t, int i, int kind, uint8_t *bm) {
     memset(bm, 0xFF, 8192);
 }
 
+const uint8_t gb_trig_none_bm[8192] = {0};
+
 void gb_trig_arm(gb *g, gb_trig_set *s) {
     g->trig = s;
+    g->trig_xbm = gb_trig_none_bm;
     if (!s) {
         if (g->rec && g->rec->post_hook == post_hook) {
             ct_recorder_set_hook(g->rec, NULL, NULL);
@@ -670,6 +673,9 @@ void gb_trig_arm(gb *g, gb_trig_set *s) {
         ct_recorder_set_hook(s->rec, post_hook, g);
         gb_set_recorder(g, s->rec);
     }
+    for (size_t k = 0; k < sizeof s->fetch_bm; k++)
+        s->fetch_bm[k] = s->has_state ? 0xFF : s->exec_bm[k];
+    g->trig_xbm = s->fetch_bm;
     g->trig_rw = 0;
     for (int k = 0; k < 8192 && !g->trig_rw; k++)
         if (s->read_bm[k] | s->write_bm[k]) g->trig_rw = 1;

@@ -73,6 +73,9 @@ typedef struct gb_trig_set {
     bool has_state; /* some trigger is a state condition */
     bool in_hook;   /* re-entrancy guard (marks are events too) */
     uint8_t exec_bm[8192], read_bm[8192], write_bm[8192];
+    /* Instruction fetches at which gb_trig_exec must run: exec_bm, or every
+     * address when some trigger is a state condition (gb->trig_xbm). */
+    uint8_t fetch_bm[8192];
     uint8_t event_on[CT_MAX_EVENTS];
 } gb_trig_set;
 
