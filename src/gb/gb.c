@@ -164,8 +164,7 @@ unsigned gb_rom_bank(const gb *g, uint16_t addr) {
  * the header and every section's tag and size before touching the machine. */
 
 #define STATE_MAGIC   "CERESSAV"
-/* 2: gb_cpu keeps r[], sp and ime together (pc after them). */
-#define STATE_VERSION 2u
+#define STATE_VERSION 2u /* 2: gb_cpu keeps r[], sp and ime together */
 #define NSECTIONS     7
 
 typedef struct core_state {

@@ -7,6 +7,7 @@
 #define _DEFAULT_SOURCE /* wait4, putenv */
 #include "check.h"
 #include "testrom.h"
+#include "test_fs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -116,17 +117,6 @@ static inline void rm_rf(const char *dir) {
 }
 
 /* Number of entries in a folder (-1 if it cannot be opened). */
-static inline int count_entries(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(d);
-    return n;
-}
-
 /* File size limit for the next children (0 = none). */
 static long child_fsize_limit;
 

@@ -8,6 +8,7 @@
 #define _XOPEN_SOURCE 700
 #include "check.h"
 #include "testrom.h"
+#include "test_fs.h"
 #include "runner/runner.h"
 
 #include <dirent.h>
@@ -88,17 +89,6 @@ static bool exists(const char *dir, const char *file) {
     snprintf(p, sizeof p, "%s/%s", dir, file);
     struct stat st;
     return stat(p, &st) == 0;
-}
-
-static int count_entries(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return -1;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)))
-        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(d);
-    return n;
 }
 
 static bool file_has(const char *dir, const char *file, const char *needle) {
