@@ -731,33 +731,58 @@ static CT_NOINLINE void trace_exec_generic(gb *g, uint8_t op) {
                      c->r[GB_R_F], c->r[GB_R_A], c->sp, c->ime, g->cart.page_bank[pc >> 12]);
 }
 
-/* `fast`: the caller knows the flag is CT_ON (no CT_SLOW bit). */
-CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page, bool fast) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The record's words from the instruction bytes at pc (op op1 op2 op3). */
+CT_INLINE void exec_words(const gb *g, uint16_t pc, uint32_t ins, uint64_t w[3]) {
     const gb_cpu *c = &g->cpu;
-    const uint16_t pc = c->pc;
-    uint32_t ins; /* op op1 op2 (op3) */
-    if (CT_LIKELY((fast || !(g->trace_on[gb_ev_CPU_EXEC] & CT_SLOW)) && page != NULL &&
-                  (pc & 0xFFF) <= 0xFFC)) {
-        /* The instruction's bytes are in the page the opcode came from. */
+    uint64_t r;
+    uint32_t asi; /* A, SP, IME */
+    memcpy(&r, c->r, sizeof r);
+    memcpy(&asi, (const uint8_t *)c + offsetof(gb_cpu, r) + 7, sizeof asi);
+    w[0] = (uint64_t)pc << 32 | (uint64_t)ins << 48;
+    w[1] = (uint64_t)((ins >> 16) & 0xFF) | r << 8;
+    w[2] = (uint64_t)asi | (uint64_t)g->cart.page_bank[pc >> 12] << 32;
+}
+
+/* The slow path (a window, hooks): the same words, handed to the recorder's
+ * checked path, out of the hot loop. */
+static CT_NOINLINE void trace_exec_slow(gb *g, uint8_t op, const uint8_t *page) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint16_t pc = g->cpu.pc;
+    if (page != NULL && (pc & 0xFFF) <= 0xFFC) {
+        uint32_t ins;
         memcpy(&ins, page + (pc & 0xFFF), 4);
-        (void)op;
-        uint64_t r;
-        uint32_t asi; /* A, SP, IME */
-        memcpy(&r, c->r, sizeof r);
-        memcpy(&asi, (const uint8_t *)c + offsetof(gb_cpu, r) + 7, sizeof asi);
-        const uint64_t w[3] = {
-            (uint64_t)pc << 32 | (uint64_t)ins << 48,
-            (uint64_t)((ins >> 16) & 0xFF) | r << 8,
-            (uint64_t)asi | (uint64_t)g->cart.page_bank[pc >> 12] << 32,
-        };
-        ct__ring_put(&g->rec->ring, gb_ev_CPU_EXEC, g->cycles, w, 18);
+        uint64_t w[3];
+        exec_words(g, pc, ins, w);
+        ct_record_slow(g->rec, gb_ev_CPU_EXEC, g->cycles, w, 18);
         return;
     }
 #else
-    (void)page, (void)fast;
+    (void)page;
 #endif
     trace_exec_generic(g, op);
+}
+
+/* `fast`: the caller knows the flag is CT_ON (no CT_SLOW bit). */
+CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page, bool fast) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint16_t pc = g->cpu.pc;
+    if (CT_LIKELY(fast || !(g->trace_on[gb_ev_CPU_EXEC] & CT_SLOW))) {
+        if (CT_LIKELY(page != NULL && (pc & 0xFFF) <= 0xFFC)) {
+            /* The instruction's bytes are in the page the opcode came from. */
+            uint32_t ins;
+            memcpy(&ins, page + (pc & 0xFFF), 4);
+            uint64_t w[3];
+            exec_words(g, pc, ins, w);
+            ct__ring_put(&g->rec->ring, gb_ev_CPU_EXEC, g->cycles, w, 18);
+            return;
+        }
+        trace_exec_generic(g, op);
+        return;
+    }
+#else
+    (void)fast;
+#endif
+    trace_exec_slow(g, op, page);
 }
 
 CT_INLINE void step(gb *g, const unsigned I, uint64_t until, unsigned mask) {
