@@ -35,8 +35,9 @@ struct gb {
     unsigned stop_reasons;    /* GB_STOP_* bits raised since gb_run() started */
     uint64_t frames;          /* VBlank entries */
     struct gb_trig_set *trig; /* armed triggers, or NULL */
-    const uint8_t *trig_xbm;  /* fetches that call gb_trig_exec (trig->fetch_bm, or
-                                 gb_trig_none_bm when nothing is armed) */
+    const uint8_t *trig_xbm;  /* fetches that call gb_trig_exec: trig->fetch_bm,
+                                 trig->state_bm for the first fetch of a frame, or
+                                 gb_trig_none_bm when nothing is armed */
     uint8_t trig_rw;          /* some armed trigger watches bus accesses */
 
     gb_model model;

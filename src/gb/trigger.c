@@ -526,8 +526,15 @@ static uint16_t current_pc(const gb *g) {
     return r.pc;
 }
 
+void gb_trig_frame(gb *g) {
+    if (g->trig->state_frame_only) g->trig_xbm = g->trig->state_bm;
+}
+
 void gb_trig_exec(gb *g, uint16_t pc) {
     if (g->trig->has_state) {
+        /* Frame-only states change only with the frame: back to exec_bm
+         * until the next one. */
+        if (g->trig->state_frame_only) g->trig_xbm = g->trig->fetch_bm;
         occ st = {.kind = OCC_STATE, .pc = pc};
         run_occ(g, &st);
     }
@@ -673,9 +680,21 @@ void gb_trig_arm(gb *g, gb_trig_set *s) {
         ct_recorder_set_hook(s->rec, post_hook, g);
         gb_set_recorder(g, s->rec);
     }
+    /* States on `frame` alone can only change when a frame begins. */
+    s->state_frame_only = s->has_state;
+    for (unsigned i = 0; i < s->n; i++) {
+        const gb_trigger *t = &s->t[i];
+        if (!(t->occ & OCC_STATE)) continue;
+        for (int k = 0; k < t->nnodes; k++)
+            if (t->nodes[k].kind == N_CMP &&
+                (t->nodes[k].var == V_CYCLE || t->nodes[k].var == V_LY))
+                s->state_frame_only = false;
+    }
+    memset(s->state_bm, 0xFF, sizeof s->state_bm);
     for (size_t k = 0; k < sizeof s->fetch_bm; k++)
-        s->fetch_bm[k] = s->has_state ? 0xFF : s->exec_bm[k];
-    g->trig_xbm = s->fetch_bm;
+        s->fetch_bm[k] = s->has_state && !s->state_frame_only ? 0xFF : s->exec_bm[k];
+    /* Evaluate the states at the first fetch, then at each frame's. */
+    g->trig_xbm = s->state_frame_only ? s->state_bm : s->fetch_bm;
     g->trig_rw = 0;
     for (int k = 0; k < 8192 && !g->trig_rw; k++)
         if (s->read_bm[k] | s->write_bm[k]) g->trig_rw = 1;

@@ -76,8 +76,16 @@ typedef struct gb_trig_set {
     /* Instruction fetches at which gb_trig_exec must run: exec_bm, or every
      * address when some trigger is a state condition (gb->trig_xbm). */
     uint8_t fetch_bm[8192];
+    /* When every state condition is on `frame` only, states are evaluated at
+     * the first fetch after each new frame: trig_xbm points at this all-ones
+     * bitmap for that one fetch (gb_trig_frame), at fetch_bm otherwise. */
+    bool state_frame_only;
+    uint8_t state_bm[8192];
     uint8_t event_on[CT_MAX_EVENTS];
 } gb_trig_set;
+
+/* A frame began (the PPU calls this when triggers are armed). */
+void gb_trig_frame(gb *g);
 
 /* Parse a condition into t (the rest of *t is reset). 0, or -EINVAL with a
  * message in err showing the expression and a caret where it went wrong. */
