@@ -3,6 +3,7 @@
  * envelopes, sweep (overflow, negate quirk), DACs, samples and trace points. */
 #include "gb/gb_internal.h"
 #include "check.h"
+#include "testrec.h"
 
 #include <string.h>
 
@@ -310,13 +311,9 @@ static void test_trace(void) {
 #ifndef CERES_TRACE_OFF
     gb *g = new_gb();
     power_cycle(g);
-    uint64_t words = 1024;
-    void *mem = calloc(1, ct_ring_mem_bytes(words));
-    ct_recorder rec;
-    ct_recorder_init(&rec, &gb_schema, mem, words, CT_OVERWRITE, 0);
-    rec.enabled[gb_ev_APU_WRITE] = rec.enabled[gb_ev_APU_TRIGGER] = 1;
-    g->rec = &rec;
-    memcpy(g->trace_on, rec.enabled, sizeof g->trace_on);
+    testrec t;
+    testrec_attach(&t, g, (const uint16_t[]){gb_ev_APU_WRITE, gb_ev_APU_TRIGGER}, 2);
+    const ct_ring *ring = &t.rec.ring;
     g->cycles = 1234;
     wr(g, 0xFF21, 0xF0);
     wr(g, 0xFF23, 0x80);
@@ -328,11 +325,11 @@ static void test_trace(void) {
         {gb_ev_APU_WRITE, 0xFF23, 0x80},
         {gb_ev_APU_TRIGGER, 4, 0},
     };
-    uint64_t off = ct_ring_first(&rec.ring, 0), ts;
+    uint64_t off = ct_ring_first(ring, 0), ts;
     uint8_t p[CT_MAX_PAYLOAD];
     for (unsigned k = 0; k < 3; k++) {
-        CHECK(off < ct_ring_head(&rec.ring));
-        CHECK_EQ(ct_ring_read(&rec.ring, off, &ts, p), want[k].id);
+        CHECK(off < ct_ring_head(ring));
+        CHECK_EQ(ct_ring_read(ring, off, &ts, p), want[k].id);
         CHECK_EQ(ts, 1234);
         if (want[k].id == gb_ev_APU_WRITE) {
             CHECK_EQ(p[0] | p[1] << 8, want[k].a);
@@ -340,10 +337,10 @@ static void test_trace(void) {
         } else {
             CHECK_EQ(p[0], want[k].a);
         }
-        off += ct_ring_rec_words(&rec.ring, off);
+        off += ct_ring_rec_words(ring, off);
     }
-    CHECK_EQ(off, ct_ring_head(&rec.ring));
-    free(mem);
+    CHECK_EQ(off, ct_ring_head(ring));
+    free(t.mem);
     free(g);
 #endif
 }

@@ -4,6 +4,7 @@
  * images. A machine struct is built by hand: only the cartridge is used. */
 #include "gb/gb_internal.h"
 #include "check.h"
+#include "testrec.h"
 #include "testrom.h"
 
 #include <errno.h>
@@ -556,30 +557,26 @@ static void test_trace(void) {
 #ifndef CERES_TRACE_OFF
     uint8_t *rom = make_rom(128 * KIB, 0x03, 2, 2);
     gb *g = new_gb(rom, 128 * KIB);
-    uint64_t words = 1024;
-    void *mem = calloc(1, ct_ring_mem_bytes(words));
-    ct_recorder rec;
-    ct_recorder_init(&rec, &gb_schema, mem, words, CT_OVERWRITE, 0);
-    rec.enabled[gb_ev_CART_BANK] = rec.enabled[gb_ev_CART_RAM_ENABLE] = 1;
-    g->rec = &rec;
-    memcpy(g->trace_on, rec.enabled, sizeof g->trace_on);
+    testrec t;
+    testrec_attach(&t, g, (const uint16_t[]){gb_ev_CART_BANK, gb_ev_CART_RAM_ENABLE}, 2);
+    const ct_ring *ring = &t.rec.ring;
     g->cycles = 77;
     gb_cart_write(g, 0x2000, 0x03);
     gb_cart_write(g, 0x2000, 0x03); /* same bank: no event */
     gb_cart_write(g, 0x0000, 0x0A);
-    uint64_t off = ct_ring_first(&rec.ring, 0), ts;
+    uint64_t off = ct_ring_first(ring, 0), ts;
     uint8_t p[CT_MAX_PAYLOAD];
-    CHECK(off < ct_ring_head(&rec.ring));
-    CHECK_EQ(ct_ring_read(&rec.ring, off, &ts, p), gb_ev_CART_BANK);
+    CHECK(off < ct_ring_head(ring));
+    CHECK_EQ(ct_ring_read(ring, off, &ts, p), gb_ev_CART_BANK);
     CHECK_EQ(ts, 77);
     CHECK_EQ(p[0] | p[1] << 8, 3);
     CHECK_EQ(p[2], 0);
-    off += ct_ring_rec_words(&rec.ring, off);
-    CHECK_EQ(ct_ring_read(&rec.ring, off, &ts, p), gb_ev_CART_RAM_ENABLE);
+    off += ct_ring_rec_words(ring, off);
+    CHECK_EQ(ct_ring_read(ring, off, &ts, p), gb_ev_CART_RAM_ENABLE);
     CHECK_EQ(p[0], 1);
-    off += ct_ring_rec_words(&rec.ring, off);
-    CHECK_EQ(off, ct_ring_head(&rec.ring));
-    free(mem);
+    off += ct_ring_rec_words(ring, off);
+    CHECK_EQ(off, ct_ring_head(ring));
+    free(t.mem);
     free_gb(g);
     free(rom);
 #endif
