@@ -56,6 +56,15 @@ static inline int write_file(const char *path, const void *data, size_t n) {
     return fclose(f) == 0 && w == n ? 0 : -1;
 }
 
+/* Write the synthesized ROM to DIR/loop.gb; its path goes to path[len]. */
+static inline void write_loop_rom(const char *dir, char *path, size_t len) {
+    snprintf(path, len, "%s/loop.gb", dir);
+    size_t n;
+    uint8_t *rom = make_rom(&n);
+    CHECK_EQ(write_file(path, rom, n), 0);
+    free(rom);
+}
+
 /* Whole file, NUL-terminated; NULL if unreadable. */
 static inline char *read_text(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");

@@ -116,11 +116,7 @@ int main(void) {
     ceres_bin();
     dir = make_tmpdir();
     char rom_path[700];
-    snprintf(rom_path, sizeof rom_path, "%s/loop.gb", dir);
-    size_t n;
-    uint8_t *rom = make_rom(&n);
-    CHECK_EQ(write_file(rom_path, rom, n), 0);
-    free(rom);
+    write_loop_rom(dir, rom_path, sizeof rom_path);
     dev_full();
     disk_fills();
     crash_dump_missing();

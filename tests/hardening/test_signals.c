@@ -222,11 +222,7 @@ int main(void) {
     if (system("protoc --version >/dev/null 2>&1") != 0) TEST_SKIP("protoc not installed");
     char *dir = make_tmpdir();
     char rom_path[700];
-    snprintf(rom_path, sizeof rom_path, "%s/loop.gb", dir);
-    size_t n;
-    uint8_t *rom = make_rom(&n);
-    CHECK_EQ(write_file(rom_path, rom, n), 0);
-    free(rom);
+    write_loop_rom(dir, rom_path, sizeof rom_path);
     static const struct {
         int sig;
         const char *name;
