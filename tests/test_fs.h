@@ -4,6 +4,9 @@
 #define CERES_TEST_FS_H
 
 #include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Entries in a folder, without "." and ".."; -1 if it cannot be opened. */
@@ -16,6 +19,41 @@ static inline int count_entries(const char *dir) {
         n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
     closedir(d);
     return n;
+}
+
+/* Whole file, NUL-terminated; NULL if unreadable. */
+static inline char *read_text(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *b = malloc(cap);
+    for (;;) {
+        if (n + 1 >= cap) {
+            cap *= 2;
+            b = realloc(b, cap);
+        }
+        size_t k = fread(b + n, 1, cap - n - 1, f);
+        n += k;
+        if (!k) break;
+    }
+    fclose(f);
+    b[n] = 0;
+    if (len) *len = n;
+    return b;
+}
+
+/* Whether DIR/FILE holds NEEDLE (false if it cannot be read); with report,
+ * a miss prints the file. */
+static inline bool dir_file_has(const char *dir, const char *file, const char *needle,
+                                bool report) {
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    char *text = read_text(p, NULL);
+    if (!text) return false;
+    bool ok = strstr(text, needle) != NULL;
+    if (!ok && report) fprintf(stderr, "%s lacks '%s':\n%s\n", p, needle, text);
+    free(text);
+    return ok;
 }
 
 #endif

@@ -65,27 +65,6 @@ static inline void write_loop_rom(const char *dir, char *path, size_t len) {
     free(rom);
 }
 
-/* Whole file, NUL-terminated; NULL if unreadable. */
-static inline char *read_text(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    char *b = malloc(cap);
-    for (;;) {
-        if (n + 1 >= cap) {
-            cap *= 2;
-            b = realloc(b, cap);
-        }
-        size_t k = fread(b + n, 1, cap - n - 1, f);
-        n += k;
-        if (!k) break;
-    }
-    fclose(f);
-    b[n] = 0;
-    if (len) *len = n;
-    return b;
-}
-
 static inline const char *ceres_bin(void) {
     const char *b = getenv("CERES_BIN");
     if (!b || access(b, X_OK)) TEST_SKIP("CERES_BIN is not set to the ceres program");

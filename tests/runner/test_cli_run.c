@@ -5,6 +5,7 @@
  * a message. */
 #define _XOPEN_SOURCE 700
 #include "check.h"
+#include "test_fs.h"
 #include "testrom.h"
 #include "runner/runner.h"
 
@@ -33,24 +34,12 @@ static int run(const char *args) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static bool contains(const char *file, const char *needle, bool report) {
-    char p[256];
-    snprintf(p, sizeof p, "%s/%s", dir, file);
-    uint8_t *d;
-    size_t n;
-    if (rn_read_file(p, &d, &n)) return false;
-    bool ok = strstr((char *)d, needle) != NULL;
-    if (!ok && report) fprintf(stderr, "%s lacks '%s':\n%s\n", file, needle, (char *)d);
-    free(d);
-    return ok;
-}
-
 static bool has(const char *file, const char *needle) {
-    return contains(file, needle, true);
+    return dir_file_has(dir, file, needle, true);
 }
 
 static bool lacks(const char *file, const char *needle) {
-    return !contains(file, needle, false);
+    return !dir_file_has(dir, file, needle, false);
 }
 
 static long size_of(const char *file) {

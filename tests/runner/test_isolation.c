@@ -92,15 +92,7 @@ static bool exists(const char *dir, const char *file) {
 }
 
 static bool file_has(const char *dir, const char *file, const char *needle) {
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", dir, file);
-    uint8_t *data;
-    size_t size;
-    if (rn_read_file(p, &data, &size)) return false;
-    bool ok = strstr((char *)data, needle) != NULL;
-    if (!ok) fprintf(stderr, "%s lacks '%s':\n%s\n", p, needle, (char *)data);
-    free(data);
-    return ok;
+    return dir_file_has(dir, file, needle, true);
 }
 
 /* protoc --decode with the official schema, when both are available. */
