@@ -215,6 +215,25 @@ static void parse_track(pr *r, const uint8_t *p, size_t n) {
     r->track[uuid].counter = counter;
 }
 
+/* The array `a` of *cap elements of `size` bytes, doubled (from `first`);
+ * NULL when that would pass `max` elements (the input is refused with
+ * `what`) or memory runs out. */
+static void *grow(pr *r, void *a, size_t *cap, size_t size, size_t first, size_t max,
+                  const char *what) {
+    const size_t n = *cap ? *cap * 2 : first;
+    if (n > max) {
+        fail(r, what);
+        return NULL;
+    }
+    void *na = realloc(a, n * size);
+    if (!na) {
+        r->oom = true;
+        return NULL;
+    }
+    *cap = n;
+    return na;
+}
+
 static uint32_t intern(pr *r, const uint8_t *p, size_t n) {
     for (uint32_t i = 0; i < r->nstrings; i++)
         if (strlen(r->strings[i]) == n && !memcmp(r->strings[i], p, n)) return i;
@@ -327,32 +346,14 @@ static void parse_event(pr *r, uint64_t ts, const uint8_t *p, size_t n) {
     for (unsigned i = 0; i < nf; i++)
         if (val[i] > e->maxv[i]) e->maxv[i] = val[i];
     if (r->nevs == r->evcap) {
-        size_t cap = r->evcap ? r->evcap * 2 : 4096;
-        if (cap > MAX_EVENTS) {
-            fail(r, "too many events");
-            return;
-        }
-        pr_ev *ne = realloc(r->evs, cap * sizeof *ne);
-        if (!ne) {
-            r->oom = true;
-            return;
-        }
+        pr_ev *ne = grow(r, r->evs, &r->evcap, sizeof *ne, 4096, MAX_EVENTS, "too many events");
+        if (!ne) return;
         r->evs = ne;
-        r->evcap = cap;
     }
     if (r->vcap - r->nvals < nf) {
-        size_t cap = r->vcap ? r->vcap * 2 : 16384;
-        if (cap > MAX_VALUES) {
-            fail(r, "too many values");
-            return;
-        }
-        uint64_t *nv = realloc(r->vals, cap * sizeof *nv);
-        if (!nv) {
-            r->oom = true;
-            return;
-        }
+        uint64_t *nv = grow(r, r->vals, &r->vcap, sizeof *nv, 16384, MAX_VALUES, "too many values");
+        if (!nv) return;
         r->vals = nv;
-        r->vcap = cap;
     }
     r->evs[r->nevs].ts = ts;
     r->evs[r->nevs].eid = (uint16_t)eid;
