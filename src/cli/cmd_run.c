@@ -3,10 +3,10 @@
  * end) or the old streaming JSON output; prints the serial output. */
 #include "cli.h"
 
-#include "../gb/doctor.h"
-#include "../gb/disasm.h"
+#include "../debug/doctor.h"
+#include "../debug/disasm.h"
 #include "../gb/gb_events.h"
-#include "../gb/trigger.h"
+#include "../debug/trigger.h"
 #include "../runner/runner.h"
 #include "../trace/ct_host.h"
 
