@@ -91,8 +91,7 @@ static void forward_event(void *ctx, uint16_t id, uint64_t ts, const uint8_t *p,
 }
 
 void gb_set_hooks(gb *g, const gb_hooks *h) {
-    if (g->rec && ct_recorder_has_hook(g->rec, forward_event, g))
-        ct_recorder_set_hook(g->rec, NULL, NULL);
+    if (g->rec) ct_recorder_remove_hook(g->rec, forward_event, g);
     g->hooks = h;
     g->hook_fetch_bm = h && h->fetch && h->fetch_bm ? h->fetch_bm : gb_hook_none_bm;
     const bool acc = h && h->access;
@@ -101,7 +100,7 @@ void gb_set_hooks(gb *g, const gb_hooks *h) {
     g->hook_reads = any_bit(g->hook_read_bm != gb_hook_none_bm ? g->hook_read_bm : NULL);
     g->hook_rw =
         g->hook_reads || any_bit(g->hook_write_bm != gb_hook_none_bm ? g->hook_write_bm : NULL);
-    if (g->rec && h && h->event) ct_recorder_set_hook(g->rec, forward_event, g);
+    if (g->rec && h && h->event) ct_recorder_add_hook(g->rec, forward_event, g);
     gb_set_recorder(g, g->rec); /* the hook changes the recorder's flags */
 }
 
@@ -126,7 +125,7 @@ void gb_set_doctor_mode(gb *g, bool on) {
 void gb_set_recorder(gb *g, struct ct_recorder *rec) {
     g->rec = rec;
     if (rec)
-        memcpy(g->trace_on, rec->enabled, sizeof g->trace_on);
+        memcpy(g->trace_on, rec->flags, sizeof g->trace_on);
     else
         memset(g->trace_on, 0, sizeof g->trace_on);
 }
@@ -140,7 +139,7 @@ unsigned gb_run(gb *g, uint64_t max_cycles, unsigned stop_mask) {
     g->stop_reasons &= GB_STOP_REQUEST;
     /* The recorder's flags may have changed since the last run (a window,
      * a hook): refresh the copy. */
-    if (g->rec) memcpy(g->trace_on, g->rec->enabled, sizeof g->trace_on);
+    if (g->rec) memcpy(g->trace_on, g->rec->flags, sizeof g->trace_on);
     gb_cpu_run(g, until, mask);
     unsigned why = g->stop_reasons & mask;
     if (g->cycles >= until) why |= GB_STOP_LIMIT;

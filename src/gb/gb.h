@@ -61,7 +61,7 @@ gb *gb_create(const uint8_t *rom, size_t size, const gb_config *cfg, char *err, 
 void gb_destroy(gb *g);
 void gb_reset(gb *g);
 
-/* Attach a recorder (or NULL). The machine copies rec->enabled into its own
+/* Attach a recorder (or NULL). The machine copies rec->flags into its own
  * hot flags: call again after changing the filter. */
 void gb_set_recorder(gb *g, struct ct_recorder *rec);
 

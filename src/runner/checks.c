@@ -316,7 +316,7 @@ static void emit_begin(ct_recorder *rec, gb *g, const rn_test *t) {
     uint32_t name = ct_intern(rec, t->rom);
     (void)name;
     (void)g;
-    CT_EMIT(rec->enabled, rec, gb_, TEST_BEGIN, gb_cycles(g), name);
+    CT_EMIT(rec->flags, rec, gb_, TEST_BEGIN, gb_cycles(g), name);
 }
 
 static void emit_result(ct_recorder *rec, gb *g, const rn_test *t, const rn_result *res) {
@@ -326,8 +326,8 @@ static void emit_result(ct_recorder *rec, gb *g, const rn_test *t, const rn_resu
     (void)name;
     (void)verdict;
     (void)g;
-    CT_EMIT(rec->enabled, rec, gb_, TEST_RESULT, gb_cycles(g), name, verdict);
-    CT_EMIT(rec->enabled, rec, gb_, TEST_END, gb_cycles(g), verdict);
+    CT_EMIT(rec->flags, rec, gb_, TEST_RESULT, gb_cycles(g), name, verdict);
+    CT_EMIT(rec->flags, rec, gb_, TEST_END, gb_cycles(g), verdict);
 }
 
 static bool regs_equal(const gb_regs *x, const gb_regs *y) {
