@@ -193,6 +193,48 @@ void gb_get_regs(const gb *g, gb_regs *r) {
     r->pc = c->pc;
     r->ime = c->ime;
     r->halted = c->halted && !c->brk;
+    r->ei_pending = c->ei_delay;
+    r->stopped = c->stopped;
+}
+
+void gb_set_regs(gb *g, const gb_regs *r) {
+    gb_cpu *c = &g->cpu;
+    memset(c, 0, sizeof *c);
+    c->r[GB_R_A] = r->a;
+    c->r[GB_R_F] = r->f;
+    c->r[GB_R_B] = r->b;
+    c->r[GB_R_C] = r->c;
+    c->r[GB_R_D] = r->d;
+    c->r[GB_R_E] = r->e;
+    c->r[GB_R_H] = r->h;
+    c->r[GB_R_L] = r->l;
+    c->sp = r->sp;
+    c->pc = r->pc;
+    c->ime = r->ime;
+    c->halted = r->halted;
+    c->ei_delay = r->ei_pending;
+    c->stopped = r->stopped;
+}
+
+void gb_set_interrupts(gb *g, uint8_t ie, uint8_t iflag) {
+    g->ie = ie;
+    g->intf = iflag & 0x1F;
+}
+
+void gb_set_flat_mode(gb *g, uint8_t *mem, gb_bus_access *log, unsigned cap) {
+    g->bus.flat = mem;
+    g->bus.flat_log = mem ? log : NULL;
+    g->bus.flat_cap = mem && log ? cap : 0;
+    g->bus.flat_len = 0;
+    gb_bus_remap(g);
+}
+
+unsigned gb_flat_cycles(const gb *g) {
+    return g->bus.flat_len;
+}
+
+void gb_flat_clear(gb *g) {
+    g->bus.flat_len = 0;
 }
 
 uint8_t gb_peek(gb *g, uint16_t addr) {

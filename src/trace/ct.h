@@ -472,6 +472,10 @@ CT_INLINE void ct_recorder_enable(ct_recorder *r, uint16_t id) {
 CT_INLINE unsigned ct_recorder_event_flag(const ct_recorder *r, uint16_t id) {
     return id < CT_MAX_EVENTS ? r->flags[id] : 0;
 }
+/* The schema the recorder was made with. */
+CT_INLINE const ct_schema *ct_recorder_schema(const ct_recorder *r) {
+    return r->schema;
+}
 /* Records written so far (including overwritten ones). */
 CT_INLINE uint64_t ct_recorder_written(const ct_recorder *r) {
     return ct_ring_written(&r->ring);
