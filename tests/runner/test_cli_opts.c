@@ -36,7 +36,7 @@ static const uint8_t loop_code[] = {0x18, 0xFE}; /* JR -2: never passes */
 /* `ceres ARGS` in the folder, stdout/stderr to out.txt / err.txt. */
 static int ceres(const char *args) {
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd '%s' && timeout 300 '%s' %s >out.txt 2>err.txt", dir, bin, args);
+    snprintf(cmd, sizeof cmd, "cd '%s' && timeout 120 '%s' %s >out.txt 2>err.txt", dir, bin, args);
     int st = system(cmd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
