@@ -23,7 +23,7 @@
 #include "cli.h"
 #include "bench_peers.h"
 #include "gb/gb_events.h"
-#include "gb/trigger.h"
+#include "debug/trigger.h"
 #include "runner/runner.h"
 #include "trace/ct_host.h"
 

@@ -9,7 +9,7 @@
 #include "crash.h"
 #include "run_opts.h"
 
-#include "../gb/doctor.h"
+#include "../debug/doctor.h"
 #include "../gb/gb_events.h"
 #include "../runner/runner.h"
 

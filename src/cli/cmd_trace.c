@@ -1,8 +1,8 @@
 /* `ceres trace`: work with dumped traces. */
 #include "cli.h"
 
-#include "../gb/disasm.h"
-#include "../gb/doctor.h"
+#include "../debug/disasm.h"
+#include "../debug/doctor.h"
 #include "../gb/gb_events.h"
 #include "../runner/runner.h"
 #include "../trace/ct_tools.h"

@@ -2,7 +2,7 @@
  * combination and of the files named, and --list-events. */
 #include "run_opts.h"
 
-#include "../gb/disasm.h"
+#include "../debug/disasm.h"
 #include "../gb/gb_events.h"
 #include "../runner/runner.h"
 

@@ -6,7 +6,7 @@
 
 #include "cli.h"
 
-#include "../gb/trigger.h"
+#include "../debug/trigger.h"
 #include "../trace/ct_host.h"
 
 typedef struct run_opts {

@@ -8,7 +8,7 @@
  * text tail), sm83.c (CPU vector files), runner.c (forked children, -j,
  * crash/hang handling), report.c (table, closing line, JUnit XML), png.c
  * (PNG I/O, screenshot comparison), util.c (small shared helpers). Text
- * traces use the core's disassembler (gb/disasm.h). */
+ * traces use the disassembler (debug/disasm.h). */
 #ifndef CERES_RUNNER_H
 #define CERES_RUNNER_H
 
