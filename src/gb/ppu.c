@@ -598,7 +598,7 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
         g->intf |= GB_INT_VBLANK;
         p->front = (p->front & 1) ^ 1;
         g->frames++;
-        if (CT_UNLIKELY(g->trig != NULL)) gb_trig_frame(g);
+        GB_HOOK_FRAME(g);
         g->stop_reasons |= GB_STOP_FRAME;
         GB_TRACE(g, PPU_FRAME_END, (uint32_t)g->frames);
         break;
