@@ -39,6 +39,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "test")) return cmd_test(argc - 1, argv + 1);
     if (!strcmp(cmd, "trace")) return cmd_trace(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "debug")) return cmd_debug(argc - 1, argv + 1);
     fprintf(stderr, "ceres: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;

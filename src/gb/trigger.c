@@ -497,6 +497,7 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
         if (t->max_dumps && s->dumps_written >= t->max_dumps) t->done = true;
         break;
     case GB_TRIG_MARK: GB_TRACE(g, TRACE_MARK, (uint16_t)idx, (uint32_t)t->fires); break;
+    case GB_TRIG_BREAK: gb_request_stop(g); break;
     }
 }
 
@@ -648,6 +649,7 @@ const uint8_t gb_trig_none_bm[8192] = {0};
 void gb_trig_arm(gb *g, gb_trig_set *s) {
     g->trig = s;
     g->trig_xbm = gb_trig_none_bm;
+    g->trig_rw = 0; /* no set, no access hooks (they read g->trig) */
     if (!s) {
         if (g->rec && g->rec->post_hook == post_hook) {
             ct_recorder_set_hook(g->rec, NULL, NULL);
@@ -715,7 +717,7 @@ int gb_trig_window_frames(gb_trig_set *s, uint64_t lo, uint64_t hi, char *err, s
 }
 
 void gb_trig_report(const gb_trig_set *s, FILE *f) {
-    static const char *const act[] = {"start", "stop", "dump", "mark"};
+    static const char *const act[] = {"start", "stop", "dump", "mark", "break"};
     for (unsigned i = 0; i < s->n; i++)
         fprintf(f, "trigger %u (%s) %s: fired %llu time%s\n", i, act[s->t[i].action], s->t[i].text,
                 (unsigned long long)s->t[i].fires, s->t[i].fires == 1 ? "" : "s");
