@@ -2,10 +2,10 @@
 #include "debugger.h"
 
 #include "../gb/ckpt.h"
-#include "../gb/disasm.h"
+#include "disasm.h"
 #include "../gb/gb.h"
 #include "../gb/gb_events.h"
-#include "../gb/trigger.h"
+#include "trigger.h"
 #include "../runner/runner.h"
 #include "../trace/ct_host.h"
 #include "../trace/ct_tools.h"

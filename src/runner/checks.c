@@ -4,8 +4,8 @@
  * with every event at trace level. */
 #include "runner.h"
 
+#include "../debug/trigger.h"
 #include "../gb/ckpt.h"
-#include "../gb/trigger.h"
 
 #include "../gb/gb_events.h"
 #include "../trace/ct_host.h"
