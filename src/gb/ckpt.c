@@ -18,6 +18,7 @@ struct gb_ckpt {
     size_t size;
     unsigned every;
     uint64_t next_frame; /* frame count at which the next one is taken */
+    uint64_t next_cycle; /* ... or this cycle, whichever comes first (LCD off: no frames) */
     input *in;           /* joypad changes, in cycle order */
     size_t nin, capin;
     size_t in_next; /* first change not applied yet */
@@ -57,6 +58,7 @@ int gb_ckpt_take(gb_ckpt *k, gb *g, uint64_t tag) {
     int rc = ct_ckpt_push(k->ring, gb_cycles(g), tag, k->buf);
     if (rc) return rc;
     k->next_frame = gb_frames(g) + k->every;
+    k->next_cycle = gb_cycles(g) + (uint64_t)k->every * GB_CKPT_FRAME_CYCLES;
     /* Inputs older than the oldest checkpoint can never be replayed. */
     uint64_t oldest = ct_ckpt_stamp(k->ring, 0);
     size_t drop = 0;
@@ -81,15 +83,19 @@ unsigned gb_ckpt_run(gb_ckpt *k, gb *g, uint64_t max_cycles, unsigned stop_mask)
         uint64_t target = until;
         if (k->in_next < k->nin && k->in[k->in_next].cycle < target)
             target = k->in[k->in_next].cycle;
+        if (k->every && k->next_cycle < target) target = k->next_cycle;
         unsigned bits = target > now ? gb_run(g, target - now, mask) : 0;
         /* Re-running the past (after a restore) meets the checkpoints it
          * took the first time: they still hold, keep them. */
-        if (k->every && (bits & GB_STOP_FRAME) && gb_frames(g) >= k->next_frame) {
+        if (k->every && (((bits & GB_STOP_FRAME) && gb_frames(g) >= k->next_frame) ||
+                         gb_cycles(g) >= k->next_cycle)) {
             unsigned n = ct_ckpt_count(k->ring);
             if (!n || gb_cycles(g) > ct_ckpt_stamp(k->ring, n - 1))
                 gb_ckpt_take(k, g, 0);
-            else
+            else {
                 k->next_frame = gb_frames(g) + k->every;
+                k->next_cycle = gb_cycles(g) + (uint64_t)k->every * GB_CKPT_FRAME_CYCLES;
+            }
         }
         unsigned mine = bits & stop_mask & ~(unsigned)GB_STOP_LIMIT;
         if (bits & GB_STOP_REQUEST) mine |= GB_STOP_REQUEST;
@@ -140,6 +146,7 @@ int gb_ckpt_restore_index(gb_ckpt *k, gb *g, unsigned i) {
     while (k->in_next < k->nin && k->in[k->in_next].cycle <= now)
         k->in_next++;
     k->next_frame = gb_frames(g) + k->every;
+    k->next_cycle = gb_cycles(g) + (uint64_t)k->every * GB_CKPT_FRAME_CYCLES;
     return 0;
 }
 

@@ -12,9 +12,13 @@
 typedef struct gb_ckpt gb_ckpt;
 
 #define GB_CKPT_DEFAULT_BYTES (8u << 20)
+/* A frame's worth of T-cycles: with the LCD off no frame ends, and the
+ * checkpoints come every N times this many cycles instead. */
+#define GB_CKPT_FRAME_CYCLES 70224u
 
-/* every_frames 0 = only explicit gb_ckpt_take; max_count 0 = bound by
- * memory only. Takes the first checkpoint now. NULL on error (err). */
+/* A checkpoint every `every_frames` frames, or as many frames' worth of
+ * cycles when no frame ends sooner; every_frames 0 = only explicit gb_ckpt_take; max_count 0 =
+ * bound by memory only. Takes the first checkpoint now. NULL on error (err). */
 gb_ckpt *gb_ckpt_create(gb *g, unsigned every_frames, uint64_t max_bytes, unsigned max_count,
                         char *err, size_t errlen);
 void gb_ckpt_destroy(gb_ckpt *k);
@@ -22,7 +26,8 @@ void gb_ckpt_destroy(gb_ckpt *k);
 /* Take a checkpoint now, stamped with the machine's cycle and `tag`. */
 int gb_ckpt_take(gb_ckpt *k, gb *g, uint64_t tag);
 
-/* gb_run, taking a checkpoint at every N-th frame end and applying the
+/* gb_run, taking a checkpoint at every N-th frame end (or N frames' worth
+ * of cycles) and applying the
  * logged joypad changes that lie ahead (after a restore) at their cycles. */
 unsigned gb_ckpt_run(gb_ckpt *k, gb *g, uint64_t max_cycles, unsigned stop_mask);
 

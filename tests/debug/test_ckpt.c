@@ -242,7 +242,25 @@ static void gb_bounds(void) {
     gb_destroy(g);
 }
 
+/* With the LCD off no frame ends: checkpoints still come every frame's
+ * worth of cycles. */
+static void gb_lcd_off(void) {
+    static const uint8_t off[] = {0xAF, 0xE0, 0x40, 0x18, 0xFE}; /* xor a; ldh (LCDC),a; jr -2 */
+    char err[200];
+    size_t size = testrom_build(rom, off, sizeof off);
+    gb *g = gb_create(rom, size, NULL, err, sizeof err);
+    gb_ckpt *k = gb_ckpt_create(g, 2, 64u << 20, 0, err, sizeof err);
+    CHECK(g && k);
+    if (!g || !k) return;
+    gb_ckpt_run(k, g, 20 * GB_CKPT_FRAME_CYCLES + 100, 0);
+    CHECK(gb_frames(g) <= 1);
+    CHECK_EQ(ct_ckpt_count(gb_ckpt_ring(k)), 11); /* power-on + every 2 frames' worth */
+    gb_ckpt_destroy(k);
+    gb_destroy(g);
+}
+
 int main(void) {
+    gb_lcd_off();
     ring_wrap();
     ring_bytes();
     gb_rerun();
