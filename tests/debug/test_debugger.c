@@ -437,6 +437,36 @@ static void real_rom(void) {
     session_free(&s);
 }
 
+/* run-to-failure: the oam_bug single that fails (no verdict in 10 s)
+ * stops at the cycle `ceres test` reports, and the machine there is the
+ * machine of a run from power-on. */
+static void run_to_failure(void) {
+    const char *roms = getenv("CERES_TESTROMS");
+    if (!roms || !*roms) roms = getenv("CERES_TESTROMS_DEFAULT");
+    char path[600], opts[800], script[400] = "";
+    snprintf(path, sizeof path, "%s/blargg/oam_bug/rom_singles/7-timing_effect.gb",
+             roms ? roms : "");
+    if (access(path, R_OK)) {
+        printf("SKIP part: test ROMs not found (set CERES_TESTROMS)\n");
+        return;
+    }
+    snprintf(opts, sizeof opts, "--roms '%s' --suites '%s/suites'", roms, CERES_SOURCE_DIR);
+    int k = 300;
+    add(script, sizeof script, "run-to-failure", &k);
+    session s;
+    run_session(&s, path, opts, script);
+    CHECK_EQ(s.n, 2);
+    if (s.n == 2) {
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(s.ans[0], "status");
+        CHECK(cJSON_IsString(st) && !strcmp(st->valuestring, "timeout"));
+        CHECK_EQ(jnum(s.ans[0], "cycle"), 10.0 * RN_CYCLES_PER_SEC);
+        char f[200];
+        snprintf(f, sizeof f, "%s/s300.state", dir);
+        verify(path, f, (uint64_t)jnum(s.ans[0], "cycle"));
+    }
+    session_free(&s);
+}
+
 int main(void) {
     bin = getenv("CERES_BIN");
     if (!bin || access(bin, X_OK)) TEST_SKIP("CERES_BIN does not name the ceres program");
@@ -448,6 +478,7 @@ int main(void) {
     ring_wrap_and_bounds();
     bad_input();
     real_rom();
+    run_to_failure();
     char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) printf("could not remove %s\n", dir);
