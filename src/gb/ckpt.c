@@ -24,6 +24,13 @@ struct gb_ckpt {
     size_t in_next; /* first change not applied yet */
 };
 
+/* The cycle by which the next checkpoint is due when no frame ends: half a
+ * frame later than the frame would have ended, so with the LCD on the frame
+ * end always comes first (one checkpoint per interval, not two). */
+static uint64_t deadline(const gb_ckpt *k, const gb *g) {
+    return gb_cycles(g) + (uint64_t)k->every * GB_CKPT_FRAME_CYCLES + GB_CKPT_FRAME_CYCLES / 2;
+}
+
 gb_ckpt *gb_ckpt_create(gb *g, unsigned every_frames, uint64_t max_bytes, unsigned max_count,
                         char *err, size_t errlen) {
     gb_ckpt *k = calloc(1, sizeof *k);
@@ -58,7 +65,7 @@ int gb_ckpt_take(gb_ckpt *k, gb *g, uint64_t tag) {
     int rc = ct_ckpt_push(k->ring, gb_cycles(g), tag, k->buf);
     if (rc) return rc;
     k->next_frame = gb_frames(g) + k->every;
-    k->next_cycle = gb_cycles(g) + (uint64_t)k->every * GB_CKPT_FRAME_CYCLES;
+    k->next_cycle = deadline(k, g);
     /* Inputs older than the oldest checkpoint can never be replayed. */
     uint64_t oldest = ct_ckpt_stamp(k->ring, 0);
     size_t drop = 0;
@@ -94,7 +101,7 @@ unsigned gb_ckpt_run(gb_ckpt *k, gb *g, uint64_t max_cycles, unsigned stop_mask)
                 gb_ckpt_take(k, g, 0);
             else {
                 k->next_frame = gb_frames(g) + k->every;
-                k->next_cycle = gb_cycles(g) + (uint64_t)k->every * GB_CKPT_FRAME_CYCLES;
+                k->next_cycle = deadline(k, g);
             }
         }
         unsigned mine = bits & stop_mask & ~(unsigned)GB_STOP_LIMIT;
@@ -146,7 +153,7 @@ int gb_ckpt_restore_index(gb_ckpt *k, gb *g, unsigned i) {
     while (k->in_next < k->nin && k->in[k->in_next].cycle <= now)
         k->in_next++;
     k->next_frame = gb_frames(g) + k->every;
-    k->next_cycle = gb_cycles(g) + (uint64_t)k->every * GB_CKPT_FRAME_CYCLES;
+    k->next_cycle = deadline(k, g);
     return 0;
 }
 

@@ -13,7 +13,7 @@ typedef struct gb_ckpt gb_ckpt;
 
 #define GB_CKPT_DEFAULT_BYTES (8u << 20)
 /* A frame's worth of T-cycles: with the LCD off no frame ends, and the
- * checkpoints come every N times this many cycles instead. */
+ * checkpoints come every N + 1/2 times this many cycles instead. */
 #define GB_CKPT_FRAME_CYCLES 70224u
 
 /* A checkpoint every `every_frames` frames, or as many frames' worth of

@@ -254,7 +254,7 @@ static void gb_lcd_off(void) {
     if (!g || !k) return;
     gb_ckpt_run(k, g, 20 * GB_CKPT_FRAME_CYCLES + 100, 0);
     CHECK(gb_frames(g) <= 1);
-    CHECK_EQ(ct_ckpt_count(gb_ckpt_ring(k)), 11); /* power-on + every 2 frames' worth */
+    CHECK_EQ(ct_ckpt_count(gb_ckpt_ring(k)), 9); /* power-on + every 2.5 frames' worth */
     gb_ckpt_destroy(k);
     gb_destroy(g);
 }
