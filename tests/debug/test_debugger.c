@@ -140,33 +140,54 @@ static double jreg(const cJSON *o, const char *r) {
     return jnum(cJSON_GetObjectItemCaseSensitive(o, "regs"), r);
 }
 
-/* The debugger's state file (saved at `cycle`) equals a run from power-on
- * to that cycle. */
+/* The machine in the debugger's state file (saved at `cycle`) is the
+ * machine of a run from power-on to that cycle: the same cycle, registers,
+ * 64 KiB of memory as the CPU sees it, screen, serial output, and the same
+ * again after both run on for two more frames. (Byte equality of the whole
+ * state is too strict: the PPU keeps a snapshot of its pipeline that depends
+ * on whether its events are being recorded, and the debugger records while
+ * it runs forward.) */
 static int verified;
+static bool same_machine(gb *a, gb *b) {
+    gb_regs r1, r2;
+    gb_get_regs(a, &r1);
+    gb_get_regs(b, &r2);
+    bool same = gb_cycles(a) == gb_cycles(b) && gb_frames(a) == gb_frames(b) &&
+                !memcmp(&r1, &r2, sizeof r1) &&
+                !memcmp(gb_framebuffer(a), gb_framebuffer(b), GB_LCD_W * GB_LCD_H);
+    for (unsigned x = 0; x < 0x10000 && same; x++)
+        same = gb_peek(a, (uint16_t)x) == gb_peek(b, (uint16_t)x);
+    size_t n1, n2;
+    const uint8_t *s1 = gb_serial_output(a, &n1), *s2 = gb_serial_output(b, &n2);
+    return same && n1 == n2 && !memcmp(s1, s2, n1);
+}
+
 static void verify(const char *romp, const char *state_file, uint64_t cycle) {
     uint8_t *data = NULL, *st = NULL;
     size_t size = 0, rsize = 0;
     CHECK_EQ(rn_read_file(romp, &data, &rsize), 0);
     char err[200];
     gb *g = gb_create(data, rsize, NULL, err, sizeof err);
-    CHECK(g != NULL);
-    if (!g) return;
+    gb *d = gb_create(data, rsize, NULL, err, sizeof err);
+    CHECK(g && d);
+    if (!g || !d) return;
     gb_run(g, cycle, 0);
     CHECK_EQ(gb_cycles(g), cycle);
     CHECK_EQ(rn_read_file(state_file, &st, &size), 0);
-    size_t n = gb_state_size(g);
-    uint8_t *mine = malloc(n);
-    CHECK_EQ(gb_state_save(g, mine, n), (long)n);
-    CHECK_EQ(size, n);
-    bool same = size == n && !memcmp(mine, st, n);
-    CHECK(same);
-    if (!same)
-        fprintf(stderr, "state at cycle %llu differs from power-on\n", (unsigned long long)cycle);
+    CHECK_EQ(gb_state_load(d, st, size), 0);
+    bool now = same_machine(g, d);
+    gb_run(g, 2 * 70224, 0);
+    gb_run(d, 2 * 70224, 0);
+    bool later = same_machine(g, d);
+    CHECK(now && later);
+    if (!now || !later)
+        fprintf(stderr, "machine at cycle %llu differs from power-on (%s)\n",
+                (unsigned long long)cycle, now ? "two frames later" : "at once");
     verified++;
-    free(mine);
     free(st);
     free(data);
     gb_destroy(g);
+    gb_destroy(d);
 }
 
 /* Append "CMD\nstate save DIR/sK.state\n" to a script and remember K. */
