@@ -15,7 +15,7 @@
  *                   JSON file (the old way), over fewer frames (STREAM_FRAMES)
  *   triggers_armed  a PC and a write trigger that never fire, no recording
  *   checkpoints     no recorder, a checkpoint (save state, delta against the
- *                   previous one) every frame into an 8 MiB ring (gb/ckpt.h)
+ *                   previous one) every frame into an 8 MiB ring (debug/gb_ckpt.h)
  *   gambatte, mgba  Debian's libretro cores (keys peers.NAME.fps)
  *
  * Configurations are interleaved (round-robin, best of --rounds per
@@ -24,7 +24,7 @@
 #include "bench.h"
 #include "cli.h"
 #include "bench_peers.h"
-#include "gb/ckpt.h"
+#include "debug/gb_ckpt.h"
 #include "gb/gb_events.h"
 #include "debug/trigger.h"
 #include "runner/runner.h"

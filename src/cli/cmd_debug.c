@@ -1,9 +1,9 @@
-/* `ceres debug ROM`: the debugger's command line (src/debug/debugger.h).
+/* `ceres debug ROM`: the debugger's command line (debugger.h).
  * Commands come from a terminal (with line editing and history when built
  * with libedit), from --script FILE, or from stdin when it is not a
  * terminal, so tests and editors can drive it. */
 #include "cli.h"
-#include "debug/debugger.h"
+#include "debugger.h"
 #include "trace/ct_host.h"
 #include "runner/runner.h"
 

@@ -1,11 +1,11 @@
 /* The checkpoint ring (src/trace/ckpt.h) on synthetic blobs, and Game Boy
- * checkpoints (src/gb/ckpt.h) on a synthesized ROM: every restore, also
+ * checkpoints (src/debug/gb_ckpt.h) on a synthesized ROM: every restore, also
  * across a ring wrap, re-runs exactly like a run from power-on; the bounds
  * hold over a long run. */
 #include "check.h"
 #include "testrom.h"
 
-#include "gb/ckpt.h"
+#include "debug/gb_ckpt.h"
 #include "gb/gb.h"
 #include "trace/ckpt.h"
 

@@ -1,11 +1,11 @@
 /* `ceres debug` (debugger.h): commands, forward and backward motion. */
 #include "debugger.h"
 
-#include "../gb/ckpt.h"
-#include "disasm.h"
+#include "../debug/gb_ckpt.h"
+#include "../debug/disasm.h"
 #include "../gb/gb.h"
 #include "../gb/gb_events.h"
-#include "trigger.h"
+#include "../debug/trigger.h"
 #include "../runner/runner.h"
 #include "../trace/ct_host.h"
 #include "../trace/ct_tools.h"

@@ -1,13 +1,13 @@
 /* `ceres debug`: an interactive debugger that goes backwards. One session
- * holds a machine, its checkpoint ring (gb/ckpt.h, a checkpoint every frame)
+ * holds a machine, its checkpoint ring (debug/gb_ckpt.h, a checkpoint every frame)
  * and flight recorder, and the breakpoints and watchpoints (trigger
  * conditions, gb/trigger.h, with the BREAK action). Every backward command
  * restores the checkpoint before the point in question and re-executes
  * forward one instruction at a time with full detail: exact, as far back as
  * the checkpoint ring reaches. Answers are plain text, or one JSON object
  * per answer (cJSON). */
-#ifndef CERES_DEBUG_DEBUGGER_H
-#define CERES_DEBUG_DEBUGGER_H
+#ifndef CERES_CLI_DEBUGGER_H
+#define CERES_CLI_DEBUGGER_H
 
 #include <stdbool.h>
 #include <stddef.h>

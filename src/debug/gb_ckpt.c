@@ -1,5 +1,5 @@
 /* Checkpoints of a Game Boy run (ckpt.h). */
-#include "ckpt.h"
+#include "gb_ckpt.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -3,10 +3,10 @@
  * changes logged beside them, so a run restored to a checkpoint and run
  * forward again through gb_ckpt_run is exactly the run that was recorded.
  * Built on the public API (gb.h) only. */
-#ifndef CERES_GB_CKPT_H
-#define CERES_GB_CKPT_H
+#ifndef CERES_DEBUG_GB_CKPT_H
+#define CERES_DEBUG_GB_CKPT_H
 
-#include "gb.h"
+#include "../gb/gb.h"
 #include "../trace/ckpt.h"
 
 typedef struct gb_ckpt gb_ckpt;
