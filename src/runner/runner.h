@@ -170,8 +170,9 @@ typedef struct rn_opts {
     const char *trace_filter; /* NULL = GB_DEFAULT_FILTER */
     uint64_t trace_bytes;     /* ring size; both 0 = recording off */
     uint64_t trace_events;
-    uint64_t replay_window; /* cycles before the failure kept by the replay; 0 = no replay */
-    uint64_t replay_bytes;  /* ring size for the replay */
+    uint64_t replay_window;    /* cycles before the failure kept by the replay; 0 = no replay */
+    uint64_t replay_bytes;     /* ring size for the replay */
+    bool replay_from_power_on; /* no checkpoints: the replay starts at power-on */
     const uint8_t *boot_rom;
     size_t boot_rom_size;
     int jobs;          /* parallel children (>= 1) */
