@@ -61,7 +61,8 @@ static void usage(FILE *f) {
           "  --update-expectations rewrite the manifests' expectations from this run\n"
           "\n"
           "Exit status: 0 when every result matches its expectation, 1 otherwise, 2 on\n"
-          "bad usage or input.\n",
+          "bad usage or input (or --out in use by another run), 3 when a failure artifact\n"
+          "or report could not be written (each is named on stderr and in the reports).\n",
           f);
 }
 
@@ -378,7 +379,16 @@ int cmd_test(int argc, char **argv) {
     double t0 = rn_now();
     int e = rn_run_all(tests, ntests, &o, res, on_progress, &p);
     if (p.tty) fputs("\r\033[K", stdout);
-    if (e) fprintf(stderr, "ceres test: %s\n", strerror(-e));
+    if (e == -EBUSY)
+        fprintf(stderr, "ceres test: --out %s is in use by another `ceres test` run\n", o.out_dir);
+    else if (e)
+        fprintf(stderr, "ceres test: %s\n", strerror(-e));
+    size_t lost = 0;
+    for (size_t i = 0; i < ntests; i++) {
+        if (!res[i].lost) continue;
+        lost += res[i].lost;
+        fprintf(stderr, "ceres test: %s: not written: %s\n", tests[i]->rom, res[i].lost_what);
+    }
     printf("\n");
     rn_report_table(stdout, tests, res, ntests);
     size_t nart = 0;
@@ -392,12 +402,14 @@ int cmd_test(int argc, char **argv) {
 
     if (junit) {
         int je = rn_report_junit(junit, tests, res, ntests);
-        if (je) fprintf(stderr, "ceres test: --junit %s: %s\n", junit, strerror(-je));
+        if (je) fprintf(stderr, "ceres test: --junit %s: %s\n", junit, ct_file_strerror(je));
+        lost += je != 0;
     }
 
     if (html) {
         int he = rn_report_html(html, tests, res, ntests, &o);
-        if (he) fprintf(stderr, "ceres test: --html %s: %s\n", html, strerror(-he));
+        if (he) fprintf(stderr, "ceres test: --html %s: %s\n", html, ct_file_strerror(he));
+        lost += he != 0;
     }
 
     size_t unexpected = 0;
@@ -449,7 +461,7 @@ int cmd_test(int argc, char **argv) {
         printf("%zu results differ from the manifests' expectations\n", unexpected);
     }
     rn_report_summary(stdout, res, ntests);
-    rc = unexpected ? 1 : 0;
+    rc = e == -EBUSY ? 2 : lost ? 3 : unexpected ? 1 : 0;
 
 out2:
     free(res);

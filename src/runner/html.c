@@ -6,7 +6,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
+
+#include "../trace/ct_host.h"
 
 /* ---- small writers -------------------------------------------------------- */
 
@@ -301,9 +304,19 @@ int rn_report_html(const char *path, const rn_test *const *tests, const rn_resul
         int e = rn_mkdirs(tmp);
         if (e) return e;
     }
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return -errno;
+    ct_file out;
+    int oe = ct_file_open(&out, path);
+    if (oe) return oe;
+    /* stdio on a copy of the descriptor: fclose reports the write errors,
+     * ct_file_commit closes the original and renames. */
+    int wfd = dup(out.fd);
+    FILE *f = wfd >= 0 ? fdopen(wfd, "w") : NULL;
+    if (!f) {
+        int e = -errno;
+        if (wfd >= 0) close(wfd);
+        ct_file_abandon(&out);
+        return e;
+    }
     size_t npass = 0, nfail = 0;
     for (size_t i = 0; i < n; i++)
         res[i].status == RN_PASS ? npass++ : nfail++;
@@ -330,14 +343,7 @@ int rn_report_html(const char *path, const rn_test *const *tests, const rn_resul
     }
     fputs("</div>\n</body></html>\n", f);
     int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        remove(tmp);
-        return -EIO;
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        return -e;
-    }
-    return 0;
+    errno = 0;
+    if (fclose(f) != 0 || bad) bad = errno ? -errno : -EIO;
+    return ct_file_commit(&out, bad);
 }

@@ -156,6 +156,8 @@ typedef struct rn_result {
     char serial[RN_SERIAL_MAX]; /* serial output (truncated, NUL-terminated) */
     size_t serial_len;          /* full length */
     bool artifacts;             /* a failure folder was written */
+    unsigned lost;              /* failure artifacts that could not be written */
+    char lost_what[RN_MSG_MAX]; /* which and why: "screen.png: No space left on device; ..." */
     int replay;                 /* -1 not run, 0 differed, 1 reproduced */
 } rn_result;
 
@@ -190,9 +192,9 @@ int rn_run_one(const rn_test *t, const rn_opts *o, rn_result *res);
  * dumps that recorder. */
 int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
                       void (*on_machine)(void *ctx, gb *g, struct ct_recorder *rec), void *ctx);
-/* Write state.txt for a result (extra text appended as is). */
-void rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const rn_result *res,
-                    const char *extra);
+/* Write state.txt for a result (extra text appended as is); 0 or -errno. */
+int rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const rn_result *res,
+                   const char *extra);
 
 /* Progress callback: called by rn_run_all in the parent after each test
  * starts (res NULL) or finishes. */
@@ -201,7 +203,9 @@ typedef void (*rn_progress_fn)(void *ctx, size_t idx, const rn_test *t, const rn
 
 /* Run tests[0..n) isolated in forked children, o->jobs at a time; results
  * in res[i]. A crash or hang of one child is recorded as such and the rest
- * go on. Returns 0, or -errno if children could not be started at all. */
+ * go on. Returns 0, or -errno if children could not be started at all.
+ * With o->out_dir, holds a lock (flock) on that folder for the run: a second run
+ * into the same folder returns -EBUSY at once, every test "not run". */
 int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_result *res,
                rn_progress_fn progress, void *ctx);
 
@@ -213,6 +217,10 @@ void rn_failure_dir(const rn_opts *o, const rn_test *t, char *buf, size_t len);
  * names only) and the folder and its parents while empty, so OUT/failures
  * shows the latest run. rn_run_all does this before each test. */
 void rn_clear_failure(const rn_opts *o, const rn_test *t);
+/* Create a failure folder (from rn_failure_dir) with its parents; every
+ * component below o->out_dir must be a real folder, not a symbolic link
+ * (-ELOOP), so nothing is written or removed through a planted link. */
+int rn_failure_mkdir(const rn_opts *o, const char *dir);
 
 /* failure.c: the parts of a failure folder. */
 #define RN_LOG_TAIL_EVENTS 20000 /* events kept as text in trace.log */
@@ -224,6 +232,9 @@ void rn_failure_clear_files(const char *dir);
  * disassembled (trims tr); the ring's statistics go to info if not NULL. */
 int rn_write_log_tail(struct ct_trace *tr, const char *path, FILE *info);
 void rn_describe_regs(FILE *f, const gb_regs *r);
+/* Note a failure artifact that could not be written (err < 0): counted in
+ * res->lost and listed in res->lost_what, for stderr and the reports. */
+void rn_artifact_lost(rn_result *res, const char *name, int err);
 
 /* Path of a test's ROM (or reference) resolved against the ROM root. */
 void rn_resolve(const rn_opts *o, const char *rel, char *buf, size_t len);

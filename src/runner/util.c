@@ -1,6 +1,8 @@
 /* Small helpers shared by the runner's files: files, directories, clocks. */
 #include "runner.h"
 
+#include "../trace/ct_host.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -72,35 +74,7 @@ int rn_read_file(const char *path, uint8_t **data, size_t *size) {
 }
 
 int rn_write_file(const char *path, const void *data, size_t size) {
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return -ENAMETOOLONG;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0) return -errno;
-    const uint8_t *p = data;
-    while (size) {
-        ssize_t w = write(fd, p, size);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            int e = -errno;
-            close(fd);
-            unlink(tmp);
-            return e;
-        }
-        p += w;
-        size -= (size_t)w;
-    }
-    if (close(fd)) {
-        int e = -errno;
-        unlink(tmp);
-        return e;
-    }
-    if (rename(tmp, path)) {
-        int e = -errno;
-        unlink(tmp);
-        return e;
-    }
-    return 0;
+    return ct_file_write_all(path, data, size);
 }
 
 const char *rn_default_rom_root(void) {

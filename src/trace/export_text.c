@@ -416,6 +416,7 @@ int ct__write_log(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
  * is held until the next event with its id, which gives its duration. */
 struct ct_stream {
     ct_wbuf w;
+    ct_file file; /* committed by ct_stream_close */
     const ct_recorder *rec;
     bool raw;
     ct_tracks tr;
@@ -461,14 +462,14 @@ int ct_stream_open(ct_recorder *r, const char *path, bool raw_cycles, char *err,
     }
     struct ct_stream *s = calloc(1, sizeof *s);
     uint8_t *buf = malloc(CT_WBUF_HOSTED);
-    int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
-    if (!s || !buf || fd < 0) {
-        int e = fd < 0 ? errno : ENOMEM;
-        if (err && errlen) snprintf(err, errlen, "%s: %s", path ? path : "(null)", strerror(e));
-        if (fd >= 0) close(fd);
+    int e = s && buf ? ct_file_open(&s->file, path) : -ENOMEM;
+    int fd = e ? -1 : s->file.fd;
+    if (e) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: %s", path ? path : "(null)", ct_file_strerror(e));
         free(s);
         free(buf);
-        return -e;
+        return e;
     }
     ct__wbuf_init(&s->w, fd, buf, CT_WBUF_HOSTED);
     s->rec = r;
@@ -477,8 +478,7 @@ int ct_stream_open(ct_recorder *r, const char *path, bool raw_cycles, char *err,
     s->jn = jn_build(r->schema, &s->tr);
     if (!s->jn) {
         if (err && errlen) snprintf(err, errlen, "out of memory");
-        close(fd);
-        unlink(path);
+        ct_file_abandon(&s->file);
         free(s);
         free(buf);
         return -ENOMEM;
@@ -501,8 +501,7 @@ int ct_stream_close(ct_recorder *r) {
     steps_flush(&s->w, s->jn, sc, &s->st, &s->tr, s->last_ts, &st, s->raw);
     put_s(&s->w, "\n]}\n");
     ct__wbuf_flush(&s->w);
-    int rc = s->w.err;
-    if (close(s->w.fd) != 0 && !rc) rc = -errno;
+    int rc = ct_file_commit(&s->file, s->w.err);
     free(s->w.buf);
     jn_free(s->jn);
     free(s);
