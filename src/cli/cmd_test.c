@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef CERES_SOURCE_DIR
@@ -169,6 +170,7 @@ int cmd_test(int argc, char **argv) {
     size_t nroms = 0;
     int rc = 2;
     char err[512];
+    rn_report_set_run(time(NULL), argc, argv);
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

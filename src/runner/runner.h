@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "../gb/gb.h"
 
@@ -266,8 +267,18 @@ void rn_report_table(FILE *f, const rn_test *const *tests, const rn_result *res,
 /* The closing line, exactly "N passed, N failed\n" (failed = not passed). */
 void rn_report_summary(FILE *f, const rn_result *res, size_t n);
 int rn_report_junit(const char *path, const rn_test *const *tests, const rn_result *res, size_t n);
-/* Escape text for XML attributes and text into buf. */
+/* Escape text for XML attributes and text into buf: markup characters as
+ * entities, control characters and bytes that are not valid UTF-8 as
+ * U+FFFD, so any file name gives well-formed XML. */
 void rn_xml_escape(const char *s, char *buf, size_t len);
+/* The run the reports describe: its start and command line (argv after
+ * the program name, e.g. {"test", "--suite", "x"}; shown as "ceres test
+ * --suite x"), for the JUnit timestamp and the HTML report's header.
+ * Without it, "now" and no command. */
+void rn_report_set_run(time_t start, int argc, char **argv);
+void rn_report_when(char *buf, size_t len); /* ISO 8601 UTC of the start */
+const char *rn_report_command(void);        /* "" if unknown */
+const char *rn_report_commit(void);         /* the source commit built, or "unknown" */
 
 /* ---- PNG (png.c) --------------------------------------------------------- */
 
