@@ -287,7 +287,12 @@ extern const uint8_t rn_shade_gray[4];
 
 /* Write a 160x144 (or w x h) frame of shades 0..3 as an 8-bit gray PNG. */
 int rn_png_write_shades(const char *path, const uint8_t *shades, unsigned w, unsigned h);
-/* Read any PNG as 8-bit RGB; *rgb is malloc'd (w*h*3). */
+/* Read a PNG as 8-bit RGB; *rgb is malloc'd (w*h*3). Reference images only:
+ * at most RN_PNG_MAX_DIM pixels a side (a Game Boy screen is 160x144; room
+ * for a border), files of at most RN_PNG_FILE_MAX bytes, checked before any
+ * pixel memory is allocated. */
+#define RN_PNG_MAX_DIM  256u
+#define RN_PNG_FILE_MAX ((size_t)4 << 20)
 int rn_png_read_rgb(const char *path, uint8_t **rgb, unsigned *w, unsigned *h, char *err,
                     size_t errlen);
 /* Compare a frame of shades with RGB reference pixels: returns the number of
@@ -299,8 +304,13 @@ unsigned rn_screen_diff(const uint8_t *shades, const uint8_t *rgb, unsigned w, u
 
 /* mkdir -p; 0 or -errno. */
 int rn_mkdirs(const char *path);
-/* Read a whole file (malloc'd, NUL-terminated); 0 or -errno. */
+/* Read a whole regular file (malloc'd, NUL-terminated) of at most max
+ * bytes, type and size checked first (ct_read_file); 0 or -errno (messages:
+ * ct_file_strerror). rn_read_file: at most RN_READ_MAX. */
+#define RN_READ_MAX ((size_t)64 << 20)
+#define RN_ROM_MAX  ((size_t)8 << 20) /* the largest DMG cartridge */
 int rn_read_file(const char *path, uint8_t **data, size_t *size);
+int rn_read_file_max(const char *path, size_t max, uint8_t **data, size_t *size);
 /* Write a whole file atomically (temporary name + rename). */
 int rn_write_file(const char *path, const void *data, size_t size);
 /* The ROM root: explicit, else $CERES_TESTROMS, else the compiled default. */

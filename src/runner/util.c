@@ -33,44 +33,11 @@ int rn_mkdirs(const char *path) {
 }
 
 int rn_read_file(const char *path, uint8_t **data, size_t *size) {
-    *data = NULL;
-    *size = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return -errno;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap + 1);
-    if (!buf) {
-        fclose(f);
-        return -ENOMEM;
-    }
-    for (;;) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap) break;
-        if (cap >= ((size_t)1 << 30)) { /* 1 GiB: nothing we read is that large */
-            free(buf);
-            fclose(f);
-            return -EFBIG;
-        }
-        cap *= 2;
-        uint8_t *nb = realloc(buf, cap + 1);
-        if (!nb) {
-            free(buf);
-            fclose(f);
-            return -ENOMEM;
-        }
-        buf = nb;
-    }
-    int err = ferror(f) ? -EIO : 0;
-    fclose(f);
-    if (err) {
-        free(buf);
-        return err;
-    }
-    buf[n] = 0;
-    *data = buf;
-    *size = n;
-    return 0;
+    return ct_read_file(path, RN_READ_MAX, data, size);
+}
+
+int rn_read_file_max(const char *path, size_t max, uint8_t **data, size_t *size) {
+    return ct_read_file(path, max, data, size);
 }
 
 int rn_write_file(const char *path, const void *data, size_t size) {

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -158,6 +159,93 @@ const char *ct_file_strerror(int err) {
     switch (-err) {
     case ELOOP: return "is a symbolic link to a file (not followed; give the real path)";
     case EISDIR: return "is a directory";
+    case ESPIPE: return "is not a regular file (a pipe, socket or device)";
+    case EFBIG: return "is too large";
+    case EAGAIN: return "changed while it was read";
     default: return strerror(err < 0 ? -err : err);
     }
+}
+
+/* ---- reading input files ------------------------------------------------- */
+
+/* Open for reading without waiting (a FIFO would block in open) and check
+ * the type first: only a regular file of at most max bytes is read. */
+static int open_regular(const char *path, size_t max, int *fd_out, size_t *size) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return -errno;
+    struct stat st;
+    int e = 0;
+    if (fstat(fd, &st) != 0)
+        e = -errno;
+    else if (S_ISDIR(st.st_mode))
+        e = -EISDIR;
+    else if (!S_ISREG(st.st_mode))
+        e = -ESPIPE;
+    else if ((uint64_t)st.st_size > max)
+        e = -EFBIG;
+    if (e) {
+        close(fd);
+        return e;
+    }
+    *fd_out = fd;
+    *size = (size_t)st.st_size;
+    return 0;
+}
+
+int ct_read_file(const char *path, size_t max, uint8_t **data, size_t *size) {
+    *data = NULL;
+    *size = 0;
+    int fd;
+    size_t want;
+    int e = open_regular(path, max, &fd, &want);
+    if (e) return e;
+    /* One byte more than the size, to see a file that grew meanwhile. */
+    uint8_t *buf = malloc(want + 2);
+    if (!buf) {
+        close(fd);
+        return -ENOMEM;
+    }
+    size_t n = 0;
+    while (n < want + 1) {
+        ssize_t k = read(fd, buf + n, want + 1 - n);
+        if (k > 0) {
+            n += (size_t)k;
+        } else if (k == 0) {
+            break;
+        } else if (errno != EINTR) {
+            e = -errno;
+            break;
+        }
+    }
+    close(fd);
+    if (!e && n > want) e = n > max ? -EFBIG : -EAGAIN; /* changed while read */
+    if (e) {
+        free(buf);
+        return e;
+    }
+    buf[n] = 0;
+    *data = buf;
+    *size = n;
+    return 0;
+}
+
+int ct_read_head(const char *path, void *buf, size_t len, size_t *got) {
+    *got = 0;
+    int fd;
+    size_t size;
+    int e = open_regular(path, SIZE_MAX, &fd, &size);
+    if (e) return e;
+    while (*got < len) {
+        ssize_t k = read(fd, (uint8_t *)buf + *got, len - *got);
+        if (k > 0) {
+            *got += (size_t)k;
+        } else if (k == 0) {
+            break;
+        } else if (errno != EINTR) {
+            e = -errno;
+            break;
+        }
+    }
+    close(fd);
+    return e;
 }

@@ -71,7 +71,16 @@ int ct_file_write_all(const char *path, const void *data, size_t size);
  * created and removed in the folder to find out; nothing else changes),
  * else -errno. For checking output paths before a long run. */
 int ct_file_check(const char *path);
-/* strerror, with clearer words for the refusals above (ELOOP, EISDIR). */
+/* Read an input file whole (malloc'd, NUL-terminated): only a regular file
+ * of at most max bytes; its type and size are checked before anything is
+ * read, so a FIFO or a device (/dev/urandom) is refused at once (-ESPIPE),
+ * a directory gives -EISDIR, a larger file -EFBIG. */
+int ct_read_file(const char *path, size_t max, uint8_t **data, size_t *size);
+/* The first len bytes of a regular file (fewer if it is shorter; *got says
+ * how many), with the same checks, for sniffing a file's format. */
+int ct_read_head(const char *path, void *buf, size_t len, size_t *got);
+/* strerror, with clearer words for the refusals above (ELOOP, EISDIR,
+ * ESPIPE, EFBIG). */
 const char *ct_file_strerror(int err);
 
 /* ---- dump -------------------------------------------------------------- */
@@ -154,6 +163,9 @@ int ct_trace_from_recorder(const ct_recorder *r, ct_trace **out);
  * carry the schema; it is rebuilt from the file (timestamps in ns, ts_hz
  * 1e9; unsigned fields as wide as their values need; levels unknown). */
 int ct_trace_load(const char *path, ct_trace **out, char *err, size_t errlen);
+/* The largest trace file ct_trace_load reads (it is read whole); its type
+ * and size are checked before reading. */
+#define CT_TRACE_FILE_MAX ((size_t)8 << 30)
 int ct_trace_write(const ct_trace *t, const char *path, const ct_dump_opts *opts);
 void ct_trace_free(ct_trace *t);
 
