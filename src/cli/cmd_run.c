@@ -370,9 +370,10 @@ int cmd_run(int argc, char **argv) {
 
     uint8_t *rom = NULL, *boot = NULL;
     size_t size = 0, boot_size = 0;
-    int e = rn_read_file_max(rom_path, RN_ROM_MAX, &rom, &size);
+    char rerr[160];
+    int e = rn_read_rom(rom_path, &rom, &size, rerr, sizeof rerr);
     if (e) {
-        fprintf(stderr, "ceres run: %s: %s\n", rom_path, ct_file_strerror(e));
+        fprintf(stderr, "ceres run: %s: %s\n", rom_path, rerr);
         return 2;
     }
     if (boot_path) {

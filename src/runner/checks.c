@@ -435,9 +435,9 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
     uint8_t *rom = NULL, *ref = NULL;
     size_t size = 0;
     rn_resolve(o, t->rom, path, sizeof path);
-    int rc = rn_read_file_max(path, RN_ROM_MAX, &rom, &size);
+    int rc = rn_read_rom(path, &rom, &size, err, sizeof err);
     if (rc) {
-        set_error(res, "cannot read ROM %s: %s", path, ct_file_strerror(rc));
+        set_error(res, "cannot read ROM %s: %s", path, err);
         goto done;
     }
     if (t->check.kind == RN_CHECK_SCREENSHOT) {

@@ -311,6 +311,8 @@ int rn_mkdirs(const char *path);
 #define RN_ROM_MAX  ((size_t)8 << 20) /* the largest DMG cartridge */
 int rn_read_file(const char *path, uint8_t **data, size_t *size);
 int rn_read_file_max(const char *path, size_t max, uint8_t **data, size_t *size);
+/* A ROM image (at most RN_ROM_MAX bytes); on error, err says why. */
+int rn_read_rom(const char *path, uint8_t **data, size_t *size, char *err, size_t errlen);
 /* Write a whole file atomically (temporary name + rename). */
 int rn_write_file(const char *path, const void *data, size_t size);
 /* The ROM root: explicit, else $CERES_TESTROMS, else the compiled default. */

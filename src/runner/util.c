@@ -40,6 +40,16 @@ int rn_read_file_max(const char *path, size_t max, uint8_t **data, size_t *size)
     return ct_read_file(path, max, data, size);
 }
 
+int rn_read_rom(const char *path, uint8_t **data, size_t *size, char *err, size_t errlen) {
+    int rc = ct_read_file(path, RN_ROM_MAX, data, size);
+    if (rc == -EFBIG)
+        snprintf(err, errlen, "ROM too large: over %zu bytes (the largest DMG cartridge is 8 MiB)",
+                 RN_ROM_MAX);
+    else if (rc)
+        snprintf(err, errlen, "%s", ct_file_strerror(rc));
+    return rc;
+}
+
 int rn_write_file(const char *path, const void *data, size_t size) {
     return ct_file_write_all(path, data, size);
 }

@@ -160,7 +160,6 @@ const char *ct_file_strerror(int err) {
     case ELOOP: return "is a symbolic link to a file (not followed; give the real path)";
     case EISDIR: return "is a directory";
     case ESPIPE: return "is not a regular file (a pipe, socket or device)";
-    case EFBIG: return "is too large";
     case EAGAIN: return "changed while it was read";
     default: return strerror(err < 0 ? -err : err);
     }

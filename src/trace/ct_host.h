@@ -80,7 +80,7 @@ int ct_read_file(const char *path, size_t max, uint8_t **data, size_t *size);
  * how many), with the same checks, for sniffing a file's format. */
 int ct_read_head(const char *path, void *buf, size_t len, size_t *got);
 /* strerror, with clearer words for the refusals above (ELOOP, EISDIR,
- * ESPIPE, EFBIG). */
+ * ESPIPE). */
 const char *ct_file_strerror(int err);
 
 /* ---- dump -------------------------------------------------------------- */

@@ -41,7 +41,7 @@ int main(void) {
     expect((char *[]){"run", "fifo", "--frames", "1", NULL}, notreg);
     expect((char *[]){"run", "/dev/urandom", "--frames", "1", NULL}, notreg);
     expect((char *[]){"run", "folder", "--frames", "1", NULL}, "is a directory");
-    expect((char *[]){"run", "big.gb", "--frames", "1", NULL}, "big.gb: is too large");
+    expect((char *[]){"run", "big.gb", "--frames", "1", NULL}, "big.gb: ROM too large");
     expect((char *[]){"trace", "stats", "fifo", NULL}, notreg);
     expect((char *[]){"trace", "cat", "/dev/urandom", NULL}, notreg);
     expect((char *[]){"trace", "stats", "folder", NULL}, "is a directory");
