@@ -53,6 +53,7 @@ void gb_reset(gb *g) {
     g->stop_reasons = 0;
     g->serial_len = 0;
     g->ie = 0;
+    g->irq_depth = 0;
     gb_cart_reset(&g->cart);
     gb_cpu_reset(g);
     gb_bus_reset(g);
@@ -356,6 +357,7 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
     memcpy(&g->apu, apu, sizeof g->apu);
     free(apu);
     g->stop_reasons = 0;
+    g->irq_depth = 0;
     gb_bus_remap(g);
     return 0;
 }

@@ -13,7 +13,7 @@
 #include "ppu.h"
 #include "apu.h"
 #include "cart.h"
-#include "trigger.h"
+#include "../debug/trigger.h"
 
 /* Interrupt bits (IF $FF0F / IE $FFFF). */
 enum {
@@ -41,6 +41,13 @@ struct gb {
     uint8_t trig_rw;          /* some armed trigger watches bus accesses */
 
     gb_model model;
+    /* Interrupt handlers entered and not yet returned from: SP right after
+     * each dispatch pushed its return address. A return (RETI, RET, RET cc
+     * taken) that brings SP back up to or past one of them ends that
+     * handler's trace slice, whatever the instruction (EI; RET as well as
+     * RETI). Not saved in states: a loaded state starts with none. */
+    uint16_t irq_sp[8];
+    uint8_t irq_depth;
     gb_cpu cpu;
     gb_bus bus; /* WRAM, HRAM, IO latch, DMA, serial, joypad */
     gb_timer timer;

