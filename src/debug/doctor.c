@@ -33,13 +33,21 @@ int gb_doctor_line(gb *g, char *buf, size_t len) {
  * one M-cycle (halted, stopped, locked up) or dispatch an interrupt. A
  * dispatch is the only thing that clears IME and pushes PC in the same
  * step (DI clears IME without touching SP). */
+static bool dispatched(const gb_cpu *c0, const gb_cpu *c1) {
+    return c0->ime && !c1->ime && c1->sp == (uint16_t)(c0->sp - 2) && !c0->locked;
+}
+
 static bool ran_instruction(const gb_cpu *c0, const gb_cpu *c1) {
     if (c0->locked || (c0->halted && c1->halted) || (c0->stopped && c1->stopped)) return false;
-    bool dispatch = c0->ime && !c1->ime && c1->sp == (uint16_t)(c0->sp - 2);
-    return !dispatch;
+    return !dispatched(c0, c1);
 }
 
 unsigned gb_doctor_run(gb *g, FILE *f, uint64_t max_cycles, unsigned stop_mask) {
+    return gb_doctor_run_irq(g, f, max_cycles, stop_mask, GB_DOCTOR_IRQ_REFERENCE);
+}
+
+unsigned gb_doctor_run_irq(gb *g, FILE *f, uint64_t max_cycles, unsigned stop_mask,
+                           gb_doctor_irq irq) {
     const unsigned mask = stop_mask | GB_STOP_REQUEST;
     const uint64_t until =
         max_cycles > UINT64_MAX - g->cycles ? UINT64_MAX : g->cycles + max_cycles;
@@ -49,7 +57,12 @@ unsigned gb_doctor_run(gb *g, FILE *f, uint64_t max_cycles, unsigned stop_mask) 
         gb_cpu c0 = g->cpu;
         int n = gb_doctor_line(g, line, sizeof line);
         gb_cpu_step(g);
-        if (ran_instruction(&c0, &g->cpu)) {
+        bool print = ran_instruction(&c0, &g->cpu);
+        /* The reference convention: the line of the instruction that was
+         * about to run is printed when an interrupt is dispatched instead
+         * (it is printed again when it runs after the handler returns). */
+        if (!print && irq == GB_DOCTOR_IRQ_REFERENCE && dispatched(&c0, &g->cpu)) print = true;
+        if (print) {
             line[n] = '\n';
             fwrite(line, 1, (size_t)n + 1, f);
         }
