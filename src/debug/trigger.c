@@ -484,10 +484,24 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
     case GB_TRIG_STOP:
         if (t->done) return;
         t->done = true;
-        if (t->post_cycles)
+        if (t->post_cycles) {
             ct_recorder_stop_at(r, g->cycles + t->post);
-        else if (t->post == 0)
-            ct_recorder_pause(r);
+        } else if (t->post == 0) {
+            /* The triggering event is kept, whatever the condition: an
+             * event() condition sees its record after it was written; a
+             * fetch, an access or a dispatch is seen just before its record
+             * (cpu.exec, mem.read, mem.write, cpu.irq), so recording stops
+             * once that record is in (if it is recorded at all). */
+            int id = o->kind == OCC_EXEC    ? gb_ev_CPU_EXEC
+                     : o->kind == OCC_READ  ? gb_ev_MEM_READ
+                     : o->kind == OCC_WRITE ? gb_ev_MEM_WRITE
+                     : o->kind == OCC_IRQ   ? gb_ev_CPU_IRQ
+                                            : -1;
+            if (id >= 0 && r->enabled[id])
+                s->stop_on_id = id + 1;
+            else
+                ct_recorder_pause(r);
+        }
         else
             s->stop_after = ct_ring_written(&r->ring) + t->post;
         break;
@@ -571,6 +585,10 @@ static void post_hook(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p
     if (s->stop_after && ct_ring_written(&r->ring) >= s->stop_after) {
         ct_recorder_pause(r);
         s->stop_after = 0;
+    }
+    if (s->stop_on_id && id == s->stop_on_id - 1) {
+        ct_recorder_pause(r);
+        s->stop_on_id = 0;
     }
     if (s->event_on[id]) {
         occ o = {.kind = OCC_EVENT, .event_id = id, .payload = p};

@@ -66,6 +66,9 @@ typedef struct gb_trig_set {
     ct_recorder *rec;
     uint64_t pre;        /* START: events of history kept before it */
     uint64_t stop_after; /* ct_ring_written() value at which recording stops (0 = none) */
+    int stop_on_id;      /* a stop trigger fired by pc/read/write/irq: recording stops
+                            once that event (the next record of this id + 1) is in
+                            the ring, so the trigger's own event is kept (0 = none) */
     char dump_base[512]; /* DUMP: snapshot path pattern (base name) */
     ct_dump_opts dump_opts;
     unsigned dumps_written;
