@@ -501,8 +501,7 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
                 s->stop_on_id = id + 1;
             else
                 ct_recorder_pause(r);
-        }
-        else
+        } else
             s->stop_after = ct_ring_written(&r->ring) + t->post;
         break;
     case GB_TRIG_DUMP:
