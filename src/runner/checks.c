@@ -496,10 +496,12 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
                 rn_path_join(path, sizeof path, dir, "trace.perfetto-trace");
                 rc = ct_dump(rec, path, &dopts);
                 rn_artifact_lost(res, "trace.perfetto-trace", rc);
-                fprintf(info, "trace: %s (ring of %llu %s)\n",
+                /* The ring's real size, not the budget asked for. */
+                fprintf(info, "trace: %s (ring of %zu bytes; --trace-buffer %llu%s)\n",
                         rc ? strerror(-rc) : "trace.perfetto-trace",
+                        ct_ring_mem_bytes(rec->ring.mask + 1),
                         (unsigned long long)(o->trace_bytes ? o->trace_bytes : o->trace_events),
-                        o->trace_bytes ? "bytes" : "events");
+                        o->trace_bytes ? "" : "ev");
                 rn_path_join(path, sizeof path, dir, "trace.log");
                 ct_trace *tr = NULL;
                 rc = ct_trace_from_recorder(rec, &tr);

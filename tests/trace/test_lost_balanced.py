@@ -132,6 +132,31 @@ def main():
                             "--trace-buffer", "64K", "--trace-out", "r.log"], cwd=d, capture_output=True, text=True)
         first = open(os.path.join(d, "r.log")).readline()
         check(re.search(r"overwritten [1-9]", first) is not None, "disassembled log: %r" % first)
+        # convert to .log keeps the disassembly (issue 12 item 19)
+        subprocess.run([binary, "run", "irq.gb", "--frames", "1", "--trace", "cpu.exec",
+                        "--trace-out", "e.ctrace"], cwd=d, capture_output=True)
+        subprocess.run([binary, "run", "irq.gb", "--frames", "1", "--trace", "cpu.exec",
+                        "--trace-out", "e-run.log"], cwd=d, capture_output=True)
+        q = subprocess.run([binary, "trace", "convert", "e.ctrace", "e.log"], cwd=d, capture_output=True, text=True)
+        check(q.returncode == 0, "convert to .log: %s" % q.stderr)
+        conv = open(os.path.join(d, "e.log")).read()
+        check("JR " in conv and "EI" in conv, "converted .log disassembled: %r" % conv[:200])
+        check(conv == open(os.path.join(d, "e-run.log")).read(), "convert .log == run --trace-out .log")
+        # the ring's real size is what state.txt reports (issue 12 item 16)
+        subprocess.run([binary, "test", "irq.gb", "--timeout", "10f", "--trace-buffer", "4M",
+                        "--out", "o", "--replay-window", "0"], cwd=d, capture_output=True)
+        state = ""
+        for root, _, files in os.walk(os.path.join(d, "o")):
+            if "state.txt" in files:
+                state = open(os.path.join(root, "state.txt")).read()
+                pt = os.path.join(root, "trace.perfetto-trace")
+        m = re.search(r"ring of (\d+) bytes", state)
+        check(m is not None, "state.txt names the ring's size: %r" % state[:300])
+        if m:
+            st = subprocess.run([binary, "trace", "stats", pt], capture_output=True, text=True).stdout
+            m2 = re.search(r"ring +(\d+) bytes", st)
+            check(m2 is not None and m2.group(1) == m.group(1), "state.txt %s vs trace %s" % (m.group(1), st))
+            check(int(m.group(1)) <= 4 << 20, "within the budget")
     print("%d checks failed" % failures)
     return 1 if failures else 0
 
