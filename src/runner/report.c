@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #ifndef CERES_COMMIT
-#include "ceres_commit.h" /* generated at build time: CERES_COMMIT */
+#include <ceres_commit.h> /* generated in the build folder: CERES_COMMIT */
 #endif
 
 static const char *const status_names[RN_STATUS_COUNT] = {
