@@ -140,12 +140,7 @@ static void crash_artifacts(const rn_test *t, const rn_opts *o, slot *s, rn_resu
         rn_artifact_lost(res, "failure folder", dir_rc);
         return;
     }
-    static const char *const stale[] = {"trace.perfetto-trace", "trace.log", "trace.ctrace",
-                                        "screen.png", "replay.perfetto-trace"};
-    for (size_t i = 0; i < sizeof stale / sizeof *stale; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, stale[i]);
-        unlink(path);
-    }
+    rn_failure_clear_files(dir);
     res->artifacts = true;
     char *extra = NULL;
     size_t elen = 0;

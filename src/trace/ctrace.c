@@ -183,14 +183,6 @@ static char *get_str(rd *r) {
     return s;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int parse_ctrace(const uint8_t *buf, size_t len, ct_trace **out, char *err, size_t errlen) {
     rd r = {buf, len, 0, false};
     ct_trace *t = calloc(1, sizeof *t);
@@ -290,10 +282,10 @@ static int parse_ctrace(const uint8_t *buf, size_t len, ct_trace **out, char *er
     return 0;
 oom:
     ct_trace_free(t);
-    set_err(err, errlen, "out of memory");
+    ct_errf(err, errlen, "out of memory");
     return -ENOMEM;
 bad:
-    set_err(err, errlen, "malformed .ctrace: %s (at byte %zu)", why, r.at);
+    ct_errf(err, errlen, "malformed .ctrace: %s (at byte %zu)", why, r.at);
     ct_trace_free(t);
     return -EINVAL;
 }
@@ -307,14 +299,14 @@ int ct_trace_load(const char *path, ct_trace **out, char *err, size_t errlen) {
     int rc = ct_read_head(path, head, sizeof head, &hn);
     if (!rc && !(hn >= sizeof magic && !memcmp(head, magic, sizeof magic)) &&
         !(hn > 0 && head[0] == 0x0A)) {
-        set_err(err, errlen, "%s: not a trace file written by Ceres", path);
+        ct_errf(err, errlen, "%s: not a trace file written by Ceres", path);
         return -EINVAL;
     }
     uint8_t *buf = NULL;
     size_t len = 0;
     if (!rc) rc = ct_read_file(path, CT_TRACE_FILE_MAX, &buf, &len);
     if (rc) {
-        set_err(err, errlen, "%s: %s", path, ct_file_strerror(rc));
+        ct_errf(err, errlen, "%s: %s", path, ct_file_strerror(rc));
         return rc;
     }
     if (len >= sizeof magic && !memcmp(buf, magic, sizeof magic)) {
@@ -322,7 +314,7 @@ int ct_trace_load(const char *path, ct_trace **out, char *err, size_t errlen) {
     } else if (len > 0 && buf[0] == 0x0A) {
         rc = ct__parse_perfetto(buf, len, out, err, errlen);
     } else {
-        set_err(err, errlen, "%s: not a trace file written by Ceres", path);
+        ct_errf(err, errlen, "%s: not a trace file written by Ceres", path);
         rc = -EINVAL;
     }
     free(buf);
