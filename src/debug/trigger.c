@@ -484,12 +484,26 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
     case GB_TRIG_STOP:
         if (t->done) return;
         t->done = true;
-        if (t->post_cycles)
+        if (t->post_cycles) {
             ct_recorder_stop_at(r, gb_cycles(g) + t->post);
-        else if (t->post == 0)
-            ct_recorder_pause(r);
-        else
+        } else if (t->post == 0) {
+            /* The triggering event is kept, whatever the condition: an
+             * event() condition sees its record after it was written; a
+             * fetch, an access or a dispatch is seen just before its record
+             * (cpu.exec, mem.read, mem.write, cpu.irq), so recording stops
+             * once that record is in (if it is recorded at all). */
+            int id = o->kind == OCC_EXEC    ? gb_ev_CPU_EXEC
+                     : o->kind == OCC_READ  ? gb_ev_MEM_READ
+                     : o->kind == OCC_WRITE ? gb_ev_MEM_WRITE
+                     : o->kind == OCC_IRQ   ? gb_ev_CPU_IRQ
+                                            : -1;
+            if (id >= 0 && r->flags[id])
+                s->stop_on_id = id + 1;
+            else
+                ct_recorder_pause(r);
+        } else {
             ct_recorder_stop_after(r, t->post);
+        }
         break;
     case GB_TRIG_DUMP:
         if (t->done) return;
@@ -576,6 +590,10 @@ static void on_irq(gb *g, void *ctx, uint8_t bit) {
 static void on_event(gb *g, void *ctx, uint16_t id, uint64_t ts, const uint8_t *p) {
     (void)ts;
     gb_trig_set *s = ctx;
+    if (s->stop_on_id && id == s->stop_on_id - 1) {
+        ct_recorder_pause(s->rec);
+        s->stop_on_id = 0;
+    }
     if (s->event_on[id]) {
         occ o = {.kind = OCC_EVENT, .event_id = id, .payload = p};
         o.pc = current_pc(g);

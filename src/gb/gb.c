@@ -53,6 +53,7 @@ void gb_reset(gb *g) {
     g->stop_reasons = 0;
     g->serial_len = 0;
     g->ie = 0;
+    g->irq_depth = 0;
     gb_cart_reset(&g->cart);
     gb_cpu_reset(g);
     gb_bus_reset(g);
@@ -164,7 +165,11 @@ unsigned gb_step(gb *g) {
     gb_cpu_step(g);
     unsigned why = g->stop_reasons;
     g->stop_reasons &= ~(unsigned)GB_STOP_REQUEST;
-    return ran_instruction(&c0, &g->cpu) ? why | GB_STEP_INSN : why;
+    if (ran_instruction(&c0, &g->cpu)) return why | GB_STEP_INSN;
+    const gb_cpu *c1 = &g->cpu;
+    if (!c1->brk && !c0.locked && c0.ime && !c1->ime && c1->sp == (uint16_t)(c0.sp - 2))
+        why |= GB_STEP_IRQ;
+    return why;
 }
 
 void gb_request_stop(gb *g) {
@@ -305,6 +310,21 @@ static const size_t bus_bools[] = {
     offsetof(gb_bus, boot_mapped),
 };
 
+static const size_t apu_bools[] = {
+    offsetof(gb_apu, power),
+    offsetof(gb_apu, sweep_en),
+    offsetof(gb_apu, sweep_neg_used),
+#define CH_BOOLS(i)                                                                                \
+    offsetof(gb_apu, ch) + (i) * sizeof(gb_apu_ch) + offsetof(gb_apu_ch, on),                      \
+        offsetof(gb_apu, ch) + (i) * sizeof(gb_apu_ch) + offsetof(gb_apu_ch, dac),                 \
+        offsetof(gb_apu, ch) + (i) * sizeof(gb_apu_ch) + offsetof(gb_apu_ch, len_en)
+    CH_BOOLS(0),
+    CH_BOOLS(1),
+    CH_BOOLS(2),
+    CH_BOOLS(3),
+#undef CH_BOOLS
+};
+
 static bool bools_ok(const uint8_t *base, const size_t *off, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (base[off[i]] > 1) return false;
@@ -412,13 +432,27 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
     }
     memcpy(core, at[0], sizeof *core);
     memcpy(ppu, at[4], sizeof *ppu);
-    if (core->serial_len > GB_SERIAL_LOG_MAX || core->has_boot_rom > 1 ||
-        gb_ppu_state_check(ppu) != 0 ||
-        !bools_ok(at[1], cpu_bools, sizeof cpu_bools / sizeof cpu_bools[0]) ||
-        !bools_ok(at[2], bus_bools, sizeof bus_bools / sizeof bus_bools[0])) {
+    /* Every field is checked before anything is changed: booleans as
+     * bytes (a bool holding 2 is undefined behaviour once read), counters
+     * and indices against their ranges. */
+    bool ok = core->serial_len <= GB_SERIAL_LOG_MAX && core->has_boot_rom <= 1 &&
+              gb_ppu_state_check(ppu) == 0 &&
+              bools_ok(at[1], cpu_bools, sizeof cpu_bools / sizeof cpu_bools[0]) &&
+              bools_ok(at[2], bus_bools, sizeof bus_bools / sizeof bus_bools[0]) &&
+              bools_ok(at[5], apu_bools, sizeof apu_bools / sizeof apu_bools[0]);
+    gb_apu *apu = ok ? malloc(sizeof *apu) : NULL;
+    if (apu) {
+        gb_timer tm;
+        memcpy(apu, at[5], sizeof *apu);
+        memcpy(&tm, at[3], sizeof tm);
+        ok = gb_apu_state_check(apu) == 0 && tm.reload <= 2 &&
+             at[2][offsetof(gb_bus, dma_index)] <= 160 && at[2][offsetof(gb_bus, serial_bits)] < 8;
+    }
+    if (!ok || !apu) {
         free(core);
         free(ppu);
-        return -EINVAL;
+        free(apu);
+        return ok ? -ENOMEM : -EINVAL;
     }
     /* The cartridge validates its own section; it goes first so a refusal
      * leaves the machine unchanged. */
@@ -426,6 +460,7 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
     if (rc != 0) {
         free(core);
         free(ppu);
+        free(apu);
         return rc;
     }
     g->cycles = core->cycles;
@@ -442,8 +477,10 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
     memcpy(&g->timer, at[3], sizeof g->timer);
     memcpy(&g->ppu, ppu, sizeof g->ppu);
     free(ppu);
-    memcpy(&g->apu, at[5], sizeof g->apu);
+    memcpy(&g->apu, apu, sizeof g->apu);
+    free(apu);
     g->stop_reasons = 0;
+    g->irq_depth = 0;
     gb_bus_remap(g);
     return 0;
 }

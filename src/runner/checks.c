@@ -361,8 +361,7 @@ static bool regs_equal(const gb_regs *x, const gb_regs *y) {
  * when the replay reproduced the first run (same result, failure cycle and
  * registers), 0 when it differed, -1 when it could not run. */
 static int replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_t size,
-                  const rn_result *first, const uint8_t *ref, gb_ckpt *ck, const char *dir,
-                  FILE *info) {
+                  rn_result *first, const uint8_t *ref, gb_ckpt *ck, const char *dir, FILE *info) {
     char err[256];
     gb *g = make_machine(t, o, rom, size, err, sizeof err);
     ct_recorder *rec = g ? make_recorder(o->replay_bytes ? o->replay_bytes : 64u << 20, 0, "trace",
@@ -395,6 +394,7 @@ static int replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_t
     rn_path_join(path, sizeof path, dir, "replay.perfetto-trace");
     ct_dump_opts dopts = {.format = CT_FMT_PERFETTO};
     int rc = ct_dump(rec, path, &dopts);
+    rn_artifact_lost(first, "replay.perfetto-trace", rc);
     char start[64] = "power-on";
     if (from)
         snprintf(start, sizeof start, "the checkpoint at cycle %llu", (unsigned long long)from);
@@ -448,7 +448,7 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
             size_t elen = 0;
             rn_failure_dir(o, t, dir, sizeof dir);
             FILE *info = open_memstream(&extra, &elen);
-            if (info && !rn_mkdirs(dir)) {
+            if (info && !rn_failure_mkdir(o, dir)) {
                 rn_failure_clear_files(dir);
                 res->status =
                     rn_sm83_run_file(path, res->message, sizeof res->message, &np, &nt, dir, info);
@@ -456,7 +456,7 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
                 fclose(info);
                 info = NULL;
                 rn_path_join(path, sizeof path, dir, "state.txt");
-                rn_write_state(path, t, o, res, extra);
+                rn_artifact_lost(res, "state.txt", rn_write_state(path, t, o, res, extra));
                 res->artifacts = true;
             }
             if (info) fclose(info);
@@ -469,9 +469,9 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
     uint8_t *rom = NULL, *ref = NULL;
     size_t size = 0;
     rn_resolve(o, t->rom, path, sizeof path);
-    int rc = rn_read_file(path, &rom, &size);
+    int rc = rn_read_rom(path, &rom, &size, err, sizeof err);
     if (rc) {
-        set_error(res, "cannot read ROM %s: %s", path, strerror(-rc));
+        set_error(res, "cannot read ROM %s: %s", path, err);
         goto done;
     }
     if (t->check.kind == RN_CHECK_SCREENSHOT) {
@@ -517,12 +517,13 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
     if (res->status != RN_PASS && o->out_dir) {
         char dir[4200];
         rn_failure_dir(o, t, dir, sizeof dir);
-        int dir_rc = rn_mkdirs(dir);
+        int dir_rc = rn_failure_mkdir(o, dir);
         char *extra = NULL;
         size_t elen = 0;
         FILE *info = open_memstream(&extra, &elen);
         if (dir_rc) {
-            fprintf(stderr, "ceres: cannot create %s: %s\n", dir, strerror(-dir_rc));
+            fprintf(stderr, "ceres: cannot create %s: %s\n", dir, ct_file_strerror(dir_rc));
+            rn_artifact_lost(res, "failure folder", dir_rc);
         } else if (info) {
             rn_failure_clear_files(dir);
             res->artifacts = true;
@@ -530,10 +531,13 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
                 ct_dump_opts dopts = {.format = CT_FMT_PERFETTO};
                 rn_path_join(path, sizeof path, dir, "trace.perfetto-trace");
                 rc = ct_dump(rec, path, &dopts);
-                fprintf(info, "trace: %s (ring of %llu %s)\n",
+                rn_artifact_lost(res, "trace.perfetto-trace", rc);
+                /* The ring's real size, not the budget asked for. */
+                fprintf(info, "trace: %s (ring of %zu bytes; --trace-buffer %llu%s)\n",
                         rc ? strerror(-rc) : "trace.perfetto-trace",
+                        ct_ring_mem_bytes(rec->ring.mask + 1),
                         (unsigned long long)(o->trace_bytes ? o->trace_bytes : o->trace_events),
-                        o->trace_bytes ? "bytes" : "events");
+                        o->trace_bytes ? "" : "ev");
                 rn_path_join(path, sizeof path, dir, "trace.log");
                 ct_trace *tr = NULL;
                 rc = ct_trace_from_recorder(rec, &tr);
@@ -542,12 +546,14 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
                     ct_trace_free(tr);
                 }
                 if (rc) fprintf(info, "text tail: %s\n", strerror(-rc));
+                rn_artifact_lost(res, "trace.log", rc);
             } else {
                 fprintf(info, "trace: recording was off (--trace-buffer 0)\n");
             }
             rn_path_join(path, sizeof path, dir, "screen.png");
             rc = rn_png_write_shades(path, gb_framebuffer(g), GB_LCD_W, GB_LCD_H);
             if (rc) fprintf(info, "screen.png: %s\n", strerror(-rc));
+            rn_artifact_lost(res, "screen.png", rc);
             if (o->replay_window) {
                 res->replay = replay(t, o, rom, size, res, ref, r.ck, dir, info);
             } else {
@@ -557,7 +563,7 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
         if (info) fclose(info);
         if (res->artifacts) {
             rn_path_join(path, sizeof path, dir, "state.txt");
-            rn_write_state(path, t, o, res, extra);
+            rn_artifact_lost(res, "state.txt", rn_write_state(path, t, o, res, extra));
         }
         free(extra);
     }
@@ -568,11 +574,14 @@ done:
     if (res->status == RN_ERROR && o->out_dir) {
         char dir[4200];
         rn_failure_dir(o, t, dir, sizeof dir);
-        if (!rn_mkdirs(dir)) {
+        int dir_rc = rn_failure_mkdir(o, dir);
+        if (!dir_rc) {
             rn_failure_clear_files(dir);
             rn_path_join(path, sizeof path, dir, "state.txt");
-            rn_write_state(path, t, o, res, NULL);
+            rn_artifact_lost(res, "state.txt", rn_write_state(path, t, o, res, NULL));
             res->artifacts = true;
+        } else {
+            rn_artifact_lost(res, "failure folder", dir_rc);
         }
     }
     free(rom);
