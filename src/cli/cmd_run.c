@@ -370,9 +370,9 @@ int cmd_run(int argc, char **argv) {
 
     uint8_t *rom = NULL, *boot = NULL;
     size_t size = 0, boot_size = 0;
-    int e = rn_read_file(rom_path, &rom, &size);
+    int e = rn_read_rom(rom_path, &rom, &size, err, sizeof err);
     if (e) {
-        fprintf(stderr, "ceres run: %s: %s\n", rom_path, strerror(-e));
+        fprintf(stderr, "ceres run: %s: %s\n", rom_path, err);
         return 2;
     }
     if (boot_path) {

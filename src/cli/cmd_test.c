@@ -38,7 +38,8 @@ static void usage(FILE *f) {
           "  --list                list the selected tests and exit\n"
           "ad-hoc ROMs (ROM... given):\n"
           "  --check CHECK         mooneye (default) | blargg-serial | blargg-mem | sm83 |\n"
-          "                        screenshot=FILE.png | mem=ADDR:PASS:FAIL\n"
+          "                        screenshot=FILE.png | mem=ADDR:PASS:FAIL |\n"
+          "                        hex=GLYPHS.txt:DIGITS | audio0 | audio1 | frame=FILE.png\n"
           "  --timeout T           emulated time limit: 20s (default), 600f, 5000000c\n"
           "running:\n"
           "  -j N                  tests in parallel (default: number of cores)\n"
@@ -326,6 +327,7 @@ int cmd_test(int argc, char **argv) {
             t->rom = abs_path(roms[i]);
             t->check = chk;
             t->check.ref = chk.ref ? abs_path(chk.ref) : NULL;
+            t->check.digits = chk.digits ? strdup(chk.digits) : NULL;
             t->limit_cycles = limit;
             t->limit_text = strdup(timeout_arg);
             t->model = GB_MODEL_DMG;

@@ -55,6 +55,7 @@ typedef struct gb_apu {
      * integral over the current sample, the T-cycles to the next sample
      * and the fractional remainder of the 4194304 / 48000 ratio. */
     int32_t mix_l, mix_r;
+    uint64_t mix_at; /* `now` when mix_l or mix_r last changed */
     int64_t acc_l, acc_r;
     uint32_t acc_cycles, sample_cd, sample_frac;
     int64_t hp_l, hp_r; /* high-pass (output capacitor) state, 16.16 */
@@ -77,5 +78,8 @@ void gb_apu_write(gb *g, uint16_t addr, uint8_t v);
 /* Move up to max_frames stereo frames (L, R interleaved) out of the ring, oldest
  * first; returns how many. With out == NULL, returns how many are waiting. */
 size_t gb_apu_take(gb *g, int16_t *out, size_t max_frames);
+/* T-cycles since the mixed level of either side last changed (before the
+ * output capacitor and the averaging into 48 kHz samples). */
+uint64_t gb_apu_steady(gb *g);
 
 #endif

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #ifndef CERES_DEFAULT_TESTROMS
 #define CERES_DEFAULT_TESTROMS "testroms"
@@ -66,6 +67,60 @@ int rn_read_file(const char *path, uint8_t **data, size_t *size) {
         return err;
     }
     buf[n] = 0;
+    *data = buf;
+    *size = n;
+    return 0;
+}
+
+int rn_read_rom(const char *path, uint8_t **data, size_t *size, char *err, size_t errlen) {
+    *data = NULL;
+    *size = 0;
+    errno = 0;
+    gzFile f = gzopen(path, "rb");
+    if (!f) {
+        int e = errno ? errno : ENOMEM;
+        snprintf(err, errlen, "%s", strerror(e));
+        return -e;
+    }
+    /* One byte more than the limit tells a file that is too large. */
+    const size_t limit = (size_t)GB_ROM_MAX_SIZE + 1;
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    int rc = buf ? 0 : -ENOMEM;
+    while (!rc && n < limit) {
+        if (n == cap) {
+            size_t ncap = cap * 2 < limit ? cap * 2 : limit;
+            uint8_t *nb = realloc(buf, ncap);
+            if (!nb) {
+                rc = -ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        int got = gzread(f, buf + n, (unsigned)(cap - n));
+        if (got < 0) {
+            int zerr;
+            const char *msg = gzerror(f, &zerr);
+            snprintf(err, errlen, "%s", zerr == Z_ERRNO ? strerror(errno) : msg);
+            rc = zerr == Z_ERRNO && errno ? -errno : -EIO;
+            break;
+        }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    gzclose(f);
+    if (!rc && n >= limit) {
+        snprintf(err, errlen,
+                 "ROM too large: more than %u bytes (the largest DMG cartridge is 8 MiB)",
+                 GB_ROM_MAX_SIZE);
+        rc = -EFBIG;
+    }
+    if (rc) {
+        if (rc == -ENOMEM) snprintf(err, errlen, "%s", strerror(ENOMEM));
+        free(buf);
+        return rc;
+    }
     *data = buf;
     *size = n;
     return 0;
