@@ -220,6 +220,53 @@ static void test_dma_conflict(void) {
     gb_destroy(g);
 }
 
+/* A CPU write on the DMA's bus during OAM DMA is lost, and the byte the DMA
+ * moves in that M-cycle meets the written value: from WRAM OAM gets the
+ * AND, from ROM the CPU's value (gambatte hwtests oamdma busypush). */
+static void test_dma_write_conflict(void) {
+    for (int from_rom = 0; from_rom < 2; from_rom++) {
+        const uint8_t page = from_rom ? 0x02 : 0xC0;
+        const uint8_t code[] = {0x3E, page,        /* LD A,page */
+                                0x21, 0x00, 0xC1,  /* LD HL,$C100 */
+                                0xC3, 0x80, 0xFF}; /* JP $FF80 */
+        static const uint8_t hram[] = {
+            0xE0, 0x46,       /* LDH ($46),A: start the DMA */
+            0x3E, 0x0F,       /* LD A,$0F */
+            0x77,             /* LD (HL),A: $C100 is on the DMA's bus */
+            0x3E, 0x30,       /* LD A,$30 */
+            0x3D, 0x20, 0xFD, /* DEC A; JR NZ: wait for the DMA to end */
+            0x40,
+        };
+        uint8_t *rom = make_rom(code, sizeof code);
+        for (unsigned i = 0; i < 0xA0; i++)
+            rom[0x200 + i] = (uint8_t)(0x10 + i);
+        char err[256];
+        gb *g = gb_create(rom, ROM_SIZE, NULL, err, sizeof err);
+        free(rom);
+        CHECK(g != NULL);
+        if (!g) return;
+        memcpy(g->bus.hram, hram, sizeof hram);
+        for (unsigned i = 0; i < 0xA0; i++)
+            g->bus.wram[i] = (uint8_t)(0x10 + i);
+        g->bus.wram[0x100] = 0x77;
+        gb_run(g, 100000, GB_STOP_LD_B_B);
+        CHECK(!g->bus.dma_active);
+        CHECK_EQ(g->bus.wram[0x100], 0x77); /* the write was lost */
+        unsigned hit = 0, other = 0;
+        for (unsigned i = 0; i < 0xA0; i++) {
+            const uint8_t src = (uint8_t)(0x10 + i);
+            const uint8_t want = from_rom ? 0x0F : (uint8_t)(src & 0x0F);
+            if (g->ppu.oam[i] == want)
+                hit++;
+            else if (g->ppu.oam[i] != src)
+                other++;
+        }
+        CHECK_EQ(hit, 1);
+        CHECK_EQ(other, 0);
+        gb_destroy(g);
+    }
+}
+
 /* STOP waits for a button press and resets the divider. */
 static void test_stop(void) {
     static const uint8_t code[] = {0x10, 0x04, 0x40}; /* STOP; INC B; LD B,B */
@@ -529,6 +576,7 @@ int main(void) {
     test_dispatch_timing();
     test_timer_reload();
     test_dma_conflict();
+    test_dma_write_conflict();
     test_stop();
     test_lockup();
     test_save_states();
