@@ -421,11 +421,13 @@ static int wait_cycles(gb *g, uint64_t until, unsigned mask) {
      * the first of the dispatch with IME=1; with IME=0 the CPU goes on with
      * the next instruction (mooneye acceptance/di_timing-GS,
      * halt_ime1_timing2-GS, halt_ime0_nointr_timing). */
+    /* IF.timer raised in this M-cycle wakes it only in the next (timer.c). */
     do {
         skip_idle(g, until);
         idle(g);
-    } while (!(g->ie & g->intf & 0x1F) && g->cycles < until && !(g->stop_reasons & mask));
-    if ((g->ie & g->intf & 0x1F) == 0) return WAIT_DONE;
+    } while (!(g->ie & g->intf & ~g->timer.hold & 0x1F) && g->cycles < until &&
+             !(g->stop_reasons & mask));
+    if ((g->ie & g->intf & ~g->timer.hold & 0x1F) == 0) return WAIT_DONE;
     c->halted = false;
     GB_TRACE(g, CPU_WAKE, c->pc);
     if (c->ime) {

@@ -189,6 +189,36 @@ static void test_timer_reload(void) {
     gb_destroy(g);
 }
 
+/* The timer's interrupt wakes a halted CPU one M-cycle later than a running
+ * CPU takes it (gambatte hwtests tima/, `ei; halt` against `ei; nop`): the
+ * handler's first instruction runs 4 T-cycles later after HALT. */
+static void test_timer_halt_wake(void) {
+    uint64_t at[2] = {0, 0};
+    for (int halt = 0; halt < 2; halt++) {
+        const uint8_t code[] = {
+            0xF3, 0x3E,
+            0xFE, 0xE0,
+            0x05, /* DI; TIMA = $FE */
+            0x3E, 0x04,
+            0xE0, 0xFF, /* IE = timer */
+            0xAF, 0xE0,
+            0x0F, /* IF = 0 */
+            0x3E, 0x05,
+            0xE0, 0x07,               /* TAC = on, 16 T-cycles per increment */
+            0xFB, halt ? 0x76 : 0x00, /* EI; HALT or NOP, NOPs follow */
+        };
+        gb *g = boot(code, sizeof code);
+        unsigned why = gb_run(g, 10000, GB_STOP_LD_B_B); /* LD B,B at $0050 */
+        CHECK(why & GB_STOP_LD_B_B);
+        gb_regs r;
+        gb_get_regs(g, &r);
+        CHECK_EQ(r.pc, 0x51);
+        at[halt] = gb_cycles(g);
+        gb_destroy(g);
+    }
+    CHECK_EQ(at[1] - at[0], 4);
+}
+
 /* OAM DMA from WRAM, run from HRAM: a CPU read of ROM during the transfer
  * sees the DMA's byte; HRAM stays readable; OAM ends up a copy. */
 static void test_dma_conflict(void) {
@@ -575,6 +605,7 @@ int main(void) {
     test_ei_halt();
     test_dispatch_timing();
     test_timer_reload();
+    test_timer_halt_wake();
     test_dma_conflict();
     test_dma_write_conflict();
     test_stop();
