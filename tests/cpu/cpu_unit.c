@@ -297,6 +297,38 @@ static void test_dma_write_conflict(void) {
     }
 }
 
+/* An interrupt dispatch pushes PC in its 4th and 5th M-cycles: pushed into
+ * ROM during an OAM DMA from ROM, the bytes land in OAM one place later than
+ * a dispatch pushing in its 3rd and 4th would put them (gambatte hwtests
+ * oamdma/oamdma_src0000_busyint0002: $FF at $FE9E, $94 at $FE9F). */
+static void test_dispatch_push_timing(void) {
+    static const uint8_t code[] = {0xC3, 0x80, 0xFF}; /* JP $FF80 */
+    static const uint8_t hram[] = {
+        0x31, 0x02, 0x00,             /* LD SP,$0002: the pushes go to $0001, $0000 */
+        0x3E, 0x04, 0xE0, 0x0F, 0xE0, /* IF = IE = timer */
+        0xFF, 0xAF, 0xE0, 0x46,       /* XOR A; LDH ($46),A: DMA from $0000 */
+        0x0E, 0x26, 0x0D, 0x20, 0xFD, /* wait */
+        0x00, 0xFB, 0x00,             /* NOP; EI; NOP: the dispatch pushes $FF94 */
+    };
+    uint8_t *rom = make_rom(code, sizeof code);
+    for (unsigned i = 0x98; i < 0xA0; i++)
+        rom[i] = (uint8_t)(0x10 + i);
+    char err[256];
+    gb *g = gb_create(rom, ROM_SIZE, NULL, err, sizeof err);
+    free(rom);
+    CHECK(g != NULL);
+    if (!g) return;
+    memcpy(g->bus.hram, hram, sizeof hram);
+    CHECK(gb_run(g, 100000, GB_STOP_LD_B_B) & GB_STOP_LD_B_B); /* the handler at $0050 */
+    CHECK_EQ(g->cpu.pc, 0x51);
+    gb_run(g, 2000, 0);
+    CHECK(!g->bus.dma_active);
+    CHECK_EQ(g->ppu.oam[0x9D], 0x10 + 0x9D); /* the ROM's byte */
+    CHECK_EQ(g->ppu.oam[0x9E], 0xFF);
+    CHECK_EQ(g->ppu.oam[0x9F], 0x94);
+    gb_destroy(g);
+}
+
 /* STOP waits for a button press and resets the divider. */
 static void test_stop(void) {
     static const uint8_t code[] = {0x10, 0x04, 0x40}; /* STOP; INC B; LD B,B */
@@ -608,6 +640,7 @@ int main(void) {
     test_timer_halt_wake();
     test_dma_conflict();
     test_dma_write_conflict();
+    test_dispatch_push_timing();
     test_stop();
     test_lockup();
     test_save_states();
