@@ -505,13 +505,16 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
         (void)idx;
 #endif
         break;
+    case GB_TRIG_BREAK: gb_request_stop(g); break;
     }
 }
 
 static void run_occ(gb *g, gb_trig_set *s, occ *o) {
     if (s->in_hook) return;
     s->in_hook = true;
-    o->schema = &gb_schema;
+    /* The recorder's schema: gb_schema's events, maybe followed by its
+     * user's (the runner's test events). */
+    o->schema = s->rec ? ct_recorder_schema(s->rec) : &gb_schema;
     for (unsigned i = 0; i < s->n; i++) {
         gb_trigger *t = &s->t[i];
         if (!(t->occ & o->kind)) continue;
@@ -594,7 +597,7 @@ int gb_trig_add(gb_trig_set *s, const char *expr, gb_trig_action action, char *e
         return -ENOSPC;
     }
     gb_trigger *t = &s->t[s->n];
-    int rc = gb_trig_parse(t, expr, s->rec->schema, err, errlen);
+    int rc = gb_trig_parse(t, expr, ct_recorder_schema(s->rec), err, errlen);
     if (rc) return rc;
     t->action = action;
     s->n++;
@@ -720,7 +723,7 @@ int gb_trig_window_frames(gb_trig_set *s, uint64_t lo, uint64_t hi, char *err, s
 }
 
 void gb_trig_report(const gb_trig_set *s, FILE *f) {
-    static const char *const act[] = {"start", "stop", "dump", "mark"};
+    static const char *const act[] = {"start", "stop", "dump", "mark", "break"};
     for (unsigned i = 0; i < s->n; i++)
         fprintf(f, "trigger %u (%s) %s: fired %llu time%s\n", i, act[s->t[i].action], s->t[i].text,
                 (unsigned long long)s->t[i].fires, s->t[i].fires == 1 ? "" : "s");

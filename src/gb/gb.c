@@ -91,8 +91,7 @@ static void forward_event(void *ctx, uint16_t id, uint64_t ts, const uint8_t *p,
 }
 
 void gb_set_hooks(gb *g, const gb_hooks *h) {
-    if (g->rec && ct_recorder_has_hook(g->rec, forward_event, g))
-        ct_recorder_set_hook(g->rec, NULL, NULL);
+    if (g->rec) ct_recorder_remove_hook(g->rec, forward_event, g);
     g->hooks = h;
     g->hook_fetch_bm = h && h->fetch && h->fetch_bm ? h->fetch_bm : gb_hook_none_bm;
     const bool acc = h && h->access;
@@ -101,7 +100,7 @@ void gb_set_hooks(gb *g, const gb_hooks *h) {
     g->hook_reads = any_bit(g->hook_read_bm != gb_hook_none_bm ? g->hook_read_bm : NULL);
     g->hook_rw =
         g->hook_reads || any_bit(g->hook_write_bm != gb_hook_none_bm ? g->hook_write_bm : NULL);
-    if (g->rec && h && h->event) ct_recorder_set_hook(g->rec, forward_event, g);
+    if (g->rec && h && h->event) ct_recorder_add_hook(g->rec, forward_event, g);
     gb_set_recorder(g, g->rec); /* the hook changes the recorder's flags */
 }
 
@@ -126,7 +125,7 @@ void gb_set_doctor_mode(gb *g, bool on) {
 void gb_set_recorder(gb *g, struct ct_recorder *rec) {
     g->rec = rec;
     if (rec)
-        memcpy(g->trace_on, rec->enabled, sizeof g->trace_on);
+        memcpy(g->trace_on, rec->flags, sizeof g->trace_on);
     else
         memset(g->trace_on, 0, sizeof g->trace_on);
 }
@@ -140,7 +139,7 @@ unsigned gb_run(gb *g, uint64_t max_cycles, unsigned stop_mask) {
     g->stop_reasons &= GB_STOP_REQUEST;
     /* The recorder's flags may have changed since the last run (a window,
      * a hook): refresh the copy. */
-    if (g->rec) memcpy(g->trace_on, g->rec->enabled, sizeof g->trace_on);
+    if (g->rec) memcpy(g->trace_on, g->rec->flags, sizeof g->trace_on);
     gb_cpu_run(g, until, mask);
     unsigned why = g->stop_reasons & mask;
     if (g->cycles >= until) why |= GB_STOP_LIMIT;
@@ -194,6 +193,48 @@ void gb_get_regs(const gb *g, gb_regs *r) {
     r->pc = c->pc;
     r->ime = c->ime;
     r->halted = c->halted && !c->brk;
+    r->ei_pending = c->ei_delay;
+    r->stopped = c->stopped;
+}
+
+void gb_set_regs(gb *g, const gb_regs *r) {
+    gb_cpu *c = &g->cpu;
+    memset(c, 0, sizeof *c);
+    c->r[GB_R_A] = r->a;
+    c->r[GB_R_F] = r->f;
+    c->r[GB_R_B] = r->b;
+    c->r[GB_R_C] = r->c;
+    c->r[GB_R_D] = r->d;
+    c->r[GB_R_E] = r->e;
+    c->r[GB_R_H] = r->h;
+    c->r[GB_R_L] = r->l;
+    c->sp = r->sp;
+    c->pc = r->pc;
+    c->ime = r->ime;
+    c->halted = r->halted;
+    c->ei_delay = r->ei_pending;
+    c->stopped = r->stopped;
+}
+
+void gb_set_interrupts(gb *g, uint8_t ie, uint8_t iflag) {
+    g->ie = ie;
+    g->intf = iflag & 0x1F;
+}
+
+void gb_set_flat_mode(gb *g, uint8_t *mem, gb_bus_access *log, unsigned cap) {
+    g->bus.flat = mem;
+    g->bus.flat_log = mem ? log : NULL;
+    g->bus.flat_cap = mem && log ? cap : 0;
+    g->bus.flat_len = 0;
+    gb_bus_remap(g);
+}
+
+unsigned gb_flat_cycles(const gb *g) {
+    return g->bus.flat_len;
+}
+
+void gb_flat_clear(gb *g) {
+    g->bus.flat_len = 0;
 }
 
 uint8_t gb_peek(gb *g, uint16_t addr) {
@@ -235,7 +276,9 @@ unsigned gb_rom_bank(const gb *g, uint16_t addr) {
  * the header and every section's tag and size before touching the machine. */
 
 #define STATE_MAGIC   "CERESSAV"
-#define STATE_VERSION 3u /* 2: gb_cpu keeps r[], sp and ime together; 3: gb_cpu.brk */
+/* Any change to a saved struct's layout (gb_cpu: see cpu.h) bumps it.
+ * 2: gb_cpu keeps r[], sp and ime together; 3: gb_cpu.brk. */
+#define STATE_VERSION 3u
 #define NSECTIONS     7
 
 typedef struct core_state {
@@ -307,17 +350,26 @@ long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
     if (!buf || size < need) return -ENOSPC;
     section s[NSECTIONS];
     sections(g, s);
-    core_state *core = calloc(1, sizeof *core);
-    if (!core) return -ENOMEM;
-    core->cycles = g->cycles;
-    core->frames = g->frames;
-    core->ie = g->ie;
-    core->intf = g->intf;
-    core->has_boot_rom = g->has_boot_rom;
-    memcpy(core->boot_rom, g->boot_rom, 256);
-    core->serial_len = (uint32_t)g->serial_len;
-    memcpy(core->serial_log, g->serial_log, g->serial_len);
-    const void *data[NSECTIONS - 1] = {core, &g->cpu, &g->bus, &g->timer, &g->ppu, &g->apu};
+    /* The CORE section is built in place (checkpoints save every frame:
+     * no allocation, no second copy of the serial log). */
+    uint8_t *core = buf + 16 + 8;
+    const uint32_t serial_len = (uint32_t)g->serial_len;
+    const size_t log = offsetof(core_state, serial_log);
+    memset(core, 0, log);
+    memset(core + log + serial_len, 0, sizeof(core_state) - log - serial_len);
+#define CORE_PUT(field, src)                                                                       \
+    memcpy(core + offsetof(core_state, field), src, sizeof(((core_state *)0)->field))
+    CORE_PUT(cycles, &g->cycles);
+    CORE_PUT(frames, &g->frames);
+    CORE_PUT(ie, &g->ie);
+    CORE_PUT(intf, &g->intf);
+    const uint8_t has_boot = g->has_boot_rom;
+    CORE_PUT(has_boot_rom, &has_boot);
+    CORE_PUT(boot_rom, g->boot_rom);
+    CORE_PUT(serial_len, &serial_len);
+#undef CORE_PUT
+    memcpy(core + log, g->serial_log, serial_len);
+    const void *data[NSECTIONS - 1] = {NULL, &g->cpu, &g->bus, &g->timer, &g->ppu, &g->apu};
 
     uint8_t *p = buf;
     memcpy(p, STATE_MAGIC, 8);
@@ -328,15 +380,14 @@ long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
         memcpy(p, s[i].tag, 4);
         put32(p + 4, (uint32_t)s[i].size);
         p += 8;
-        if (i < NSECTIONS - 1)
+        if (i == 0)
+            ; /* CORE: written above */
+        else if (i < NSECTIONS - 1)
             memcpy(p, data[i], s[i].size);
-        else if (gb_cart_state_save(&g->cart, p) != s[i].size) {
-            free(core);
+        else if (gb_cart_state_save(&g->cart, p) != s[i].size)
             return -EIO;
-        }
         p += s[i].size;
     }
-    free(core);
     return (long)(p - buf);
 }
 

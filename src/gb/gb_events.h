@@ -5,6 +5,8 @@
 
 #include "../trace/ct.h"
 
+/* cpu.exec's register fields follow gb_cpu's layout (see cpu.h): the CPU
+ * copies them as they lie. */
 #define GB_EVENTS(E)                                                                               \
     E(CPU_EXEC, cpu, exec, TRACE, STEP, U16, pc, U8, op, U8, op1, U8, op2, U8, b, U8, c, U8, d,    \
       U8, e, U8, h, U8, l, U8, f, U8, a, U16, sp, BOOL, ime, U16, bank)                            \
@@ -39,9 +41,6 @@
     E(CART_RAM_ENABLE, cart, ram_enable, DEBUG, INSTANT, BOOL, enable)                             \
     E(APU_WRITE, apu, write, DEBUG, INSTANT, U16, reg, U8, value)                                  \
     E(APU_TRIGGER, apu, trigger, DEBUG, INSTANT, U8, channel)                                      \
-    E(TEST_BEGIN, test, test, INFO, BEGIN, STR, name)                                              \
-    E(TEST_END, test, test_end, INFO, END, STR, verdict)                                           \
-    E(TEST_RESULT, test, result, INFO, INSTANT, STR, name, STR, verdict)                           \
     E(TRACE_MARK, trace, mark, INFO, INSTANT, U16, trigger, U32, count)
 
 #define GB__ENUM(ID, ...) gb_ev_##ID,

@@ -1,5 +1,6 @@
 /* ceres-trace, hosted part: ring sizes, recorder lifecycle, string interning,
- * ring scans and snapshots, atomic dump files. */
+ * ring scans and snapshots. The dump dispatch is in dump.c, the helpers the
+ * exporters share in export_common.c. */
 #include "ct_internal.h"
 
 #include <errno.h>
@@ -11,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+void ct_errf(char *err, size_t errlen, const char *fmt, ...) {
     if (!err || errlen == 0) return;
     va_list ap;
     va_start(ap, fmt);
@@ -25,7 +26,7 @@ int ct_parse_size(const char *s, uint64_t *bytes, uint64_t *events, char *err, s
     *bytes = 0;
     *events = 0;
     if (!s || !*s) {
-        set_err(err, errlen, "empty ring size (expected e.g. 4M, 512K, 65536 or 200000ev)");
+        ct_errf(err, errlen, "empty ring size (expected e.g. 4M, 512K, 65536 or 200000ev)");
         return -EINVAL;
     }
     uint64_t v = 0;
@@ -63,10 +64,10 @@ int ct_parse_size(const char *s, uint64_t *bytes, uint64_t *events, char *err, s
         return 0;
     }
 bad:
-    set_err(err, errlen, "bad ring size '%s' (expected e.g. 4M, 512K, 1G, 65536 or 200000ev)", s);
+    ct_errf(err, errlen, "bad ring size '%s' (expected e.g. 4M, 512K, 1G, 65536 or 200000ev)", s);
     return -EINVAL;
 overflow:
-    set_err(err, errlen, "ring size '%s' is too large", s);
+    ct_errf(err, errlen, "ring size '%s' is too large", s);
     return -ERANGE;
 }
 
@@ -74,7 +75,7 @@ overflow:
 
 static int check_schema(const ct_schema *s, char *err, size_t errlen, unsigned *max_words) {
     if (!s || !s->events || s->nevents == 0 || s->nevents > CT_MAX_EVENTS) {
-        set_err(err, errlen, "bad schema: %u events (1..%u allowed)", s ? s->nevents : 0,
+        ct_errf(err, errlen, "bad schema: %u events (1..%u allowed)", s ? s->nevents : 0,
                 CT_MAX_EVENTS);
         return -EINVAL;
     }
@@ -93,7 +94,7 @@ static int check_schema(const ct_schema *s, char *err, size_t errlen, unsigned *
         if (ct_rec_words(sum) > mw) mw = ct_rec_words(sum);
         continue;
     bad:
-        set_err(err, errlen, "bad schema: event %u (%s.%s) is malformed", i,
+        ct_errf(err, errlen, "bad schema: event %u (%s.%s) is malformed", i,
                 d->target ? d->target : "?", d->name ? d->name : "?");
         return -EINVAL;
     }
@@ -116,7 +117,7 @@ ct_recorder *ct_recorder_create(const ct_schema *s, uint64_t bytes, uint64_t eve
          * skip at the old end: up to one sync chunk (two for the crash
          * handler) and a record straddling the chunk boundary. */
         if (events > ((uint64_t)1 << 36)) {
-            set_err(err, errlen, "event bound %llu is too large", (unsigned long long)events);
+            ct_errf(err, errlen, "event bound %llu is too large", (unsigned long long)events);
             return NULL;
         }
         uint64_t need = events * max_words + (2u << CT_SYNC_SHIFT) + 2 * CT_REC_MAX_WORDS;
@@ -126,24 +127,24 @@ ct_recorder *ct_recorder_create(const ct_schema *s, uint64_t bytes, uint64_t eve
     } else if (bytes) {
         words = ct_ring_words_for_bytes((size_t)(bytes > SIZE_MAX ? SIZE_MAX : bytes));
         if (words < MIN_WORDS) {
-            set_err(err, errlen, "ring size %llu bytes is too small (minimum %zu)",
+            ct_errf(err, errlen, "ring size %llu bytes is too small (minimum %zu)",
                     (unsigned long long)bytes, ct_ring_mem_bytes(MIN_WORDS));
             return NULL;
         }
     } else {
-        set_err(err, errlen, "ring size 0: recording is off");
+        ct_errf(err, errlen, "ring size 0: recording is off");
         return NULL;
     }
     size_t mem_bytes = ct_ring_mem_bytes(words);
     void *mem = NULL;
     if (posix_memalign(&mem, 64, mem_bytes) != 0) {
-        set_err(err, errlen, "cannot allocate a %zu-byte ring", mem_bytes);
+        ct_errf(err, errlen, "cannot allocate a %zu-byte ring", mem_bytes);
         return NULL;
     }
     ct_recorder *r = calloc(1, sizeof *r);
     if (!r) {
         free(mem);
-        set_err(err, errlen, "out of memory");
+        ct_errf(err, errlen, "out of memory");
         return NULL;
     }
     ct_recorder_init(r, s, mem, words, mode, events);
@@ -152,7 +153,7 @@ ct_recorder *ct_recorder_create(const ct_schema *s, uint64_t bytes, uint64_t eve
 
 void ct_recorder_destroy(ct_recorder *r) {
     if (!r) return;
-    if (r->stream) ct_stream_close(r);
+    ct_stream_close(r); /* if one is open */
     for (uint32_t i = 0; i < r->nstrings; i++)
         free((void *)r->strings[i]);
     free(r->strings);
@@ -176,126 +177,6 @@ uint32_t ct_intern(ct_recorder *r, const char *str) {
     if (!copy) return UINT32_MAX;
     r->strings[r->nstrings] = copy;
     return r->nstrings++;
-}
-
-/* ---- formats ----------------------------------------------------------- */
-
-static const struct {
-    ct_format f;
-    const char *name, *ext;
-} formats[] = {
-    {CT_FMT_PERFETTO, "perfetto", ".perfetto-trace"},
-    {CT_FMT_JSON, "json", ".json"},
-    {CT_FMT_LOG, "log", ".log"},
-    {CT_FMT_CTRACE, "ctrace", ".ctrace"},
-};
-#define NFORMATS (sizeof formats / sizeof formats[0])
-
-ct_format ct_format_from_path(const char *path) {
-    size_t n = path ? strlen(path) : 0;
-    for (size_t i = 0; i < NFORMATS; i++) {
-        size_t e = strlen(formats[i].ext);
-        if (n >= e && !strcmp(path + n - e, formats[i].ext)) return formats[i].f;
-    }
-    if (n >= 8 && !strcmp(path + n - 8, ".pftrace")) return CT_FMT_PERFETTO;
-    return CT_FMT_AUTO;
-}
-
-int ct_format_parse(const char *name, ct_format *out) {
-    for (size_t i = 0; name && i < NFORMATS; i++)
-        if (!strcmp(name, formats[i].name)) {
-            *out = formats[i].f;
-            return 0;
-        }
-    return -EINVAL;
-}
-
-const char *ct_format_ext(ct_format f) {
-    for (size_t i = 0; i < NFORMATS; i++)
-        if (formats[i].f == f) return formats[i].ext;
-    return "";
-}
-
-/* ---- fields ------------------------------------------------------------ */
-
-uint64_t ct_field_u64(const ct_event_desc *d, unsigned field, const uint8_t *payload) {
-    if (field >= d->nfields) return 0;
-    unsigned off = 0;
-    for (unsigned i = 0; i < field; i++)
-        off += ct_field_size(d->fields[i].type);
-    unsigned sz = ct_field_size(d->fields[field].type);
-    if (off + sz > CT_MAX_PAYLOAD) return 0;
-    uint64_t v = 0;
-    for (unsigned i = 0; i < sz; i++)
-        v |= (uint64_t)payload[off + i] << (8 * i);
-    if (d->fields[field].type == CT_T_I32) v = (uint64_t)(int64_t)(int32_t)(uint32_t)v;
-    return v;
-}
-
-int ct_field_index(const ct_event_desc *d, const char *name) {
-    for (unsigned i = 0; i < d->nfields && i < CT_MAX_FIELDS; i++)
-        if (d->fields[i].name && !strcmp(d->fields[i].name, name)) return (int)i;
-    return -1;
-}
-
-void ct__src_from_trace(ct_src *s, const ct_trace *t) {
-    s->schema = &t->schema;
-    s->strings = (const char *const *)t->strings;
-    s->nstrings = t->nstrings;
-    s->nev = t->nev;
-    s->written = t->written;
-    s->overwritten = t->overwritten;
-    s->dropped = t->dropped;
-    s->ring_bytes = t->ring_bytes;
-    s->ev = t->ev;
-    s->ring = NULL;
-    s->first = 0;
-}
-
-void ct__src_from_recorder(ct_src *s, const ct_recorder *r) {
-    ct_scan sc;
-    ct__ring_scan(r, 0, &sc);
-    s->schema = r->schema;
-    s->strings = r->strings;
-    s->nstrings = r->nstrings;
-    s->nev = sc.count;
-    s->written = sc.written;
-    s->overwritten = sc.overwritten;
-    s->dropped = sc.dropped;
-    s->ring_bytes = ct_ring_mem_bytes(r->ring.mask + 1);
-    s->ev = NULL;
-    s->ring = &r->ring;
-    s->first = sc.first;
-}
-
-/* Two digits per division, from a table. */
-unsigned ct__fmt_u64(char *p, uint64_t v) {
-    static const char d2[] = "00010203040506070809101112131415161718192021222324252627282930313233"
-                             "34353637383940414243444546474849505152535455565758596061626364656667"
-                             "6869707172737475767778798081828384858687888990919293949596979899";
-    char tmp[20];
-    unsigned i = 20;
-    while (v >= 100) {
-        unsigned k = (unsigned)(v % 100) * 2;
-        v /= 100;
-        tmp[--i] = d2[k + 1];
-        tmp[--i] = d2[k];
-    }
-    if (v >= 10) {
-        tmp[--i] = d2[v * 2 + 1];
-        tmp[--i] = d2[v * 2];
-    } else {
-        tmp[--i] = (char)('0' + v);
-    }
-    memcpy(p, tmp + i, 20 - i);
-    return 20 - i;
-}
-
-uint64_t ct__ts_ns(uint64_t ts, uint64_t hz, bool raw) {
-    if (raw || hz == 0 || hz == 1000000000u) return ts;
-    uint64_t q = ts / hz, rem = ts % hz;
-    if (hz <= UINT64_MAX / 1000000000u) return q * 1000000000u + rem * 1000000000u / hz;
-    return q * 1000000000u + (uint64_t)((long double)rem * 1e9L / (long double)hz);
 }
 
 /* ---- ring scans and snapshots ------------------------------------------ */
@@ -393,182 +274,4 @@ void ct_trace_free(ct_trace *t) {
         free((void *)t->schema.name);
     }
     free(t);
-}
-
-/* ---- buffered fd writer ------------------------------------------------ */
-
-void ct__wbuf_init(ct_wbuf *w, int fd, uint8_t *buf, size_t cap) {
-    w->fd = fd;
-    w->err = 0;
-    w->n = 0;
-    w->cap = cap;
-    w->total = 0;
-    w->buf = buf;
-    w->sink = NULL;
-    w->sink_ctx = NULL;
-}
-
-void ct__wbuf_flush(ct_wbuf *w) {
-    if (w->sink) {
-        if (!w->err && w->n) w->err = w->sink(w->sink_ctx, w->buf, w->n);
-        w->total += w->n;
-        w->n = 0;
-        return;
-    }
-    size_t done = 0;
-    while (!w->err && done < w->n) {
-        ssize_t k = write(w->fd, w->buf + done, w->n - done);
-        if (k > 0) {
-            done += (size_t)k;
-        } else if (k == 0) {
-            w->err = -EIO;
-        } else if (errno != EINTR) {
-            w->err = -errno;
-        }
-    }
-    w->total += done;
-    w->n = 0;
-}
-
-void ct__wbuf_put(ct_wbuf *w, const void *p, size_t n) {
-    const uint8_t *s = p;
-    while (n) {
-        if (w->n == w->cap) ct__wbuf_flush(w);
-        size_t k = w->cap - w->n < n ? w->cap - w->n : n;
-        memcpy(w->buf + w->n, s, k);
-        w->n += k;
-        s += k;
-        n -= k;
-    }
-}
-
-/* ---- atomic files ------------------------------------------------------ */
-
-/* Output goes to PATH.tmp.PID, renamed over PATH once complete, so a reader
- * never sees half a file. A path that names a device or a pipe (/dev/stdout,
- * a FIFO) is written directly: renaming over it would replace the node. */
-typedef struct afile {
-    char tmp[PATH_MAX];
-    const char *path;
-    int fd;
-    bool direct;
-} afile;
-
-static int afile_open(afile *a, const char *path) {
-    struct stat st;
-    a->path = path;
-    a->direct = false;
-    if (!path || !*path) return -ENOENT;
-    if (stat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) return -EISDIR;
-        if (!S_ISREG(st.st_mode)) {
-            a->direct = true;
-            a->fd = open(path, O_WRONLY | O_CLOEXEC);
-            return a->fd < 0 ? -errno : 0;
-        }
-    }
-    int k = snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (k < 0 || (size_t)k >= sizeof a->tmp) return -ENAMETOOLONG;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC, 0644);
-        if (a->fd >= 0) return 0;
-        if (errno != EEXIST) return -errno;
-        unlink(a->tmp); /* left over by an earlier run of this pid */
-    }
-    return -EEXIST;
-}
-
-static int afile_close(afile *a, int err) {
-    if (close(a->fd) != 0 && !err) err = -errno;
-    if (a->direct) return err;
-    if (!err && rename(a->tmp, a->path) != 0) err = -errno;
-    if (err) unlink(a->tmp);
-    return err;
-}
-
-static int write_src_fd(const ct_src *src, const ct_trace *t, int fd, ct_format f,
-                        const ct_dump_opts *o) {
-    uint8_t *buf = malloc(CT_WBUF_HOSTED);
-    if (!buf) return -ENOMEM;
-    ct_wbuf w;
-    ct__wbuf_init(&w, fd, buf, CT_WBUF_HOSTED);
-    int err;
-    switch (f) {
-    case CT_FMT_PERFETTO: err = ct__write_perfetto(src, &w, o); break;
-    case CT_FMT_JSON: err = ct__write_json(src, &w, o); break;
-    case CT_FMT_LOG: err = ct__write_log(src, &w, o); break;
-    case CT_FMT_CTRACE: err = t ? ct__write_ctrace(t, &w) : -EINVAL; break;
-    default: err = -EINVAL; break;
-    }
-    ct__wbuf_flush(&w);
-    if (!err) err = w.err;
-    free(buf);
-    return err;
-}
-
-static ct_format pick_format(const char *path, const ct_dump_opts *o) {
-    if (o && o->format != CT_FMT_AUTO) return o->format;
-    ct_format f = ct_format_from_path(path);
-    return f == CT_FMT_AUTO ? CT_FMT_CTRACE : f;
-}
-
-int ct_trace_write(const ct_trace *t, const char *path, const ct_dump_opts *opts) {
-    static const ct_dump_opts none = {0};
-    if (!opts) opts = &none;
-    ct_format f = pick_format(path, opts);
-    if (f < CT_FMT_PERFETTO || f > CT_FMT_CTRACE) return -EINVAL;
-    afile a;
-    int err = afile_open(&a, path);
-    if (err) return err;
-    ct_src src;
-    ct__src_from_trace(&src, t);
-    return afile_close(&a, write_src_fd(&src, t, a.fd, f, opts));
-}
-
-int ct_dump(const ct_recorder *r, const char *path, const ct_dump_opts *opts) {
-    static const ct_dump_opts none = {0};
-    if (!r) return -EINVAL;
-    if (!opts) opts = &none;
-    ct_format f = pick_format(path, opts);
-    if (f < CT_FMT_PERFETTO || f > CT_FMT_CTRACE) return -EINVAL;
-    afile a;
-    int err = afile_open(&a, path);
-    if (err) return err;
-    if (f == CT_FMT_CTRACE) {
-        err = ct__dump_ctrace_ring(r, a.fd, 0);
-    } else {
-        /* The exporters read the ring in place: nothing is recorded while
-         * they run (the recorder is single-threaded), and no copy of a ring
-         * of a million events has to be made first. */
-        ct_src src;
-        ct__src_from_recorder(&src, r);
-        err = write_src_fd(&src, NULL, a.fd, f, opts);
-    }
-    return afile_close(&a, err);
-}
-
-void ct__tracks_build(const ct_schema *s, ct_tracks *out) {
-    out->n = 0;
-    const uint32_t ne = s->nevents < CT_MAX_EVENTS ? s->nevents : CT_MAX_EVENTS;
-    for (uint32_t i = 0; i < ne; i++) {
-        const ct_event_desc *d = &s->events[i];
-        unsigned tt = 0;
-        while (tt < out->n &&
-               !(out->t[tt].parent == UINT16_MAX && !strcmp(out->t[tt].target, d->target)))
-            tt++;
-        if (tt == out->n) {
-            out->t[tt].parent = UINT16_MAX;
-            out->t[tt].event = -1;
-            out->t[tt].target = d->target;
-            out->n++;
-        }
-        out->of_event[i] = (uint16_t)tt;
-        if (d->kind == CT_STEP || d->kind == CT_COUNTER) {
-            unsigned c = out->n++;
-            out->t[c].parent = (uint16_t)tt;
-            out->t[c].event = (int16_t)i;
-            out->t[c].target = d->target;
-            out->of_event[i] = (uint16_t)c;
-        }
-    }
 }
