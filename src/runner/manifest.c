@@ -102,7 +102,7 @@ int rn_check_parse(const char *spec, rn_check *c, char *err, size_t errlen) {
         for (size_t i = 0; ok && i < nd; i++)
             ok = isxdigit((unsigned char)colon[1 + i]) != 0;
         if (!ok) {
-            set_err(err, errlen,
+            ct_errf(err, errlen,
                     "bad hex check '%s': want hex=GLYPHS.txt:DIGITS with 1 to 20 hex digits, "
                     "e.g. hex=gambatte/hexglyphs.txt:E0",
                     spec);
