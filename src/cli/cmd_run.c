@@ -48,7 +48,13 @@ typedef struct run_state {
     gb_trig_set *trig;
     FILE *doctor;
     ct_file doctor_file; /* the safe writer under s->doctor (a copy of its fd) */
-    unsigned why;        /* GB_STOP_* of the last slice */
+    unsigned why; /* GB_STOP_* of the last slice */
+    /* An illegal opcode locks the CPU up; the rest of the machine (PPU,
+     * timer, APU, DMA) runs on, as on hardware, so the run goes on too. */
+    bool locked;
+    uint64_t locked_at;
+    uint16_t locked_pc;
+    uint8_t locked_op;
 } run_state;
 
 static const char *const prog = "ceres run";
@@ -219,7 +225,15 @@ static void run_loop(const run_opts *o, run_state *s) {
         uint64_t n = end - gb_cycles(g) < slice ? end - gb_cycles(g) : slice;
         s->why = s->doctor ? gb_doctor_run(g, s->doctor, n, mask) : gb_run(g, n, mask);
         if (gb_cycles(g) >= crash_at) test_crash();
-        if (s->why & (GB_STOP_LOCKUP | GB_STOP_LD_B_B)) break;
+        if ((s->why & GB_STOP_LOCKUP) && !s->locked) {
+            gb_regs r;
+            gb_get_regs(g, &r);
+            s->locked = true;
+            s->locked_at = gb_cycles(g);
+            s->locked_pc = (uint16_t)(r.pc - 1);
+            s->locked_op = gb_peek(g, s->locked_pc);
+        }
+        if (s->why & GB_STOP_LD_B_B) break;
         if (to_frame && gb_frames(g) > o->wf_hi) break;
         if (s->why & GB_STOP_REQUEST) break;
     }
@@ -250,11 +264,15 @@ static void print_summary(const run_state *s) {
             prog, (unsigned long long)gb_cycles(g), (double)gb_cycles(g) / RN_CYCLES_PER_SEC,
             (unsigned long long)gb_frames(g),
             (unsigned long long)(gb_cycles(g) / RN_CYCLES_PER_FRAME),
-            s->why & GB_STOP_LOCKUP    ? "CPU locked up (illegal opcode)"
-            : s->why & GB_STOP_LD_B_B  ? "LD B,B"
+            s->why & GB_STOP_LD_B_B    ? "LD B,B"
             : s->why & GB_STOP_REQUEST ? "interrupted"
                                        : "time limit",
             r.pc, r.a, r.f, r.b, r.c, r.d, r.e, r.h, r.l, r.sp);
+    if (s->locked)
+        fprintf(stderr,
+                "%s: the CPU locked up at T-cycle %llu (illegal opcode $%02X at PC=%04X); the "
+                "rest of the machine ran on\n",
+                prog, (unsigned long long)s->locked_at, s->locked_op, s->locked_pc);
 }
 
 /* Screenshot, streamed JSON, the trace, the Doctor log; 0 or 1. */

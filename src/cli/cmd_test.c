@@ -52,7 +52,8 @@ static void usage(FILE *f) {
           "  -l, --list            list the selected tests and exit\n"
           "ad-hoc ROMs (ROM... given):\n"
           "  --check CHECK         mooneye (default) | blargg-serial | blargg-mem | sm83 |\n"
-          "                        screenshot=FILE.png | mem=ADDR:PASS:FAIL\n"
+          "                        screenshot=FILE.png | mem=ADDR:PASS:FAIL |\n"
+          "                        hex=GLYPHS.txt:DIGITS | audio0 | audio1 | frame=FILE.png\n"
           "  --timeout T           emulated time limit: 20s (default), 600f, 5000000c\n"
           "running:\n"
           "  -j, --jobs N          tests in parallel (default: number of cores)\n"
@@ -430,6 +431,7 @@ static int select_adhoc(const test_cli *c, selection *s) {
         t->rom = abs_path(c->operands[i]);
         t->check = chk;
         t->check.ref = chk.ref ? abs_path(chk.ref) : NULL;
+        t->check.digits = chk.digits ? strdup(chk.digits) : NULL;
         t->limit_cycles = limit;
         t->limit_text = strdup(c->timeout_arg);
         t->model = GB_MODEL_DMG;

@@ -88,8 +88,11 @@ static void mix(gb_apu *a) {
         if (nr51 & (0x10u << i)) l += v;
         if (nr51 & (0x01u << i)) r += v;
     }
-    a->mix_l = l * (int)(((nr50 >> 4) & 7) + 1);
-    a->mix_r = r * (int)((nr50 & 7) + 1);
+    l *= (int)(((nr50 >> 4) & 7) + 1);
+    r *= (int)((nr50 & 7) + 1);
+    if (l != a->mix_l || r != a->mix_r) a->mix_at = a->now;
+    a->mix_l = l;
+    a->mix_r = r;
 }
 
 /* The output capacitor, in 16.16 fixed point: the DC offset decays by
@@ -521,6 +524,13 @@ size_t gb_apu_take(gb *g, int16_t *out, size_t max_frames) {
         a->ring_tail++;
     }
     return n;
+}
+
+uint64_t gb_apu_steady(gb *g) {
+    gb_apu *a = &g->apu;
+    sync(a);
+    set_budget(a);
+    return a->now - a->mix_at;
 }
 
 void gb_apu_init(gb *g) {

@@ -55,6 +55,7 @@ typedef struct gb_apu {
      * integral over the current sample, the T-cycles to the next sample
      * and the fractional remainder of the 4194304 / 48000 ratio. */
     int32_t mix_l, mix_r;
+    uint64_t mix_at; /* `now` when mix_l or mix_r last changed */
     int64_t acc_l, acc_r;
     uint32_t acc_cycles, sample_cd, sample_frac;
     int64_t hp_l, hp_r; /* high-pass (output capacitor) state, 16.16 */
@@ -80,5 +81,8 @@ size_t gb_apu_take(gb *g, int16_t *out, size_t max_frames);
 /* Save states: 0 if every field of a loaded APU section holds a value the
  * APU can produce, else -EINVAL (the booleans are checked as bytes before). */
 int gb_apu_state_check(const gb_apu *a);
+/* T-cycles since the mixed level of either side last changed (before the
+ * output capacitor and the averaging into 48 kHz samples). */
+uint64_t gb_apu_steady(gb *g);
 
 #endif

@@ -325,8 +325,19 @@ uint8_t gb_bus_peek(gb *g, uint16_t a) {
 
 void gb_bus_write(gb *g, uint16_t a, uint8_t v) {
     gb_bus *b = &g->bus;
-    if (CT_UNLIKELY(b->dma_active) && a < 0xFE00 && bus_of(a) == bus_of(b->dma_src))
-        return; /* the DMA owns this bus: the CPU's write is lost */
+    if (CT_UNLIKELY(b->dma_active) && a < 0xFE00 && bus_of(a) == bus_of(b->dma_src)) {
+        /* The DMA owns this bus: the CPU's write is lost, but the value it
+         * drives lands on the data lines while the DMA moves a byte. From
+         * WRAM both drive them and OAM gets the AND; from ROM, cartridge RAM
+         * or VRAM the CPU's value wins (gambatte hwtests
+         * oamdma/oamdma_src*_busypush*: pushing $55AA while $65 and $76
+         * move leaves $45 $22 from WRAM, $55 $AA from the others). */
+        if (b->dma_index) {
+            uint8_t *o = &g->ppu.oam[b->dma_index - 1];
+            *o = b->dma_src >= 0xC000 ? (uint8_t)(*o & v) : v;
+        }
+        return;
+    }
     switch (a >> 12) {
     case 0x0:
     case 0x1:

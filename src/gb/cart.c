@@ -17,7 +17,7 @@
 #define ROM_BANK_SIZE 0x4000u
 #define RAM_BANK_SIZE 0x2000u
 #define ROM_MIN_SIZE  0x8000u
-#define ROM_MAX_SIZE  (8u << 20) /* MBC5's 512 banks: the largest DMG cartridge */
+#define ROM_MAX_SIZE  GB_ROM_MAX_SIZE /* MBC5's 512 banks: the largest DMG cartridge */
 #define HEADER_END    0x150u
 
 /* ---- header ------------------------------------------------------------- */

@@ -318,8 +318,13 @@ static void dispatch(gb *g) {
     c->halt_bug = false;
     c->ime = false;
     /* Five M-cycles: the discarded opcode fetch (already spent by the
-     * caller), one internal cycle, the two pushes, one internal cycle. */
+     * caller), two internal cycles, the two pushes; PC takes the vector with
+     * the second push. A push during OAM DMA shows where they fall: pushed
+     * into ROM, PC lands in OAM one byte later than with the pushes in the
+     * 3rd and 4th M-cycles (gambatte hwtests
+     * oamdma/oamdma_src0000_busyint0002). */
     idle_sp(g);
+    idle(g);
     wr(g, I, --c->sp, (uint8_t)(pc >> 8));
     /* The vector is chosen after the high byte of PC was pushed: a push that
      * overwrites IE ($FFFF) can cancel the interrupt, and the CPU then jumps
@@ -334,7 +339,6 @@ static void dispatch(gb *g) {
         vec = (uint16_t)(0x40 + 8 * bit);
     }
     wr(g, I, --c->sp, (uint8_t)pc);
-    idle(g);
     c->pc = vec;
     if (vec) GB_HOOK_IRQ(g, (uint8_t)((vec - 0x40) / 8));
     GB_TRACE(g, CPU_IRQ, vec, pc);
@@ -445,11 +449,13 @@ static int wait_cycles(gb *g, uint64_t until, unsigned mask) {
      * the first of the dispatch with IME=1; with IME=0 the CPU goes on with
      * the next instruction (mooneye acceptance/di_timing-GS,
      * halt_ime1_timing2-GS, halt_ime0_nointr_timing). */
+    /* IF.timer raised in this M-cycle wakes it only in the next (timer.c). */
     do {
         skip_idle(g, until);
         idle(g);
-    } while (!(g->ie & g->intf & 0x1F) && g->cycles < until && !(g->stop_reasons & mask));
-    if ((g->ie & g->intf & 0x1F) == 0) return WAIT_DONE;
+    } while (!(g->ie & g->intf & ~g->timer.hold & 0x1F) && g->cycles < until &&
+             !(g->stop_reasons & mask));
+    if ((g->ie & g->intf & ~g->timer.hold & 0x1F) == 0) return WAIT_DONE;
     c->halted = false;
     GB_TRACE(g, CPU_WAKE, c->pc);
     if (c->ime) {

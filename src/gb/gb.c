@@ -263,6 +263,10 @@ size_t gb_audio_take(gb *g, int16_t *out, size_t max_frames) {
     return gb_apu_take(g, out, max_frames);
 }
 
+uint64_t gb_audio_steady_cycles(gb *g) {
+    return gb_apu_steady(g);
+}
+
 unsigned gb_rom_bank(const gb *g, uint16_t addr) {
     return gb_cart_bank(&g->cart, addr);
 }

@@ -54,6 +54,9 @@ typedef struct gb_regs {
 #define GB_LCD_W 160
 #define GB_LCD_H 144
 
+/* The largest cartridge image a machine accepts: MBC5's 512 banks of 16 KiB. */
+#define GB_ROM_MAX_SIZE (8u << 20)
+
 /* Check a ROM image without creating a machine: 0 if it can be run, else a
  * negative errno-style code and a message in err. */
 int gb_rom_check(const uint8_t *rom, size_t size, char *err, size_t errlen);
@@ -109,6 +112,12 @@ const uint8_t *gb_serial_output(const gb *g, size_t *len);
  * L,R), at GB_AUDIO_RATE Hz. */
 #define GB_AUDIO_RATE 48000
 size_t gb_audio_take(gb *g, int16_t *out, size_t max_frames);
+/* T-cycles since the unfiltered output last changed: the mixed level of
+ * either side (the channels' DAC outputs through NR51 and NR50), before the
+ * output capacitor's high-pass and the averaging into GB_AUDIO_RATE
+ * samples. A value of at least N means the output was constant (silent, or
+ * a steady DC level) for the last N T-cycles. */
+uint64_t gb_audio_steady_cycles(gb *g);
 
 /* Current ROM bank mapped at addr (0x0000-0x7FFF). */
 unsigned gb_rom_bank(const gb *g, uint16_t addr);

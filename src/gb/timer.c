@@ -10,6 +10,16 @@
  * cycle a TIMA write is lost and a TMA write goes through to TIMA as well
  * (timer/tima_write_reloading, timer/tma_write_reloading).
  *
+ * A halted CPU wakes for the timer one M-cycle later than a running one
+ * takes it: IF.timer is raised late in the reload M-cycle, after a halted
+ * CPU has looked at IF, so `hold` keeps the bit from the halt wake-up until
+ * the next M-cycle, while reads of IF and a running CPU's sampling see it at
+ * once (gambatte hwtests tima/: after `ei; halt` the handler reads TIMA and
+ * IF one M-cycle later than without HALT, e.g. tc00_ff_tma_2 reads $00 and
+ * tc00_irq_2 $E4 where a HALT woken with the bit read $FF and $E0; without
+ * HALT, tc00_irq_ifw and tc00_late_tc01 keep today's timing; mooneye
+ * halt_ime1_timing2-GS shows the VBlank interrupt has no such delay).
+ *
  * The counter is derived from the machine's T-cycle count, and the CPU's
  * clock calls gb_timer_event only at the times computed here: the next
  * falling edge of the selected bit (timer on), of bit 12 (the APU frame
@@ -73,10 +83,12 @@ void gb_timer_event(gb *g) {
         if (t->reload == 1) {
             t->tima = t->tma;
             g->intf |= GB_INT_TIMER;
+            t->hold = GB_INT_TIMER;
             t->reload = 2;
             GB_TRACE(g, TIMER_RELOAD, t->tima, t->tma);
         } else {
             t->reload = 0;
+            t->hold = 0;
         }
     }
     /* Edges reached by this M-cycle's step of the counter. */

@@ -16,6 +16,9 @@ typedef struct gb_timer {
     /* TIMA overflow: 1 = TIMA reads 0 during the M-cycle after the overflow
      * (reload pending), 2 = the M-cycle in which TMA was just reloaded. */
     uint8_t reload;
+    /* IF bits a halted CPU does not wake for yet: IF.timer during the
+     * reload M-cycle (see timer.c). */
+    uint8_t hold;
 } gb_timer;
 
 void gb_timer_reset(gb *g, uint16_t counter);

@@ -16,6 +16,9 @@
 void rn_failure_dir(const rn_opts *o, const rn_test *t, char *buf, size_t len) {
     char name[1024];
     const char *rom = t->rom;
+    /* A frame check is named by its reference: one ROM can have several
+     * (rtc3test's sub-tests), each with its own folder. */
+    if (t->check.kind == RN_CHECK_FRAME && t->check.ref) rom = t->check.ref;
     /* Absolute ad-hoc paths keep only their last two components. */
     if (rom[0] == '/') {
         const char *s = rom + strlen(rom);

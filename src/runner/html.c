@@ -263,7 +263,7 @@ static void failure(FILE *f, const char *html_path, const rn_test *t, const rn_r
     rn_path_join(path, sizeof path, dir, "screen.png");
     bool screen = img_file(f, "screen", "screen at the failure", path);
     if (!screen) fputs("<p>no screenshot</p>\n", f);
-    if (t->check.kind == RN_CHECK_SCREENSHOT && t->check.ref) {
+    if ((t->check.kind == RN_CHECK_SCREENSHOT || t->check.kind == RN_CHECK_FRAME) && t->check.ref) {
         char ref[4200];
         rn_path_join(ref, sizeof ref, o->rom_root ? o->rom_root : ".", t->check.ref);
         if (img_file(f, "reference", "reference", ref)) {

@@ -9,7 +9,9 @@
  *
  *   ROM     path relative to the ROM root (quoted if it holds blanks)
  *   CHECK   mooneye | blargg-serial | blargg-mem | sm83 |
- *           screenshot=FILE.png (relative to the ROM root) | mem=ADDR:PASS:FAIL
+ *           screenshot=FILE.png (relative to the ROM root) | mem=ADDR:PASS:FAIL |
+ *           hex=GLYPHS.txt:DIGITS | audio0 | audio1 | frame=FILE.png (these
+ *           four are judged once, on the first frame completed after LIMIT)
  *   LIMIT   emulated time limit: 120s (seconds), 600f (frames of 70224
  *           T-cycles), 5000000c (T-cycles); "-" only for sm83 (no limit)
  *   MODEL   dmg
@@ -45,6 +47,10 @@ static const char *const check_names[RN_CHECK_COUNT] = {
     [RN_CHECK_BLARGG_MEM] = "blargg-mem",
     [RN_CHECK_SCREENSHOT] = "screenshot",
     [RN_CHECK_MEM] = "mem",
+    [RN_CHECK_HEX] = "hex",
+    [RN_CHECK_AUDIO0] = "audio0",
+    [RN_CHECK_AUDIO1] = "audio1",
+    [RN_CHECK_FRAME] = "frame",
     [RN_CHECK_SM83] = "sm83",
     [RN_CHECK_CUSTOM] = "custom",
 };
@@ -70,12 +76,14 @@ int rn_check_parse(const char *spec, rn_check *c, char *err, size_t errlen) {
     if (kind < 0) {
         ct_errf(err, errlen,
                 "unknown check '%s' (mooneye, blargg-serial, blargg-mem, sm83, "
-                "screenshot=FILE.png, mem=ADDR:PASS:FAIL)",
+                "screenshot=FILE.png, mem=ADDR:PASS:FAIL, hex=GLYPHS.txt:DIGITS, audio0, "
+                "audio1, frame=FILE.png)",
                 spec);
         return -EINVAL;
     }
     c->kind = (rn_check_kind)kind;
-    bool wants_arg = kind == RN_CHECK_SCREENSHOT || kind == RN_CHECK_MEM;
+    bool wants_arg = kind == RN_CHECK_SCREENSHOT || kind == RN_CHECK_MEM || kind == RN_CHECK_HEX ||
+                     kind == RN_CHECK_FRAME;
     if (wants_arg != (eq != NULL) || (eq && !eq[1])) {
         ct_errf(err, errlen,
                 wants_arg ? "check '%s' needs an argument (%s=...)"
@@ -83,9 +91,31 @@ int rn_check_parse(const char *spec, rn_check *c, char *err, size_t errlen) {
                 spec, check_names[kind]);
         return -EINVAL;
     }
-    if (kind == RN_CHECK_SCREENSHOT) {
+    if (kind == RN_CHECK_SCREENSHOT || kind == RN_CHECK_FRAME) {
         c->ref = dup_str(eq + 1);
         if (!c->ref) return -ENOMEM;
+    } else if (kind == RN_CHECK_HEX) {
+        /* hex=GLYPHS:DIGITS, the digits after the last colon. */
+        const char *colon = strrchr(eq + 1, ':');
+        size_t nd = colon ? strlen(colon + 1) : 0;
+        bool ok = colon && colon > eq + 1 && nd >= 1 && nd <= GB_LCD_W / 8;
+        for (size_t i = 0; ok && i < nd; i++)
+            ok = isxdigit((unsigned char)colon[1 + i]) != 0;
+        if (!ok) {
+            ct_errf(err, errlen,
+                    "bad hex check '%s': want hex=GLYPHS.txt:DIGITS with 1 to 20 hex digits, "
+                    "e.g. hex=gambatte/hexglyphs.txt:E0",
+                    spec);
+            return -EINVAL;
+        }
+        c->ref = malloc((size_t)(colon - eq));
+        c->digits = dup_str(colon + 1);
+        if (!c->ref || !c->digits) {
+            rn_check_free(c);
+            return -ENOMEM;
+        }
+        memcpy(c->ref, eq + 1, (size_t)(colon - eq - 1));
+        c->ref[colon - eq - 1] = 0;
     } else if (kind == RN_CHECK_MEM) {
         const char *p = eq + 1;
         unsigned long a, pv, fv;
@@ -108,8 +138,10 @@ int rn_check_parse(const char *spec, rn_check *c, char *err, size_t errlen) {
 
 const char *rn_check_format(const rn_check *c, char *buf, size_t len) {
     const char *name = c->kind < RN_CHECK_COUNT ? check_names[c->kind] : "?";
-    if (c->kind == RN_CHECK_SCREENSHOT)
+    if (c->kind == RN_CHECK_SCREENSHOT || c->kind == RN_CHECK_FRAME)
         snprintf(buf, len, "%s=%s", name, c->ref ? c->ref : "");
+    else if (c->kind == RN_CHECK_HEX)
+        snprintf(buf, len, "%s=%s:%s", name, c->ref ? c->ref : "", c->digits ? c->digits : "");
     else if (c->kind == RN_CHECK_MEM)
         snprintf(buf, len, "%s=0x%04X:0x%02X:0x%02X", name, c->addr, c->pass_val, c->fail_val);
     else
@@ -119,7 +151,9 @@ const char *rn_check_format(const rn_check *c, char *buf, size_t len) {
 
 void rn_check_free(rn_check *c) {
     free(c->ref);
+    free(c->digits);
     c->ref = NULL;
+    c->digits = NULL;
 }
 
 int rn_limit_parse(const char *s, uint64_t *cycles, char *err, size_t errlen) {
@@ -262,6 +296,17 @@ void rn_manifest_free(rn_manifest *m) {
     memset(m, 0, sizeof *m);
 }
 
+static bool same_str(const char *a, const char *b) {
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+/* One ROM may be tested more than once with different checks (rtc3test's
+ * sub-tests, each its own reference), never twice with the same one. */
+static bool same_check(const rn_check *a, const rn_check *b) {
+    return a->kind == b->kind && same_str(a->ref, b->ref) && same_str(a->digits, b->digits) &&
+           a->addr == b->addr && a->pass_val == b->pass_val && a->fail_val == b->fail_val;
+}
+
 static bool valid_name(const char *s) {
     if (!*s) return false;
     for (; *s; s++)
@@ -281,8 +326,7 @@ static int parse_test(const rn_manifest *m, tok *tk, int n, rn_test *t, char *ms
         return -1;
     }
     if (rn_check_parse(tk[1].text, &t->check, msg, msglen)) return -1;
-    if (t->check.kind == RN_CHECK_SCREENSHOT &&
-        (strstr(t->check.ref, "..") || t->check.ref[0] == '/')) {
+    if (t->check.ref && (strstr(t->check.ref, "..") || t->check.ref[0] == '/')) {
         snprintf(msg, msglen, "reference '%s' must be a relative path inside the ROM root",
                  t->check.ref);
         goto fail;
@@ -468,7 +512,7 @@ int rn_manifest_parse(const char *text, const char *path, rn_manifest *m, char *
             }
             t->line = lineno;
             for (size_t i = 0; i < m->ntests; i++)
-                if (!strcmp(m->tests[i].rom, t->rom) && m->tests[i].check.kind == t->check.kind) {
+                if (!strcmp(m->tests[i].rom, t->rom) && same_check(&m->tests[i].check, &t->check)) {
                     snprintf(msg, sizeof msg, "duplicate test '%s' (first on line %d)", t->rom,
                              m->tests[i].line);
                     rn_test_free(t);

@@ -30,6 +30,10 @@ typedef enum rn_check_kind {
     RN_CHECK_BLARGG_MEM,    /* $A001-$A003 = DE B0 61, result at $A000, text at $A004 */
     RN_CHECK_SCREENSHOT,    /* frame vs reference PNG at LD B,B or at the time limit */
     RN_CHECK_MEM,           /* byte at ADDR becomes PASS or FAIL */
+    RN_CHECK_HEX,           /* gambatte: hex digits as 8x8 glyphs in the top-left tiles */
+    RN_CHECK_AUDIO0,        /* gambatte: the last frame's sound output constant */
+    RN_CHECK_AUDIO1,        /* gambatte: the last frame's sound output not constant */
+    RN_CHECK_FRAME,         /* whole frame vs a reference PNG after the time limit */
     RN_CHECK_SM83,          /* a SingleStepTests vector file (.json or .json.gz) */
     RN_CHECK_CUSTOM,        /* a callback (the runner's own tests) */
     RN_CHECK_COUNT
@@ -48,7 +52,9 @@ typedef rn_verdict (*rn_custom_fn)(gb *g, const rn_test *t, char *msg, size_t ms
 
 typedef struct rn_check {
     rn_check_kind kind;
-    char *ref;        /* screenshot: reference PNG, relative to the ROM root */
+    char *ref;        /* screenshot, frame: reference PNG; hex: the glyph file (both
+                         relative to the ROM root) */
+    char *digits;     /* hex: the expected digits */
     uint16_t addr;    /* mem */
     uint8_t pass_val; /* mem */
     uint8_t fail_val; /* mem */
@@ -83,7 +89,8 @@ struct rn_test {
 #define RN_CYCLES_PER_SEC   4194304u
 
 /* Parse a check spec: mooneye | blargg-serial | blargg-mem | sm83 |
- * screenshot=FILE.png | mem=ADDR:PASS:FAIL (numbers decimal or 0x hex). */
+ * screenshot=FILE.png | mem=ADDR:PASS:FAIL (numbers decimal or 0x hex) |
+ * hex=GLYPHS.txt:DIGITS | audio0 | audio1 | frame=FILE.png. */
 int rn_check_parse(const char *spec, rn_check *c, char *err, size_t errlen);
 /* The spec text of a check (static buffer-free: writes into buf). */
 const char *rn_check_format(const rn_check *c, char *buf, size_t len);
@@ -330,6 +337,28 @@ int rn_png_read_rgb(const char *path, uint8_t **rgb, unsigned *w, unsigned *h, c
 unsigned rn_screen_diff(const uint8_t *shades, const uint8_t *rgb, unsigned w, unsigned h,
                         unsigned *fx, unsigned *fy);
 
+/* ---- checks at the end of a run (endcheck.c) ------------------------------ */
+
+/* The checks judged once, after the time limit, on the first frame completed
+ * from then on (gambatte's test runner: run 15 frames' time, stop at the next
+ * completed frame): hex, audio0, audio1, frame. */
+bool rn_check_at_end(rn_check_kind k);
+
+/* gambatte's hex glyphs (its hexglyphs.txt: "digit X" then 8 rows of 8
+ * characters, '.' white, '#' black): glyphs[d][row], bit 7 = leftmost
+ * pixel, 1 = black. 0, or -EINVAL with a message naming the line. */
+typedef struct rn_hexglyphs {
+    uint8_t rows[16][8];
+} rn_hexglyphs;
+int rn_hexglyphs_parse(const char *text, rn_hexglyphs *g, char *err, size_t errlen);
+int rn_hexglyphs_load(const char *path, rn_hexglyphs *g, char *err, size_t errlen);
+/* Judge a frame of shades (160x144, 0 = lightest .. 3 = darkest): digit i of
+ * `digits` must be the 8x8 tile at x = 8i, y = 0, glyph white = shade 0,
+ * black = shade 3, any other shade fails. True when all match; msg says what
+ * the screen shows ('?' for a tile that is no glyph). */
+bool rn_hex_match(const uint8_t *shades, const rn_hexglyphs *g, const char *digits, char *msg,
+                  size_t msglen);
+
 /* ---- helpers (util.c) ---------------------------------------------------- */
 
 /* mkdir -p; 0 or -errno. */
@@ -338,10 +367,13 @@ int rn_mkdirs(const char *path);
  * bytes, type and size checked first (ct_read_file); 0 or -errno (messages:
  * ct_file_strerror). rn_read_file: at most RN_READ_MAX. */
 #define RN_READ_MAX ((size_t)64 << 20)
-#define RN_ROM_MAX  ((size_t)8 << 20) /* the largest DMG cartridge */
 int rn_read_file(const char *path, uint8_t **data, size_t *size);
 int rn_read_file_max(const char *path, size_t max, uint8_t **data, size_t *size);
-/* A ROM image (at most RN_ROM_MAX bytes); on error, err says why. */
+/* Read a ROM image, plain or gzip-compressed (zlib's gzread passes a plain
+ * file through), stopping as soon as it holds more than GB_ROM_MAX_SIZE
+ * bytes: a larger file, or one that inflates to more, is refused ("ROM too
+ * large") without reading the rest. 0, or a negative errno with a message in
+ * err. *data is malloc'd. */
 int rn_read_rom(const char *path, uint8_t **data, size_t *size, char *err, size_t errlen);
 /* Write a whole file atomically (temporary name + rename). */
 int rn_write_file(const char *path, const void *data, size_t size);

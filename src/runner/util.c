@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #ifndef CERES_DEFAULT_TESTROMS
 #define CERES_DEFAULT_TESTROMS "testroms"
@@ -41,13 +42,66 @@ int rn_read_file_max(const char *path, size_t max, uint8_t **data, size_t *size)
 }
 
 int rn_read_rom(const char *path, uint8_t **data, size_t *size, char *err, size_t errlen) {
-    int rc = ct_read_file(path, RN_ROM_MAX, data, size);
-    if (rc == -EFBIG)
-        snprintf(err, errlen, "ROM too large: over %zu bytes (the largest DMG cartridge is 8 MiB)",
-                 RN_ROM_MAX);
-    else if (rc)
-        snprintf(err, errlen, "%s", ct_file_strerror(rc));
-    return rc;
+    *data = NULL;
+    *size = 0;
+    /* The type first: a FIFO, a device (/dev/urandom) or a folder is
+     * refused before anything is read (ct_read_head checks it). */
+    uint8_t magic[2];
+    size_t got = 0;
+    int trc = ct_read_head(path, magic, sizeof magic, &got);
+    if (trc) {
+        snprintf(err, errlen, "%s", ct_file_strerror(trc));
+        return trc;
+    }
+    errno = 0;
+    gzFile f = gzopen(path, "rb");
+    if (!f) {
+        int e = errno ? errno : ENOMEM;
+        snprintf(err, errlen, "%s", strerror(e));
+        return -e;
+    }
+    /* One byte more than the limit tells a file that is too large. */
+    const size_t limit = (size_t)GB_ROM_MAX_SIZE + 1;
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    int rc = buf ? 0 : -ENOMEM;
+    while (!rc && n < limit) {
+        if (n == cap) {
+            size_t ncap = cap * 2 < limit ? cap * 2 : limit;
+            uint8_t *nb = realloc(buf, ncap);
+            if (!nb) {
+                rc = -ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        int got = gzread(f, buf + n, (unsigned)(cap - n));
+        if (got < 0) {
+            int zerr;
+            const char *msg = gzerror(f, &zerr);
+            snprintf(err, errlen, "%s", zerr == Z_ERRNO ? strerror(errno) : msg);
+            rc = zerr == Z_ERRNO && errno ? -errno : -EIO;
+            break;
+        }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    gzclose(f);
+    if (!rc && n >= limit) {
+        snprintf(err, errlen,
+                 "ROM too large: more than %u bytes (the largest DMG cartridge is 8 MiB)",
+                 GB_ROM_MAX_SIZE);
+        rc = -EFBIG;
+    }
+    if (rc) {
+        if (rc == -ENOMEM) snprintf(err, errlen, "%s", strerror(ENOMEM));
+        free(buf);
+        return rc;
+    }
+    *data = buf;
+    *size = n;
+    return 0;
 }
 
 int rn_write_file(const char *path, const void *data, size_t size) {

@@ -189,6 +189,36 @@ static void test_timer_reload(void) {
     gb_destroy(g);
 }
 
+/* The timer's interrupt wakes a halted CPU one M-cycle later than a running
+ * CPU takes it (gambatte hwtests tima/, `ei; halt` against `ei; nop`): the
+ * handler's first instruction runs 4 T-cycles later after HALT. */
+static void test_timer_halt_wake(void) {
+    uint64_t at[2] = {0, 0};
+    for (int halt = 0; halt < 2; halt++) {
+        const uint8_t code[] = {
+            0xF3, 0x3E,
+            0xFE, 0xE0,
+            0x05, /* DI; TIMA = $FE */
+            0x3E, 0x04,
+            0xE0, 0xFF, /* IE = timer */
+            0xAF, 0xE0,
+            0x0F, /* IF = 0 */
+            0x3E, 0x05,
+            0xE0, 0x07,               /* TAC = on, 16 T-cycles per increment */
+            0xFB, halt ? 0x76 : 0x00, /* EI; HALT or NOP, NOPs follow */
+        };
+        gb *g = boot(code, sizeof code);
+        unsigned why = gb_run(g, 10000, GB_STOP_LD_B_B); /* LD B,B at $0050 */
+        CHECK(why & GB_STOP_LD_B_B);
+        gb_regs r;
+        gb_get_regs(g, &r);
+        CHECK_EQ(r.pc, 0x51);
+        at[halt] = gb_cycles(g);
+        gb_destroy(g);
+    }
+    CHECK_EQ(at[1] - at[0], 4);
+}
+
 /* OAM DMA from WRAM, run from HRAM: a CPU read of ROM during the transfer
  * sees the DMA's byte; HRAM stays readable; OAM ends up a copy. */
 static void test_dma_conflict(void) {
@@ -217,6 +247,85 @@ static void test_dma_conflict(void) {
     CHECK_EQ(r.c, 0x99);
     CHECK(memcmp(g->ppu.oam, g->bus.wram, 0xA0) == 0);
     CHECK(!g->bus.dma_active);
+    gb_destroy(g);
+}
+
+/* A CPU write on the DMA's bus during OAM DMA is lost, and the byte the DMA
+ * moves in that M-cycle meets the written value: from WRAM OAM gets the
+ * AND, from ROM the CPU's value (gambatte hwtests oamdma busypush). */
+static void test_dma_write_conflict(void) {
+    for (int from_rom = 0; from_rom < 2; from_rom++) {
+        const uint8_t page = from_rom ? 0x02 : 0xC0;
+        const uint8_t code[] = {0x3E, page,        /* LD A,page */
+                                0x21, 0x00, 0xC1,  /* LD HL,$C100 */
+                                0xC3, 0x80, 0xFF}; /* JP $FF80 */
+        static const uint8_t hram[] = {
+            0xE0, 0x46,       /* LDH ($46),A: start the DMA */
+            0x3E, 0x0F,       /* LD A,$0F */
+            0x77,             /* LD (HL),A: $C100 is on the DMA's bus */
+            0x3E, 0x30,       /* LD A,$30 */
+            0x3D, 0x20, 0xFD, /* DEC A; JR NZ: wait for the DMA to end */
+            0x40,
+        };
+        uint8_t *rom = make_rom(code, sizeof code);
+        for (unsigned i = 0; i < 0xA0; i++)
+            rom[0x200 + i] = (uint8_t)(0x10 + i);
+        char err[256];
+        gb *g = gb_create(rom, ROM_SIZE, NULL, err, sizeof err);
+        free(rom);
+        CHECK(g != NULL);
+        if (!g) return;
+        memcpy(g->bus.hram, hram, sizeof hram);
+        for (unsigned i = 0; i < 0xA0; i++)
+            g->bus.wram[i] = (uint8_t)(0x10 + i);
+        g->bus.wram[0x100] = 0x77;
+        gb_run(g, 100000, GB_STOP_LD_B_B);
+        CHECK(!g->bus.dma_active);
+        CHECK_EQ(g->bus.wram[0x100], 0x77); /* the write was lost */
+        unsigned hit = 0, other = 0;
+        for (unsigned i = 0; i < 0xA0; i++) {
+            const uint8_t src = (uint8_t)(0x10 + i);
+            const uint8_t want = from_rom ? 0x0F : (uint8_t)(src & 0x0F);
+            if (g->ppu.oam[i] == want)
+                hit++;
+            else if (g->ppu.oam[i] != src)
+                other++;
+        }
+        CHECK_EQ(hit, 1);
+        CHECK_EQ(other, 0);
+        gb_destroy(g);
+    }
+}
+
+/* An interrupt dispatch pushes PC in its 4th and 5th M-cycles: pushed into
+ * ROM during an OAM DMA from ROM, the bytes land in OAM one place later than
+ * a dispatch pushing in its 3rd and 4th would put them (gambatte hwtests
+ * oamdma/oamdma_src0000_busyint0002: $FF at $FE9E, $94 at $FE9F). */
+static void test_dispatch_push_timing(void) {
+    static const uint8_t code[] = {0xC3, 0x80, 0xFF}; /* JP $FF80 */
+    static const uint8_t hram[] = {
+        0x31, 0x02, 0x00,             /* LD SP,$0002: the pushes go to $0001, $0000 */
+        0x3E, 0x04, 0xE0, 0x0F, 0xE0, /* IF = IE = timer */
+        0xFF, 0xAF, 0xE0, 0x46,       /* XOR A; LDH ($46),A: DMA from $0000 */
+        0x0E, 0x26, 0x0D, 0x20, 0xFD, /* wait */
+        0x00, 0xFB, 0x00,             /* NOP; EI; NOP: the dispatch pushes $FF94 */
+    };
+    uint8_t *rom = make_rom(code, sizeof code);
+    for (unsigned i = 0x98; i < 0xA0; i++)
+        rom[i] = (uint8_t)(0x10 + i);
+    char err[256];
+    gb *g = gb_create(rom, ROM_SIZE, NULL, err, sizeof err);
+    free(rom);
+    CHECK(g != NULL);
+    if (!g) return;
+    memcpy(g->bus.hram, hram, sizeof hram);
+    CHECK(gb_run(g, 100000, GB_STOP_LD_B_B) & GB_STOP_LD_B_B); /* the handler at $0050 */
+    CHECK_EQ(g->cpu.pc, 0x51);
+    gb_run(g, 2000, 0);
+    CHECK(!g->bus.dma_active);
+    CHECK_EQ(g->ppu.oam[0x9D], 0x10 + 0x9D); /* the ROM's byte */
+    CHECK_EQ(g->ppu.oam[0x9E], 0xFF);
+    CHECK_EQ(g->ppu.oam[0x9F], 0x94);
     gb_destroy(g);
 }
 
@@ -528,7 +637,10 @@ int main(void) {
     test_ei_halt();
     test_dispatch_timing();
     test_timer_reload();
+    test_timer_halt_wake();
     test_dma_conflict();
+    test_dma_write_conflict();
+    test_dispatch_push_timing();
     test_stop();
     test_lockup();
     test_save_states();

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static char dir[64];
 static const char *bin;
@@ -112,6 +113,36 @@ int main(void) {
     CHECK_EQ(run("ok.gb --frames 2..3 --trace-out f.log --raw-cycles"), 0);
     CHECK(has("err.txt", "4 VBlanks"));
     CHECK(has("f.log", "ppu.frame"));
+    /* An illegal opcode locks the CPU up but the machine runs on: the run
+     * goes to its time limit (the PPU keeps counting frames) and says where
+     * the CPU locked up. */
+    static uint8_t lock[0x8000];
+    static const uint8_t lock_code[] = {0x00, 0xD3};
+    memcpy(lock + 0x100, lock_code, sizeof lock_code);
+    testrom_fix_checksum(lock);
+    snprintf(path, sizeof path, "%s/lock.gb", dir);
+    CHECK_EQ(rn_write_file(path, lock, sizeof lock), 0);
+    CHECK_EQ(run("lock.gb --frames 10"), 0);
+    CHECK(has("err.txt", "702240 T-cycles"));
+    CHECK(has("err.txt", "stopped: time limit"));
+    CHECK(has("err.txt", "locked up at T-cycle 8 (illegal opcode $D3 at PC=0101)"));
+    CHECK(has("err.txt", "10 VBlanks")); /* the PPU ran on */
+    /* A gzip-compressed ROM runs as the plain one; one that inflates past
+     * 8 MiB is refused before more is read. */
+    snprintf(path, sizeof path, "%s/ok.gb.gz", dir);
+    gzFile gz = gzopen(path, "wb");
+    CHECK(gz && gzwrite(gz, rom, sizeof rom) == (int)sizeof rom && gzclose(gz) == Z_OK);
+    CHECK_EQ(run("ok.gb.gz --until-ld-b-b"), 0);
+    CHECK(has("err.txt", "stopped: LD B,B"));
+    CHECK(has("out.txt", "OK\n"));
+    snprintf(path, sizeof path, "%s/huge.gb.gz", dir);
+    gz = gzopen(path, "wb");
+    CHECK(gz != NULL);
+    for (int i = 0; gz && i < 257; i++) /* 257 x 32 KiB: 8 MiB + 32 KiB */
+        CHECK_EQ(gzwrite(gz, rom, sizeof rom), (int)sizeof rom);
+    if (gz) CHECK_EQ(gzclose(gz), Z_OK);
+    CHECK_EQ(run("huge.gb.gz"), 2);
+    CHECK(has("err.txt", "ROM too large"));
     CHECK_EQ(run("ok.gb --start-at pc=0x01"), 2);
     CHECK(has("err.txt", "bad trigger"));
     CHECK_EQ(run("ok.gb --frames 3..x"), 2);

@@ -165,14 +165,55 @@ static void test_limits_and_checks(void) {
     CHECK_EQ(rn_check_parse("screenshot=a b.png", &k, err, sizeof err), 0);
     CHECK(!strcmp(rn_check_format(&k, buf, sizeof buf), "screenshot=a b.png"));
     rn_check_free(&k);
+    /* gambatte's checks: hex=GLYPHS:DIGITS (the digits after the last
+     * colon, 1 to 20 hex digits), audio0, audio1, frame=FILE.png. */
+    CHECK_EQ(rn_check_parse("hex=g/hexglyphs.txt:e0F", &k, err, sizeof err), 0);
+    CHECK_EQ(k.kind, RN_CHECK_HEX);
+    CHECK(k.ref && !strcmp(k.ref, "g/hexglyphs.txt") && k.digits && !strcmp(k.digits, "e0F"));
+    CHECK(!strcmp(rn_check_format(&k, buf, sizeof buf), "hex=g/hexglyphs.txt:e0F"));
+    CHECK(rn_check_at_end(k.kind));
+    rn_check_free(&k);
+    CHECK(rn_check_parse("hex=g.txt:", &k, err, sizeof err) < 0);
+    CHECK(strstr(err, "hex=GLYPHS.txt:DIGITS") != NULL);
+    CHECK(rn_check_parse("hex=g.txt:0G", &k, err, sizeof err) < 0);
+    CHECK(rn_check_parse("hex=:00", &k, err, sizeof err) < 0);
+    CHECK(rn_check_parse("hex=g.txt:000000000000000000000", &k, err, sizeof err) < 0);
+    CHECK(rn_check_parse("hex", &k, err, sizeof err) < 0);
+    CHECK_EQ(rn_check_parse("audio1", &k, err, sizeof err), 0);
+    CHECK_EQ(k.kind, RN_CHECK_AUDIO1);
+    CHECK(rn_check_parse("audio0=1", &k, err, sizeof err) < 0);
+    CHECK_EQ(rn_check_parse("frame=r.png", &k, err, sizeof err), 0);
+    CHECK_EQ(k.kind, RN_CHECK_FRAME);
+    CHECK(!strcmp(rn_check_format(&k, buf, sizeof buf), "frame=r.png"));
+    rn_check_free(&k);
+    CHECK(!rn_check_at_end(RN_CHECK_SCREENSHOT) && !rn_check_at_end(RN_CHECK_MOONEYE));
+    /* One ROM may carry several checks, never the same one twice. */
+    rn_manifest m;
+    CHECK_EQ(rn_manifest_parse("suite x\ntest a.gb frame=1.png 9f dmg pass\n"
+                               "test a.gb frame=2.png 9f dmg pass\n",
+                               "x.suite", &m, err, sizeof err),
+             0);
+    CHECK_EQ(m.ntests, 2);
+    rn_manifest_free(&m);
+    CHECK(rn_manifest_parse("suite x\ntest a.gb frame=1.png 9f dmg pass\n"
+                            "test a.gb frame=1.png 9f dmg pass\n",
+                            "x.suite", &m, err, sizeof err) < 0);
+    CHECK(strstr(err, "duplicate test") != NULL);
+    CHECK(rn_manifest_parse("suite x\ntest a.gb frame=../1.png 9f dmg pass\n", "x.suite", &m, err,
+                            sizeof err) < 0);
+    CHECK(rn_manifest_parse("suite x\ntest a.gb hex=/g.txt:0 9f dmg pass\n", "x.suite", &m, err,
+                            sizeof err) < 0);
 }
 
 /* The shipped manifests parse (when the source tree is at hand). */
 static void test_shipped(void) {
 #ifdef CERES_SOURCE_DIR
-    static const char *const names[] = {"sm83", "blargg", "mooneye", "acid2"};
-    static const size_t counts[] = {500, 44, 93, 1}; /* mooneye: 92 + sprite_priority */
-    for (int i = 0; i < 4; i++) {
+    static const char *const names[] = {
+        "sm83",  "blargg",           "mooneye",  "acid2",        "gambatte",
+        "bully", "little-things-gb", "rtc3test", "scribbltests", "strikethrough"};
+    /* mooneye: 92 + sprite_priority; gambatte: its 1873 DMG checks */
+    static const size_t counts[] = {500, 44, 93, 1, 1873, 1, 2, 3, 5, 1};
+    for (int i = 0; i < 10; i++) {
         char path[4096], err[256];
         snprintf(path, sizeof path, "%s/suites/%s.suite", CERES_SOURCE_DIR, names[i]);
         rn_manifest m;
