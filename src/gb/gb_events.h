@@ -5,6 +5,10 @@
 
 #include "../trace/ct.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define GB_EVENTS(E)                                                                               \
     E(CPU_EXEC, cpu, exec, TRACE, STEP, U16, pc, U8, op, U8, op1, U8, op2, U8, b, U8, c, U8, d,    \
       U8, e, U8, h, U8, l, U8, f, U8, a, U16, sp, BOOL, ime, U16, bank)                            \
@@ -55,5 +59,9 @@ extern const ct_schema gb_schema;
 /* The filter DESIGN.md section 5 calls the default: cpu exec and irqs, io,
  * ppu, dma, timer; serial and test at info. Memory accesses are off. */
 #define GB_DEFAULT_FILTER "info,cpu=trace,io=debug,ppu=debug,dma=debug,timer=debug"
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -10,6 +10,10 @@
 
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- sizes and lifecycle ---------------------------------------------- */
 
 /* Parse a ring size: "4M", "512K", "1G", "65536" (bytes) or "200000ev"
@@ -129,5 +133,9 @@ void ct_trace_free(ct_trace *t);
 /* Field access on a payload. */
 uint64_t ct_field_u64(const ct_event_desc *d, unsigned field, const uint8_t *payload);
 int ct_field_index(const ct_event_desc *d, const char *name); /* -1 if none */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
