@@ -126,9 +126,14 @@ typedef struct ct_event_desc {
 
 typedef struct ct_schema {
     const char *name; /* e.g. "gb" */
-    uint64_t ts_hz;   /* timestamp ticks per second (4194304 for T-cycles) */
+    uint64_t ts_hz;   /* timestamp ticks per second (4194304 for T-cycles);
+                         0: no clock (a timestamp is a sequence number) */
     uint32_t nevents;
     const ct_event_desc *events;
+    const char *ts_unit; /* what one tick is called, for people: "T-cycle",
+                            "ns", "step"; NULL: "tick". Kept in .ctrace
+                            files (version 2) so readers show the trace's
+                            own clock. */
 } ct_schema;
 
 /* Field type helpers used by the X-macro expansions below. */
@@ -193,7 +198,7 @@ typedef struct ct_schema {
  * and in one .c file:
  *
  *   static const ct_event_desc my_events[] = {MY_EVENTS(CT_DESC)};
- *   const ct_schema my_schema = {"my", 4194304, my_ev_count, my_events};
+ *   const ct_schema my_schema = {"my", 4194304, my_ev_count, my_events, "T-cycle"};
  *
  * Field names must not be r_, ts_, n_, p_, o_, v_ or i_.
  */
