@@ -23,10 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef CERES_SOURCE_DIR
-#define CERES_SOURCE_DIR "."
-#endif
-
 static void usage(FILE *f) {
     fputs("usage: ceres bench suite [--rounds N] [-j N] [--suites DIR] [--roms DIR]\n"
           "\n"
@@ -75,7 +71,7 @@ static int cmp_str(const void *a, const void *b) {
 int bench_suite(int argc, char **argv, bench_results *out) {
     unsigned rounds = 3;
     int jobs = 2;
-    const char *suites_dir = CERES_SOURCE_DIR "/suites";
+    const char *suites_dir = rn_default_suites_dir();
     const char *roms = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

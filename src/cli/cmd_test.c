@@ -16,10 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef CERES_SOURCE_DIR
-#define CERES_SOURCE_DIR "."
-#endif
-
 static void usage(FILE *f) {
     fputs("usage: ceres test [options] [ROM...]\n"
           "\n"
@@ -32,9 +28,11 @@ static void usage(FILE *f) {
           "\n"
           "selection:\n"
           "  --suite NAME[,NAME]   suites to run (default: every manifest)\n"
-          "  --suites DIR          manifest directory (default: the source tree's suites/)\n"
+          "  --suites DIR          manifest directory (default: $CERES_SUITES, else\n"
+          "                        PREFIX/share/ceres/suites next to the program)\n"
           "  --match TEXT          only tests whose ROM path contains TEXT\n"
-          "  --roms DIR            ROM root (default: $CERES_TESTROMS, else the built-in path)\n"
+          "  --roms DIR            ROM root (default: $CERES_TESTROMS, else\n"
+          "                        PREFIX/share/ceres/testroms next to the program)\n"
           "  --list                list the selected tests and exit\n"
           "ad-hoc ROMs (ROM... given):\n"
           "  --check CHECK         mooneye (default) | blargg-serial | blargg-mem | sm83 |\n"
@@ -157,7 +155,7 @@ static char *abs_path(const char *p) {
 int cmd_test(int argc, char **argv) {
     rn_opts o;
     rn_opts_default(&o);
-    const char *suites_arg = NULL, *suites_dir = CERES_SOURCE_DIR "/suites", *match = NULL;
+    const char *suites_arg = NULL, *suites_dir = rn_default_suites_dir(), *match = NULL;
     const char *html = NULL;
     const char *junit = NULL, *check_arg = "mooneye", *timeout_arg = "20s";
     const char *boot_path = NULL, *trace_buf = "4M";

@@ -9,10 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef CERES_DEFAULT_TESTROMS
-#define CERES_DEFAULT_TESTROMS "testroms"
-#endif
-
 int rn_mkdirs(const char *path) {
     char buf[4096];
     size_t n = strlen(path);
@@ -101,14 +97,6 @@ int rn_write_file(const char *path, const void *data, size_t size) {
         return e;
     }
     return 0;
-}
-
-const char *rn_default_rom_root(void) {
-    const char *e = getenv("CERES_TESTROMS");
-    if (e && *e) return e;
-    e = getenv("CERES_TESTROMS_DEFAULT");
-    if (e && *e) return e;
-    return CERES_DEFAULT_TESTROMS;
 }
 
 double rn_now(void) {
