@@ -30,6 +30,23 @@ foreach(cxx ${CXXS})
     math(EXPR ran "${ran} + 1")
   endforeach()
 endforeach()
+# The libraries' own sources too: a build system other than ours (a
+# project vendoring src/trace) passes no _POSIX_C_SOURCE; the files that use
+# POSIX ask for it themselves.
+file(GLOB lib_src ${SRC}/src/trace/*.c ${SRC}/src/gb/*.c ${SRC}/src/debug/*.c)
+foreach(cc ${CCS})
+  get_filename_component(n ${cc} NAME)
+  foreach(f ${lib_src})
+    get_filename_component(base ${f} NAME_WE)
+    execute_process(COMMAND ${cc} -std=c11 -Wall -Wextra -Werror -c ${f} -o ${OUT}/lib-${n}-${base}.o
+                    RESULT_VARIABLE rc ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "${f} with -std=c11 and no feature macros (${n}) failed:\n${err}")
+    endif()
+  endforeach()
+  message(STATUS "library sources, -std=c11 without feature macros (${n}): ok")
+endforeach()
+
 if(ran LESS 3)
   message(FATAL_ERROR "public_headers: needs a C and a C++ compiler (got '${CCS}' and '${CXXS}')")
 endif()
