@@ -63,6 +63,8 @@ if(CERES_SHARED_LIBS)
   target_link_libraries(ceres_trace_shared PRIVATE m ZLIB::ZLIB)
   add_library(ceres_gb_shared SHARED ${gb_src})
   target_link_libraries(ceres_gb_shared PUBLIC ceres_trace_shared)
+  # libceres-gb finds libceres-trace beside itself, wherever the tree is.
+  set_target_properties(ceres_gb_shared PROPERTIES INSTALL_RPATH "$ORIGIN")
   foreach(t trace gb)
     set_target_properties(ceres_${t}_shared PROPERTIES
       OUTPUT_NAME ceres-${t} EXPORT_NAME ceres-${t}
@@ -110,15 +112,19 @@ foreach(pc ceres-trace ceres-gb)
   install(FILES ${CMAKE_BINARY_DIR}/pkgconfig/${pc}.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endforeach()
 
-# Manual page and shell completions.
-if(EXISTS ${CMAKE_SOURCE_DIR}/man/ceres.1)
-  install(FILES ${CMAKE_SOURCE_DIR}/man/ceres.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-endif()
-if(EXISTS ${CMAKE_SOURCE_DIR}/completions/ceres.bash)
-  install(FILES ${CMAKE_SOURCE_DIR}/completions/ceres.bash
-          DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME ceres)
-endif()
-if(EXISTS ${CMAKE_SOURCE_DIR}/completions/_ceres)
-  install(FILES ${CMAKE_SOURCE_DIR}/completions/_ceres
-          DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/site-functions)
-endif()
+# Manual page, generated from the program's --help texts at build time (so
+# it describes the options this build has), and shell completions (which
+# read the --help texts when completing).
+set(CERES_MAN ${CMAKE_BINARY_DIR}/man/ceres.1)
+add_custom_command(OUTPUT ${CERES_MAN}
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man
+  COMMAND ${CMAKE_SOURCE_DIR}/man/gen-man.sh $<TARGET_FILE:ceres> ${CMAKE_SOURCE_DIR}/man/ceres.1.in
+          ${CERES_MAN} ${PROJECT_VERSION}
+  DEPENDS ceres ${CMAKE_SOURCE_DIR}/man/ceres.1.in ${CMAKE_SOURCE_DIR}/man/gen-man.sh
+  COMMENT "Generating man/ceres.1 from the --help texts" VERBATIM)
+add_custom_target(ceres_man ALL DEPENDS ${CERES_MAN})
+install(FILES ${CERES_MAN} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${CMAKE_SOURCE_DIR}/completions/ceres.bash
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME ceres)
+install(FILES ${CMAKE_SOURCE_DIR}/completions/_ceres
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/site-functions)

@@ -50,7 +50,9 @@ package)
            include/ceres/trace/ct_tools.h include/ceres/gb/gb.h include/ceres/gb/gb_events.h \
            "$libdir/libceres-trace.a" "$libdir/libceres-gb.a" "$libdir/pkgconfig/ceres-trace.pc" \
            "$libdir/pkgconfig/ceres-gb.pc" "$libdir/cmake/CeresTrace/CeresTraceConfig.cmake" \
-           "$libdir/cmake/CeresGB/CeresGBConfig.cmake" share/ceres/suites/blargg.suite; do
+           "$libdir/cmake/CeresGB/CeresGBConfig.cmake" share/ceres/suites/blargg.suite \
+           share/man/man1/ceres.1 share/bash-completion/completions/ceres \
+           share/zsh/site-functions/_ceres; do
     [ -e "$prefix/$f" ] || fail "not installed: $f"
   done
   for l in libceres-trace libceres-gb; do
