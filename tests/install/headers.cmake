@@ -38,7 +38,7 @@ foreach(cc ${CCS})
   get_filename_component(n ${cc} NAME)
   foreach(f ${lib_src})
     get_filename_component(base ${f} NAME_WE)
-    execute_process(COMMAND ${cc} -std=c11 -Wall -Wextra -Werror -c ${f} -o ${OUT}/lib-${n}-${base}.o
+    execute_process(COMMAND ${cc} -std=c11 -Wall -Wextra -Werror -fsyntax-only ${f}
                     RESULT_VARIABLE rc ERROR_VARIABLE err)
     if(NOT rc EQUAL 0)
       message(FATAL_ERROR "${f} with -std=c11 and no feature macros (${n}) failed:\n${err}")
