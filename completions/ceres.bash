@@ -34,9 +34,14 @@ _ceres_opts() { # $1: program, rest: path; prints the options
   shift
   local key="k:$*"
   if [[ -z ${_ceres_cache_opts[$key]+set} ]]; then
-    _ceres_cache_opts[$key]=$(_ceres_help "$prog" "$@" |
-      grep -oE '(^|[[:space:],[])--?[A-Za-z0-9][A-Za-z0-9-]*' | sed -E 's/^[[:space:],[]//' |
-      sort -u | tr '\n' ' ')
+    # Every command takes --help; the program itself --version, which the
+    # help texts may not list.
+    _ceres_cache_opts[$key]=$({
+      _ceres_help "$prog" "$@" | grep -oE '(^|[[:space:],[])--?[A-Za-z0-9][A-Za-z0-9-]*' |
+        sed -E 's/^[[:space:],[]//'
+      echo --help
+      (($# == 0)) && "$prog" --version >/dev/null 2>&1 && echo --version
+    } | sort -u | tr '\n' ' ')
   fi
   printf '%s' "${_ceres_cache_opts[$key]}"
 }

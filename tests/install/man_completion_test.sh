@@ -59,6 +59,12 @@ for p in run test "trace cat" "trace diff"; do
 done
 got=$(bash_complete ceres run x.gb --trace-o | tr '\n' ' ')
 [ "$got" = "--trace-out " ] || fail "bash: --trace-o completes to '$got'"
+if "$ceres" --version >/dev/null 2>&1; then
+  got=$(bash_complete ceres --vers | tr '\n' ' ')
+  [ "$got" = "--version " ] || fail "bash: --vers completes to '$got'"
+fi
+got=$(bash_complete ceres trace stats --he | tr '\n' ' ')
+[ "$got" = "--help " ] || fail "bash: trace stats --he completes to '$got'"
 echo "bash completion: ok"
 
 if command -v zsh >/dev/null; then
