@@ -53,7 +53,9 @@ target_include_directories(ceres_trace INTERFACE $<INSTALL_INTERFACE:${CMAKE_INS
 
 set(CERES_TRACE_TARGETS ceres_trace)
 set(CERES_GB_TARGETS ceres_gb)
-if(CERES_SHARED_LIBS)
+# (Not in sanitizer builds: nothing there installs or links them, and the
+# emulator core would be compiled a second time under ASan for nothing.)
+if(CERES_SHARED_LIBS AND NOT CERES_SANITIZE)
   get_target_property(trace_src ceres_trace SOURCES)
   get_target_property(gb_src ceres_gb SOURCES)
   add_library(ceres_trace_shared SHARED ${trace_src})
