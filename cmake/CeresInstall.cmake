@@ -10,7 +10,7 @@
 #   include/ceres/trace/ct_host.h      which and why); the others stay
 #   include/ceres/trace/ct_tools.h     internal and are not installed
 #   include/ceres/gb/gb.h
-#   include/ceres/gb/gb_events.h
+#   include/ceres/gb/gb_events.h, gb_hooks.h
 #   lib/pkgconfig/ceres-{trace,gb}.pc
 #   lib/cmake/CeresTrace/, lib/cmake/CeresGB/   find_package() configs
 #   share/ceres/suites/                the test-suite manifests
@@ -31,7 +31,8 @@ set(CERES_PUBLIC_TRACE_HEADERS
     ${CMAKE_SOURCE_DIR}/src/trace/ct_tools.h)
 set(CERES_PUBLIC_GB_HEADERS
     ${CMAKE_SOURCE_DIR}/src/gb/gb.h
-    ${CMAKE_SOURCE_DIR}/src/gb/gb_events.h)
+    ${CMAKE_SOURCE_DIR}/src/gb/gb_events.h
+    ${CMAKE_SOURCE_DIR}/src/gb/gb_hooks.h)
 
 # The data directory of the build tree mirrors the installed one, so the
 # program in build/bin finds build/share/ceres/suites the same way an

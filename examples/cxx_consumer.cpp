@@ -39,9 +39,9 @@ int main(int argc, char **argv) {
     if (ct_filter_apply(rec, "trace", err, sizeof err)) return fail("filter", err);
     for (uint32_t f = 0; f < 3000; f++) {
         const uint64_t t = 16666667ull * f;
-        CT_EMIT(rec->enabled, rec, cx_, FRAME, t, f);
-        CT_EMIT(rec->enabled, rec, cx_, LOAD, t + 10, 4096ull * f, -static_cast<int32_t>(f), f % 2);
-        CT_EMIT(rec->enabled, rec, cx_, FRAME_END, t + 16000000, f);
+        CT_EMIT(rec->flags, rec, cx_, FRAME, t, f);
+        CT_EMIT(rec->flags, rec, cx_, LOAD, t + 10, 4096ull * f, -static_cast<int32_t>(f), f % 2);
+        CT_EMIT(rec->flags, rec, cx_, FRAME_END, t + 16000000, f);
     }
     ct_dump_opts opts{};
     opts.format = CT_FMT_CTRACE;
@@ -64,7 +64,7 @@ int main(int argc, char **argv) {
     ct_recorder *grec = ct_recorder_create(&gb_schema, 1 << 16, 0, CT_OVERWRITE, err, sizeof err);
     if (!grec) return fail("gb recorder", err);
     if (ct_filter_apply(grec, GB_DEFAULT_FILTER, err, sizeof err)) return fail("gb filter", err);
-    CT_EMIT(grec->enabled, grec, gb_, CPU_EXEC, 4, 0x0100, 0x00, 0, 0, 0, 0x13, 0, 0xD8, 0x01, 0x4D,
+    CT_EMIT(grec->flags, grec, gb_, CPU_EXEC, 4, 0x0100, 0x00, 0, 0, 0, 0x13, 0, 0xD8, 0x01, 0x4D,
             0xB0, 0x01, 0xFFFE, false, 1);
     if (ct_ring_written(&grec->ring) != 1) return fail("gb record", "not recorded");
     ct_recorder_destroy(grec);

@@ -75,7 +75,7 @@ int main(int argc, char **argv) {
         /* 4. Record: one predictable branch while an event is off, a few
          *    stores into the ring while it is on. */
         if (printing && now >= busy_until) {
-            CT_EMIT(rec->enabled, rec, q_, PRINT_END, now, printing);
+            CT_EMIT(rec->flags, rec, q_, PRINT_END, now, printing);
             printing = 0;
         }
         if (!printing && depth) {
@@ -84,18 +84,18 @@ int main(int argc, char **argv) {
                 queue[i - 1] = queue[i];
             depth--;
             uint16_t pages = (uint16_t)(1 + printing % 5);
-            CT_EMIT(rec->enabled, rec, q_, PRINT_BEGIN, now, printing, pages);
-            CT_EMIT(rec->enabled, rec, q_, DEPTH, now, depth);
+            CT_EMIT(rec->flags, rec, q_, PRINT_BEGIN, now, printing, pages);
+            CT_EMIT(rec->flags, rec, q_, DEPTH, now, depth);
             /* 150 us a page; from job 3000 on the printer jams: 20x slower. */
             busy_until = now + (printing < 3000 ? 150u : 3000u) * pages;
         }
         if (rnd(&seed) % 4 == 0) { /* a job arrives */
             uint32_t job = next_job++;
             uint16_t pages = (uint16_t)(1 + job % 5);
-            CT_EMIT(rec->enabled, rec, q_, ARRIVE, now, job, pages);
+            CT_EMIT(rec->flags, rec, q_, ARRIVE, now, job, pages);
             if (depth == QUEUE_MAX) {
                 /* 5. The failure: record why, then dump what led to it. */
-                CT_EMIT(rec->enabled, rec, q_, REJECT, now, job, queue_full);
+                CT_EMIT(rec->flags, rec, q_, REJECT, now, job, queue_full);
                 char path[512];
                 int rc = 0;
                 snprintf(path, sizeof path, "%s.ctrace", prefix);
@@ -110,7 +110,7 @@ int main(int argc, char **argv) {
                 return rc ? 1 : 0;
             }
             queue[depth++] = job;
-            CT_EMIT(rec->enabled, rec, q_, DEPTH, now, depth);
+            CT_EMIT(rec->flags, rec, q_, DEPTH, now, depth);
         }
         now += 100 + rnd(&seed) % 200;
     }

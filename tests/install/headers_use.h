@@ -3,6 +3,7 @@
  * compiled in the including language too (not only declared). */
 #include "gb/gb.h"
 #include "gb/gb_events.h"
+#include "gb/gb_hooks.h"
 #include "trace/ct.h"
 #include "trace/ct_host.h"
 #include "trace/ct_tools.h"
@@ -21,11 +22,11 @@ static const ct_event_desc hu_events[] = {HU_EVENTS(CT_DESC)};
 static const ct_schema hu_schema = {"headers", 1000, hu_ev_count, hu_events, "ms"};
 
 static inline void hu_record(ct_recorder *r, uint64_t ts) {
-    CT_EMIT(r->enabled, r, hu_, ONE, ts, 1);
-    CT_EMIT(r->enabled, r, hu_, ALL, ts, ts, 2u, 3, 4, true, -5, 6u);
-    CT_EMIT_COLD(r->enabled, r, hu_, SPAN, ts, 0x100);
-    CT_EMIT_COLD(r->enabled, r, hu_, SPAN_END, ts + 1, 0x100);
-    CT_EMIT(r->enabled, r, gb_, SERIAL_BYTE, ts, 0x41);
+    CT_EMIT(r->flags, r, hu_, ONE, ts, 1);
+    CT_EMIT(r->flags, r, hu_, ALL, ts, ts, 2u, 3, 4, true, -5, 6u);
+    CT_EMIT_COLD(r->flags, r, hu_, SPAN, ts, 0x100);
+    CT_EMIT_COLD(r->flags, r, hu_, SPAN_END, ts + 1, 0x100);
+    CT_EMIT(r->flags, r, gb_, SERIAL_BYTE, ts, 0x41);
 }
 
 static inline const ct_schema *hu_schemas(unsigned k) {

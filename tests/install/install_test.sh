@@ -47,7 +47,7 @@ build_pc() {
 case $mode in
 package)
   for f in bin/ceres include/ceres/trace/ct.h include/ceres/trace/ct_host.h \
-           include/ceres/trace/ct_tools.h include/ceres/gb/gb.h include/ceres/gb/gb_events.h \
+           include/ceres/trace/ct_tools.h include/ceres/gb/gb.h include/ceres/gb/gb_events.h include/ceres/gb/gb_hooks.h \
            "$libdir/libceres-trace.a" "$libdir/libceres-gb.a" "$libdir/pkgconfig/ceres-trace.pc" \
            "$libdir/pkgconfig/ceres-gb.pc" "$libdir/cmake/CeresTrace/CeresTraceConfig.cmake" \
            "$libdir/cmake/CeresGB/CeresGBConfig.cmake" share/ceres/suites/blargg.suite \
@@ -62,7 +62,7 @@ package)
     [ "$soname" = "$l.so.0" ] || fail "$l: SONAME is '$soname', want $l.so.0"
   done
   # Internal headers stay internal.
-  for f in ct_internal.h gb_internal.h cpu.h bus.h runner.h cli.h; do
+  for f in ct_internal.h gb_internal.h cpu.h bus.h runner.h cli.h trigger.h doctor.h disasm.h; do
     if find "$prefix/include" -name "$f" | grep -q .; then fail "internal header installed: $f"; fi
   done
   # The recorder library stands alone: no emulator, libpng or cJSON.
