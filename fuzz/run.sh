@@ -12,7 +12,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:?usage: fuzz/run.sh BUILD_DIR [TARGET...]}"
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(rom ctrace filter trigger)
+[ ${#targets[@]} -gt 0 ] || targets=(rom ctrace filter trigger state)
 secs="${FUZZ_SECONDS:-60}"
 roms="${CERES_TESTROMS:-$here/../../shared/testroms}"
 bin="$build/bin"

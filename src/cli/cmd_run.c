@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f) {
     fputs("usage: ceres run ROM [options]\n"
@@ -46,7 +47,8 @@ typedef struct run_state {
     ct_recorder *rec;
     gb_trig_set *trig;
     FILE *doctor;
-    unsigned why; /* GB_STOP_* of the last slice */
+    ct_file doctor_file; /* the safe writer under s->doctor (a copy of its fd) */
+    unsigned why;        /* GB_STOP_* of the last slice */
 } run_state;
 
 static const char *const prog = "ceres run";
@@ -56,9 +58,10 @@ static int load_machine(const run_opts *o, run_state *s) {
     char err[512];
     uint8_t *rom = NULL;
     size_t size = 0, boot_size = 0;
-    int e = rn_read_file(o->rom_path, &rom, &size);
+    char rerr[160];
+    int e = rn_read_rom(o->rom_path, &rom, &size, rerr, sizeof rerr);
     if (e) {
-        fprintf(stderr, "%s: %s: %s\n", prog, o->rom_path, strerror(-e));
+        fprintf(stderr, "%s: %s: %s\n", prog, o->rom_path, rerr);
         return 2;
     }
     if (o->boot_path) {
@@ -82,9 +85,14 @@ static int load_machine(const run_opts *o, run_state *s) {
 
 static int open_doctor_log(const run_opts *o, run_state *s) {
     if (!o->doctor_path) return 0;
-    s->doctor = fopen(o->doctor_path, "w");
+    int e = ct_file_open(&s->doctor_file, o->doctor_path);
+    int fd = e ? -1 : dup(s->doctor_file.fd);
+    s->doctor = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!s->doctor) {
-        fprintf(stderr, "%s: --doctor-log %s: %s\n", prog, o->doctor_path, strerror(errno));
+        if (!e) e = -errno;
+        if (fd >= 0) close(fd);
+        if (s->doctor_file.fd >= 0) ct_file_abandon(&s->doctor_file);
+        fprintf(stderr, "%s: --doctor-log %s: %s\n", prog, o->doctor_path, ct_file_strerror(e));
         return 2;
     }
     gb_set_doctor_mode(s->g, true);
@@ -278,17 +286,22 @@ static int write_outputs(const run_opts *o, run_state *s) {
     }
     if (s->doctor) {
         int bad = ferror(s->doctor);
-        if (fclose(s->doctor) != 0 || bad) {
-            fprintf(stderr, "%s: --doctor-log %s: write error\n", prog, o->doctor_path);
+        if (fclose(s->doctor) != 0) bad = 1;
+        s->doctor = NULL;
+        int e = ct_file_commit(&s->doctor_file, bad ? -EIO : 0);
+        if (e) {
+            fprintf(stderr, "%s: --doctor-log %s: %s\n", prog, o->doctor_path, ct_file_strerror(e));
             rc = 1;
         }
-        s->doctor = NULL;
     }
     return rc;
 }
 
 static void release(run_state *s) {
-    if (s->doctor) fclose(s->doctor);
+    if (s->doctor) {
+        fclose(s->doctor);
+        ct_file_abandon(&s->doctor_file);
+    }
     crash_guard_end();
     if (s->trig) {
         gb_trig_arm(s->g, NULL);

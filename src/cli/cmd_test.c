@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const prog = "ceres test";
@@ -81,7 +82,9 @@ static void usage(FILE *f) {
           "`ceres test --merge-junit junit.xml junit-*.xml`.\n"
           "\n"
           "Output files are checked before any test runs. Exit status: 0 when every\n"
-          "result matches its expectation, 1 otherwise, 2 on bad usage or input.\n",
+          "result matches its expectation, 1 otherwise, 2 on bad usage or input (or\n"
+          "--out in use by another run), 3 when a failure artifact or report could not\n"
+          "be written (each is named on stderr and in the reports).\n",
           f);
 }
 
@@ -498,7 +501,17 @@ static int run_and_report(const test_cli *c, const rn_opts *o, selection *s) {
     double t0 = rn_now();
     int e = rn_run_all(s->tests, n, o, res, on_progress, &p);
     if (p.tty) fputs("\r\033[K", stdout);
-    if (e) fprintf(stderr, "%s: %s\n", prog, strerror(-e));
+    if (e == -EBUSY)
+        fprintf(stderr, "%s: --out %s is in use by another `ceres test` run\n", prog, o->out_dir);
+    else if (e)
+        fprintf(stderr, "%s: %s\n", prog, strerror(-e));
+    bool busy = e == -EBUSY;
+    size_t lost = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!res[i].lost) continue;
+        lost += res[i].lost;
+        fprintf(stderr, "%s: %s: not written: %s\n", prog, s->tests[i]->rom, res[i].lost_what);
+    }
     printf("\n");
     rn_report_table(stdout, s->tests, res, n);
     size_t nart = 0;
@@ -510,12 +523,12 @@ static int run_and_report(const test_cli *c, const rn_opts *o, selection *s) {
     else
         printf("(%.1f s wall)\n", rn_now() - t0);
 
-    if (c->junit && (e = rn_report_junit(c->junit, s->tests, res, n)))
-        fprintf(stderr, "%s: --junit %s: %s\n", prog, c->junit, strerror(-e));
-    if (c->html && (e = rn_report_html(c->html, s->tests, res, n, o)))
-        fprintf(stderr, "%s: --html %s: %s\n", prog, c->html, strerror(-e));
-    if (c->json && (e = rn_report_json(c->json, s->tests, res, n, o)))
-        fprintf(stderr, "%s: --json %s: %s\n", prog, c->json, strerror(-e));
+    if (c->junit && (e = rn_report_junit(c->junit, s->tests, res, n)) && ++lost)
+        fprintf(stderr, "%s: --junit %s: %s\n", prog, c->junit, ct_file_strerror(e));
+    if (c->html && (e = rn_report_html(c->html, s->tests, res, n, o)) && ++lost)
+        fprintf(stderr, "%s: --html %s: %s\n", prog, c->html, ct_file_strerror(e));
+    if (c->json && (e = rn_report_json(c->json, s->tests, res, n, o)) && ++lost)
+        fprintf(stderr, "%s: --json %s: %s\n", prog, c->json, ct_file_strerror(e));
 
     size_t unexpected = 0;
     for (size_t i = 0; i < n; i++)
@@ -528,7 +541,7 @@ static int run_and_report(const test_cli *c, const rn_opts *o, selection *s) {
     }
     rn_report_summary(stdout, res, n);
     free(res);
-    return unexpected ? 1 : 0;
+    return busy ? 2 : lost ? 3 : unexpected ? 1 : 0;
 }
 
 /* --merge-junit OUT FILE...; 0 or 2. */
@@ -552,6 +565,7 @@ static int merge_junit(const test_cli *c) {
 int cmd_test(int argc, char **argv) {
     test_cli c;
     rn_opts o;
+    rn_report_set_run(time(NULL), argc, argv);
     int rc = parse_options(&c, &o, argc, argv);
     if (rc >= 0) return rc;
     if (c.merge_out) return merge_junit(&c);

@@ -143,6 +143,9 @@ static int cmd_convert(int argc, char **argv) {
         fprintf(stderr, "ceres trace convert: %s\n", err);
         return 2;
     }
+    /* A .log keeps the disassembly, as `ceres run --trace-out X.log` writes it. */
+    ct_format of = o.format != CT_FMT_AUTO ? o.format : ct_format_from_path(out);
+    if (of == CT_FMT_LOG && !o.line_fmt) o.line_fmt = gb_disasm_line_fmt;
     int rc = to_stdout ? write_stdout(t, &o) : ct_trace_write(t, out, &o);
     ct_trace_free(t);
     if (rc != 0) {
@@ -157,13 +160,12 @@ static int cmd_convert(int argc, char **argv) {
 /* A .ctrace, a .perfetto-trace written by Ceres, or a Gameboy Doctor log. */
 static int load_any(const char *path, ct_trace **t, char *err, size_t errlen) {
     char head[160] = {0};
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -ENOENT;
+    size_t n;
+    int e = ct_read_head(path, head, sizeof head - 1, &n);
+    if (e) {
+        snprintf(err, errlen, "%s: %s", path, ct_file_strerror(e));
+        return e;
     }
-    size_t n = fread(head, 1, sizeof head - 1, f);
-    fclose(f);
     if (gb_doctor_sniff(head, n)) return gb_doctor_load(path, t, err, errlen);
     return ct_trace_load(path, t, err, errlen);
 }
@@ -403,11 +405,8 @@ static int cmd_stats(int argc, char **argv) {
 
 static bool is_doctor_log(const char *path) {
     char head[160] = {0};
-    FILE *f = fopen(path, "rb");
-    if (!f) return false;
-    size_t n = fread(head, 1, sizeof head - 1, f);
-    fclose(f);
-    return gb_doctor_sniff(head, n);
+    size_t n;
+    return ct_read_head(path, head, sizeof head - 1, &n) == 0 && gb_doctor_sniff(head, n);
 }
 
 /* The next non-blank line of a doctor log: 1, 0 at the end, -1 on a line

@@ -49,8 +49,10 @@ void run_opts_help(FILE *f) {
           "                        over an existing file (FILE-1.ctrace, ... instead)\n"
           "  --doctor-log FILE     one line per executed instruction, the state before it,\n"
           "                        in Gameboy Doctor format (A:01 F:B0 ... PC:0100\n"
-          "                        PCMEM:00,C3,13,02); LY reads $90 in this mode; needs\n"
-          "                        a run length (--frames, --cycles, --seconds)\n"
+          "                        PCMEM:00,C3,13,02); LY reads $90 in this mode; an\n"
+          "                        interrupt prints the interrupted instruction's line\n"
+          "                        before the handler's, as Doctor's reference logs do;\n"
+          "                        needs a run length (--frames, --cycles, --seconds)\n"
           "  --list-events         list every event (target.name, level, fields) and exit\n"
           "Output files are checked before the run starts: a missing folder, a folder\n"
           "given as a file or an output that cannot go to stdout (-) is an error.\n",

@@ -25,6 +25,11 @@ int gb_doctor_line(gb *g, char *buf, size_t len) {
 }
 
 unsigned gb_doctor_run(gb *g, FILE *f, uint64_t max_cycles, unsigned stop_mask) {
+    return gb_doctor_run_irq(g, f, max_cycles, stop_mask, GB_DOCTOR_IRQ_REFERENCE);
+}
+
+unsigned gb_doctor_run_irq(gb *g, FILE *f, uint64_t max_cycles, unsigned stop_mask,
+                           gb_doctor_irq irq) {
     const unsigned mask = stop_mask | GB_STOP_REQUEST;
     const uint64_t now = gb_cycles(g);
     const uint64_t until = max_cycles > UINT64_MAX - now ? UINT64_MAX : now + max_cycles;
@@ -33,7 +38,10 @@ unsigned gb_doctor_run(gb *g, FILE *f, uint64_t max_cycles, unsigned stop_mask) 
     while (gb_cycles(g) < until && !(why & mask)) {
         int n = gb_doctor_line(g, line, sizeof line);
         why = gb_step(g);
-        if (why & GB_STEP_INSN) {
+        /* The reference convention: when an interrupt is dispatched, the
+         * line of the instruction that was about to run is printed (and
+         * again when it runs after the handler returns). */
+        if ((why & GB_STEP_INSN) || ((why & GB_STEP_IRQ) && irq == GB_DOCTOR_IRQ_REFERENCE)) {
             line[n] = '\n';
             fwrite(line, 1, (size_t)n + 1, f);
         }
@@ -85,6 +93,42 @@ static char *dup(const char *s) {
     char *p = malloc(n);
     if (p) memcpy(p, s, n);
     return p;
+}
+
+/* A log in the reference convention (gb_doctor_run's default) prints the
+ * line of the instruction an interrupt interrupted, then the handler's, then
+ * that line again when it runs. As a trace of executed instructions, the
+ * first of the two is dropped: a line followed by a line at an interrupt
+ * vector with SP 2 lower (a dispatch), where the first later line back at
+ * the same SP is at the same PC (the return came back to it: it had not
+ * run). In a log that printed executed instructions only, the return comes
+ * back to the next instruction, and nothing is dropped. */
+static void drop_dispatch_lines(ct_trace *t, unsigned pbytes) {
+    uint64_t o = 0;
+    for (uint64_t i = 0; i < t->nev; i++) {
+        const uint8_t *p = t->ev[i].payload;
+        uint16_t pc = (uint16_t)(p[0] | p[1] << 8),
+                 sp = (uint16_t)(p[pbytes - 2] | p[pbytes - 1] << 8);
+        bool drop = false;
+        if (i + 1 < t->nev) {
+            const uint8_t *q = t->ev[i + 1].payload;
+            uint16_t qpc = (uint16_t)(q[0] | q[1] << 8);
+            uint16_t qsp = (uint16_t)(q[pbytes - 2] | q[pbytes - 1] << 8);
+            if (qsp == (uint16_t)(sp - 2) && qpc >= 0x40 && qpc <= 0x60 && (qpc & 7) == 0) {
+                for (uint64_t j = i + 2; j < t->nev && j < i + 2 + 1000000; j++) {
+                    const uint8_t *r = t->ev[j].payload;
+                    if ((uint16_t)(r[pbytes - 2] | r[pbytes - 1] << 8) != sp) continue;
+                    drop = (uint16_t)(r[0] | r[1] << 8) == pc;
+                    break;
+                }
+            }
+        }
+        if (drop) continue;
+        if (o != i) t->ev[o] = t->ev[i];
+        t->ev[o].ts = o;
+        o++;
+    }
+    t->nev = o;
 }
 
 int gb_doctor_load(const char *path, ct_trace **out, char *err, size_t errlen) {
@@ -164,6 +208,7 @@ int gb_doctor_load(const char *path, ct_trace **out, char *err, size_t errlen) {
         t->nev++;
     }
     fclose(f);
+    drop_dispatch_lines(t, d->payload_bytes);
     *out = t;
     return 0;
 nomem:

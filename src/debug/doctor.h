@@ -23,6 +23,16 @@ int gb_doctor_line(gb *g, char *buf, size_t len);
  * bits happens, writing one line per instruction to f before executing it.
  * Returns the bits that stopped it, as gb_run. */
 unsigned gb_doctor_run(gb *g, FILE *f, uint64_t max_cycles, unsigned stop_mask);
+/* Where an interrupt shows in the log. GB_DOCTOR_IRQ_REFERENCE (the
+ * default of gb_doctor_run, as Gameboy Doctor's reference logs do): when an
+ * interrupt is dispatched, the line of the instruction that was about to
+ * run is printed, then the handler's lines follow, and that instruction's
+ * line comes again when it runs after the return. GB_DOCTOR_IRQ_HANDLER:
+ * only executed instructions, so the handler's first line follows the last
+ * instruction that ran. */
+typedef enum gb_doctor_irq { GB_DOCTOR_IRQ_REFERENCE = 0, GB_DOCTOR_IRQ_HANDLER = 1 } gb_doctor_irq;
+unsigned gb_doctor_run_irq(gb *g, FILE *f, uint64_t max_cycles, unsigned stop_mask,
+                           gb_doctor_irq irq);
 
 /* True when the text looks like a doctor log (its first line parses). */
 bool gb_doctor_sniff(const char *text, size_t len);

@@ -484,12 +484,26 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
     case GB_TRIG_STOP:
         if (t->done) return;
         t->done = true;
-        if (t->post_cycles)
+        if (t->post_cycles) {
             ct_recorder_stop_at(r, gb_cycles(g) + t->post);
-        else if (t->post == 0)
-            ct_recorder_pause(r);
-        else
+        } else if (t->post == 0) {
+            /* The triggering event is kept, whatever the condition: an
+             * event() condition sees its record after it was written; a
+             * fetch, an access or a dispatch is seen just before its record
+             * (cpu.exec, mem.read, mem.write, cpu.irq), so recording stops
+             * once that record is in (if it is recorded at all). */
+            int id = o->kind == OCC_EXEC    ? gb_ev_CPU_EXEC
+                     : o->kind == OCC_READ  ? gb_ev_MEM_READ
+                     : o->kind == OCC_WRITE ? gb_ev_MEM_WRITE
+                     : o->kind == OCC_IRQ   ? gb_ev_CPU_IRQ
+                                            : -1;
+            if (id >= 0 && r->flags[id])
+                s->stop_on_id = id + 1;
+            else
+                ct_recorder_pause(r);
+        } else {
             ct_recorder_stop_after(r, t->post);
+        }
         break;
     case GB_TRIG_DUMP:
         if (t->done) return;
@@ -505,6 +519,7 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
         (void)idx;
 #endif
         break;
+    case GB_TRIG_BREAK: gb_request_stop(g); break;
     }
 }
 
@@ -575,6 +590,10 @@ static void on_irq(gb *g, void *ctx, uint8_t bit) {
 static void on_event(gb *g, void *ctx, uint16_t id, uint64_t ts, const uint8_t *p) {
     (void)ts;
     gb_trig_set *s = ctx;
+    if (s->stop_on_id && id == s->stop_on_id - 1) {
+        ct_recorder_pause(s->rec);
+        s->stop_on_id = 0;
+    }
     if (s->event_on[id]) {
         occ o = {.kind = OCC_EVENT, .event_id = id, .payload = p};
         o.pc = current_pc(g);
@@ -722,7 +741,7 @@ int gb_trig_window_frames(gb_trig_set *s, uint64_t lo, uint64_t hi, char *err, s
 }
 
 void gb_trig_report(const gb_trig_set *s, FILE *f) {
-    static const char *const act[] = {"start", "stop", "dump", "mark"};
+    static const char *const act[] = {"start", "stop", "dump", "mark", "break"};
     for (unsigned i = 0; i < s->n; i++)
         fprintf(f, "trigger %u (%s) %s: fired %llu time%s\n", i, act[s->t[i].action], s->t[i].text,
                 (unsigned long long)s->t[i].fires, s->t[i].fires == 1 ? "" : "s");

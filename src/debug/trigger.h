@@ -34,6 +34,7 @@ typedef enum gb_trig_action {
     GB_TRIG_STOP,  /* stop recording `post` events or cycles later */
     GB_TRIG_DUMP,  /* write a numbered snapshot, recording goes on */
     GB_TRIG_MARK,  /* put a trace.mark event in the trace */
+    GB_TRIG_BREAK, /* stop the run (gb_request_stop): the debugger's breakpoints */
 } gb_trig_action;
 
 #define GB_TRIG_MAX       16
@@ -85,6 +86,8 @@ typedef struct gb_trig_set {
     bool state_frame_only;
     uint8_t state_bm[GB_HOOK_BITMAP_BYTES];
     uint8_t event_on[CT_MAX_EVENTS];
+    int stop_on_id; /* a stop fired by pc/read/write/irq: recording stops once the
+                    next record of id stop_on_id - 1 (the trigger's own event) is in */
     gb_hooks hooks; /* what gb_trig_arm hands the machine */
 } gb_trig_set;
 

@@ -13,6 +13,7 @@
  * and the Pan Docs audio pages. */
 #include "gb_internal.h"
 
+#include <errno.h>
 #include <string.h>
 
 enum { SQ1, SQ2, WAVE, NOISE };
@@ -538,4 +539,30 @@ void gb_apu_init(gb *g) {
     a->ch[SQ1].vol = 0; /* the chime has faded */
     mix(a);
     set_budget(a);
+}
+
+/* ---- save states --------------------------------------------------------------- */
+
+int gb_apu_state_check(const gb_apu *a) {
+    /* Every value the APU itself can produce, nothing else: counters and
+     * indices in range (they index tables and rings), levels 0..15, the
+     * output sums within what the mixer makes. Booleans are checked as
+     * bytes by the caller before the struct is copied. */
+    static const uint16_t max_len[4] = {64, 64, 256, 64};
+    static const uint8_t max_pos[4] = {7, 7, 31, 31};
+    bool ok = a->fs_step < 8 && a->sweep_timer <= 8 && a->sweep_shadow <= 2047 &&
+              a->lfsr <= 0x7FFF && a->budget <= BUDGET_CAP && a->pending <= BUDGET_CAP + 4 &&
+              a->wave_read_at <= a->now && a->mix_l >= -480 && a->mix_l <= 480 &&
+              a->mix_r >= -480 && a->mix_r <= 480 && a->acc_cycles <= SAMPLE_CYCLES + 1 &&
+              a->sample_cd <= SAMPLE_CYCLES + 1 && a->sample_frac < GB_AUDIO_RATE &&
+              a->acc_l >= -480LL * (SAMPLE_CYCLES + 1) && a->acc_l <= 480LL * (SAMPLE_CYCLES + 1) &&
+              a->acc_r >= -480LL * (SAMPLE_CYCLES + 1) && a->acc_r <= 480LL * (SAMPLE_CYCLES + 1) &&
+              a->hp_l >= -(1LL << 40) && a->hp_l <= (1LL << 40) && a->hp_r >= -(1LL << 40) &&
+              a->hp_r <= (1LL << 40) && a->ring_head - a->ring_tail <= GB_APU_RING;
+    for (unsigned i = 0; ok && i < 4; i++) {
+        const gb_apu_ch *c = &a->ch[i];
+        ok = c->len <= max_len[i] && c->freq <= 2047 && c->pos <= max_pos[i] && c->level <= 15 &&
+             c->vol <= 15 && c->env_timer <= 8 && c->timer <= (1u << 24);
+    }
+    return ok ? 0 : -EINVAL;
 }

@@ -77,5 +77,8 @@ void gb_apu_write(gb *g, uint16_t addr, uint8_t v);
 /* Move up to max_frames stereo frames (L, R interleaved) out of the ring, oldest
  * first; returns how many. With out == NULL, returns how many are waiting. */
 size_t gb_apu_take(gb *g, int16_t *out, size_t max_frames);
+/* Save states: 0 if every field of a loaded APU section holds a value the
+ * APU can produce, else -EINVAL (the booleans are checked as bytes before). */
+int gb_apu_state_check(const gb_apu *a);
 
 #endif

@@ -338,6 +338,23 @@ static void dispatch(gb *g) {
     c->pc = vec;
     if (vec) GB_HOOK_IRQ(g, (uint8_t)((vec - 0x40) / 8));
     GB_TRACE(g, CPU_IRQ, vec, pc);
+    if (g->irq_depth == sizeof g->irq_sp / sizeof g->irq_sp[0]) { /* deeper: keep the newest */
+        memmove(g->irq_sp, g->irq_sp + 1, sizeof g->irq_sp - sizeof g->irq_sp[0]);
+        g->irq_depth--;
+    }
+    g->irq_sp[g->irq_depth++] = c->sp;
+}
+
+/* A return popped its address: the handlers whose frame it left end here
+ * (cpu.reti, the end of their cpu.irq slice), whether by RETI or by RET. A
+ * handler left some other way (its frame dropped by LD SP or a deeper
+ * return) ends at the first return that passes its frame. */
+static void irq_returned(gb *g) {
+    const uint16_t sp = g->cpu.sp;
+    while (g->irq_depth && sp >= (uint16_t)(g->irq_sp[g->irq_depth - 1] + 2)) {
+        g->irq_depth--;
+        GB_TRACE(g, CPU_RETI, g->cpu.pc);
+    }
 }
 
 static void lockup(gb *g, uint8_t op) {
@@ -587,17 +604,22 @@ CT_INLINE void exec(gb *g, const unsigned I, uint8_t op) {
         if (cond(c, op)) {
             c->pc = pop16(g, I);
             idle(g);
+            if (g->irq_depth) irq_returned(g);
         }
         break;
     case 0xC9: /* RET */
         c->pc = pop16(g, I);
         idle(g);
+        if (g->irq_depth) irq_returned(g);
         break;
     case 0xD9: /* RETI: IME is set at once, without EI's delay */
         c->pc = pop16(g, I);
         idle(g);
         c->ime = true;
-        GB_TRACE(g, CPU_RETI, c->pc);
+        if (g->irq_depth)
+            irq_returned(g);
+        else
+            GB_TRACE(g, CPU_RETI, c->pc); /* a RETI without a dispatch seen */
         break;
     case 0xC1:
     case 0xD1:

@@ -53,6 +53,7 @@ void gb_reset(gb *g) {
     g->stop_reasons = 0;
     g->serial_len = 0;
     g->ie = 0;
+    g->irq_depth = 0;
     gb_cart_reset(&g->cart);
     gb_cpu_reset(g);
     gb_bus_reset(g);
@@ -164,7 +165,11 @@ unsigned gb_step(gb *g) {
     gb_cpu_step(g);
     unsigned why = g->stop_reasons;
     g->stop_reasons &= ~(unsigned)GB_STOP_REQUEST;
-    return ran_instruction(&c0, &g->cpu) ? why | GB_STEP_INSN : why;
+    if (ran_instruction(&c0, &g->cpu)) return why | GB_STEP_INSN;
+    const gb_cpu *c1 = &g->cpu;
+    if (!c1->brk && !c0.locked && c0.ime && !c1->ime && c1->sp == (uint16_t)(c0.sp - 2))
+        why |= GB_STEP_IRQ;
+    return why;
 }
 
 void gb_request_stop(gb *g) {
@@ -305,6 +310,21 @@ static const size_t bus_bools[] = {
     offsetof(gb_bus, boot_mapped),
 };
 
+static const size_t apu_bools[] = {
+    offsetof(gb_apu, power),
+    offsetof(gb_apu, sweep_en),
+    offsetof(gb_apu, sweep_neg_used),
+#define CH_BOOLS(i)                                                                                \
+    offsetof(gb_apu, ch) + (i) * sizeof(gb_apu_ch) + offsetof(gb_apu_ch, on),                      \
+        offsetof(gb_apu, ch) + (i) * sizeof(gb_apu_ch) + offsetof(gb_apu_ch, dac),                 \
+        offsetof(gb_apu, ch) + (i) * sizeof(gb_apu_ch) + offsetof(gb_apu_ch, len_en)
+    CH_BOOLS(0),
+    CH_BOOLS(1),
+    CH_BOOLS(2),
+    CH_BOOLS(3),
+#undef CH_BOOLS
+};
+
 static bool bools_ok(const uint8_t *base, const size_t *off, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (base[off[i]] > 1) return false;
@@ -346,17 +366,26 @@ long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
     if (!buf || size < need) return -ENOSPC;
     section s[NSECTIONS];
     sections(g, s);
-    core_state *core = calloc(1, sizeof *core);
-    if (!core) return -ENOMEM;
-    core->cycles = g->cycles;
-    core->frames = g->frames;
-    core->ie = g->ie;
-    core->intf = g->intf;
-    core->has_boot_rom = g->has_boot_rom;
-    memcpy(core->boot_rom, g->boot_rom, 256);
-    core->serial_len = (uint32_t)g->serial_len;
-    memcpy(core->serial_log, g->serial_log, g->serial_len);
-    const void *data[NSECTIONS - 1] = {core, &g->cpu, &g->bus, &g->timer, &g->ppu, &g->apu};
+    /* The CORE section is built in place (checkpoints save every frame:
+     * no allocation, no second copy of the serial log). */
+    uint8_t *core = buf + 16 + 8;
+    const uint32_t serial_len = (uint32_t)g->serial_len;
+    const size_t log = offsetof(core_state, serial_log);
+    memset(core, 0, log);
+    memset(core + log + serial_len, 0, sizeof(core_state) - log - serial_len);
+#define CORE_PUT(field, src)                                                                       \
+    memcpy(core + offsetof(core_state, field), src, sizeof(((core_state *)0)->field))
+    CORE_PUT(cycles, &g->cycles);
+    CORE_PUT(frames, &g->frames);
+    CORE_PUT(ie, &g->ie);
+    CORE_PUT(intf, &g->intf);
+    const uint8_t has_boot = g->has_boot_rom;
+    CORE_PUT(has_boot_rom, &has_boot);
+    CORE_PUT(boot_rom, g->boot_rom);
+    CORE_PUT(serial_len, &serial_len);
+#undef CORE_PUT
+    memcpy(core + log, g->serial_log, serial_len);
+    const void *data[NSECTIONS - 1] = {NULL, &g->cpu, &g->bus, &g->timer, &g->ppu, &g->apu};
 
     uint8_t *p = buf;
     memcpy(p, STATE_MAGIC, 8);
@@ -367,15 +396,14 @@ long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
         memcpy(p, s[i].tag, 4);
         put32(p + 4, (uint32_t)s[i].size);
         p += 8;
-        if (i < NSECTIONS - 1)
+        if (i == 0)
+            ; /* CORE: written above */
+        else if (i < NSECTIONS - 1)
             memcpy(p, data[i], s[i].size);
-        else if (gb_cart_state_save(&g->cart, p) != s[i].size) {
-            free(core);
+        else if (gb_cart_state_save(&g->cart, p) != s[i].size)
             return -EIO;
-        }
         p += s[i].size;
     }
-    free(core);
     return (long)(p - buf);
 }
 
@@ -404,13 +432,27 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
     }
     memcpy(core, at[0], sizeof *core);
     memcpy(ppu, at[4], sizeof *ppu);
-    if (core->serial_len > GB_SERIAL_LOG_MAX || core->has_boot_rom > 1 ||
-        gb_ppu_state_check(ppu) != 0 ||
-        !bools_ok(at[1], cpu_bools, sizeof cpu_bools / sizeof cpu_bools[0]) ||
-        !bools_ok(at[2], bus_bools, sizeof bus_bools / sizeof bus_bools[0])) {
+    /* Every field is checked before anything is changed: booleans as
+     * bytes (a bool holding 2 is undefined behaviour once read), counters
+     * and indices against their ranges. */
+    bool ok = core->serial_len <= GB_SERIAL_LOG_MAX && core->has_boot_rom <= 1 &&
+              gb_ppu_state_check(ppu) == 0 &&
+              bools_ok(at[1], cpu_bools, sizeof cpu_bools / sizeof cpu_bools[0]) &&
+              bools_ok(at[2], bus_bools, sizeof bus_bools / sizeof bus_bools[0]) &&
+              bools_ok(at[5], apu_bools, sizeof apu_bools / sizeof apu_bools[0]);
+    gb_apu *apu = ok ? malloc(sizeof *apu) : NULL;
+    if (apu) {
+        gb_timer tm;
+        memcpy(apu, at[5], sizeof *apu);
+        memcpy(&tm, at[3], sizeof tm);
+        ok = gb_apu_state_check(apu) == 0 && tm.reload <= 2 &&
+             at[2][offsetof(gb_bus, dma_index)] <= 160 && at[2][offsetof(gb_bus, serial_bits)] < 8;
+    }
+    if (!ok || !apu) {
         free(core);
         free(ppu);
-        return -EINVAL;
+        free(apu);
+        return ok ? -ENOMEM : -EINVAL;
     }
     /* The cartridge validates its own section; it goes first so a refusal
      * leaves the machine unchanged. */
@@ -418,6 +460,7 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
     if (rc != 0) {
         free(core);
         free(ppu);
+        free(apu);
         return rc;
     }
     g->cycles = core->cycles;
@@ -434,8 +477,10 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
     memcpy(&g->timer, at[3], sizeof g->timer);
     memcpy(&g->ppu, ppu, sizeof g->ppu);
     free(ppu);
-    memcpy(&g->apu, at[5], sizeof g->apu);
+    memcpy(&g->apu, apu, sizeof g->apu);
+    free(apu);
     g->stop_reasons = 0;
+    g->irq_depth = 0;
     gb_bus_remap(g);
     return 0;
 }

@@ -80,6 +80,7 @@ unsigned gb_run(gb *g, uint64_t max_cycles, unsigned stop_mask);
  * (and a stop requested before it, which it consumes; never GB_STOP_LIMIT),
  * plus GB_STEP_INSN when the step ran an instruction. */
 #define GB_STEP_INSN (1u << 31)
+#define GB_STEP_IRQ  (1u << 30) /* the step dispatched an interrupt */
 unsigned gb_step(gb *g);
 void gb_request_stop(gb *g);
 

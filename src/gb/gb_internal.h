@@ -43,6 +43,13 @@ struct gb {
     uint8_t hook_reads;           /* some bit is set in hook_read_bm */
 
     gb_model model;
+    /* Interrupt handlers entered and not yet returned from: SP right after
+     * each dispatch pushed its return address. A return (RETI, RET, RET cc
+     * taken) that brings SP back up to or past one of them ends that
+     * handler's trace slice, whatever the instruction (EI; RET as well as
+     * RETI). Not saved in states: a loaded state starts with none. */
+    uint16_t irq_sp[8];
+    uint8_t irq_depth;
     gb_cpu cpu;
     gb_bus bus; /* WRAM, HRAM, IO latch, DMA, serial, joypad */
     gb_timer timer;

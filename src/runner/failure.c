@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void rn_failure_dir(const rn_opts *o, const rn_test *t, char *buf, size_t len) {
@@ -43,6 +44,44 @@ void rn_failure_dir(const rn_opts *o, const rn_test *t, char *buf, size_t len) {
     if (snprintf(buf, len, "%s/failures/%s/%s", o->out_dir, suite, name) >= (int)len) buf[0] = 0;
 }
 
+/* Every component of dir below out (out itself is the user's choice) must
+ * be a real folder: a symlink planted inside --out is not followed. */
+static int check_below(const char *out, const char *dir) {
+    size_t ol = strlen(out);
+    while (ol > 1 && out[ol - 1] == '/')
+        ol--;
+    if (strncmp(dir, out, ol) || dir[ol] != '/') return -EINVAL;
+    char buf[4200];
+    size_t n = strlen(dir);
+    if (n >= sizeof buf) return -ENAMETOOLONG;
+    memcpy(buf, dir, n + 1);
+    for (size_t i = ol + 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != 0) continue;
+        char c = buf[i];
+        buf[i] = 0;
+        struct stat st;
+        if (lstat(buf, &st) != 0) return -errno;
+        if (S_ISLNK(st.st_mode)) return -ELOOP;
+        if (!S_ISDIR(st.st_mode)) return -ENOTDIR;
+        buf[i] = c;
+    }
+    return 0;
+}
+
+int rn_failure_mkdir(const rn_opts *o, const char *dir) {
+    if (!dir[0]) return -ENAMETOOLONG;
+    int e = -ENOENT;
+    /* Retried: the runner removes empty parents of other tests' folders
+     * while this one is made. */
+    for (int attempt = 0; attempt < 8 && e == -ENOENT; attempt++) {
+        e = check_below(o->out_dir, dir);
+        if (e && e != -ENOENT) return e; /* do not create inside a followed link */
+        e = rn_mkdirs(dir);
+        if (!e) e = check_below(o->out_dir, dir);
+    }
+    return e;
+}
+
 void rn_path_join(char *buf, size_t len, const char *dir, const char *file) {
     if (snprintf(buf, len, "%s/%s", dir, file) >= (int)len) buf[0] = 0; /* unusable: fail open */
 }
@@ -74,12 +113,20 @@ void rn_describe_regs(FILE *f, const gb_regs *r) {
             r->a, r->f, r->b, r->c, r->d, r->e, r->h, r->l, r->sp, r->pc, r->ime, r->halted);
 }
 
-void rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const rn_result *res,
-                    const char *extra) {
+void rn_artifact_lost(rn_result *res, const char *name, int err) {
+    if (!err) return;
+    res->lost++;
+    size_t l = strnlen(res->lost_what, sizeof res->lost_what);
+    snprintf(res->lost_what + l, sizeof res->lost_what - l, "%s%s: %s", l ? "; " : "", name,
+             ct_file_strerror(err));
+}
+
+int rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const rn_result *res,
+                   const char *extra) {
     char *text = NULL;
     size_t tlen = 0;
     FILE *f = open_memstream(&text, &tlen);
-    if (!f) return;
+    if (!f) return -ENOMEM;
     char chk[600];
     fprintf(f, "test: %s\nsuite: %s\ncheck: %s\nlimit: %s\n", t->rom, t->suite ? t->suite : "adhoc",
             rn_check_format(&t->check, chk, sizeof chk), t->limit_text ? t->limit_text : "-");
@@ -91,6 +138,7 @@ void rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const 
             rn_result_expected(t, res) ? " (as expected)" : " (differs from the expectation)");
     fprintf(f, "why: %s\n", res->message);
     if (res->signal) fprintf(f, "signal: %d\n", res->signal);
+    if (res->lost) fprintf(f, "not written: %s\n", res->lost_what);
     fprintf(f, "cycles: %llu (T-cycles since power-on, %.6f emulated s)\n",
             (unsigned long long)res->cycles, (double)res->cycles / RN_CYCLES_PER_SEC);
     fprintf(f, "frames: %llu\n", (unsigned long long)res->frames);
@@ -104,8 +152,9 @@ void rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const 
     fprintf(f, "\"%s\n", res->serial_len >= RN_SERIAL_MAX ? " (truncated)" : "");
     fprintf(f, "trace filter: %s\n", o->trace_filter ? o->trace_filter : GB_DEFAULT_FILTER);
     if (extra) fputs(extra, f);
-    if (fclose(f) == 0) rn_write_file(path, text, tlen);
+    int rc = fclose(f) == 0 ? rn_write_file(path, text, tlen) : -ENOMEM;
     free(text);
+    return rc;
 }
 
 const char *const rn_failure_files[RN_FAILURE_NFILES] = {
@@ -124,7 +173,7 @@ void rn_clear_failure(const rn_opts *o, const rn_test *t) {
     if (!o->out_dir) return;
     char dir[4200], top[4200];
     rn_failure_dir(o, t, dir, sizeof dir);
-    if (!dir[0]) return;
+    if (!dir[0] || check_below(o->out_dir, dir)) return; /* missing, or not ours */
     rn_failure_clear_files(dir);
     /* Remove the folder and its parents while empty, never above
      * OUT/failures (rmdir fails on anything that still holds files). */

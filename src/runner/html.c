@@ -6,7 +6,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
+
+#include "../trace/ct_host.h"
 
 /* ---- small writers -------------------------------------------------------- */
 
@@ -207,7 +210,9 @@ static const char css[] =
     "pre.state{background:#f3f3f3;padding:8px;max-height:260px;overflow:auto;font-size:12px}"
     "div.passgrid{display:flex;flex-wrap:wrap;gap:3px}"
     "div.passgrid span.pass{background:#cfe8cf;border:1px solid #8b8;font-size:11px;"
-    "padding:1px 5px;border-radius:3px}";
+    "padding:1px 5px;border-radius:3px}"
+    "div.passgrid span.pass.unexpected{background:#fde2e2;border-color:#c33;font-weight:bold}"
+    "p.run{color:#555}p.lost{color:#a00;font-weight:bold}";
 
 static void suite_table(FILE *f, const rn_test *const *tests, const rn_result *res, size_t n) {
     rn_tally tl[64];
@@ -247,7 +252,13 @@ static void failure(FILE *f, const char *html_path, const rn_test *t, const rn_r
         fputs("\nexpected to fail: ", f);
         esc(f, t->reason);
     }
-    fputs("</div>\n<div class=\"shots\">\n", f);
+    fputs("</div>\n", f);
+    if (r->lost) {
+        fputs("<p class=\"lost\">not written: ", f);
+        esc(f, r->lost_what);
+        fputs("</p>\n", f);
+    }
+    fputs("<div class=\"shots\">\n", f);
     rn_failure_dir(o, t, dir, sizeof dir);
     rn_path_join(path, sizeof path, dir, "screen.png");
     bool screen = img_file(f, "screen", "screen at the failure", path);
@@ -300,18 +311,59 @@ int rn_report_html(const char *path, const rn_test *const *tests, const rn_resul
         int e = rn_mkdirs(tmp);
         if (e) return e;
     }
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return -errno;
+    ct_file out;
+    int oe = ct_file_open(&out, path);
+    if (oe) return oe;
+    /* stdio on a copy of the descriptor: fclose reports the write errors,
+     * ct_file_commit closes the original and renames. */
+    int wfd = dup(out.fd);
+    FILE *f = wfd >= 0 ? fdopen(wfd, "w") : NULL;
+    if (!f) {
+        int e = -errno;
+        if (wfd >= 0) close(wfd);
+        ct_file_abandon(&out);
+        return e;
+    }
     size_t npass = 0, nfail = 0;
     for (size_t i = 0; i < n; i++)
         res[i].status == RN_PASS ? npass++ : nfail++;
     fprintf(f,
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<title>Ceres test report</title><style>%s</style></head><body>\n"
-            "<h1>Ceres test report: %zu passed, %zu not passed</h1>\n<h2>Suites</h2>\n",
+            "<h1>Ceres test report: %zu passed, %zu not passed</h1>\n",
             css, npass, nfail);
+    char when[32];
+    rn_report_when(when, sizeof when);
+    fprintf(f, "<p class=\"run\">made <time datetime=\"%s\">%s</time> from commit <code>", when,
+            when);
+    esc(f, rn_report_commit());
+    fputs("</code>", f);
+    if (rn_report_command()[0]) {
+        fputs(" by <code class=\"command\">", f);
+        esc(f, rn_report_command());
+        fputs("</code>", f);
+    }
+    fputs("</p>\n<h2>Suites</h2>\n", f);
     suite_table(f, tests, res, n);
+    size_t nunexp = 0;
+    for (size_t i = 0; i < n; i++)
+        nunexp += res[i].status == RN_PASS && !rn_result_expected(tests[i], &res[i]);
+    if (nunexp) {
+        /* A pass where the manifest expects a failure: the expectation is
+         * out of date (or the check is wrong): listed first. */
+        fprintf(f, "<h2 id=\"unexpected-passes\">Unexpected passes (%zu)</h2>\n<ul>\n", nunexp);
+        for (size_t i = 0; i < n; i++) {
+            if (res[i].status != RN_PASS || rn_result_expected(tests[i], &res[i])) continue;
+            fputs("<li class=\"unexpected-pass\">", f);
+            esc(f, tests[i]->suite);
+            fputs(" / ", f);
+            esc(f, tests[i]->rom);
+            fputs(" &mdash; passed; the manifest expects a failure: ", f);
+            esc(f, tests[i]->reason ? tests[i]->reason : "");
+            fputs("</li>\n", f);
+        }
+        fputs("</ul>\n", f);
+    }
     fprintf(f, "<h2>Not passed (%zu)</h2>\n", nfail);
     for (size_t i = 0; i < n; i++)
         if (res[i].status != RN_PASS) failure(f, path, tests[i], &res[i], o, i);
@@ -319,24 +371,19 @@ int rn_report_html(const char *path, const rn_test *const *tests, const rn_resul
     for (size_t i = 0; i < n; i++) {
         if (res[i].status != RN_PASS) continue;
         const char *base = strrchr(tests[i]->rom, '/');
-        fputs("<span class=\"pass\" title=\"", f);
+        bool unexp = !rn_result_expected(tests[i], &res[i]);
+        fprintf(f, "<span class=\"pass%s\" title=\"", unexp ? " unexpected" : "");
         esc(f, tests[i]->suite);
         fputs(" / ", f);
         esc(f, tests[i]->rom);
+        if (unexp) fputs(" (unexpected pass)", f);
         fputs("\">", f);
         esc(f, base ? base + 1 : tests[i]->rom);
         fputs("</span>\n", f);
     }
     fputs("</div>\n</body></html>\n", f);
     int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        remove(tmp);
-        return -EIO;
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        return -e;
-    }
-    return 0;
+    errno = 0;
+    if (fclose(f) != 0 || bad) bad = errno ? -errno : -EIO;
+    return ct_file_commit(&out, bad);
 }

@@ -1,6 +1,8 @@
 /* PNG screenshots (libpng's simplified API) and screenshot comparison. */
 #include "runner.h"
 
+#include "../trace/ct_host.h"
+
 #include <errno.h>
 #include <png.h>
 #include <stdlib.h>
@@ -49,24 +51,37 @@ int rn_png_write_shades(const char *path, const uint8_t *shades, unsigned w, uns
 int rn_png_read_rgb(const char *path, uint8_t **rgb, unsigned *w, unsigned *h, char *err,
                     size_t errlen) {
     *rgb = NULL;
+    /* The file is read whole (a regular file of bounded size: never a FIFO)
+     * and its header checked before any pixel memory is allocated. */
+    uint8_t *data = NULL;
+    size_t size = 0;
+    int rc = rn_read_file_max(path, RN_PNG_FILE_MAX, &data, &size);
+    if (rc) {
+        snprintf(err, errlen, "%s: %s", path, ct_file_strerror(rc));
+        return rc;
+    }
     png_image img;
     memset(&img, 0, sizeof img);
     img.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_file(&img, path)) {
-        snprintf(err, errlen, "%s: %s", path, access(path, R_OK) ? strerror(errno) : img.message);
+    if (!png_image_begin_read_from_memory(&img, data, size)) {
+        snprintf(err, errlen, "%s: %s", path, img.message);
         png_image_free(&img);
+        free(data);
         return -EINVAL;
     }
-    if (img.width == 0 || img.height == 0 || img.width > 4096 || img.height > 4096) {
-        snprintf(err, errlen, "%s: unreasonable size %ux%u", path, img.width, img.height);
+    if (img.width == 0 || img.height == 0 || img.width > RN_PNG_MAX_DIM ||
+        img.height > RN_PNG_MAX_DIM) {
+        snprintf(err, errlen, "%s: %ux%u pixels; a screen comparison reads at most %ux%u", path,
+                 img.width, img.height, RN_PNG_MAX_DIM, RN_PNG_MAX_DIM);
         png_image_free(&img);
+        free(data);
         return -EINVAL;
     }
     img.format = PNG_FORMAT_RGB;
-    size_t size = PNG_IMAGE_SIZE(img);
-    uint8_t *buf = malloc(size);
+    uint8_t *buf = malloc(PNG_IMAGE_SIZE(img));
     if (!buf) {
         png_image_free(&img);
+        free(data);
         return -ENOMEM;
     }
     /* Alpha, if any, is composited on white like a viewer would. */
@@ -75,8 +90,10 @@ int rn_png_read_rgb(const char *path, uint8_t **rgb, unsigned *w, unsigned *h, c
         snprintf(err, errlen, "%s: %s", path, img.message);
         free(buf);
         png_image_free(&img);
+        free(data);
         return -EINVAL;
     }
+    free(data);
     *rgb = buf;
     *w = img.width;
     *h = img.height;

@@ -17,6 +17,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -133,7 +135,11 @@ static long file_size(FILE *f) {
 static void crash_artifacts(const rn_test *t, const rn_opts *o, slot *s, rn_result *res) {
     char dir[4200], path[4300];
     rn_failure_dir(o, t, dir, sizeof dir);
-    if (rn_mkdirs(dir)) return;
+    int dir_rc = rn_failure_mkdir(o, dir);
+    if (dir_rc) {
+        rn_artifact_lost(res, "failure folder", dir_rc);
+        return;
+    }
     rn_failure_clear_files(dir);
     res->artifacts = true;
     char *extra = NULL;
@@ -145,6 +151,7 @@ static void crash_artifacts(const rn_test *t, const rn_opts *o, slot *s, rn_resu
         if (buf && pread(fileno(s->ring_f), buf, (size_t)rsize, 0) == rsize) {
             snprintf(path, sizeof path, "%s/trace.ctrace", dir);
             int rc = rn_write_file(path, buf, (size_t)rsize);
+            rn_artifact_lost(res, "trace.ctrace", rc);
             ct_trace *tr = NULL;
             char err[256] = "";
             if (!rc) rc = ct_trace_load(path, &tr, err, sizeof err);
@@ -154,6 +161,8 @@ static void crash_artifacts(const rn_test *t, const rn_opts *o, slot *s, rn_resu
                 int r1 = ct_trace_write(tr, path, &po);
                 snprintf(path, sizeof path, "%s/trace.log", dir);
                 int r2 = rn_write_log_tail(tr, path, NULL);
+                rn_artifact_lost(res, "trace.perfetto-trace", r1);
+                rn_artifact_lost(res, "trace.log", r2);
                 if (info)
                     fprintf(info,
                             "trace: written by the crash handler as trace.ctrace; "
@@ -182,7 +191,7 @@ static void crash_artifacts(const rn_test *t, const rn_opts *o, slot *s, rn_resu
                 res->have_regs = true;
             }
             snprintf(path, sizeof path, "%s/screen.png", dir);
-            rn_png_write_shades(path, buf, GB_LCD_W, GB_LCD_H);
+            rn_artifact_lost(res, "screen.png", rn_png_write_shades(path, buf, GB_LCD_W, GB_LCD_H));
         }
         free(buf);
     }
@@ -194,7 +203,7 @@ static void crash_artifacts(const rn_test *t, const rn_opts *o, slot *s, rn_resu
         fclose(info);
     }
     snprintf(path, sizeof path, "%s/state.txt", dir);
-    rn_write_state(path, t, o, res, extra);
+    rn_artifact_lost(res, "state.txt", rn_write_state(path, t, o, res, extra));
     free(extra);
 }
 
@@ -239,9 +248,12 @@ static void finish(const rn_test *t, const rn_opts *o, slot *s, int status, rn_r
             char dir[4200], path[4300];
             rn_failure_dir(o, t, dir, sizeof dir);
             snprintf(path, sizeof path, "%s/state.txt", dir);
-            if (!rn_mkdirs(dir)) {
-                rn_write_state(path, t, o, res, NULL);
+            int dir_rc = rn_failure_mkdir(o, dir);
+            if (!dir_rc) {
+                rn_artifact_lost(res, "state.txt", rn_write_state(path, t, o, res, NULL));
                 res->artifacts = true;
+            } else {
+                rn_artifact_lost(res, "failure folder", dir_rc);
             }
         }
     } else if (WIFSIGNALED(status)) {
@@ -323,8 +335,65 @@ static void not_run(rn_result *r, const char *why) {
     snprintf(r->message, sizeof r->message, "%s", why);
 }
 
+/* One run at a time per --out: the folder itself is locked (flock) for the
+ * whole run, so two runs never mix files in a failure folder. A folder that
+ * did not exist is created to be locked and removed again at the end if the
+ * run left nothing in it (a run of passes writes nothing). */
+static int lock_out(const char *out, int *fd_out, bool *created) {
+    *fd_out = -1;
+    *created = false;
+    if (!out) return 0;
+    struct stat st;
+    if (stat(out, &st) != 0) {
+        if (errno != ENOENT) return -errno;
+        int e = rn_mkdirs(out);
+        if (e) return e;
+        *created = true;
+    }
+    int fd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno == EWOULDBLOCK ? -EBUSY : -errno;
+        close(fd);
+        if (*created) rmdir(out);
+        *created = false;
+        return e;
+    }
+    *fd_out = fd;
+    return 0;
+}
+
+static int run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_result *res,
+                   rn_progress_fn progress, void *ctx);
+
 int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_result *res,
                rn_progress_fn progress, void *ctx) {
+    int lock = -1;
+    bool created = false;
+    int rc = lock_out(o->out_dir, &lock, &created);
+    if (rc) {
+        for (size_t i = 0; i < n; i++) {
+            memset(&res[i], 0, sizeof res[i]);
+            res[i].status = RN_ERROR;
+            res[i].replay = -1;
+            if (rc == -EBUSY)
+                snprintf(res[i].message, sizeof res[i].message,
+                         "not run: another `ceres test` is writing to %s", o->out_dir);
+            else
+                snprintf(res[i].message, sizeof res[i].message, "not run: cannot lock %s: %s",
+                         o->out_dir, strerror(-rc));
+            if (progress) progress(ctx, i, tests[i], &res[i], i + 1, n);
+        }
+        return rc;
+    }
+    rc = run_all(tests, n, o, res, progress, ctx);
+    if (created) rmdir(o->out_dir); /* only if still empty */
+    if (lock >= 0) close(lock);     /* releases the lock */
+    return rc;
+}
+
+static int run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_result *res,
+                   rn_progress_fn progress, void *ctx) {
     bool stop_new = false; /* --fail-fast: an unexpected result was seen */
     if (!o->fork) {
         for (size_t i = 0; i < n; i++) {

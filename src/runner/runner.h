@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "../gb/gb.h"
 
@@ -156,6 +157,8 @@ typedef struct rn_result {
     char serial[RN_SERIAL_MAX]; /* serial output (truncated, NUL-terminated) */
     size_t serial_len;          /* full length */
     bool artifacts;             /* a failure folder was written */
+    unsigned lost;              /* failure artifacts that could not be written */
+    char lost_what[RN_MSG_MAX]; /* which and why: "screen.png: No space left on device; ..." */
     int replay;                 /* -1 not run, 0 differed, 1 reproduced */
 } rn_result;
 
@@ -170,8 +173,9 @@ typedef struct rn_opts {
     const char *trace_filter; /* NULL = GB_DEFAULT_FILTER */
     uint64_t trace_bytes;     /* ring size; both 0 = recording off */
     uint64_t trace_events;
-    uint64_t replay_window; /* cycles before the failure kept by the replay; 0 = no replay */
-    uint64_t replay_bytes;  /* ring size for the replay */
+    uint64_t replay_window;    /* cycles before the failure kept by the replay; 0 = no replay */
+    uint64_t replay_bytes;     /* ring size for the replay */
+    bool replay_from_power_on; /* no checkpoints: the replay starts at power-on */
     const uint8_t *boot_rom;
     size_t boot_rom_size;
     int jobs;          /* parallel children (>= 1) */
@@ -192,9 +196,9 @@ int rn_run_one(const rn_test *t, const rn_opts *o, rn_result *res);
  * dumps that recorder. */
 int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
                       void (*on_machine)(void *ctx, gb *g, struct ct_recorder *rec), void *ctx);
-/* Write state.txt for a result (extra text appended as is). */
-void rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const rn_result *res,
-                    const char *extra);
+/* Write state.txt for a result (extra text appended as is); 0 or -errno. */
+int rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const rn_result *res,
+                   const char *extra);
 
 /* Progress callback: called by rn_run_all in the parent after each test
  * starts (res NULL) or finishes. */
@@ -203,7 +207,9 @@ typedef void (*rn_progress_fn)(void *ctx, size_t idx, const rn_test *t, const rn
 
 /* Run tests[0..n) isolated in forked children, o->jobs at a time; results
  * in res[i]. A crash or hang of one child is recorded as such and the rest
- * go on. Returns 0, or -errno if children could not be started at all. */
+ * go on. Returns 0, or -errno if children could not be started at all.
+ * With o->out_dir, holds a lock (flock) on that folder for the run: a second run
+ * into the same folder returns -EBUSY at once, every test "not run". */
 int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_result *res,
                rn_progress_fn progress, void *ctx);
 
@@ -215,6 +221,10 @@ void rn_failure_dir(const rn_opts *o, const rn_test *t, char *buf, size_t len);
  * names only) and the folder and its parents while empty, so OUT/failures
  * shows the latest run. rn_run_all does this before each test. */
 void rn_clear_failure(const rn_opts *o, const rn_test *t);
+/* Create a failure folder (from rn_failure_dir) with its parents; every
+ * component below o->out_dir must be a real folder, not a symbolic link
+ * (-ELOOP), so nothing is written or removed through a planted link. */
+int rn_failure_mkdir(const rn_opts *o, const char *dir);
 
 /* failure.c: the parts of a failure folder. */
 #define RN_LOG_TAIL_EVENTS 20000 /* events kept as text in trace.log */
@@ -232,6 +242,9 @@ extern const char *const rn_failure_files[RN_FAILURE_NFILES];
  * disassembled (trims tr); the ring's statistics go to info if not NULL. */
 int rn_write_log_tail(struct ct_trace *tr, const char *path, FILE *info);
 void rn_describe_regs(FILE *f, const gb_regs *r);
+/* Note a failure artifact that could not be written (err < 0): counted in
+ * res->lost and listed in res->lost_what, for stderr and the reports. */
+void rn_artifact_lost(rn_result *res, const char *name, int err);
 
 /* Path of a test's ROM (or reference) resolved against the ROM root. */
 void rn_resolve(const rn_opts *o, const char *rel, char *buf, size_t len);
@@ -269,8 +282,8 @@ int rn_report_junit(const char *path, const rn_test *const *tests, const rn_resu
  * relative to rom_root). Says what changed on `out`, errors on `errs`;
  * returns 0 or -1. */
 int rn_update_expectations(rn_manifest *mans, size_t nmans, const rn_test *const *tests,
-                           const rn_result *res, size_t ntests, const char *rom_root,
-                           FILE *out, FILE *errs);
+                           const rn_result *res, size_t ntests, const char *rom_root, FILE *out,
+                           FILE *errs);
 /* Machine-readable results (report_json.c): one JSON object with every
  * test's suite, ROM, status, expectation, message, cycles, wall time and
  * failure folder, and the totals. Returns 0 or -errno. */
@@ -284,8 +297,18 @@ int rn_junit_merge(const char *out, const char *const *in, size_t n, char *err, 
  * suite and ROM path, so the split does not depend on the selection or on
  * the order of the manifests. */
 unsigned rn_test_shard(const rn_test *t, unsigned n);
-/* Escape text for XML attributes and text into buf. */
+/* Escape text for XML attributes and text into buf: markup characters as
+ * entities, control characters and bytes that are not valid UTF-8 as
+ * U+FFFD, so any file name gives well-formed XML. */
 void rn_xml_escape(const char *s, char *buf, size_t len);
+/* The run the reports describe: its start and command line (argv after
+ * the program name, e.g. {"test", "--suite", "x"}; shown as "ceres test
+ * --suite x"), for the JUnit timestamp and the HTML report's header.
+ * Without it, "now" and no command. */
+void rn_report_set_run(time_t start, int argc, char **argv);
+void rn_report_when(char *buf, size_t len); /* ISO 8601 UTC of the start */
+const char *rn_report_command(void);        /* "" if unknown */
+const char *rn_report_commit(void);         /* the source commit built, or "unknown" */
 
 /* ---- PNG (png.c) --------------------------------------------------------- */
 
@@ -294,7 +317,12 @@ extern const uint8_t rn_shade_gray[4];
 
 /* Write a 160x144 (or w x h) frame of shades 0..3 as an 8-bit gray PNG. */
 int rn_png_write_shades(const char *path, const uint8_t *shades, unsigned w, unsigned h);
-/* Read any PNG as 8-bit RGB; *rgb is malloc'd (w*h*3). */
+/* Read a PNG as 8-bit RGB; *rgb is malloc'd (w*h*3). Reference images only:
+ * at most RN_PNG_MAX_DIM pixels a side (a Game Boy screen is 160x144; room
+ * for a border), files of at most RN_PNG_FILE_MAX bytes, checked before any
+ * pixel memory is allocated. */
+#define RN_PNG_MAX_DIM  256u
+#define RN_PNG_FILE_MAX ((size_t)4 << 20)
 int rn_png_read_rgb(const char *path, uint8_t **rgb, unsigned *w, unsigned *h, char *err,
                     size_t errlen);
 /* Compare a frame of shades with RGB reference pixels: returns the number of
@@ -306,8 +334,15 @@ unsigned rn_screen_diff(const uint8_t *shades, const uint8_t *rgb, unsigned w, u
 
 /* mkdir -p; 0 or -errno. */
 int rn_mkdirs(const char *path);
-/* Read a whole file (malloc'd, NUL-terminated); 0 or -errno. */
+/* Read a whole regular file (malloc'd, NUL-terminated) of at most max
+ * bytes, type and size checked first (ct_read_file); 0 or -errno (messages:
+ * ct_file_strerror). rn_read_file: at most RN_READ_MAX. */
+#define RN_READ_MAX ((size_t)64 << 20)
+#define RN_ROM_MAX  ((size_t)8 << 20) /* the largest DMG cartridge */
 int rn_read_file(const char *path, uint8_t **data, size_t *size);
+int rn_read_file_max(const char *path, size_t max, uint8_t **data, size_t *size);
+/* A ROM image (at most RN_ROM_MAX bytes); on error, err says why. */
+int rn_read_rom(const char *path, uint8_t **data, size_t *size, char *err, size_t errlen);
 /* Write a whole file atomically (temporary name + rename). */
 int rn_write_file(const char *path, const void *data, size_t size);
 /* Monotonic wall clock in seconds. */

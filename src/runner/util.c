@@ -1,6 +1,8 @@
 /* Small helpers shared by the runner's files: files, directories, clocks. */
 #include "runner.h"
 
+#include "../trace/ct_host.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -27,76 +29,25 @@ int rn_mkdirs(const char *path) {
 }
 
 int rn_read_file(const char *path, uint8_t **data, size_t *size) {
-    *data = NULL;
-    *size = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return -errno;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap + 1);
-    if (!buf) {
-        fclose(f);
-        return -ENOMEM;
-    }
-    for (;;) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap) break;
-        if (cap >= ((size_t)1 << 30)) { /* 1 GiB: nothing we read is that large */
-            free(buf);
-            fclose(f);
-            return -EFBIG;
-        }
-        cap *= 2;
-        uint8_t *nb = realloc(buf, cap + 1);
-        if (!nb) {
-            free(buf);
-            fclose(f);
-            return -ENOMEM;
-        }
-        buf = nb;
-    }
-    int err = ferror(f) ? -EIO : 0;
-    fclose(f);
-    if (err) {
-        free(buf);
-        return err;
-    }
-    buf[n] = 0;
-    *data = buf;
-    *size = n;
-    return 0;
+    return ct_read_file(path, RN_READ_MAX, data, size);
+}
+
+int rn_read_file_max(const char *path, size_t max, uint8_t **data, size_t *size) {
+    return ct_read_file(path, max, data, size);
+}
+
+int rn_read_rom(const char *path, uint8_t **data, size_t *size, char *err, size_t errlen) {
+    int rc = ct_read_file(path, RN_ROM_MAX, data, size);
+    if (rc == -EFBIG)
+        snprintf(err, errlen, "ROM too large: over %zu bytes (the largest DMG cartridge is 8 MiB)",
+                 RN_ROM_MAX);
+    else if (rc)
+        snprintf(err, errlen, "%s", ct_file_strerror(rc));
+    return rc;
 }
 
 int rn_write_file(const char *path, const void *data, size_t size) {
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return -ENAMETOOLONG;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0) return -errno;
-    const uint8_t *p = data;
-    while (size) {
-        ssize_t w = write(fd, p, size);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            int e = -errno;
-            close(fd);
-            unlink(tmp);
-            return e;
-        }
-        p += w;
-        size -= (size_t)w;
-    }
-    if (close(fd)) {
-        int e = -errno;
-        unlink(tmp);
-        return e;
-    }
-    if (rename(tmp, path)) {
-        int e = -errno;
-        unlink(tmp);
-        return e;
-    }
-    return 0;
+    return ct_file_write_all(path, data, size);
 }
 
 double rn_now(void) {

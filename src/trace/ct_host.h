@@ -54,6 +54,46 @@ int ct_filter_apply(ct_recorder *r, const char *spec, char *err, size_t errlen);
  * recorder's life). Not for the hot path. */
 uint32_t ct_intern(ct_recorder *r, const char *str);
 
+/* ---- safe output files ------------------------------------------------- */
+
+/* Every file Ceres writes goes through these. A new or regular target is
+ * written to a temporary file created exclusively (O_EXCL|O_NOFOLLOW) in the
+ * target's folder, then renamed over it (an existing file keeps its mode);
+ * on error nothing is left behind. An existing device or FIFO (/dev/null,
+ * /dev/stdout) is written in place, never replaced or truncated. A symbolic
+ * link is refused with -ELOOP unless it leads to a device or FIFO; it is
+ * never followed into a file. A directory gives -EISDIR. */
+typedef struct ct_file {
+    int fd; /* write here */
+    bool direct;
+    char path[4096];
+    char tmp[4200];
+} ct_file;
+
+int ct_file_open(ct_file *f, const char *path);
+/* Finish: with err == 0 the file is complete (renamed into place); with an
+ * error it is abandoned (temporary removed) and err returned. Returns 0 or
+ * -errno (close and rename errors included). */
+int ct_file_commit(ct_file *f, int err);
+void ct_file_abandon(ct_file *f);
+/* The whole of data as PATH, through ct_file_open/commit. */
+int ct_file_write_all(const char *path, const void *data, size_t size);
+/* "Can I write here?": 0 if ct_file_open would succeed (a temporary file is
+ * created and removed in the folder to find out; nothing else changes),
+ * else -errno. For checking output paths before a long run. */
+int ct_file_check(const char *path);
+/* Read an input file whole (malloc'd, NUL-terminated): only a regular file
+ * of at most max bytes; its type and size are checked before anything is
+ * read, so a FIFO or a device (/dev/urandom) is refused at once (-ESPIPE),
+ * a directory gives -EISDIR, a larger file -EFBIG. */
+int ct_read_file(const char *path, size_t max, uint8_t **data, size_t *size);
+/* The first len bytes of a regular file (fewer if it is shorter; *got says
+ * how many), with the same checks, for sniffing a file's format. */
+int ct_read_head(const char *path, void *buf, size_t len, size_t *got);
+/* strerror, with clearer words for the refusals above (ELOOP, EISDIR,
+ * ESPIPE). */
+const char *ct_file_strerror(int err);
+
 /* ---- dump -------------------------------------------------------------- */
 
 typedef enum ct_format {
@@ -133,6 +173,9 @@ int ct_trace_from_recorder(const ct_recorder *r, ct_trace **out);
  * carry the schema; it is rebuilt from the file (timestamps in ns, ts_hz
  * 1e9; unsigned fields as wide as their values need; levels unknown). */
 int ct_trace_load(const char *path, ct_trace **out, char *err, size_t errlen);
+/* The largest trace file ct_trace_load reads (it is read whole); its type
+ * and size are checked before reading. */
+#define CT_TRACE_FILE_MAX ((size_t)8 << 30)
 int ct_trace_write(const ct_trace *t, const char *path, const ct_dump_opts *opts);
 void ct_trace_free(ct_trace *t);
 

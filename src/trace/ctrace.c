@@ -314,41 +314,21 @@ bad:
 
 int ct_trace_load(const char *path, ct_trace **out, char *err, size_t errlen) {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        ct_errf(err, errlen, "%s: %s", path, strerror(e));
-        return -e;
+    /* The type first, from the file's first bytes, before reading it all:
+     * only a regular file, only a format Ceres writes. */
+    uint8_t head[16];
+    size_t hn;
+    int rc = ct_read_head(path, head, sizeof head, &hn);
+    if (!rc && !(hn >= sizeof magic && !memcmp(head, magic, sizeof magic)) &&
+        !(hn > 0 && head[0] == 0x0A)) {
+        ct_errf(err, errlen, "%s: not a trace file written by Ceres", path);
+        return -EINVAL;
     }
-    size_t cap = 1 << 16, len = 0;
-    uint8_t *buf = malloc(cap);
-    int rc = 0;
-    for (;;) {
-        if (!buf) {
-            rc = -ENOMEM;
-            break;
-        }
-        size_t k = fread(buf + len, 1, cap - len, f);
-        len += k;
-        if (k == 0) {
-            if (ferror(f)) rc = -EIO;
-            break;
-        }
-        if (len == cap) {
-            if (cap >= ((size_t)1 << 34)) {
-                rc = -EFBIG;
-                break;
-            }
-            uint8_t *nb = realloc(buf, cap * 2);
-            if (!nb) free(buf);
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (!rc) rc = ct_read_file(path, CT_TRACE_FILE_MAX, &buf, &len);
     if (rc) {
-        ct_errf(err, errlen, "%s: %s", path, strerror(-rc));
-        free(buf);
+        ct_errf(err, errlen, "%s: %s", path, ct_file_strerror(rc));
         return rc;
     }
     if (len >= sizeof magic && !memcmp(buf, magic, sizeof magic)) {

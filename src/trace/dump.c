@@ -46,47 +46,10 @@ int ct_format_parse(const char *name, ct_format *out) {
 
 /* ---- atomic files ------------------------------------------------------ */
 
-/* Output goes to PATH.tmp.PID, renamed over PATH once complete, so a reader
- * never sees half a file. A path that names a device or a pipe (/dev/stdout,
- * a FIFO) is written directly: renaming over it would replace the node. */
-typedef struct afile {
-    char tmp[PATH_MAX];
-    const char *path;
-    int fd;
-    bool direct;
-} afile;
-
-static int afile_open(afile *a, const char *path) {
-    struct stat st;
-    a->path = path;
-    a->direct = false;
-    if (!path || !*path) return -ENOENT;
-    if (stat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) return -EISDIR;
-        if (!S_ISREG(st.st_mode)) {
-            a->direct = true;
-            a->fd = open(path, O_WRONLY | O_CLOEXEC);
-            return a->fd < 0 ? -errno : 0;
-        }
-    }
-    int k = snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (k < 0 || (size_t)k >= sizeof a->tmp) return -ENAMETOOLONG;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC, 0644);
-        if (a->fd >= 0) return 0;
-        if (errno != EEXIST) return -errno;
-        unlink(a->tmp); /* left over by an earlier run of this pid */
-    }
-    return -EEXIST;
-}
-
-static int afile_close(afile *a, int err) {
-    if (close(a->fd) != 0 && !err) err = -errno;
-    if (a->direct) return err;
-    if (!err && rename(a->tmp, a->path) != 0) err = -errno;
-    if (err) unlink(a->tmp);
-    return err;
-}
+/* Output goes through ct_file (ct_file.c): a temporary file created
+ * exclusively beside PATH, renamed over it once complete, so a reader never
+ * sees half a file; devices and FIFOs (/dev/stdout) written in place;
+ * symbolic links never followed into a file. */
 
 static int write_src_fd(const ct_src *src, const ct_trace *t, int fd, ct_format f,
                         const ct_dump_opts *o) {
@@ -119,12 +82,12 @@ int ct_trace_write(const ct_trace *t, const char *path, const ct_dump_opts *opts
     if (!opts) opts = &none;
     ct_format f = pick_format(path, opts);
     if (f < CT_FMT_PERFETTO || f > CT_FMT_CTRACE) return -EINVAL;
-    afile a;
-    int err = afile_open(&a, path);
+    ct_file a;
+    int err = ct_file_open(&a, path);
     if (err) return err;
     ct_src src;
     ct__src_from_trace(&src, t);
-    return afile_close(&a, write_src_fd(&src, t, a.fd, f, opts));
+    return ct_file_commit(&a, write_src_fd(&src, t, a.fd, f, opts));
 }
 
 int ct_dump(const ct_recorder *r, const char *path, const ct_dump_opts *opts) {
@@ -133,8 +96,8 @@ int ct_dump(const ct_recorder *r, const char *path, const ct_dump_opts *opts) {
     if (!opts) opts = &none;
     ct_format f = pick_format(path, opts);
     if (f < CT_FMT_PERFETTO || f > CT_FMT_CTRACE) return -EINVAL;
-    afile a;
-    int err = afile_open(&a, path);
+    ct_file a;
+    int err = ct_file_open(&a, path);
     if (err) return err;
     if (f == CT_FMT_CTRACE) {
         err = ct__dump_ctrace_ring(r, a.fd, 0);
@@ -146,5 +109,5 @@ int ct_dump(const ct_recorder *r, const char *path, const ct_dump_opts *opts) {
         ct__src_from_recorder(&src, r);
         err = write_src_fd(&src, NULL, a.fd, f, opts);
     }
-    return afile_close(&a, err);
+    return ct_file_commit(&a, err);
 }

@@ -329,6 +329,15 @@ int ct__write_json(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
         put_json_event(w, jn, s, e->id, e->ts, e->payload, ph, 0, tid, &strs, o->raw_cycles);
     }
     steps_flush(w, jn, s, st, &tr, last, &strs, o->raw_cycles);
+    /* Balanced slices: whatever is still open (the frame in progress, a
+     * handler the ring ended in) ends with the trace. */
+    for (unsigned k = 0; k < tr.n; k++)
+        for (; depth[k]; depth[k]--) {
+            put_lit(w, ",\n{\"ph\":\"E\",\"ts\":");
+            put_ts_us(w, last, s->ts_hz, o->raw_cycles);
+            put_span(w, jn, jn->tid[k]);
+            put_lit(w, "}");
+        }
     free(st);
     jn_free(jn);
     put_s(w, "\n],\"otherData\":{\"written\":");
@@ -367,8 +376,9 @@ int ct__write_log(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
     strtab st = {t->strings, t->nstrings};
     char line[1024];
     /* A formatter's lines stand alone (e.g. Gameboy Doctor logs compared
-     * line by line with a reference), so no header then. */
-    if (!o->line_fmt) {
+     * line by line with a reference), so no header then, unless events were
+     * lost: then the log is incomplete and its first line says so. */
+    if (!o->line_fmt || t->overwritten || t->dropped) {
         put_s(w, "# ceres trace: ");
         put_u(w, t->nev);
         put_s(w, " events (written ");
@@ -416,6 +426,7 @@ int ct__write_log(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
  * is held until the next event with its id, which gives its duration. */
 struct ct_stream {
     ct_wbuf w;
+    ct_file file; /* committed by ct_stream_close */
     const ct_recorder *rec;
     bool raw;
     ct_tracks tr;
@@ -461,14 +472,14 @@ int ct_stream_open(ct_recorder *r, const char *path, bool raw_cycles, char *err,
     }
     struct ct_stream *s = calloc(1, sizeof *s);
     uint8_t *buf = malloc(CT_WBUF_HOSTED);
-    int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
-    if (!s || !buf || fd < 0) {
-        int e = fd < 0 ? errno : ENOMEM;
-        if (err && errlen) snprintf(err, errlen, "%s: %s", path ? path : "(null)", strerror(e));
-        if (fd >= 0) close(fd);
+    int e = s && buf ? ct_file_open(&s->file, path) : -ENOMEM;
+    int fd = e ? -1 : s->file.fd;
+    if (e) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: %s", path ? path : "(null)", ct_file_strerror(e));
         free(s);
         free(buf);
-        return -e;
+        return e;
     }
     ct__wbuf_init(&s->w, fd, buf, CT_WBUF_HOSTED);
     s->rec = r;
@@ -477,8 +488,7 @@ int ct_stream_open(ct_recorder *r, const char *path, bool raw_cycles, char *err,
     s->jn = jn_build(r->schema, &s->tr);
     if (!s->jn) {
         if (err && errlen) snprintf(err, errlen, "out of memory");
-        close(fd);
-        unlink(path);
+        ct_file_abandon(&s->file);
         free(s);
         free(buf);
         return -ENOMEM;
@@ -503,10 +513,16 @@ int ct_stream_close(ct_recorder *r) {
     const ct_schema *sc = r->schema;
     strtab st = {r->strings, r->nstrings};
     steps_flush(&s->w, s->jn, sc, &s->st, &s->tr, s->last_ts, &st, s->raw);
+    for (unsigned k = 0; k < s->tr.n; k++) /* balanced slices, as in ct__write_json */
+        for (; s->depth[k]; s->depth[k]--) {
+            put_lit(&s->w, ",\n{\"ph\":\"E\",\"ts\":");
+            put_ts_us(&s->w, s->last_ts, sc->ts_hz, s->raw);
+            put_span(&s->w, s->jn, s->jn->tid[k]);
+            put_lit(&s->w, "}");
+        }
     put_s(&s->w, "\n]}\n");
     ct__wbuf_flush(&s->w);
-    int rc = s->w.err;
-    if (close(s->w.fd) != 0 && !rc) rc = -errno;
+    int rc = ct_file_commit(&s->file, s->w.err);
     free(s->w.buf);
     jn_free(s->jn);
     free(s);

@@ -10,6 +10,9 @@
  *      event name and field name, so events carry small ids;
  *   2. one TrackDescriptor per target, per step event and per counter event
  *      (written at every dump, so a wrapped ring still names its tracks);
+ *   2b. one TraceStats packet: the ring's statistics (events written,
+ *      overwritten, dropped as BufferStats chunks_written / overwritten /
+ *      discarded, the ring's bytes as buffer_size);
  *   3. one TrackEvent packet per event: type, name id, track, and the fields
  *      as debug annotations with interned names (counters too, besides their
  *      value, so that perfetto_read.c can rebuild every event).
@@ -36,6 +39,12 @@ enum {
     TP_TIMESTAMP_CLOCK_ID = 58,
     TP_DEFAULTS = 59,
     TP_TRACK_DESCRIPTOR = 60,
+    TP_TRACE_STATS = 35,
+    TS_BUFFER_STATS = 1,
+    BS_CHUNKS_WRITTEN = 2,
+    BS_CHUNKS_OVERWRITTEN = 3,
+    BS_BUFFER_SIZE = 12,
+    BS_CHUNKS_DISCARDED = 18,
     TP_COMPRESSED_PACKETS = 50,
     CS_CLOCKS = 1,
     CLK_ID = 1,
@@ -353,6 +362,20 @@ static int write_preamble(pctx *c, uint64_t t0) {
     m_sub(&pk, TP_INTERNED_DATA, &a);
     put_msg_packet(c->w, &pk);
 
+    /* The ring's statistics, so a reader knows what is missing: TraceStats
+     * with one BufferStats where a "chunk" is one event record: written
+     * (overwritten ones included), overwritten by newer ones, dropped (a
+     * full ring in discard mode), and the ring's size in bytes. */
+    pk.n = a.n = b.n = 0;
+    m_var(&pk, TP_SEQ_ID, SEQ_ID);
+    m_var(&b, BS_BUFFER_SIZE, c->t->ring_bytes);
+    m_var(&b, BS_CHUNKS_WRITTEN, c->t->written);
+    m_var(&b, BS_CHUNKS_OVERWRITTEN, c->t->overwritten);
+    m_var(&b, BS_CHUNKS_DISCARDED, c->t->dropped);
+    m_sub(&a, TS_BUFFER_STATS, &b);
+    m_sub(&pk, TP_TRACE_STATS, &a);
+    put_msg_packet(c->w, &pk);
+
     /* Track descriptors. */
     for (unsigned i = 0; i < c->tr.n; i++) {
         pk.n = a.n = d.n = 0;
@@ -442,6 +465,11 @@ int ct__write_perfetto(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
         if (step_open[id])
             event_packet(c, last_ts, TYPE_SLICE_END, 0, c->tr.of_event[id], &s->events[id], id,
                          NULL, 0, false);
+    /* Balanced slices: whatever is still open (the frame in progress, a
+     * handler the ring ended in) ends with the trace. */
+    for (unsigned k = 0; k < c->tr.n && !err; k++)
+        for (; depth[k]; depth[k]--)
+            event_packet(c, last_ts, TYPE_SLICE_END, 0, k, &s->events[0], 0, NULL, 0, false);
     int cerr = chunks_close(c);
     free(c);
     return err ? err : cerr ? cerr : w->err;

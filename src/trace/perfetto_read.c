@@ -120,6 +120,9 @@ typedef struct pr {
     char **strings;
     uint32_t nstrings, scap;
     uint64_t last_ns;
+    /* TraceStats as perfetto.c writes it: BufferStats chunks = events. */
+    bool have_stats;
+    uint64_t written, overwritten, dropped, ring_bytes;
     const char *why;
     bool oom;
 } pr;
@@ -410,6 +413,32 @@ static void inflate_chunk(pr *r, const uint8_t *p, size_t n) {
     free(out);
 }
 
+/* TraceStats { buffer_stats { buffer_size, chunks_written, _overwritten,
+ * _discarded } }: the ring's statistics. */
+static void parse_trace_stats(pr *r, const uint8_t *p, size_t n) {
+    pb b = {p, n, 0, false};
+    uint32_t f;
+    uint64_t v;
+    const uint8_t *d;
+    size_t len;
+    while (pb_next(&b, &f, &v, &d, &len)) {
+        if (f != 1 || !d) continue;
+        pb c = {d, len, 0, false};
+        const uint8_t *dd;
+        size_t ll;
+        while (pb_next(&c, &f, &v, &dd, &ll)) {
+            if (dd) continue;
+            if (f == 2) r->written = v;
+            if (f == 3) r->overwritten = v;
+            if (f == 18) r->dropped = v;
+            if (f == 12) r->ring_bytes = v;
+        }
+        if (c.bad) fail(r, "bad trace stats");
+        r->have_stats = true;
+    }
+    if (b.bad) fail(r, "bad trace stats");
+}
+
 static void parse_packet(pr *r, const uint8_t *p, size_t n, int depth) {
     pb b = {p, n, 0, false};
     uint32_t f;
@@ -438,6 +467,9 @@ static void parse_packet(pr *r, const uint8_t *p, size_t n, int depth) {
             break;
         case 60:
             if (d) parse_track(r, d, len);
+            break;
+        case 35:
+            if (d) parse_trace_stats(r, d, len);
             break;
         case 11:
             te = d;
@@ -548,6 +580,12 @@ static int build(pr *r, ct_trace **out) {
     }
     t->nev = r->nevs;
     t->written = r->nevs;
+    if (r->have_stats) {
+        t->written = r->written;
+        t->overwritten = r->overwritten;
+        t->dropped = r->dropped;
+        t->ring_bytes = r->ring_bytes;
+    }
     t->strings = r->strings;
     t->nstrings = r->nstrings;
     r->strings = NULL;

@@ -96,8 +96,9 @@ void ct_trace_stats(FILE *f, const ct_trace *t, uint64_t out_hz, const char *uni
         fprintf(f, "time        %" PRIu64 " .. %" PRIu64 " %s (span %" PRIu64 ")\n", a, b, unit,
                 b - a);
     }
-    /* Only a file that carries the ring (a .ctrace) knows what was lost; a
-     * .perfetto-trace read back holds just its events. */
+    /* A file that carries the ring's statistics (.ctrace, .perfetto-trace
+     * and .json by Ceres) knows what was lost; one without (an older
+     * .perfetto-trace, a doctor log) holds just its events. */
     if (t->ring_bytes)
         fprintf(f, "ring        %" PRIu64 " bytes\n", t->ring_bytes);
     else

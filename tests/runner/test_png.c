@@ -8,13 +8,75 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <zlib.h>
+
+static void be32(uint8_t *p, uint32_t v) {
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* A reference image of a few bytes that declares a huge picture (an RGBA
+ * IHDR of w x h, an empty IDAT, IEND) is refused from its header, at once,
+ * without allocating its pixels; so are a FIFO and a directory. */
+static void huge_reference(const char *dir) {
+    static const uint32_t dims[][2] = {{30000, 30000}, {4096, 4096}, {257, 144}, {160, 1000}};
+    for (size_t k = 0; k < sizeof dims / sizeof *dims; k++) {
+        uint8_t png[64];
+        static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+        memcpy(png, sig, 8);
+        be32(png + 8, 13);
+        memcpy(png + 12, "IHDR", 4);
+        be32(png + 16, dims[k][0]);
+        be32(png + 20, dims[k][1]);
+        png[24] = 8; /* bit depth */
+        png[25] = 6; /* RGBA */
+        png[26] = png[27] = png[28] = 0;
+        be32(png + 29, (uint32_t)crc32(0, png + 12, 17));
+        be32(png + 33, 0);
+        memcpy(png + 37, "IDAT", 4);
+        be32(png + 41, (uint32_t)crc32(0, png + 37, 4));
+        be32(png + 45, 0);
+        memcpy(png + 49, "IEND", 4);
+        be32(png + 53, (uint32_t)crc32(0, png + 49, 4));
+        char path[300], err[256] = "";
+        snprintf(path, sizeof path, "%s/huge.png", dir);
+        FILE *f = fopen(path, "wb");
+        CHECK(f && fwrite(png, 1, 57, f) == 57);
+        if (f) fclose(f);
+        uint8_t *rgb = NULL;
+        unsigned w = 0, h = 0;
+        clock_t t0 = clock();
+        CHECK(rn_png_read_rgb(path, &rgb, &w, &h, err, sizeof err) != 0);
+        double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+        printf("%ux%u: %s (%.3f s)\n", dims[k][0], dims[k][1], err, cpu);
+        CHECK(strstr(err, "a screen comparison reads at most 256x256") != NULL);
+        CHECK(cpu < 0.05);
+        CHECK(rgb == NULL);
+        unlink(path);
+    }
+    char path[300], err[256] = "";
+    snprintf(path, sizeof path, "%s/fifo.png", dir);
+    CHECK_EQ(mkfifo(path, 0644), 0);
+    uint8_t *rgb = NULL;
+    unsigned w, h;
+    CHECK(rn_png_read_rgb(path, &rgb, &w, &h, err, sizeof err) != 0); /* no hang */
+    CHECK(strstr(err, "not a regular file") != NULL);
+    unlink(path);
+    CHECK(rn_png_read_rgb(dir, &rgb, &w, &h, err, sizeof err) != 0);
+    CHECK(strstr(err, "is a directory") != NULL);
+}
 
 int main(void) {
     char dir[] = "/tmp/ceres-png-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     char path[256], err[256];
     snprintf(path, sizeof path, "%s/frame.png", dir);
+    huge_reference(dir);
 
     uint8_t frame[GB_LCD_W * GB_LCD_H];
     uint32_t x = 12345;

@@ -7,6 +7,7 @@
 #include "debug/doctor.h"
 #include "gb/gb.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The program at $0100 (post-boot state: A=01 F=B0 B=00 C=13 D=00 E=D8
@@ -71,7 +72,68 @@ static const char *const expected[] = {
 };
 enum { NEXP = sizeof expected / sizeof *expected };
 
+/* Gameboy Doctor's interrupt convention, as its reference logs (cpu_instrs
+ * 02-interrupts) show it: when an interrupt is dispatched, the line of the
+ * instruction that was about to run is printed, the handler's lines follow,
+ * and the interrupted instruction's line comes again when it runs. The
+ * program: IE = IF = timer, EI, NOP, NOP (the EI delay lets the first NOP
+ * run; the interrupt is taken before the second), handler at $0050: INC B;
+ * RETI. */
+static unsigned pcs_of(gb_doctor_irq style, unsigned *pc, unsigned max) {
+    static const uint8_t code[] = {0x3E, 0x04, 0xE0, 0xFF, 0xE0, 0x0F, /* IE = IF = timer */
+                                   0xFB, 0x00, 0x00, 0x18, 0xFE};      /* EI; NOP; NOP; JR $ */
+    static uint8_t rom[TESTROM_SIZE];
+    testrom_build(rom, code, sizeof code);
+    rom[0x50] = 0x04; /* INC B */
+    rom[0x51] = 0xD9; /* RETI */
+    testrom_fix_checksum(rom);
+    char err[256];
+    gb *g = gb_create(rom, sizeof rom, NULL, err, sizeof err);
+    FILE *f = tmpfile();
+    CHECK(g && f);
+    if (!g || !f) return 0;
+    gb_set_doctor_mode(g, true);
+    gb_doctor_run_irq(g, f, 200, 0, style);
+    rewind(f);
+    char line[256];
+    unsigned n = 0;
+    while (n < max && fgets(line, sizeof line, f)) {
+        const char *p = strstr(line, "PC:");
+        if (p) pc[n++] = (unsigned)strtoul(p + 3, NULL, 16);
+    }
+    fclose(f);
+    gb_destroy(g);
+    return n;
+}
+
+static void irq_convention(void) {
+    /* $0100 NOP, $0101 JP, $0150 LD A, $0152 LDH IE, $0154 LDH IF, $0156 EI,
+     * $0157 NOP (runs: EI's delay), $0158 NOP (interrupted), ... */
+    static const unsigned ref[] = {0x0100, 0x0101, 0x0150, 0x0152, 0x0154, 0x0156, 0x0157,
+                                   0x0158, 0x0050, 0x0051, 0x0158, 0x0159, 0x0159};
+    static const unsigned handler[] = {0x0100, 0x0101, 0x0150, 0x0152, 0x0154, 0x0156,
+                                       0x0157, 0x0050, 0x0051, 0x0158, 0x0159, 0x0159};
+    unsigned pc[32];
+    unsigned n = pcs_of(GB_DOCTOR_IRQ_REFERENCE, pc, 13);
+    CHECK_EQ(n, 13);
+    for (unsigned i = 0; i < n && i < 13; i++)
+        if (pc[i] != ref[i]) {
+            fprintf(stderr, "reference convention, line %u: PC %04X, want %04X\n", i, pc[i],
+                    ref[i]);
+            CHECK(0);
+        }
+    n = pcs_of(GB_DOCTOR_IRQ_HANDLER, pc, 12);
+    CHECK_EQ(n, 12);
+    for (unsigned i = 0; i < n && i < 12; i++)
+        if (pc[i] != handler[i]) {
+            fprintf(stderr, "handler convention, line %u: PC %04X, want %04X\n", i, pc[i],
+                    handler[i]);
+            CHECK(0);
+        }
+}
+
 int main(void) {
+    irq_convention();
     static uint8_t rom[0x8000];
     for (size_t i = 0; i < sizeof prog / sizeof *prog; i++)
         memcpy(rom + prog[i].at, prog[i].bytes, prog[i].n);
