@@ -65,33 +65,41 @@ int cmd_debug(int argc, char **argv) {
     dbg_opts o = {.every_frames = 1, .suites_dir = CERES_SOURCE_DIR "/suites"};
     o.rom_root = rn_default_rom_root();
     const char *script = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--json")) {
-            o.json = true;
-        } else if (!strcmp(a, "--script") && v) {
-            script = v, i++;
-        } else if (!strcmp(a, "--suites") && v) {
-            o.suites_dir = v, i++;
-        } else if (!strcmp(a, "--roms") && v) {
-            o.rom_root = v, i++;
-        } else if ((!strcmp(a, "--checkpoints") || !strcmp(a, "--checkpoint-every")) && v) {
-            char *end;
-            unsigned long n = strtoul(v, &end, 10);
-            if (*end || n == 0 || n > 1000000 || v[0] == '-') {
-                fprintf(stderr, "ceres debug: %s needs a number from 1 to 1000000\n", a);
+    static const struct option longs[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"json", no_argument, NULL, 'J'},
+        {"script", required_argument, NULL, 's'},
+        {"suites", required_argument, NULL, 'S'},
+        {"roms", required_argument, NULL, 'R'},
+        {"checkpoints", required_argument, NULL, 'c'},
+        {"checkpoint-every", required_argument, NULL, 'e'},
+        {"checkpoint-memory", required_argument, NULL, 'm'},
+        {NULL, 0, NULL, 0},
+    };
+    bool first = true;
+    int c;
+    while ((c = cli_getopt("ceres debug", argc, argv, ":h", longs, &first)) != -1) {
+        const char *v = optarg;
+        uint64_t n;
+        switch (c) {
+        case 'h': usage(stdout); return 0;
+        case 'J': o.json = true; break;
+        case 's': script = v; break;
+        case 'S': o.suites_dir = v; break;
+        case 'R': o.rom_root = v; break;
+        case 'c':
+        case 'e':
+            if (cli_parse_u64(v, &n) || n == 0 || n > 1000000) {
+                fprintf(stderr, "ceres debug: --%s needs a number from 1 to 1000000\n",
+                        c == 'c' ? "checkpoints" : "checkpoint-every");
                 return 2;
             }
-            if (!strcmp(a, "--checkpoints"))
+            if (c == 'c')
                 o.max_count = (unsigned)n;
             else
                 o.every_frames = (unsigned)n;
-            i++;
-        } else if (!strcmp(a, "--checkpoint-memory") && v) {
+            break;
+        case 'm': {
             uint64_t bytes = 0, events = 0;
             char err[256];
             if (ct_parse_size(v, &bytes, &events, err, sizeof err) || events || !bytes) {
@@ -99,18 +107,17 @@ int cmd_debug(int argc, char **argv) {
                 return 2;
             }
             o.max_bytes = bytes;
-            i++;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "ceres debug: unknown option '%s'\n", a);
-            usage(stderr);
-            return 2;
-        } else if (!o.rom_path) {
-            o.rom_path = a;
-        } else {
-            fprintf(stderr, "ceres debug: one ROM only\n");
-            return 2;
+            break;
+        }
+        default: usage(stderr); return 2;
         }
     }
+    if (optind < argc) o.rom_path = argv[optind];
+    if (optind + 1 < argc) {
+        fprintf(stderr, "ceres debug: one ROM only\n");
+        return 2;
+    }
+    if (o.rom_path && cli_check_input("ceres debug", "ROM", o.rom_path)) return 2;
     if (!o.rom_path) {
         usage(stderr);
         return 2;
@@ -122,6 +129,7 @@ int cmd_debug(int argc, char **argv) {
         return 2;
     }
     FILE *in = stdin;
+    if (script && !strcmp(script, "-")) script = NULL; /* commands from stdin */
     if (script && !(in = fopen(script, "r"))) {
         perror(script);
         dbg_destroy(d);

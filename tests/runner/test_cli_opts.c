@@ -89,7 +89,7 @@ static void conventions(void) {
     static const char *const helps[] = {
         "-h",           "run -h",         "test -h",       "trace -h", "trace convert -h",
         "trace cat -h", "trace stats -h", "trace diff -h", "bench -h", "run --help",
-        "test --help"};
+        "test --help",  "debug -h",       "bench emu -h"};
     for (size_t i = 0; i < sizeof helps / sizeof *helps; i++) {
         CHECK_EQ(ceres(helps[i]), 0);
         if (!has("out.txt", "usage: ceres")) printf("no usage for: %s\n", helps[i]);
