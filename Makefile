@@ -6,8 +6,9 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
+PREFIX     ?= /usr/local
 
-.PHONY: all deps configure run test test-asan asan bench fuzz format clean
+.PHONY: all deps configure run test test-asan asan bench fuzz format clean install
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -39,6 +40,11 @@ fuzz: deps
 	  -DCERES_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target ceres fuzz_rom fuzz_ctrace fuzz_filter fuzz_trigger fuzz_state
 	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ_BUILD)
+
+# Install the program, libraries, headers, package files, suites, man page
+# and completions under PREFIX (DESTDIR is honoured for staging).
+install: all
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: all
 	@scripts/deps.sh --bench

@@ -2,7 +2,7 @@
 # Checks (and, as root on Debian, installs) what building and testing Ceres
 # needs. Usage: scripts/deps.sh [--bench]
 set -euo pipefail
-pkgs=(cmake make gcc pkg-config libpng-dev zlib1g-dev libcjson-dev libedit-dev protobuf-compiler python3)
+pkgs=(cmake make gcc g++ pkg-config libpng-dev zlib1g-dev libcjson-dev libedit-dev protobuf-compiler python3)
 if [ "${1:-}" = "--bench" ]; then
   pkgs+=(libretro-gambatte libretro-mgba)
 fi

@@ -30,7 +30,7 @@ enum br_ev { BR_EVENTS(BR__ENUM) br_ev_count };
 #define BR__EMIT(ID, ...) CT_EMITTER(br_, ID, __VA_ARGS__)
 BR_EVENTS(BR__EMIT)
 static const ct_event_desc br_events[] = {BR_EVENTS(CT_DESC)};
-static const ct_schema br_schema = {"bench", 4194304, br_ev_count, br_events};
+static const ct_schema br_schema = {"bench", 4194304, br_ev_count, br_events, "T-cycle"};
 
 #define RING_BYTES (4u << 20)
 

@@ -24,10 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef CERES_SOURCE_DIR
-#define CERES_SOURCE_DIR "."
-#endif
-
 static void usage(FILE *f) {
     fputs("usage: ceres bench suite [--rounds N] [-j N] [--suites DIR] [--roms DIR]\n"
           "\n"
@@ -76,7 +72,7 @@ static int cmp_str(const void *a, const void *b) {
 int bench_suite(int argc, char **argv, bench_results *out) {
     unsigned rounds = 3;
     int jobs = 2;
-    const char *suites_dir = CERES_SOURCE_DIR "/suites";
+    const char *suites_dir = rn_default_suites_dir();
     const char *roms = NULL;
     static const struct option longs[] = {
         {"help", no_argument, NULL, 'h'},       {"rounds", required_argument, NULL, 'r'},

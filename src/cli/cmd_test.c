@@ -23,10 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef CERES_SOURCE_DIR
-#define CERES_SOURCE_DIR "."
-#endif
-
 static const char *const prog = "ceres test";
 
 static void usage(FILE *f) {
@@ -42,13 +38,15 @@ static void usage(FILE *f) {
           "\n"
           "selection:\n"
           "  --suite NAME[,NAME]   suites to run (default: every manifest)\n"
-          "  --suites DIR          manifest directory (default: the source tree's suites/)\n"
+          "  --suites DIR          manifest directory (default: $CERES_SUITES, else\n"
+          "                        PREFIX/share/ceres/suites next to the program)\n"
           "  --match TEXT          only tests whose ROM path contains TEXT\n"
           "  --exclude TEXT        leave out tests whose ROM path contains TEXT (repeatable)\n"
           "  --shard K/N           only the K-th of N parts (1 <= K <= N), split by a hash\n"
           "                        of each test's suite and ROM: the N shards together run\n"
           "                        every selected test exactly once\n"
-          "  --roms DIR            ROM root (default: $CERES_TESTROMS, else the built-in path)\n"
+          "  --roms DIR            ROM root (default: $CERES_TESTROMS, else\n"
+          "                        PREFIX/share/ceres/testroms next to the program)\n"
           "  -l, --list            list the selected tests and exit\n"
           "ad-hoc ROMs (ROM... given):\n"
           "  --check CHECK         mooneye (default) | blargg-serial | blargg-mem | sm83 |\n"
@@ -305,7 +303,7 @@ static int take_option(test_cli *c, rn_opts *o, int code, const char *v) {
 static int parse_options(test_cli *c, rn_opts *o, int argc, char **argv) {
     memset(c, 0, sizeof *c);
     rn_opts_default(o);
-    c->suites_dir = CERES_SOURCE_DIR "/suites";
+    c->suites_dir = rn_default_suites_dir();
     c->check_arg = "mooneye";
     c->timeout_arg = "20s";
     c->trace_buf = "4M";

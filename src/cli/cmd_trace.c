@@ -170,6 +170,39 @@ static int load_any(const char *path, ct_trace **t, char *err, size_t errlen) {
     return ct_trace_load(path, t, err, errlen);
 }
 
+/* Whether a trace is the emulator's (shown in T-cycles, with frames and
+ * disassembly) or another program's (shown in its own clock and generic
+ * lines). A .ctrace names its schema; a .perfetto-trace does not, so one
+ * counts as the emulator's when every event recorded in it is one of gb's. */
+static bool is_gb_trace(const ct_trace *t) {
+    const char *n = t->schema.name ? t->schema.name : "";
+    if (!strcmp(n, "gb") || !strcmp(n, "gameboy-doctor")) return true;
+    if (strcmp(n, "perfetto") || t->nev == 0) return false;
+    bool used[CT_MAX_EVENTS] = {0};
+    for (uint64_t i = 0; i < t->nev; i++)
+        if (t->ev[i].id < CT_MAX_EVENTS) used[t->ev[i].id] = true;
+    for (uint32_t i = 0; i < t->schema.nevents && i < CT_MAX_EVENTS; i++) {
+        if (!used[i]) continue;
+        const ct_event_desc *d = &t->schema.events[i];
+        bool known = false;
+        for (uint32_t k = 0; k < gb_schema.nevents && !known; k++)
+            known = !strcmp(d->target, gb_schema.events[k].target) &&
+                    !strcmp(d->name, gb_schema.events[k].name);
+        if (!known) return false;
+    }
+    return true;
+}
+
+/* The plural name of a trace's own tick: its schema's ts_unit ("step" ->
+ * "steps"), "ns" for a .perfetto-trace, else "ticks". */
+static const char *own_unit(const ct_trace *t, char *buf, size_t len) {
+    const char *u = t->schema.ts_unit;
+    if (!u || !*u) return t->schema.ts_hz == 1000000000u ? "ns" : "ticks";
+    size_t n = strlen(u);
+    snprintf(buf, len, "%s%s", u, u[n - 1] == 's' ? "" : "s");
+    return buf;
+}
+
 /* Lines for the emulator's events: cpu.exec disassembled (bank:pc, bytes,
  * mnemonic, registers); a doctor log's lines as they are, with the
  * disassembly after them; everything else generic. */
@@ -208,8 +241,8 @@ static void cat_usage(FILE *f) {
           "\n"
           "Print TRACE (.ctrace, .perfetto-trace, or a Gameboy Doctor log) as text, one\n"
           "event a line, stamped with its T-cycle (a doctor log: its line number from\n"
-          "0). cpu.exec events show bank:pc, the instruction bytes, the disassembly and\n"
-          "the registers before it.\n"
+          "0; another program's trace: its own clock's ticks). cpu.exec events show\n"
+          "bank:pc, the instruction bytes, the disassembly and the registers before it.\n"
           "\n"
           "options:\n"
           "  --filter SPEC  events to show, as for recording: e.g. cpu.exec,io or\n"
@@ -263,6 +296,10 @@ static int cmd_cat(int argc, char **argv) {
         fprintf(stderr, "ceres trace cat: %s\n", err);
         return 2;
     }
+    if (!is_gb_trace(t)) { /* its own clock, generic lines */
+        v.out_hz = 0;
+        v.line_fmt = NULL;
+    }
     uint8_t en[CT_MAX_EVENTS];
     if (filter) {
         if (t->schema.nevents > CT_MAX_EVENTS ||
@@ -283,7 +320,8 @@ static int cmd_cat(int argc, char **argv) {
 static void stats_usage(FILE *f) {
     fputs("usage: ceres trace stats TRACE\n"
           "\n"
-          "Events per target and name, the time span in T-cycles and frames, the\n"
+          "Events per target and name, the time span in T-cycles and frames (another\n"
+          "program's trace: in its own clock, as its schema names it), the\n"
           "ring's size and how many events were overwritten or dropped, and the\n"
           "triggers that fired (their trace.mark events).\n",
           f);
@@ -319,6 +357,12 @@ static int cmd_stats(int argc, char **argv) {
         return 2;
     }
     const bool clock = t->schema.ts_hz != 0;
+    if (!is_gb_trace(t)) {
+        char unit[64];
+        ct_trace_stats(stdout, t, 0, clock ? own_unit(t, unit, sizeof unit) : "lines");
+        ct_trace_free(t);
+        return 0;
+    }
     ct_trace_stats(stdout, t, clock ? GB_CLOCK_HZ : 0, clock ? "T-cycles" : "lines");
     /* The Game Boy's view: frames spanned, frames begun, triggers fired. */
     if (clock && t->nev) {

@@ -7,6 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct ct_recorder;
 
 typedef struct gb gb;
@@ -145,5 +149,9 @@ void gb_flat_clear(gb *g);
 size_t gb_state_size(const gb *g);
 long gb_state_save(const gb *g, uint8_t *buf, size_t size);
 int gb_state_load(gb *g, const uint8_t *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -5,6 +5,10 @@
 
 #include "../trace/ct.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* cpu.exec's register fields follow gb_cpu's layout (see cpu.h): the CPU
  * copies them as they lie. */
 #define GB_EVENTS(E)                                                                               \
@@ -57,5 +61,9 @@ extern const ct_schema gb_schema;
 /* The filter DESIGN.md section 5 calls the default: cpu exec and irqs, io,
  * ppu, dma, timer; serial and test at info. Memory accesses are off. */
 #define GB_DEFAULT_FILTER "info,cpu=trace,io=debug,ppu=debug,dma=debug,timer=debug"
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -45,6 +45,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* A bitmap over the 64 KiB address space: bit (addr & 7) of byte addr >> 3. */
 #define GB_HOOK_BITMAP_BYTES  8192
 #define GB_HOOK_BIT(bm, addr) (((bm)[(addr) >> 3] >> ((addr)&7)) & 1)
@@ -119,5 +123,9 @@ const gb_hooks *gb_get_hooks(const gb *g);
  * every bit for the first fetch of each frame, then back to the
  * breakpoints. Ignored when no fetch callback is armed. */
 void gb_hooks_fetch_bitmap(gb *g, const uint8_t *bm);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

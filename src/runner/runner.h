@@ -377,9 +377,18 @@ int rn_read_file_max(const char *path, size_t max, uint8_t **data, size_t *size)
 int rn_read_rom(const char *path, uint8_t **data, size_t *size, char *err, size_t errlen);
 /* Write a whole file atomically (temporary name + rename). */
 int rn_write_file(const char *path, const void *data, size_t size);
-/* The ROM root: explicit, else $CERES_TESTROMS, else the compiled default. */
-const char *rn_default_rom_root(void);
 /* Monotonic wall clock in seconds. */
 double rn_now(void);
+
+/* ---- data paths (paths.c) ------------------------------------------------ */
+
+/* PREFIX/share/ceres next to the running program (PREFIX/bin/ceres), or
+ * NULL when there is none. Found from /proc/self/exe, never compiled in. */
+const char *rn_data_dir(void);
+/* The suite manifests: $CERES_SUITES, else <data dir>/suites, else
+ * "suites" in the current directory. */
+const char *rn_default_suites_dir(void);
+/* The ROM root: $CERES_TESTROMS, else <data dir>/testroms, else "testroms". */
+const char *rn_default_rom_root(void);
 
 #endif

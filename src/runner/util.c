@@ -12,10 +12,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#ifndef CERES_DEFAULT_TESTROMS
-#define CERES_DEFAULT_TESTROMS "testroms"
-#endif
-
 int rn_mkdirs(const char *path) {
     char buf[4096];
     size_t n = strlen(path);
@@ -106,14 +102,6 @@ int rn_read_rom(const char *path, uint8_t **data, size_t *size, char *err, size_
 
 int rn_write_file(const char *path, const void *data, size_t size) {
     return ct_file_write_all(path, data, size);
-}
-
-const char *rn_default_rom_root(void) {
-    const char *e = getenv("CERES_TESTROMS");
-    if (e && *e) return e;
-    e = getenv("CERES_TESTROMS_DEFAULT");
-    if (e && *e) return e;
-    return CERES_DEFAULT_TESTROMS;
 }
 
 double rn_now(void) {

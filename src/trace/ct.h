@@ -33,7 +33,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#if !defined(__cplusplus)
 #include <stdatomic.h>
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,6 +53,17 @@ extern "C" {
 #define CT_INLINE      static inline
 #define CT_NOINLINE
 #define CT_COLD_FN static
+#endif
+
+/* A compiler barrier with release order (the crash handler reads the ring
+ * of the thread it interrupted). C++ before C++23 has no <stdatomic.h>, so
+ * C++ uses the builtin that atomic_signal_fence expands to. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CT__SIGNAL_FENCE() __atomic_signal_fence(__ATOMIC_RELEASE)
+#elif defined(__cplusplus)
+#error "ct.h in C++ needs GCC or Clang (for __atomic_signal_fence)"
+#else
+#define CT__SIGNAL_FENCE() atomic_signal_fence(memory_order_release)
 #endif
 
 /* Misuse checks that compile out (like Lua's api_check). */
@@ -113,9 +126,14 @@ typedef struct ct_event_desc {
 
 typedef struct ct_schema {
     const char *name; /* e.g. "gb" */
-    uint64_t ts_hz;   /* timestamp ticks per second (4194304 for T-cycles) */
+    uint64_t ts_hz;   /* timestamp ticks per second (4194304 for T-cycles);
+                         0: no clock (a timestamp is a sequence number) */
     uint32_t nevents;
     const ct_event_desc *events;
+    const char *ts_unit; /* what one tick is called, for people: "T-cycle",
+                            "ns", "step"; NULL: "tick". Kept in .ctrace
+                            files (version 2) so readers show the trace's
+                            own clock. */
 } ct_schema;
 
 /* Field type helpers used by the X-macro expansions below. */
@@ -180,7 +198,7 @@ typedef struct ct_schema {
  * and in one .c file:
  *
  *   static const ct_event_desc my_events[] = {MY_EVENTS(CT_DESC)};
- *   const ct_schema my_schema = {"my", 4194304, my_ev_count, my_events};
+ *   const ct_schema my_schema = {"my", 4194304, my_ev_count, my_events, "T-cycle"};
  *
  * Field names must not be r_, ts_, n_, p_, o_, v_ or i_.
  */
@@ -201,6 +219,13 @@ typedef struct ct_schema {
     ct__put_field(w_, o_, (uint64_t)(CT_UTYPE_##t)(CT_CTYPE_##t)(n), CT_SIZE_##t);                 \
     o_ += CT_SIZE_##t;
 
+/* Zero a small array with a loop, not `= {0}`: at -O0 Clang turns an
+ * initialiser into a call to memset, which a freestanding build lacks. The
+ * loop has a constant trip count and is unrolled away when optimising. */
+#define CT__ZERO(a)                                                                                \
+    for (unsigned i_ = 0; i_ < sizeof(a) / sizeof(a[0]); i_++)                                     \
+    (a)[i_] = 0
+
 /* The payload is packed into words that never escape, so they live in
  * registers, and written straight into the ring. An event whose flag has
  * CT_SLOW set (a recording window, hooks or discard mode) packs a second
@@ -212,12 +237,14 @@ typedef struct ct_schema {
                                   uint64_t ts_ CT_FOR_PAIRS(CT__PARAM, __VA_ARGS__)) {             \
         enum { n_ = 0 CT_FOR_PAIRS(CT__PSIZE, __VA_ARGS__) };                                      \
         if (CT_LIKELY(!(f_ & CT_SLOW))) {                                                          \
-            uint64_t w_[(n_ + 4 + 7) / 8] = {0};                                                   \
+            uint64_t w_[(n_ + 4 + 7) / 8];                                                         \
+            CT__ZERO(w_);                                                                          \
             unsigned o_ = 0;                                                                       \
             CT_FOR_PAIRS(CT__PACKW, __VA_ARGS__)                                                   \
             ct__ring_put(&r_->ring, (uint16_t)(pfx##ev_##ID), ts_, w_, n_);                        \
         } else {                                                                                   \
-            uint64_t w_[(n_ + 4 + 7) / 8] = {0};                                                   \
+            uint64_t w_[(n_ + 4 + 7) / 8];                                                         \
+            CT__ZERO(w_);                                                                          \
             unsigned o_ = 0;                                                                       \
             CT_FOR_PAIRS(CT__PACKW, __VA_ARGS__)                                                   \
             ct_record_slow(r_, (uint16_t)(pfx##ev_##ID), ts_, w_, n_);                             \
@@ -348,7 +375,7 @@ CT_INLINE void ct__ring_put(ct_ring *r, uint16_t id, uint64_t ts, const uint64_t
     for (unsigned k = 2; k < n; k++)
         p[k] = pw[k - 1];
     if (CT_UNLIKELY(nh >= r->cross_at)) nh = ct__ring_cross(r, h, nh);
-    atomic_signal_fence(memory_order_release);
+    CT__SIGNAL_FENCE();
     r->hw = nh;
 }
 

@@ -6,7 +6,7 @@
  * (a device such as /dev/null, a FIFO) is written in place, never replaced.
  * A symbolic link is never followed into a regular file: it is refused
  * (ELOOP); a link to a device or a FIFO (/dev/stdout) is written in place. */
-#include "ct_host.h"
+#include "ct_internal.h" /* first: it asks for POSIX.1-2008 (O_CLOEXEC) */
 
 #include <errno.h>
 #include <fcntl.h>

@@ -10,6 +10,10 @@
 
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Format a message into a caller's err buffer (nothing when err is NULL
  * or errlen 0): how the hosted functions of every layer fill their `err`. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -178,5 +182,9 @@ void ct_trace_free(ct_trace *t);
 /* Field access on a payload. */
 uint64_t ct_field_u64(const ct_event_desc *d, unsigned field, const uint8_t *payload);
 int ct_field_index(const ct_event_desc *d, const char *name); /* -1 if none */
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -4,6 +4,13 @@
 #ifndef CERES_CT_INTERNAL_H
 #define CERES_CT_INTERNAL_H
 
+/* The hosted files use POSIX.1-2008 (open with O_CLOEXEC, strdup,
+ * posix_memalign): asked for here, before any system header, so they build
+ * with -std=c11 whatever flags the build system passes. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include "ct_host.h"
 
 /* Where the readable records of a ring are: `first` is the offset of the

@@ -9,6 +9,10 @@
 
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* How events are shown and selected. */
 typedef struct ct_view_opts {
     const uint8_t *enabled; /* per-event flags for the trace's schema, NULL = all */
@@ -61,5 +65,9 @@ typedef struct ct_diff_opts {
  * Returns 0 equal, 1 different, or a negative error (message in err). */
 int ct_trace_diff(FILE *f, const ct_trace *a, const ct_trace *b, const ct_diff_opts *o, char *err,
                   size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

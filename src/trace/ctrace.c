@@ -1,8 +1,10 @@
 /* The native .ctrace format: what the crash handler writes, what `ceres
  * trace` reads back. All integers little-endian:
  *
+ * (docs/ctrace-format.md is the full description, for writing a reader.)
+ *
  *   magic      8 bytes  89 'C' 'T' 'R' 'A' 'C' 'E' 0A
- *   version    u32      1
+ *   version    u32      2 (1: the same without ts_unit; still read)
  *   flags      u32      bit 0: the ring was in discard mode
  *   ts_hz      u64      timestamp ticks per second
  *   written, overwritten, dropped, ring_bytes   u64 each (ring statistics)
@@ -10,6 +12,7 @@
  *   nwords     u64      total words of the records
  *   nevents    u32, nstrings u32
  *   schema name          str (u32 length + bytes)
+ *   ts_unit              str: what one tick is called ("" = unnamed)
  *   nevents x { level u8, kind u8, nfields u8, payload_bytes u8,
  *               target str, name str, nfields x { type u8, name str } }
  *   nstrings x str       interned strings (CT_T_STR values index these)
@@ -27,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CTRACE_VERSION 1u
+#define CTRACE_VERSION 2u
 static const uint8_t magic[8] = {0x89, 'C', 'T', 'R', 'A', 'C', 'E', 0x0A};
 
 /* ---- writing (async-signal-safe) --------------------------------------- */
@@ -73,6 +76,7 @@ static void put_header(ct_wbuf *w, const ct_schema *s, const char *const *string
     put_le(w, s->nevents, 4);
     put_le(w, nstrings, 4);
     put_str(w, s->name);
+    put_str(w, s->ts_unit);
     for (uint32_t i = 0; i < s->nevents; i++) {
         const ct_event_desc *d = &s->events[i];
         put_u8(w, d->level);
@@ -193,7 +197,8 @@ static int parse_ctrace(const uint8_t *buf, size_t len, ct_trace **out, char *er
         goto bad;
     }
     r.at = sizeof magic;
-    if (get_le(&r, 4) != CTRACE_VERSION) {
+    const uint64_t version = get_le(&r, 4);
+    if (version != 1 && version != CTRACE_VERSION) {
         why = "unsupported .ctrace version";
         goto bad;
     }
@@ -215,6 +220,23 @@ static int parse_ctrace(const uint8_t *buf, size_t len, ct_trace **out, char *er
     t->schema.nevents = (uint32_t)nevents;
     t->schema.events = t->events_desc;
     t->schema.name = get_str(&r);
+    if (version >= 2 && !r.bad) {
+        /* The unit lives in the name's allocation, after its NUL, so the
+         * trace frees it with the name. */
+        char *unit = get_str(&r);
+        if (unit && *unit) {
+            size_t a = strlen(t->schema.name), b = strlen(unit);
+            char *both = realloc((char *)t->schema.name, a + 1 + b + 1);
+            if (!both) {
+                free(unit);
+                goto oom;
+            }
+            memcpy(both + a + 1, unit, b + 1);
+            t->schema.name = both;
+            t->schema.ts_unit = both + a + 1;
+        }
+        free(unit);
+    }
     for (uint32_t i = 0; i < nevents && !r.bad; i++) {
         ct_event_desc *d = &t->events_desc[i];
         d->level = (uint8_t)get_le(&r, 1);

@@ -47,8 +47,8 @@ static void put(uint8_t *p, unsigned *o, uint64_t v, unsigned n) {
 static void build(ct_trace *a, ct_trace *b) {
     memset(a, 0, sizeof *a);
     memset(b, 0, sizeof *b);
-    a->schema = (ct_schema){"a", 1000, 2, a_events};
-    b->schema = (ct_schema){"b", 1000, 2, b_events};
+    a->schema = (ct_schema){"a", 1000, 2, a_events, "ms"};
+    b->schema = (ct_schema){"b", 1000, 2, b_events, "ms"};
     a->strings = a_strings;
     a->nstrings = 2;
     b->strings = b_strings;

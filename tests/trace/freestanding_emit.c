@@ -12,7 +12,7 @@ enum fs_ev { FS_EVENTS(FS__ENUM) fs_ev_count };
 FS_EVENTS(FS__EMIT)
 
 static const ct_event_desc fs_events[] = {FS_EVENTS(CT_DESC)};
-const ct_schema fs_schema = {"fs", 1000000, fs_ev_count, fs_events};
+const ct_schema fs_schema = {"fs", 1000000, fs_ev_count, fs_events, "us"};
 
 void fs_setup(ct_recorder *r, uint64_t *mem, uint64_t words) {
     ct_recorder_init(r, &fs_schema, mem, words, CT_OVERWRITE, 0);

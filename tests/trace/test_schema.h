@@ -22,7 +22,7 @@ TS_EVENTS(TS__EMIT)
 #define TS_HZ 4194304u
 
 static const ct_event_desc ts_events[] = {TS_EVENTS(CT_DESC)};
-static const ct_schema ts_schema = {"test", TS_HZ, ts_ev_count, ts_events};
+static const ct_schema ts_schema = {"test", TS_HZ, ts_ev_count, ts_events, "tick"};
 
 /* Expected nanoseconds of a tick count, computed independently. */
 static inline unsigned long long ts_ns(unsigned long long ticks) {
