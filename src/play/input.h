@@ -1,0 +1,130 @@
+/* Input for `ceres play` and `ceres run` without SDL (prefix pl_): scripted
+ * button presses, input movies, battery save files, the key map file.
+ * Errors: functions return 0 or a negative errno-style code and put a
+ * message in the caller's err buffer; they never exit. */
+#ifndef CERES_PLAY_INPUT_H
+#define CERES_PLAY_INPUT_H
+
+#include "../gb/gb.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef CERES_VERSION
+#define CERES_VERSION "0.1"
+#endif
+
+/* ---- button names ---------------------------------------------------------- */
+
+/* "a", "b", "select", "start", "right", "left", "up", "down" -> GB_BTN_*
+ * (case-insensitive, n bytes of s); 0 if not a button. */
+uint8_t pl_button_parse(const char *s, size_t n);
+/* "a+start", "none" for 0; buf of at least 40 bytes. */
+const char *pl_buttons_format(uint8_t b, char *buf, size_t len);
+
+/* ---- input scripts (ceres run --input SCRIPT) ---------------------------------
+ * A script is a list of items separated by commas, spaces or new lines;
+ * '#' starts a comment that runs to the end of the line. Each item is
+ * FRAME:ACTION, FRAME the frame number (frames counted from power-on, the
+ * first is 0) at whose start the action happens:
+ *   FRAME:BUTTONS        tap: press, release PL_TAP_FRAMES frames later
+ *   FRAME:BUTTONS*N      hold for N frames, then release
+ *   FRAME:+BUTTONS       press and keep holding
+ *   FRAME:-BUTTONS       release
+ *   FRAME:none           release every button
+ * BUTTONS is one button or several joined by '+': a, b, start, select, up,
+ * down, left, right. Items may come in any order; at one frame they apply
+ * in the order given, releases scheduled by earlier taps first. Example:
+ * "60:start, 120:a*10, 200:+right, 260:-right". */
+#define PL_TAP_FRAMES 5
+#define PL_SCRIPT_MAX 100000
+
+typedef struct pl_input_ev {
+    uint64_t frame;
+    uint8_t press, release; /* applied as: state = (state & ~release) | press */
+    uint32_t order;
+} pl_input_ev;
+
+typedef struct pl_script {
+    pl_input_ev *ev;
+    size_t n, cap;
+    size_t next;   /* cursor: first event not applied yet */
+    uint8_t state; /* buttons held after the applied events */
+} pl_script;
+
+int pl_script_parse(pl_script *s, const char *text, char *err, size_t errlen);
+void pl_script_free(pl_script *s);
+/* The buttons held during `frame`. Calls must not go back in time (a
+ * smaller frame than the last call restarts from the beginning). */
+uint8_t pl_script_buttons(pl_script *s, uint64_t frame);
+/* The frame after the last event (0 for an empty script). */
+uint64_t pl_script_end(const pl_script *s);
+
+/* ---- input movies (--record-input / --play-input) -------------------------------
+ * One byte of buttons per frame, run-length coded, and a 64-bit hash of the
+ * frame buffer after every hash_every-th frame, with a header naming the ROM
+ * (CRC-32 of the image, header title and global checksum) and the Ceres
+ * version that recorded it; a CRC-32 of the whole file at the end. The
+ * layout is in input.c. Frame i's buttons are held from the start of frame
+ * i (gb_frames() == i) to its end; hash k is of the frame buffer once
+ * gb_frames() == (k + 1) * hash_every. */
+#define PL_MOVIE_HASH_EVERY 30
+
+typedef struct pl_movie {
+    uint32_t rom_crc;
+    uint16_t rom_global_sum;
+    char title[17];
+    char version[17];
+    uint32_t hash_every;
+    uint8_t *buttons;
+    uint64_t nframes, cap;
+    uint64_t *hashes;
+    uint64_t nhashes, hcap;
+} pl_movie;
+
+/* An empty movie for this ROM image. */
+void pl_movie_init(pl_movie *m, const uint8_t *rom, size_t size, uint32_t hash_every);
+void pl_movie_free(pl_movie *m);
+/* Record one frame: the buttons held during it, and the frame buffer after
+ * it (hashed when due). */
+int pl_movie_add(pl_movie *m, uint8_t buttons, const uint8_t *framebuffer);
+int pl_movie_encode(const pl_movie *m, uint8_t **out, size_t *len);
+int pl_movie_decode(pl_movie *m, const uint8_t *data, size_t len, char *err, size_t errlen);
+int pl_movie_save(const pl_movie *m, const char *path, char *err, size_t errlen);
+int pl_movie_load(pl_movie *m, const char *path, char *err, size_t errlen);
+/* 0 if the movie was recorded on this ROM image, else -EINVAL and a message
+ * naming both. */
+int pl_movie_check_rom(const pl_movie *m, const uint8_t *rom, size_t size, char *err,
+                       size_t errlen);
+uint64_t pl_frame_hash(const uint8_t *framebuffer);
+
+/* Replaying: before each frame, pl_replay_buttons(); after it,
+ * pl_replay_check(), which returns 1 the first time a hash differs (then
+ * *expected / *got say how), else 0. */
+typedef struct pl_replay {
+    const pl_movie *m;
+    bool desynced;
+    uint64_t desync_frame; /* the frame count at which the hash differed */
+} pl_replay;
+uint8_t pl_replay_buttons(const pl_movie *m, uint64_t frame);
+int pl_replay_check(pl_replay *r, uint64_t frames_done, const uint8_t *framebuffer,
+                    uint64_t *expected, uint64_t *got);
+
+/* ---- files ------------------------------------------------------------------ */
+
+/* Write through a temporary file created exclusively next to path, then
+ * rename it over path: a reader sees the old file or the new one, never a
+ * part. Returns 0 or -errno. */
+int pl_write_atomic(const char *path, const void *data, size_t size);
+
+/* The save file for a ROM: DIR/NAME.sav with dir, else the ROM's path with
+ * its extension (.gb, .gbc) replaced by .sav. 0, or -ENAMETOOLONG. */
+int pl_sav_path(char *buf, size_t len, const char *rom_path, const char *dir);
+/* Load the battery save: 0 loaded, 1 there is none (no file or no
+ * battery), <0 on error (message in err; the machine is unchanged). */
+int pl_sav_load(gb *g, const char *path, int64_t host_time, char *err, size_t errlen);
+/* Write it atomically; 1 if the cartridge has no battery. */
+int pl_sav_write(gb *g, const char *path, int64_t host_time, char *err, size_t errlen);
+
+#endif
