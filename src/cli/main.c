@@ -13,6 +13,7 @@ static void usage(FILE *f) {
           "\n"
           "commands:\n"
           "  run ROM [options]       run a ROM headless (screenshot, tracing, triggers)\n"
+          "  play ROM [options]      play a ROM in a window (SDL2), F12 dumps the recorder\n"
           "  test [options] [ROM...] run test ROM suites, dump traces of failures\n"
           "  trace convert|cat|stats|diff ...  work with dumped traces\n"
           "  bench [recorder|emu|suite] [--json FILE]  measure the performance budgets\n"
@@ -39,6 +40,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "test")) return cmd_test(argc - 1, argv + 1);
     if (!strcmp(cmd, "trace")) return cmd_trace(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "play")) return cmd_play(argc - 1, argv + 1);
     fprintf(stderr, "ceres: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;

@@ -111,6 +111,46 @@ uint8_t pl_replay_buttons(const pl_movie *m, uint64_t frame);
 int pl_replay_check(pl_replay *r, uint64_t frames_done, const uint8_t *framebuffer,
                     uint64_t *expected, uint64_t *got);
 
+/* ---- driving a machine frame by frame ------------------------------------------
+ * A frame is a slot of emulated time: frame i runs from T-cycle i * 70224 to
+ * (i + 1) * 70224, the same frames as `ceres run --frames N` counts, and
+ * the same whether the LCD is on or off. */
+#define PL_FRAME_CYCLES 70224u
+
+uint64_t pl_frame_index(const gb *g); /* the frame now running */
+/* Run to the end of the current frame; returns gb_run's stop bits (stops
+ * early for the bits in stop_mask). */
+unsigned pl_run_frame(gb *g, unsigned stop_mask);
+
+/* Where a session's buttons come from: a script, a movie played back, live
+ * buttons (keyboard, controller); and a movie being recorded. */
+typedef struct pl_input {
+    pl_script script;
+    bool has_script, has_play, has_rec;
+    pl_movie play, rec;
+    pl_replay replay;
+    const char *rec_path;
+} pl_input;
+
+/* Set up from the options (any may be NULL): parse the script (text, or
+ * @FILE to read it from a file), load and check the movie against the ROM,
+ * start a recording. 0, or <0 with a message. */
+int pl_input_open(pl_input *in, const uint8_t *rom, size_t size, const char *script,
+                  const char *play_path, const char *rec_path, char *err, size_t errlen);
+/* The buttons for frame `frame`: the movie's while it lasts (live ignored),
+ * else the script's OR the live ones. */
+uint8_t pl_input_buttons(pl_input *in, uint64_t frame, uint8_t live);
+/* After a frame ran with `buttons`: record it, check the replay. Returns 1
+ * the first time the frame buffer differs from the movie's (msg says at
+ * which frame and cycle), else 0, or <0 when out of memory. */
+int pl_input_after(pl_input *in, gb *g, uint8_t buttons, char *msg, size_t len);
+/* True while a movie is played or recorded (save state loads and resets
+ * would break it). */
+bool pl_input_locked(const pl_input *in);
+/* Write the recorded movie (if any); 0 or <0 with a message. */
+int pl_input_close(pl_input *in, char *err, size_t errlen);
+void pl_input_free(pl_input *in);
+
 /* ---- files ------------------------------------------------------------------ */
 
 /* Write through a temporary file created exclusively next to path, then
