@@ -11,14 +11,29 @@ uint64_t pl_frame_index(const gb *g) {
     return gb_cycles(g) / PL_FRAME_CYCLES;
 }
 
-unsigned pl_run_frame(gb *g, unsigned stop_mask) {
-    uint64_t end = (pl_frame_index(g) + 1) * PL_FRAME_CYCLES;
+uint32_t pl_press_offset(uint64_t frame) {
+    uint64_t z = frame + 0x9E3779B97F4A7C15ull; /* splitmix64 */
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return (uint32_t)(z % PL_FRAME_CYCLES);
+}
+
+static unsigned run_to(gb *g, uint64_t end, unsigned stop_mask) {
     unsigned why = 0;
     while (gb_cycles(g) < end) {
         why = gb_run(g, end - gb_cycles(g), stop_mask);
         if (why & stop_mask & ~GB_STOP_LIMIT) break;
     }
     return why;
+}
+
+unsigned pl_run_frame(gb *g, uint8_t buttons, unsigned stop_mask) {
+    uint64_t frame = pl_frame_index(g), start = frame * PL_FRAME_CYCLES;
+    unsigned why = run_to(g, start + pl_press_offset(frame), stop_mask);
+    if (why & stop_mask & ~GB_STOP_LIMIT) return why;
+    gb_set_buttons(g, buttons);
+    return run_to(g, start + PL_FRAME_CYCLES, stop_mask);
 }
 
 static int read_text(const char *path, char **out, char *err, size_t errlen) {

@@ -661,9 +661,7 @@ int pl_play(const pl_play_opts *o) {
         s->advance = false;
         uint64_t frame = pl_frame_index(s->g);
         uint8_t b = pl_input_buttons(&s->in, frame, live_buttons(s));
-        gb_set_buttons(s->g, b);
-        unsigned why = pl_run_frame(s->g, GB_STOP_REQUEST);
-        (void)why;
+        pl_run_frame(s->g, b, 0);
         nframes++;
         char msg[400];
         int r = pl_input_after(&s->in, s->g, b, msg, sizeof msg);

@@ -118,9 +118,16 @@ int pl_replay_check(pl_replay *r, uint64_t frames_done, const uint8_t *framebuff
 #define PL_FRAME_CYCLES 70224u
 
 uint64_t pl_frame_index(const gb *g); /* the frame now running */
-/* Run to the end of the current frame; returns gb_run's stop bits (stops
- * early for the bits in stop_mask). */
-unsigned pl_run_frame(gb *g, unsigned stop_mask);
+/* Where in frame `frame` (T-cycles from its start) its buttons take
+ * effect: a fixed pseudo-random point, as a hand's press lands anywhere in
+ * a frame, not always on the same line (games seed random numbers from the
+ * line a press arrives on; little-things-gb/tellinglys checks it). A
+ * function of the frame number only, so runs stay deterministic. */
+uint32_t pl_press_offset(uint64_t frame);
+/* Run to the end of the current frame, the buttons changing to `buttons`
+ * at pl_press_offset() into it; returns gb_run's stop bits (stops early for
+ * the bits in stop_mask). */
+unsigned pl_run_frame(gb *g, uint8_t buttons, unsigned stop_mask);
 
 /* Where a session's buttons come from: a script, a movie played back, live
  * buttons (keyboard, controller); and a movie being recorded. */

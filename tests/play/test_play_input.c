@@ -287,7 +287,21 @@ static void test_keymap(void) {
     CHECK_EQ(pl_palette_colors(PL_PAL_GRAY)[3], 0);
 }
 
+/* Presses land at varying points of their frames (on a line that changes
+ * from frame to frame), the same in every run. */
+static void test_press_offset(void) {
+    unsigned lines[154] = {0}, distinct = 0;
+    for (uint64_t f = 0; f < 1000; f++) {
+        uint32_t o = pl_press_offset(f);
+        CHECK(o < PL_FRAME_CYCLES);
+        CHECK_EQ(o, pl_press_offset(f));
+        if (!lines[o / 456]++) distinct++;
+    }
+    CHECK(distinct > 140);
+}
+
 int main(void) {
+    test_press_offset();
     test_script();
     test_movie();
     test_battery();
