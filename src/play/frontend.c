@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define FPS ((double)GB_CLOCK_HZ / PL_FRAME_CYCLES) /* 59.7275 */
 
@@ -599,6 +600,21 @@ int pl_play(const pl_play_opts *o) {
         s->rc = 2;
         goto out;
     }
+    /* SDL falls back to drivers that show nothing (offscreen, KMS without
+     * access) when there is no display: only a driver asked for by name
+     * may be one of those. */
+    const char *vd = SDL_GetCurrentVideoDriver(), *asked = getenv("SDL_VIDEODRIVER");
+    if (!asked || !*asked) {
+        if (!vd || !strcmp(vd, "offscreen") || !strcmp(vd, "dummy")) {
+            fprintf(stderr,
+                    "ceres play: no display (SDL found only the '%s' video driver): set "
+                    "DISPLAY or WAYLAND_DISPLAY, run under xvfb-run, or SDL_VIDEODRIVER=dummy "
+                    "for no window\n",
+                    vd ? vd : "none");
+            s->rc = 2;
+            goto out_sdl;
+        }
+    }
     if (SDL_InitSubSystem(SDL_INIT_GAMECONTROLLER) != 0)
         fprintf(stderr, "ceres play: note: no game controllers (%s)\n", SDL_GetError());
     if (bind_keys(s, err, sizeof err)) {
@@ -632,6 +648,9 @@ int pl_play(const pl_play_opts *o) {
     sigaction(SIGUSR1, &sa, NULL);
     usr1_requests = 0;
     sig_atomic_t usr1_seen = 0;
+    fprintf(stderr, "ceres play: %s on %s%s; F12 or SIGUSR1 (pid %ld) dumps the flight recorder\n",
+            s->title[0] ? s->title : s->rom_base, SDL_GetCurrentVideoDriver(),
+            s->audio ? "" : ", no sound", (long)getpid());
 
     const Uint64 freq = SDL_GetPerformanceFrequency();
     const double frame_ticks = (double)freq / FPS;
