@@ -661,7 +661,7 @@ int pl_play(const pl_play_opts *o) {
     const Uint32 target = 4 * bytes_per_frame;
     int16_t abuf[2 * 4096];
     bool was_fast = false;
-    uint64_t nframes = 0;
+    Uint64 last_present = 0;
     while (!s->quit) {
         events(s);
         if (usr1_requests != usr1_seen) {
@@ -681,7 +681,6 @@ int pl_play(const pl_play_opts *o) {
         uint64_t frame = pl_frame_index(s->g);
         uint8_t b = pl_input_buttons(&s->in, frame, live_buttons(s));
         pl_run_frame(s->g, b, 0);
-        nframes++;
         char msg[400];
         int r = pl_input_after(&s->in, s->g, b, msg, sizeof msg);
         if (r < 0) {
@@ -717,7 +716,10 @@ int pl_play(const pl_play_opts *o) {
         was_fast = fast;
 
         bool last = o->frames && pl_frame_index(s->g) >= o->frames;
-        if (!fast || nframes % 8 == 0 || last) {
+        /* Fast-forward shows at most 60 frames a real second. */
+        Uint64 now_ms = SDL_GetTicks64();
+        if (!fast || now_ms - last_present >= 16 || last) {
+            last_present = now_ms;
             render(s);
             if (last && o->window_shot) {
                 e = window_shot(s, o->window_shot);
