@@ -51,7 +51,7 @@ static void usage(FILE *f) {
           "  --trace-out FILE      dump the ring at exit (.perfetto-trace, .json, .log,\n"
           "                        .ctrace)\n"
           "  --trace-start, --trace-stop, --trace-dump-on, --mark EXPR\n"
-          "                        triggers, as in ceres run\n"
+          "                        triggers, as in ceres run (--max-dumps K)\n"
           "\n"
           "Without a display it fails with a clear message (SDL_VIDEODRIVER=dummy runs\n"
           "without a window); without an audio device it runs silent with a warning.\n",
@@ -110,7 +110,8 @@ int cmd_play(int argc, char **argv) {
             "--frames",     "--input",       "--record-input", "--play-input",    "--desync-dump",
             "--save-dir",   "--dump-dir",    "--palette",      "--scale",         "--config",
             "--screenshot", "--window-shot", "--boot-rom",     "--trace",         "--trace-buffer",
-            "--trace-out",  "--trace-start", "--trace-stop",   "--trace-dump-on", "--mark"};
+            "--trace-out",  "--trace-start", "--trace-stop",   "--trace-dump-on", "--mark",
+            "--max-dumps"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof *valued; k++)
             known |= !strcmp(a, valued[k]);
@@ -142,6 +143,15 @@ int cmd_play(int argc, char **argv) {
                 return 2;
             }
             o.frames = n;
+        } else if (!strcmp(a, "--max-dumps")) {
+            char *e;
+            errno = 0;
+            unsigned long long n = strtoull(v, &e, 10);
+            if (*e || errno || v[0] == '-' || !*v) {
+                fprintf(stderr, "ceres play: --max-dumps wants a number, not '%s'\n", v);
+                return 2;
+            }
+            o.max_dumps = n > 1000000 ? 1000000 : (unsigned)n;
         } else if (!strcmp(a, "--scale")) {
             char *e;
             long n = strtol(v, &e, 10);

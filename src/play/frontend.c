@@ -477,8 +477,10 @@ static int setup_recording(session *s, char *err, size_t errlen) {
         s->trig->dump_opts = (ct_dump_opts){.format = ct_format_from_path(s->trig->dump_base),
                                             .line_fmt = gb_disasm_line_fmt};
         if (s->trig->dump_opts.format == CT_FMT_AUTO) s->trig->dump_opts.format = CT_FMT_PERFETTO;
-        for (unsigned i = 0; i < o->ntrig; i++)
+        for (unsigned i = 0; i < o->ntrig; i++) {
             if (gb_trig_add(s->trig, o->trig_expr[i], o->trig_act[i], err, errlen)) return -EINVAL;
+            if (o->trig_act[i] == GB_TRIG_DUMP) s->trig->t[s->trig->n - 1].max_dumps = o->max_dumps;
+        }
         gb_trig_arm(s->g, s->trig);
     }
     return 0;

@@ -28,6 +28,7 @@ typedef struct pl_play_opts {
     int scale;                /* 0: from the config */
     bool unthrottled;         /* --fast: no pacing (tests, measuring) */
     bool mute;                /* --mute: no audio device */
+    unsigned max_dumps;       /* --max-dumps K for --trace-dump-on (0: no limit) */
     unsigned ntrig;
     const char *trig_expr[GB_TRIG_MAX];
     gb_trig_action trig_act[GB_TRIG_MAX];

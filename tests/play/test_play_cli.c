@@ -246,6 +246,19 @@ int main(void) {
     CHECK(png && state);
     free(png);
     free(state);
+    /* Triggers as in ceres run: a dump when the condition holds, and the
+     * session ends by itself after --frames. */
+    snprintf(p, sizeof p, "%s/trig", dir);
+    mkdir(p, 0755);
+    snprintf(args, sizeof args,
+             "'%s' --frames 150 --fast --no-save --dump-dir trig --trace-dump-on 'frame==100' "
+             "--max-dumps 1",
+             tl);
+    CHECK_EQ(play("", args), 0);
+    CHECK(has("err.txt", "fired 1 time"));
+    snprintf(p, sizeof p, "%s/trig/tellinglys.0001.perfetto-trace", dir);
+    CHECK(access(p, R_OK) == 0);
+
     if (!check_failures_) {
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
         CHECK_EQ(system(cmd), 0);
