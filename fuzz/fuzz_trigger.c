@@ -7,7 +7,7 @@
 
 #include "gb/gb.h"
 #include "gb/gb_events.h"
-#include "gb/trigger.h"
+#include "debug/trigger.h"
 
 #include <stdlib.h>
 #include <string.h>

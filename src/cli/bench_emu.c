@@ -22,7 +22,7 @@
 #include "bench.h"
 #include "bench_peers.h"
 #include "gb/gb_events.h"
-#include "gb/trigger.h"
+#include "debug/trigger.h"
 #include "runner/runner.h"
 #include "trace/ct_host.h"
 

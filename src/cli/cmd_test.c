@@ -1,7 +1,12 @@
 /* ceres test: run test ROM suites (manifests in suites/) or ad-hoc ROMs,
  * each isolated in a child process with its own flight recorder; report a
- * table per suite, the closing line "N passed, N failed", JUnit XML on
- * request; exit 1 when a result differs from the manifest's expectation. */
+ * table per suite, the closing line "N passed, N failed", JUnit XML, HTML
+ * and JSON on request; exit 1 when a result differs from the manifest's
+ * expectation.
+ *
+ * Read top-down: cmd_test parses the options into a test_cli, checks what
+ * applies to every test, selects the tests (suites or ROMs, --match,
+ * --exclude, --shard), then lists or runs them and writes the reports. */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "cli.h"
 
@@ -20,8 +25,11 @@
 #define CERES_SOURCE_DIR "."
 #endif
 
+static const char *const prog = "ceres test";
+
 static void usage(FILE *f) {
     fputs("usage: ceres test [options] [ROM...]\n"
+          "       ceres test --merge-junit OUT.xml FILE.xml...\n"
           "\n"
           "Run the test ROM suites described by the manifests in the suites directory,\n"
           "or the ROMs given on the command line. Each test runs in its own process with\n"
@@ -34,14 +42,20 @@ static void usage(FILE *f) {
           "  --suite NAME[,NAME]   suites to run (default: every manifest)\n"
           "  --suites DIR          manifest directory (default: the source tree's suites/)\n"
           "  --match TEXT          only tests whose ROM path contains TEXT\n"
+          "  --exclude TEXT        leave out tests whose ROM path contains TEXT (repeatable)\n"
+          "  --shard K/N           only the K-th of N parts (1 <= K <= N), split by a hash\n"
+          "                        of each test's suite and ROM: the N shards together run\n"
+          "                        every selected test exactly once\n"
           "  --roms DIR            ROM root (default: $CERES_TESTROMS, else the built-in path)\n"
-          "  --list                list the selected tests and exit\n"
+          "  -l, --list            list the selected tests and exit\n"
           "ad-hoc ROMs (ROM... given):\n"
           "  --check CHECK         mooneye (default) | blargg-serial | blargg-mem | sm83 |\n"
           "                        screenshot=FILE.png | mem=ADDR:PASS:FAIL\n"
           "  --timeout T           emulated time limit: 20s (default), 600f, 5000000c\n"
           "running:\n"
-          "  -j N                  tests in parallel (default: number of cores)\n"
+          "  -j, --jobs N          tests in parallel (default: number of cores)\n"
+          "  --fail-fast           start no more tests after the first unexpected result\n"
+          "                        (the rest are reported as errors, \"not run\")\n"
           "  --wall-limit S        wall-clock safety limit per test in seconds (default:\n"
           "                        generous, from the emulated limit); reported as a hang\n"
           "  --no-fork             run tests in this process (no isolation; debugging)\n"
@@ -58,10 +72,17 @@ static void usage(FILE *f) {
           "  --html FILE           one self-contained HTML page: per-suite table, each\n"
           "                        failure's screen, reference and difference image,\n"
           "                        state and trace links; passes as a grid\n"
+          "  --json FILE           every result as JSON (- for stdout)\n"
           "  --update-expectations rewrite the manifests' expectations from this run\n"
+          "  --merge-junit OUT     merge the JUnit files given as operands into OUT (no\n"
+          "                        tests are run)\n"
           "\n"
-          "Exit status: 0 when every result matches its expectation, 1 otherwise, 2 on\n"
-          "bad usage or input.\n",
+          "Sharding in CI: run `ceres test --shard K/N --junit junit-K.xml` in N jobs\n"
+          "(e.g. a GitHub Actions matrix over K = 1..N), collect the files, then\n"
+          "`ceres test --merge-junit junit.xml junit-*.xml`.\n"
+          "\n"
+          "Output files are checked before any test runs. Exit status: 0 when every\n"
+          "result matches its expectation, 1 otherwise, 2 on bad usage or input.\n",
           f);
 }
 
@@ -134,19 +155,225 @@ static void on_progress(void *ctx, size_t idx, const rn_test *t, const rn_result
     fflush(stdout);
 }
 
-/* ---- suites ------------------------------------------------------------- */
+/* ---- options ------------------------------------------------------------ */
 
-/* Reasons written into manifests name ROMs relative to the ROM root, so
- * they do not depend on where the ROMs are. */
-static void strip_root(char *s, const char *root) {
-    size_t rl = strlen(root);
-    if (!rl) return;
-    char *p;
-    while ((p = strstr(s, root)) != NULL) {
-        size_t skip = rl + (p[rl] == '/');
-        memmove(p, p + skip, strlen(p + skip) + 1);
-    }
+#define MAX_EXCLUDES 32
+
+/* Everything the command line says; runner options go straight to rn_opts. */
+typedef struct test_cli {
+    const char *suites_arg, *suites_dir, *match, *html, *junit, *json, *merge_out;
+    const char *check_arg, *timeout_arg, *boot_path, *trace_buf;
+    const char *exclude[MAX_EXCLUDES];
+    unsigned nexclude, shard_k, shard_n; /* shard_n 0: no sharding */
+    bool list, update;
+    char **operands; /* ROMs, or the files to merge */
+    size_t noperands;
+    uint8_t *boot;
+} test_cli;
+
+enum {
+    O_SUITE = 256,
+    O_SUITES,
+    O_MATCH,
+    O_EXCLUDE,
+    O_SHARD,
+    O_ROMS,
+    O_CHECK,
+    O_TIMEOUT,
+    O_WALL,
+    O_NOFORK,
+    O_BOOT,
+    O_TRACE,
+    O_BUFFER,
+    O_REPLAY,
+    O_OUT,
+    O_HTML,
+    O_JUNIT,
+    O_JSON,
+    O_UPDATE,
+    O_MERGE,
+    O_FAILFAST,
+};
+
+static const struct option longs[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"list", no_argument, NULL, 'l'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"suite", required_argument, NULL, O_SUITE},
+    {"suites", required_argument, NULL, O_SUITES},
+    {"match", required_argument, NULL, O_MATCH},
+    {"exclude", required_argument, NULL, O_EXCLUDE},
+    {"shard", required_argument, NULL, O_SHARD},
+    {"roms", required_argument, NULL, O_ROMS},
+    {"check", required_argument, NULL, O_CHECK},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"wall-limit", required_argument, NULL, O_WALL},
+    {"no-fork", no_argument, NULL, O_NOFORK},
+    {"fail-fast", no_argument, NULL, O_FAILFAST},
+    {"boot-rom", required_argument, NULL, O_BOOT},
+    {"trace", required_argument, NULL, O_TRACE},
+    {"trace-buffer", required_argument, NULL, O_BUFFER},
+    {"replay-window", required_argument, NULL, O_REPLAY},
+    {"out", required_argument, NULL, O_OUT},
+    {"html", required_argument, NULL, O_HTML},
+    {"junit", required_argument, NULL, O_JUNIT},
+    {"json", required_argument, NULL, O_JSON},
+    {"update-expectations", no_argument, NULL, O_UPDATE},
+    {"merge-junit", required_argument, NULL, O_MERGE},
+    {NULL, 0, NULL, 0},
+};
+
+/* K/N with 1 <= K <= N <= 10000. */
+static int parse_shard(const char *v, unsigned *k, unsigned *n) {
+    char *e;
+    errno = 0;
+    unsigned long a = strtoul(v, &e, 10);
+    if (errno || e == v || *e != '/' || v[0] == '-') return -1;
+    const char *w = e + 1;
+    unsigned long b = strtoul(w, &e, 10);
+    if (errno || e == w || *e || w[0] == '-' || a < 1 || a > b || b > 10000) return -1;
+    *k = (unsigned)a;
+    *n = (unsigned)b;
+    return 0;
 }
+
+/* One option; 0, or an exit code after a message. */
+static int take_option(test_cli *c, rn_opts *o, int code, const char *v) {
+    uint64_t n;
+    switch (code) {
+    case 'l': c->list = true; return 0;
+    case 'j':
+        if (cli_parse_u64(v, &n) || n < 1 || n > 64) {
+            fprintf(stderr, "%s: -j wants a number from 1 to 64, not '%s'\n", prog, v);
+            return 2;
+        }
+        o->jobs = (int)n;
+        return 0;
+    case O_SUITE: c->suites_arg = v; return 0;
+    case O_SUITES: c->suites_dir = v; return 0;
+    case O_MATCH: c->match = v; return 0;
+    case O_EXCLUDE:
+        if (c->nexclude == MAX_EXCLUDES) {
+            fprintf(stderr, "%s: at most %d --exclude\n", prog, MAX_EXCLUDES);
+            return 2;
+        }
+        c->exclude[c->nexclude++] = v;
+        return 0;
+    case O_SHARD:
+        if (parse_shard(v, &c->shard_k, &c->shard_n)) {
+            fprintf(stderr, "%s: --shard wants K/N with 1 <= K <= N, not '%s'\n", prog, v);
+            return 2;
+        }
+        return 0;
+    case O_ROMS: o->rom_root = v; return 0;
+    case O_CHECK: c->check_arg = v; return 0;
+    case O_TIMEOUT: c->timeout_arg = v; return 0;
+    case O_WALL:
+        if (cli_parse_seconds(v, &o->wall_limit)) {
+            fprintf(stderr, "%s: --wall-limit wants seconds > 0, not '%s'\n", prog, v);
+            return 2;
+        }
+        return 0;
+    case O_NOFORK: o->fork = false; return 0;
+    case O_FAILFAST: o->fail_fast = true; return 0;
+    case O_BOOT: c->boot_path = v; return 0;
+    case O_TRACE: o->trace_filter = v; return 0;
+    case O_BUFFER: c->trace_buf = v; return 0;
+    case O_REPLAY:
+        if (cli_parse_u64(v, &n)) {
+            fprintf(stderr, "%s: --replay-window wants a number of T-cycles, not '%s'\n", prog, v);
+            return 2;
+        }
+        o->replay_window = n;
+        return 0;
+    case O_OUT: o->out_dir = v; return 0;
+    case O_HTML: c->html = v; return 0;
+    case O_JUNIT: c->junit = v; return 0;
+    case O_JSON: c->json = v; return 0;
+    case O_UPDATE: c->update = true; return 0;
+    case O_MERGE: c->merge_out = v; return 0;
+    }
+    return 2;
+}
+
+/* The command line into *c and *o; -1 to go on, else the exit code. */
+static int parse_options(test_cli *c, rn_opts *o, int argc, char **argv) {
+    memset(c, 0, sizeof *c);
+    rn_opts_default(o);
+    c->suites_dir = CERES_SOURCE_DIR "/suites";
+    c->check_arg = "mooneye";
+    c->timeout_arg = "20s";
+    c->trace_buf = "4M";
+    o->trace_filter = getenv("CERES_TRACE");
+    if (o->trace_filter && !*o->trace_filter) o->trace_filter = NULL;
+    bool first = true;
+    int code;
+    while ((code = cli_getopt(prog, argc, argv, ":hlj:", longs, &first)) != -1) {
+        if (code == '?') return 2;
+        if (code == 'h') {
+            usage(stdout);
+            return 0;
+        }
+        int e = take_option(c, o, code, optarg);
+        if (e) return e;
+    }
+    c->operands = argv + optind;
+    c->noperands = (size_t)(argc - optind);
+    return -1;
+}
+
+/* What applies to every test, checked once before any runs; 0 or 2. */
+static int check_options(test_cli *c, rn_opts *o) {
+    char err[512];
+    if (ct_parse_size(c->trace_buf, &o->trace_bytes, &o->trace_events, err, sizeof err)) {
+        fprintf(stderr, "%s: --trace-buffer: %s\n", prog, err);
+        return 2;
+    }
+    if (o->trace_bytes || o->trace_events) {
+        /* A ring the recorder cannot make fails here, not in every test. */
+        ct_recorder *r = ct_recorder_create(&gb_schema, o->trace_bytes, o->trace_events,
+                                            CT_OVERWRITE, err, sizeof err);
+        if (!r) {
+            fprintf(stderr, "%s: --trace-buffer %s: %s\n", prog, c->trace_buf, err);
+            return 2;
+        }
+        ct_recorder_destroy(r);
+        uint8_t flags[CT_MAX_EVENTS];
+        if (ct_filter_parse(&gb_schema, o->trace_filter ? o->trace_filter : GB_DEFAULT_FILTER,
+                            flags, err, sizeof err)) {
+            fprintf(stderr, "%s: bad trace filter:\n%s\n", prog, err);
+            return 2;
+        }
+    }
+    if (c->boot_path) {
+        if (cli_check_input(prog, "--boot-rom", c->boot_path)) return 2;
+        size_t boot_size = 0;
+        int e = rn_read_file(c->boot_path, &c->boot, &boot_size);
+        if (e || boot_size != 256) {
+            fprintf(stderr, "%s: boot ROM %s: %s\n", prog, c->boot_path,
+                    e ? strerror(-e) : "must be exactly 256 bytes");
+            return 2;
+        }
+        o->boot_rom = c->boot;
+        o->boot_rom_size = boot_size;
+    }
+    for (size_t i = 0; i < c->noperands; i++)
+        if (cli_check_input(prog, "ROM", c->operands[i])) return 2;
+    if (cli_check_output(prog, "--junit", c->junit, false) ||
+        cli_check_output(prog, "--html", c->html, false) ||
+        cli_check_output(prog, "--json", c->json, true))
+        return 2;
+    if (c->noperands && (c->suites_arg || c->update)) {
+        fprintf(stderr,
+                "%s: --suite and --update-expectations are for suites, not ROMs given "
+                "on the command line\n",
+                prog);
+        return 2;
+    }
+    return 0;
+}
+
+/* ---- selection ------------------------------------------------------------ */
 
 static char *abs_path(const char *p) {
     char buf[PATH_MAX];
@@ -154,312 +381,192 @@ static char *abs_path(const char *p) {
     return strdup(p); /* reported as an error when the test runs */
 }
 
-int cmd_test(int argc, char **argv) {
-    rn_opts o;
-    rn_opts_default(&o);
-    const char *suites_arg = NULL, *suites_dir = CERES_SOURCE_DIR "/suites", *match = NULL;
-    const char *html = NULL;
-    const char *junit = NULL, *check_arg = "mooneye", *timeout_arg = "20s";
-    const char *boot_path = NULL, *trace_buf = "4M";
-    bool list = false, update = false;
-    o.trace_filter = getenv("CERES_TRACE");
-    if (o.trace_filter && !*o.trace_filter) o.trace_filter = NULL;
-    char **roms = calloc((size_t)argc, sizeof *roms);
-    size_t nroms = 0;
-    int rc = 2;
+/* The tests to run, in order. */
+typedef struct selection {
+    rn_manifest *mans;
+    size_t nmans;
+    rn_test *adhoc;
+    size_t nadhoc;
+    const rn_test **tests;
+    size_t ntests;
+} selection;
+
+static bool selected(const test_cli *c, const rn_test *t) {
+    if (c->match && !strstr(t->rom, c->match)) return false;
+    for (unsigned i = 0; i < c->nexclude; i++)
+        if (strstr(t->rom, c->exclude[i])) return false;
+    if (c->shard_n && rn_test_shard(t, c->shard_n) != c->shard_k - 1) return false;
+    return true;
+}
+
+/* The ROMs of the command line, each an ad-hoc test; 0 or 2. */
+static int select_adhoc(const test_cli *c, selection *s) {
     char err[512];
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED_ARG()                                                                                 \
-    do {                                                                                           \
-        if (!v) {                                                                                  \
-            fprintf(stderr, "ceres test: %s needs a value\n", a);                                  \
-            goto out;                                                                              \
-        }                                                                                          \
-        i++;                                                                                       \
-    } while (0)
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            rc = 0;
-            goto out;
-        } else if (!strcmp(a, "--suite")) {
-            NEED_ARG();
-            suites_arg = v;
-        } else if (!strcmp(a, "--suites")) {
-            NEED_ARG();
-            suites_dir = v;
-        } else if (!strcmp(a, "--match")) {
-            NEED_ARG();
-            match = v;
-        } else if (!strcmp(a, "--roms")) {
-            NEED_ARG();
-            o.rom_root = v;
-        } else if (!strcmp(a, "--list")) {
-            list = true;
-        } else if (!strcmp(a, "--check")) {
-            NEED_ARG();
-            check_arg = v;
-        } else if (!strcmp(a, "--timeout")) {
-            NEED_ARG();
-            timeout_arg = v;
-        } else if (!strcmp(a, "-j") || !strncmp(a, "-j", 2)) {
-            const char *num = a[2] ? a + 2 : v;
-            if (!a[2]) NEED_ARG();
-            char *e;
-            long j = num ? strtol(num, &e, 10) : 0;
-            if (!num || *e || j < 1 || j > 64) {
-                fprintf(stderr, "ceres test: -j wants a number from 1 to 64\n");
-                goto out;
-            }
-            o.jobs = (int)j;
-        } else if (!strcmp(a, "--wall-limit")) {
-            NEED_ARG();
-            char *e;
-            o.wall_limit = strtod(v, &e);
-            if (*e || o.wall_limit <= 0) {
-                fprintf(stderr, "ceres test: --wall-limit wants seconds > 0\n");
-                goto out;
-            }
-        } else if (!strcmp(a, "--no-fork")) {
-            o.fork = false;
-        } else if (!strcmp(a, "--boot-rom")) {
-            NEED_ARG();
-            boot_path = v;
-        } else if (!strcmp(a, "--trace")) {
-            NEED_ARG();
-            o.trace_filter = v;
-        } else if (!strcmp(a, "--trace-buffer")) {
-            NEED_ARG();
-            trace_buf = v;
-        } else if (!strcmp(a, "--replay-window")) {
-            NEED_ARG();
-            char *e;
-            errno = 0;
-            unsigned long long w = strtoull(v, &e, 0);
-            if (errno || *e || v[0] == '-') {
-                fprintf(stderr, "ceres test: --replay-window wants a number of T-cycles\n");
-                goto out;
-            }
-            o.replay_window = w;
-        } else if (!strcmp(a, "--out")) {
-            NEED_ARG();
-            o.out_dir = v;
-        } else if (!strcmp(a, "--html")) {
-            NEED_ARG();
-            html = v;
-        } else if (!strcmp(a, "--junit")) {
-            NEED_ARG();
-            junit = v;
-        } else if (!strcmp(a, "--update-expectations")) {
-            update = true;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "ceres test: unknown option '%s' (see ceres test --help)\n", a);
-            goto out;
-        } else {
-            roms[nroms++] = (char *)a;
-        }
-#undef NEED_ARG
+    rn_check chk;
+    if (rn_check_parse(c->check_arg, &chk, err, sizeof err)) {
+        fprintf(stderr, "%s: --check: %s\n", prog, err);
+        return 2;
     }
-
-    /* Options that apply to every test. */
-    if (ct_parse_size(trace_buf, &o.trace_bytes, &o.trace_events, err, sizeof err)) {
-        fprintf(stderr, "ceres test: --trace-buffer: %s\n", err);
-        goto out;
-    }
-    if (o.trace_bytes || o.trace_events) {
-        uint8_t flags[CT_MAX_EVENTS];
-        if (ct_filter_parse(&gb_schema, o.trace_filter ? o.trace_filter : GB_DEFAULT_FILTER, flags,
-                            err, sizeof err)) {
-            fprintf(stderr, "ceres test: bad trace filter:\n%s\n", err);
-            goto out;
-        }
-    }
-    uint8_t *boot = NULL;
-    size_t boot_size = 0;
-    if (boot_path) {
-        int e = rn_read_file(boot_path, &boot, &boot_size);
-        if (e || boot_size != 256) {
-            fprintf(stderr, "ceres test: boot ROM %s: %s\n", boot_path,
-                    e ? strerror(-e) : "must be exactly 256 bytes");
-            free(boot);
-            goto out;
-        }
-        o.boot_rom = boot;
-        o.boot_rom_size = boot_size;
-    }
-
-    rn_manifest *mans = NULL;
-    size_t nmans = 0;
-    rn_test *adhoc = NULL;
-    const rn_test **tests = NULL;
-    rn_result *res = NULL;
-    size_t ntests = 0;
-
-    if (nroms) {
-        if (suites_arg || update) {
-            fprintf(stderr, "ceres test: --suite and --update-expectations are for suites, "
-                            "not ROMs given on the command line\n");
-            goto out2;
-        }
-        rn_check chk;
-        if (rn_check_parse(check_arg, &chk, err, sizeof err)) {
-            fprintf(stderr, "ceres test: --check: %s\n", err);
-            goto out2;
-        }
-        uint64_t limit;
-        if (rn_limit_parse(timeout_arg, &limit, err, sizeof err)) {
-            fprintf(stderr, "ceres test: --timeout: %s\n", err);
-            rn_check_free(&chk);
-            goto out2;
-        }
-        adhoc = calloc(nroms, sizeof *adhoc);
-        tests = calloc(nroms, sizeof *tests);
-        if (!adhoc || !tests) {
-            rn_check_free(&chk);
-            goto out2;
-        }
-        for (size_t i = 0; i < nroms; i++) {
-            rn_test *t = &adhoc[i];
-            t->suite = strdup("adhoc");
-            t->rom = abs_path(roms[i]);
-            t->check = chk;
-            t->check.ref = chk.ref ? abs_path(chk.ref) : NULL;
-            t->limit_cycles = limit;
-            t->limit_text = strdup(timeout_arg);
-            t->model = GB_MODEL_DMG;
-            t->expect = RN_EXPECT_PASS;
-            tests[ntests++] = t;
-        }
+    uint64_t limit;
+    if (rn_limit_parse(c->timeout_arg, &limit, err, sizeof err)) {
+        fprintf(stderr, "%s: --timeout: %s\n", prog, err);
         rn_check_free(&chk);
-    } else {
-        if (rn_suites_load(suites_dir, suites_arg, &mans, &nmans, err, sizeof err)) {
-            fprintf(stderr, "ceres test: %s\n", err);
-            goto out2;
-        }
-        size_t total = 0;
-        for (size_t i = 0; i < nmans; i++)
-            total += mans[i].ntests;
-        tests = calloc(total ? total : 1, sizeof *tests);
-        for (size_t i = 0; i < nmans; i++)
-            for (size_t k = 0; k < mans[i].ntests; k++)
-                if (!match || strstr(mans[i].tests[k].rom, match))
-                    tests[ntests++] = &mans[i].tests[k];
+        return 2;
     }
-
-    if (list) {
-        for (size_t i = 0; i < ntests; i++) {
-            char chk[600];
-            printf("%-8s %-50s %-14s %-6s %s%s%s\n", tests[i]->suite, tests[i]->rom,
-                   rn_check_format(&tests[i]->check, chk, sizeof chk), tests[i]->limit_text,
-                   tests[i]->expect == RN_EXPECT_PASS ? "pass" : "fail \"",
-                   tests[i]->expect == RN_EXPECT_PASS ? "" : tests[i]->reason,
-                   tests[i]->expect == RN_EXPECT_PASS ? "" : "\"");
-        }
-        printf("%zu tests\n", ntests);
-        rc = 0;
-        goto out2;
+    s->adhoc = calloc(c->noperands, sizeof *s->adhoc);
+    s->tests = calloc(c->noperands, sizeof *s->tests);
+    if (!s->adhoc || !s->tests) {
+        rn_check_free(&chk);
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return 2;
     }
-
-    if (!nroms && access(o.rom_root, R_OK | X_OK)) {
-        fprintf(stderr,
-                "ceres test: ROM root %s is not readable (%s): set --roms DIR or "
-                "CERES_TESTROMS\n",
-                o.rom_root, strerror(errno));
-        goto out2;
+    for (size_t i = 0; i < c->noperands; i++) {
+        rn_test *t = &s->adhoc[s->nadhoc++];
+        t->suite = strdup("adhoc");
+        t->rom = abs_path(c->operands[i]);
+        t->check = chk;
+        t->check.ref = chk.ref ? abs_path(chk.ref) : NULL;
+        t->limit_cycles = limit;
+        t->limit_text = strdup(c->timeout_arg);
+        t->model = GB_MODEL_DMG;
+        t->expect = RN_EXPECT_PASS;
+        if (selected(c, t)) s->tests[s->ntests++] = t;
     }
+    rn_check_free(&chk);
+    return 0;
+}
 
-    res = calloc(ntests ? ntests : 1, sizeof *res);
-    progress p = {
-        .tty = isatty(STDOUT_FILENO), .tests = tests, .res = res, .total = ntests, .o = &o};
+/* The manifests' tests; 0 or 2. */
+static int select_suites(const test_cli *c, selection *s) {
+    char err[512];
+    if (rn_suites_load(c->suites_dir, c->suites_arg, &s->mans, &s->nmans, err, sizeof err)) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return 2;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < s->nmans; i++)
+        total += s->mans[i].ntests;
+    s->tests = calloc(total ? total : 1, sizeof *s->tests);
+    if (!s->tests) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return 2;
+    }
+    for (size_t i = 0; i < s->nmans; i++)
+        for (size_t k = 0; k < s->mans[i].ntests; k++)
+            if (selected(c, &s->mans[i].tests[k])) s->tests[s->ntests++] = &s->mans[i].tests[k];
+    return 0;
+}
+
+static void selection_free(selection *s) {
+    free(s->tests);
+    for (size_t i = 0; i < s->nadhoc; i++)
+        rn_test_free(&s->adhoc[i]);
+    free(s->adhoc);
+    rn_suites_free(s->mans, s->nmans);
+}
+
+static void list_tests(const selection *s) {
+    for (size_t i = 0; i < s->ntests; i++) {
+        const rn_test *t = s->tests[i];
+        char chk[600];
+        bool pass = t->expect == RN_EXPECT_PASS;
+        printf("%-8s %-50s %-14s %-6s %s%s%s\n", t->suite, t->rom,
+               rn_check_format(&t->check, chk, sizeof chk), t->limit_text,
+               pass ? "pass" : "fail \"", pass ? "" : t->reason, pass ? "" : "\"");
+    }
+    printf("%zu tests\n", s->ntests);
+}
+
+/* ---- running and reporting ------------------------------------------------ */
+
+/* Runs the selection; prints the table and the summary; writes the
+ * reports. Returns the exit code. */
+static int run_and_report(const test_cli *c, const rn_opts *o, selection *s) {
+    if (!c->noperands && access(o->rom_root, R_OK | X_OK)) {
+        fprintf(stderr, "%s: ROM root %s is not readable (%s): set --roms DIR or CERES_TESTROMS\n",
+                prog, o->rom_root, strerror(errno));
+        return 2;
+    }
+    size_t n = s->ntests;
+    rn_result *res = calloc(n ? n : 1, sizeof *res);
+    if (!res) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return 2;
+    }
+    progress p = {.tty = isatty(STDOUT_FILENO), .tests = s->tests, .res = res, .total = n, .o = o};
     const char *nc = getenv("NO_COLOR");
     p.color = p.tty && !(nc && *nc);
     double t0 = rn_now();
-    int e = rn_run_all(tests, ntests, &o, res, on_progress, &p);
+    int e = rn_run_all(s->tests, n, o, res, on_progress, &p);
     if (p.tty) fputs("\r\033[K", stdout);
-    if (e) fprintf(stderr, "ceres test: %s\n", strerror(-e));
+    if (e) fprintf(stderr, "%s: %s\n", prog, strerror(-e));
     printf("\n");
-    rn_report_table(stdout, tests, res, ntests);
+    rn_report_table(stdout, s->tests, res, n);
     size_t nart = 0;
-    for (size_t i = 0; i < ntests; i++)
+    for (size_t i = 0; i < n; i++)
         nart += res[i].artifacts;
     if (nart)
-        printf("failure folders: %zu under %s/failures (%.1f s wall)\n", nart, o.out_dir,
+        printf("failure folders: %zu under %s/failures (%.1f s wall)\n", nart, o->out_dir,
                rn_now() - t0);
     else
         printf("(%.1f s wall)\n", rn_now() - t0);
 
-    if (junit) {
-        int je = rn_report_junit(junit, tests, res, ntests);
-        if (je) fprintf(stderr, "ceres test: --junit %s: %s\n", junit, strerror(-je));
-    }
-
-    if (html) {
-        int he = rn_report_html(html, tests, res, ntests, &o);
-        if (he) fprintf(stderr, "ceres test: --html %s: %s\n", html, strerror(-he));
-    }
+    if (c->junit && (e = rn_report_junit(c->junit, s->tests, res, n)))
+        fprintf(stderr, "%s: --junit %s: %s\n", prog, c->junit, strerror(-e));
+    if (c->html && (e = rn_report_html(c->html, s->tests, res, n, o)))
+        fprintf(stderr, "%s: --html %s: %s\n", prog, c->html, strerror(-e));
+    if (c->json && (e = rn_report_json(c->json, s->tests, res, n, o)))
+        fprintf(stderr, "%s: --json %s: %s\n", prog, c->json, strerror(-e));
 
     size_t unexpected = 0;
-    for (size_t i = 0; i < ntests; i++)
-        unexpected += !rn_result_expected(tests[i], &res[i]);
-
-    if (update) {
-        for (size_t m = 0; m < nmans; m++) {
-            rn_manifest *mf = &mans[m];
-            rn_expect *ex = calloc(mf->ntests ? mf->ntests : 1, sizeof *ex);
-            const char **reasons = calloc(mf->ntests ? mf->ntests : 1, sizeof *reasons);
-            char **owned = calloc(mf->ntests ? mf->ntests : 1, sizeof *owned);
-            size_t changed = 0;
-            for (size_t k = 0; k < mf->ntests; k++) {
-                const rn_test *t = &mf->tests[k];
-                ex[k] = t->expect;
-                reasons[k] = t->reason;
-                for (size_t i = 0; i < ntests; i++) {
-                    if (tests[i] != t) continue;
-                    if (res[i].status == RN_PASS) {
-                        ex[k] = RN_EXPECT_PASS;
-                        reasons[k] = NULL;
-                    } else if (t->expect != RN_EXPECT_FAIL) {
-                        ex[k] = RN_EXPECT_FAIL;
-                        size_t l = strlen(res[i].message) + 16;
-                        owned[k] = malloc(l);
-                        snprintf(owned[k], l, "%s: %s", rn_status_name(res[i].status),
-                                 res[i].message);
-                        strip_root(owned[k], o.rom_root);
-                        reasons[k] = owned[k];
-                    }
-                    changed += ex[k] != t->expect;
-                }
-            }
-            if (changed) {
-                if (rn_manifest_save(mf, mf->path, ex, reasons, err, sizeof err))
-                    fprintf(stderr, "ceres test: %s\n", err);
-                else
-                    printf("updated %s: %zu expectations changed\n", mf->path, changed);
-            }
-            for (size_t k = 0; k < mf->ntests; k++)
-                free(owned[k]);
-            free(owned);
-            free(reasons);
-            free(ex);
-        }
+    for (size_t i = 0; i < n; i++)
+        unexpected += !rn_result_expected(s->tests[i], &res[i]);
+    if (c->update) {
+        rn_update_expectations(s->mans, s->nmans, s->tests, res, n, o->rom_root, stdout, stderr);
         unexpected = 0;
     } else if (unexpected) {
         printf("%zu results differ from the manifests' expectations\n", unexpected);
     }
-    rn_report_summary(stdout, res, ntests);
-    rc = unexpected ? 1 : 0;
-
-out2:
+    rn_report_summary(stdout, res, n);
     free(res);
-    free(tests);
-    for (size_t i = 0; adhoc && i < nroms; i++)
-        rn_test_free(&adhoc[i]);
-    free(adhoc);
-    rn_suites_free(mans, nmans);
-    free(boot);
-out:
-    free(roms);
+    return unexpected ? 1 : 0;
+}
+
+/* --merge-junit OUT FILE...; 0 or 2. */
+static int merge_junit(const test_cli *c) {
+    char err[600];
+    if (!c->noperands) {
+        fprintf(stderr, "%s: --merge-junit OUT wants the JUnit files to merge\n", prog);
+        return 2;
+    }
+    if (cli_check_output(prog, "--merge-junit", c->merge_out, false)) return 2;
+    for (size_t i = 0; i < c->noperands; i++)
+        if (cli_check_input(prog, "JUnit file", c->operands[i])) return 2;
+    if (rn_junit_merge(c->merge_out, (const char *const *)c->operands, c->noperands, err,
+                       sizeof err)) {
+        fprintf(stderr, "%s: --merge-junit: %s\n", prog, err);
+        return 2;
+    }
+    return 0;
+}
+
+int cmd_test(int argc, char **argv) {
+    test_cli c;
+    rn_opts o;
+    int rc = parse_options(&c, &o, argc, argv);
+    if (rc >= 0) return rc;
+    if (c.merge_out) return merge_junit(&c);
+
+    selection s = {0};
+    rc = check_options(&c, &o);
+    if (!rc) rc = c.noperands ? select_adhoc(&c, &s) : select_suites(&c, &s);
+    if (!rc && c.list) {
+        list_tests(&s);
+        rc = 0;
+    } else if (!rc) {
+        rc = run_and_report(&c, &o, &s);
+    }
+    selection_free(&s);
+    free(c.boot);
     return rc;
 }

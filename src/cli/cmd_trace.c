@@ -1,8 +1,8 @@
 /* `ceres trace`: work with dumped traces. */
 #include "cli.h"
 
-#include "../gb/disasm.h"
-#include "../gb/doctor.h"
+#include "../debug/disasm.h"
+#include "../debug/doctor.h"
 #include "../gb/gb_events.h"
 #include "../runner/runner.h"
 #include "../trace/ct_tools.h"
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static bool is_doctor_log(const char *path);
 
@@ -37,7 +38,8 @@ static void convert_usage(FILE *f) {
           "\n"
           "Read IN (a .ctrace dump, or a .perfetto-trace written by Ceres: its\n"
           "timestamps come back in ns, field widths as the values need) and write\n"
-          "OUT. The format comes from OUT's extension unless --format is given:\n"
+          "OUT (- for stdout, with --format). The format comes from OUT's extension\n"
+          "unless --format is given:\n"
           "  perfetto  .perfetto-trace  Perfetto protobuf (open in ui.perfetto.dev)\n"
           "  json      .json            Chrome trace event format\n"
           "  log       .log             text, one event a line\n"
@@ -52,44 +54,76 @@ static void convert_usage(FILE *f) {
           f);
 }
 
+/* `convert IN -`: the trace is written to a temporary file (the writers
+ * work on paths), then copied to stdout. Returns 0 or -errno. */
+static int write_stdout(const ct_trace *t, const ct_dump_opts *o) {
+    const char *tmpdir = getenv("TMPDIR");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/ceres-convert-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) return -errno;
+    close(fd);
+    int rc = ct_trace_write(t, path, o);
+    FILE *f = rc ? NULL : fopen(path, "rb");
+    if (!rc && !f) rc = -errno;
+    if (f) {
+        char buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+            if (fwrite(buf, 1, n, stdout) != n) rc = -EIO;
+        if (ferror(f)) rc = -EIO;
+        fclose(f);
+        if (fflush(stdout) != 0) rc = -EIO;
+    }
+    unlink(path);
+    return rc;
+}
+
 static int cmd_convert(int argc, char **argv) {
+    static const char *const prog = "ceres trace convert";
+    static const struct option longs[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"raw-cycles", no_argument, NULL, 'r'},
+        {"uncompressed", no_argument, NULL, 'u'},
+        {"format", required_argument, NULL, 'f'},
+        {NULL, 0, NULL, 0},
+    };
     const char *in = NULL, *out = NULL;
     ct_dump_opts o = {0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            convert_usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--raw-cycles")) {
-            o.raw_cycles = true;
-        } else if (!strcmp(a, "--uncompressed")) {
-            o.uncompressed = true;
-        } else if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
-            const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || ct_format_parse(v, &o.format) != 0) {
-                fprintf(stderr,
-                        "ceres trace convert: bad --format '%s' (perfetto, json, log or "
-                        "ctrace)\n",
-                        v ? v : "");
+    bool first = true;
+    int c;
+    while ((c = cli_getopt(prog, argc, argv, ":h", longs, &first)) != -1) {
+        switch (c) {
+        case 'h': convert_usage(stdout); return 0;
+        case 'r': o.raw_cycles = true; break;
+        case 'u': o.uncompressed = true; break;
+        case 'f':
+            if (ct_format_parse(optarg, &o.format) != 0) {
+                fprintf(stderr, "%s: bad --format '%s' (perfetto, json, log or ctrace)\n", prog,
+                        optarg);
                 return 2;
             }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "ceres trace convert: unknown option '%s'\n", a);
-            convert_usage(stderr);
-            return 2;
-        } else if (!in) {
-            in = a;
-        } else if (!out) {
-            out = a;
-        } else {
-            fprintf(stderr, "ceres trace convert: unexpected argument '%s'\n", a);
-            return 2;
+            break;
+        default: convert_usage(stderr); return 2;
         }
+    }
+    if (optind < argc) in = argv[optind];
+    if (optind + 1 < argc) out = argv[optind + 1];
+    if (optind + 2 < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind + 2]);
+        return 2;
     }
     if (!in || !out) {
         convert_usage(stderr);
         return 2;
     }
+    if (cli_check_input(prog, "IN", in)) return 2;
+    bool to_stdout = !strcmp(out, "-");
+    if (to_stdout && o.format == CT_FMT_AUTO) {
+        fprintf(stderr, "%s: writing to stdout (-) needs --format\n", prog);
+        return 2;
+    }
+    if (!to_stdout && cli_check_output(prog, "OUT", out, false)) return 2;
     if (o.format == CT_FMT_AUTO && ct_format_from_path(out) == CT_FMT_AUTO) {
         fprintf(stderr,
                 "ceres trace convert: cannot tell the format of '%s' from its name: use "
@@ -109,7 +143,7 @@ static int cmd_convert(int argc, char **argv) {
         fprintf(stderr, "ceres trace convert: %s\n", err);
         return 2;
     }
-    int rc = ct_trace_write(t, out, &o);
+    int rc = to_stdout ? write_stdout(t, &o) : ct_trace_write(t, out, &o);
     ct_trace_free(t);
     if (rc != 0) {
         fprintf(stderr, "ceres trace convert: cannot write %s: %s\n", out, strerror(-rc));
@@ -164,19 +198,6 @@ static bool parse_u64(const char *s, uint64_t *out) {
     return true;
 }
 
-/* Option value: `--opt V` or `--opt=V`; NULL when missing. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name) {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n)) return NULL;
-    if (argv[*i][n] == '=') return argv[*i] + n + 1;
-    if (argv[*i][n] == 0 && *i + 1 < argc) return argv[++*i];
-    return NULL;
-}
-static bool is_opt(const char *a, const char *name) {
-    size_t n = strlen(name);
-    return !strncmp(a, name, n) && (a[n] == 0 || a[n] == '=');
-}
-
 /* ---- cat ---------------------------------------------------------------- */
 
 static void cat_usage(FILE *f) {
@@ -198,44 +219,42 @@ static void cat_usage(FILE *f) {
 }
 
 static int cmd_cat(int argc, char **argv) {
+    static const char *const prog = "ceres trace cat";
+    static const struct option longs[] = {
+        {"help", no_argument, NULL, 'h'},       {"filter", required_argument, NULL, 'f'},
+        {"grep", required_argument, NULL, 'g'}, {"from", required_argument, NULL, 'F'},
+        {"to", required_argument, NULL, 'T'},   {NULL, 0, NULL, 0},
+    };
     const char *path = NULL, *filter = NULL;
     ct_view_opts v = {.to = UINT64_MAX, .out_hz = GB_CLOCK_HZ, .line_fmt = gb_cat_fmt};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            cat_usage(stdout);
-            return 0;
-        } else if (is_opt(a, "--filter")) {
-            if (!(filter = opt_value(argc, argv, &i, "--filter"))) goto missing;
-        } else if (is_opt(a, "--grep")) {
-            if (!(v.grep = opt_value(argc, argv, &i, "--grep"))) goto missing;
-        } else if (is_opt(a, "--from") || is_opt(a, "--to")) {
-            bool from = is_opt(a, "--from");
-            val = opt_value(argc, argv, &i, from ? "--from" : "--to");
-            if (!parse_u64(val, from ? &v.from : &v.to)) {
-                fprintf(stderr, "ceres trace cat: %s wants a cycle number, got '%s'\n",
-                        from ? "--from" : "--to", val ? val : "");
+    bool first = true;
+    int c;
+    while ((c = cli_getopt(prog, argc, argv, ":h", longs, &first)) != -1) {
+        switch (c) {
+        case 'h': cat_usage(stdout); return 0;
+        case 'f': filter = optarg; break;
+        case 'g': v.grep = optarg; break;
+        case 'F':
+        case 'T':
+            if (!parse_u64(optarg, c == 'F' ? &v.from : &v.to)) {
+                fprintf(stderr, "%s: %s wants a cycle number, got '%s'\n", prog,
+                        c == 'F' ? "--from" : "--to", optarg);
                 return 2;
             }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "ceres trace cat: unknown option '%s'\n", a);
-            cat_usage(stderr);
-            return 2;
-        } else if (!path) {
-            path = a;
-        } else {
-            fprintf(stderr, "ceres trace cat: unexpected argument '%s'\n", a);
-            return 2;
+            break;
+        default: cat_usage(stderr); return 2;
         }
-        continue;
-    missing:
-        fprintf(stderr, "ceres trace cat: %s needs a value\n", a);
+    }
+    if (optind < argc) path = argv[optind];
+    if (optind + 1 < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind + 1]);
         return 2;
     }
     if (!path) {
         cat_usage(stderr);
         return 2;
     }
+    if (cli_check_input(prog, "TRACE", path)) return 2;
     char err[512];
     ct_trace *t = NULL;
     if (load_any(path, &t, err, sizeof err) != 0) {
@@ -259,30 +278,38 @@ static int cmd_cat(int argc, char **argv) {
 
 /* ---- stats -------------------------------------------------------------- */
 
+static void stats_usage(FILE *f) {
+    fputs("usage: ceres trace stats TRACE\n"
+          "\n"
+          "Events per target and name, the time span in T-cycles and frames, the\n"
+          "ring's size and how many events were overwritten or dropped, and the\n"
+          "triggers that fired (their trace.mark events).\n",
+          f);
+}
+
 static int cmd_stats(int argc, char **argv) {
+    static const char *const prog = "ceres trace stats";
+    static const struct option longs[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            puts("usage: ceres trace stats TRACE\n"
-                 "\n"
-                 "Events per target and name, the time span in T-cycles and frames, the\n"
-                 "ring's size and how many events were overwritten or dropped, and the\n"
-                 "triggers that fired (their trace.mark events).");
+    bool first = true;
+    int c;
+    while ((c = cli_getopt(prog, argc, argv, ":h", longs, &first)) != -1) {
+        if (c == 'h') {
+            stats_usage(stdout);
             return 0;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "ceres trace stats: unknown option '%s'\n", argv[i]);
-            return 2;
-        } else if (!path) {
-            path = argv[i];
-        } else {
-            fprintf(stderr, "ceres trace stats: unexpected argument '%s'\n", argv[i]);
-            return 2;
         }
-    }
-    if (!path) {
-        fputs("usage: ceres trace stats TRACE\n", stderr);
         return 2;
     }
+    if (optind < argc) path = argv[optind];
+    if (optind + 1 < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind + 1]);
+        return 2;
+    }
+    if (!path) {
+        stats_usage(stderr);
+        return 2;
+    }
+    if (cli_check_input(prog, "TRACE", path)) return 2;
     char err[512];
     ct_trace *t = NULL;
     if (load_any(path, &t, err, sizeof err) != 0) {
@@ -460,55 +487,54 @@ static void diff_usage(FILE *f) {
 }
 
 static int cmd_diff(int argc, char **argv) {
+    static const char *const prog = "ceres trace diff";
+    static const struct option longs[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"filter", required_argument, NULL, 'f'},
+        {"context", required_argument, NULL, 'C'},
+        {"align", required_argument, NULL, 'a'},
+        {NULL, 0, NULL, 0},
+    };
     const char *pa = NULL, *pb = NULL;
     ct_diff_opts o = {.context = 5, .view = {.out_hz = GB_CLOCK_HZ, .line_fmt = gb_cat_fmt}};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            diff_usage(stdout);
-            return 0;
-        } else if (is_opt(a, "--filter")) {
-            if (!(o.filter = opt_value(argc, argv, &i, "--filter"))) goto missing;
-        } else if (is_opt(a, "--context")) {
-            uint64_t n;
-            val = opt_value(argc, argv, &i, "--context");
-            if (!parse_u64(val, &n) || n > 100000) {
-                fprintf(stderr, "ceres trace diff: --context wants a count, got '%s'\n",
-                        val ? val : "");
+    bool first = true;
+    int c;
+    uint64_t n;
+    while ((c = cli_getopt(prog, argc, argv, ":h", longs, &first)) != -1) {
+        switch (c) {
+        case 'h': diff_usage(stdout); return 0;
+        case 'f': o.filter = optarg; break;
+        case 'C':
+            if (!parse_u64(optarg, &n) || n > 100000) {
+                fprintf(stderr, "%s: --context wants a count, got '%s'\n", prog, optarg);
                 return 2;
             }
             o.context = (unsigned)n;
-        } else if (is_opt(a, "--align")) {
-            val = opt_value(argc, argv, &i, "--align");
-            if (val && !strcmp(val, "cycles"))
+            break;
+        case 'a':
+            if (!strcmp(optarg, "cycles"))
                 o.align = CT_ALIGN_CYCLES;
-            else if (val && !strcmp(val, "order"))
+            else if (!strcmp(optarg, "order"))
                 o.align = CT_ALIGN_ORDER;
             else {
-                fprintf(stderr, "ceres trace diff: --align cycles or --align order\n");
+                fprintf(stderr, "%s: --align cycles or --align order\n", prog);
                 return 2;
             }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "ceres trace diff: unknown option '%s'\n", a);
-            diff_usage(stderr);
-            return 2;
-        } else if (!pa) {
-            pa = a;
-        } else if (!pb) {
-            pb = a;
-        } else {
-            fprintf(stderr, "ceres trace diff: unexpected argument '%s'\n", a);
-            return 2;
+            break;
+        default: diff_usage(stderr); return 2;
         }
-        continue;
-    missing:
-        fprintf(stderr, "ceres trace diff: %s needs a value\n", a);
+    }
+    if (optind < argc) pa = argv[optind];
+    if (optind + 1 < argc) pb = argv[optind + 1];
+    if (optind + 2 < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind + 2]);
         return 2;
     }
     if (!pa || !pb) {
         diff_usage(stderr);
         return 2;
     }
+    if (cli_check_input(prog, "A", pa) || cli_check_input(prog, "B", pb)) return 2;
     /* Two doctor logs with nothing to select: streamed, not loaded. */
     if (!o.filter && o.align != CT_ALIGN_CYCLES && is_doctor_log(pa) && is_doctor_log(pb))
         return doctor_diff(pa, pb, o.context > 10000 ? 10000 : o.context);

@@ -13,7 +13,7 @@
 #include "ppu.h"
 #include "apu.h"
 #include "cart.h"
-#include "trigger.h"
+#include "../debug/trigger.h"
 
 /* Interrupt bits (IF $FF0F / IE $FFFF). */
 enum {

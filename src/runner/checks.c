@@ -4,7 +4,7 @@
  * with every event at trace level. */
 #include "runner.h"
 
-#include "../gb/trigger.h"
+#include "../debug/trigger.h"
 
 #include "../gb/gb_events.h"
 #include "../trace/ct_host.h"

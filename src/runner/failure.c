@@ -3,7 +3,7 @@
  * process runner (runner.c) fill them. */
 #include "runner.h"
 
-#include "../gb/disasm.h"
+#include "../debug/disasm.h"
 #include "../gb/gb_events.h"
 #include "../trace/ct_host.h"
 

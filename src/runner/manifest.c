@@ -20,7 +20,7 @@
 #include "runner.h"
 
 #include "../gb/gb_events.h"
-#include "../gb/trigger.h"
+#include "../debug/trigger.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -315,13 +315,28 @@ static void on_interrupt(int sig) {
     interrupted = sig;
 }
 
+/* A test that was not started. */
+static void not_run(rn_result *r, const char *why) {
+    memset(r, 0, sizeof *r);
+    r->status = RN_ERROR;
+    r->replay = -1;
+    snprintf(r->message, sizeof r->message, "%s", why);
+}
+
 int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_result *res,
                rn_progress_fn progress, void *ctx) {
+    bool stop_new = false; /* --fail-fast: an unexpected result was seen */
     if (!o->fork) {
         for (size_t i = 0; i < n; i++) {
+            if (stop_new) {
+                not_run(&res[i], "not run: stopped at the first unexpected result (fail-fast)");
+                if (progress) progress(ctx, i, tests[i], &res[i], i + 1, n);
+                continue;
+            }
             if (progress) progress(ctx, i, tests[i], NULL, i, n);
             rn_clear_failure(o, tests[i]);
             rn_run_one(tests[i], o, &res[i]);
+            stop_new = o->fail_fast && !rn_result_expected(tests[i], &res[i]);
             if (progress) progress(ctx, i, tests[i], &res[i], i + 1, n);
         }
         return 0;
@@ -353,6 +368,13 @@ int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_resul
                 res[next].status = RN_ERROR;
                 res[next].replay = -1;
                 snprintf(res[next].message, sizeof res[next].message, "not run: interrupted");
+                if (progress) progress(ctx, next, tests[next], &res[next], done + 1, n);
+            }
+            if (done >= n) break;
+        }
+        if (stop_new) {
+            for (; next < n; next++, done++) {
+                not_run(&res[next], "not run: stopped at the first unexpected result (fail-fast)");
                 if (progress) progress(ctx, next, tests[next], &res[next], done + 1, n);
             }
             if (done >= n) break;
@@ -394,6 +416,7 @@ int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_resul
             if (w == s->pid) {
                 size_t i = s->idx;
                 finish(tests[i], o, s, status, &res[i]);
+                if (o->fail_fast && !rn_result_expected(tests[i], &res[i])) stop_new = true;
                 running--;
                 done++;
                 any = true;

@@ -8,7 +8,7 @@
  * text tail), sm83.c (CPU vector files), runner.c (forked children, -j,
  * crash/hang handling), report.c (table, closing line, JUnit XML), png.c
  * (PNG I/O, screenshot comparison), util.c (small shared helpers). Text
- * traces use the core's disassembler (gb/disasm.h). */
+ * traces use the disassembler (debug/disasm.h). */
 #ifndef CERES_RUNNER_H
 #define CERES_RUNNER_H
 
@@ -177,6 +177,8 @@ typedef struct rn_opts {
     int jobs;          /* parallel children (>= 1) */
     double wall_limit; /* wall-clock safety kill per test, seconds (0 = automatic) */
     bool fork;         /* isolate each test in a child process (default) */
+    bool fail_fast;    /* after the first unexpected result start no more tests
+                          (they are reported as errors, "not run") */
 } rn_opts;
 
 void rn_opts_default(rn_opts *o);
@@ -255,6 +257,27 @@ void rn_report_table(FILE *f, const rn_test *const *tests, const rn_result *res,
 /* The closing line, exactly "N passed, N failed\n" (failed = not passed). */
 void rn_report_summary(FILE *f, const rn_result *res, size_t n);
 int rn_report_junit(const char *path, const rn_test *const *tests, const rn_result *res, size_t n);
+/* `--update-expectations` (expect.c): rewrite every manifest whose tests'
+ * results differ from their expectations (a pass becomes pass, a new
+ * failure becomes fail with the result as its reason; reasons name ROMs
+ * relative to rom_root). Says what changed on `out`, errors on `errs`;
+ * returns 0 or -1. */
+int rn_update_expectations(rn_manifest *mans, size_t nmans, const rn_test *const *tests,
+                           const rn_result *res, size_t ntests, const char *rom_root,
+                           FILE *out, FILE *errs);
+/* Machine-readable results (report_json.c): one JSON object with every
+ * test's suite, ROM, status, expectation, message, cycles, wall time and
+ * failure folder, and the totals. Returns 0 or -errno. */
+int rn_report_json(const char *path, const rn_test *const *tests, const rn_result *res, size_t n,
+                   const rn_opts *o);
+/* Merge JUnit files (e.g. of the shards of one run) into one (junit_merge.c):
+ * the test suites of each, one <testsuites> root with the summed counts.
+ * Returns 0, or -1 with err set. */
+int rn_junit_merge(const char *out, const char *const *in, size_t n, char *err, size_t errlen);
+/* Which shard (0..n-1) a test belongs to with --shard K/N: a hash of its
+ * suite and ROM path, so the split does not depend on the selection or on
+ * the order of the manifests. */
+unsigned rn_test_shard(const rn_test *t, unsigned n);
 /* Escape text for XML attributes and text into buf. */
 void rn_xml_escape(const char *s, char *buf, size_t len);
 

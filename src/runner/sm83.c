@@ -4,7 +4,7 @@
  * and compares the registers, the RAM and the per-M-cycle bus activity. */
 #include "runner.h"
 
-#include "../gb/disasm.h"
+#include "../debug/disasm.h"
 #include "../gb/gb_internal.h"
 #include "../trace/ct_host.h"
 

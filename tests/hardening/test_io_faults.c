@@ -54,36 +54,41 @@ static void disk_fills(void) {
     }
 }
 
+/* Output paths that cannot be written are found before the run starts
+ * (exit 2, the reason, no emulation), not after it. */
 static void bad_paths(void) {
     static const char *paths[] = {"missing/sub/t.perfetto-trace", "afile/t.ctrace",
                                   "/proc/ceres-hardening.log", "missing/t.json"};
     static const char *why[] = {"No such file or directory", "Not a directory",
                                 "No such file or directory", "No such file or directory"};
+    static const char *opts[] = {"--trace-out", "--screenshot", "--doctor-log", "--stream-json"};
     char afile[700];
     snprintf(afile, sizeof afile, "%s/afile", dir);
     CHECK_EQ(write_file(afile, "data\n", 5), 0);
-    for (int i = 0; i < 4; i++) {
-        child c;
-        char *args[] = {"run",         "loop.gb",        "--frames",  "60",
-                        "--trace-out", (char *)paths[i], "--dump-at", "frame==20",
-                        "--dump-at",   "frame==40",      NULL};
-        int rc = run_ceres(&c, dir, NULL, args);
-        printf("%s: exit %d\n%s", paths[i], rc, c.err);
-        CHECK_EQ(rc, 1);
-        char want[700];
-        snprintf(want, sizeof want, "--trace-out %s: %s", paths[i], why[i]);
-        CHECK(strstr(c.err, want) != NULL);
-        /* Both snapshots were attempted and failed along the run. */
-        int tries = 0;
-        for (const char *q = strstr(c.err, "trigger snapshot "); q;
-             q = strstr(q + 1, "trigger snapshot "))
-            tries++;
-        CHECK_EQ(tries, 2);
-        /* The crash dump could not be placed either: said, and run on. */
-        CHECK(strstr(c.err, "(running without one)") != NULL);
-        check_ran(&c);
-        child_free(&c);
+    for (int o = 0; o < 4; o++) {
+        for (int i = 0; i < 4; i++) {
+            child c;
+            char *args[] = {"run", "loop.gb",   (char *)opts[o], (char *)paths[i], "--frames",
+                            "60",  "--dump-at", "frame==20",     "--trace-out",    "ok.log",
+                            NULL};
+            if (o == 0) args[8] = NULL;
+            int rc = run_ceres(&c, dir, NULL, args);
+            printf("%s %s: exit %d\n%s", opts[o], paths[i], rc, c.err);
+            CHECK_EQ(rc, 2);
+            char want[700];
+            snprintf(want, sizeof want, "%s %s: %s", opts[o], paths[i], why[i]);
+            CHECK(strstr(c.err, want) != NULL);
+            CHECK(strstr(c.err, "T-cycles") == NULL); /* did not run */
+            CHECK(strstr(c.err, "trigger snapshot ") == NULL);
+            child_free(&c);
+        }
     }
+    /* A folder given as the file: said so, before the run. */
+    child c;
+    char *args[] = {"run", "loop.gb", "--frames", "60", "--screenshot", ".", NULL};
+    CHECK_EQ(run_ceres(&c, dir, NULL, args), 2);
+    CHECK(strstr(c.err, "--screenshot .: is a folder, not a file") != NULL);
+    child_free(&c);
     /* Nothing was created: the folder holds the ROM and afile, afile is
      * intact, nothing appeared under /proc. */
     CHECK_EQ(count_entries(dir), 2);

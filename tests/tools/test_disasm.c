@@ -4,7 +4,7 @@
  * SM83 does not have). */
 #include "check.h"
 
-#include "gb/disasm.h"
+#include "debug/disasm.h"
 
 #include <ctype.h>
 #include <string.h>

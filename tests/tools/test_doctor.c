@@ -4,7 +4,7 @@
 #include "check.h"
 #include "testrom.h"
 
-#include "gb/doctor.h"
+#include "debug/doctor.h"
 #include "gb/gb.h"
 
 #include <string.h>

@@ -3,7 +3,7 @@
 #include "check.h"
 #include "testrom.h"
 
-#include "gb/trigger.h"
+#include "debug/trigger.h"
 #include "runner/runner.h"
 #include "trace/ct_host.h"
 

@@ -5,7 +5,7 @@
 
 #include "gb/gb.h"
 #include "gb/gb_events.h"
-#include "gb/trigger.h"
+#include "debug/trigger.h"
 #include "trace/ct_host.h"
 
 #include <errno.h>

@@ -7,7 +7,7 @@
 #ifndef CERES_GB_DOCTOR_H
 #define CERES_GB_DOCTOR_H
 
-#include "gb.h"
+#include "../gb/gb.h"
 #include "../trace/ct_host.h"
 
 #include <stdio.h>

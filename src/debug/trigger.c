@@ -1,7 +1,7 @@
 /* Triggers and windows (see trigger.h). */
 #include "trigger.h"
 
-#include "gb_internal.h"
+#include "../gb/gb_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

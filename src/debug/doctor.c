@@ -2,7 +2,7 @@
  * back as traces (see doctor.h). */
 #include "doctor.h"
 
-#include "gb_internal.h"
+#include "../gb/gb_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
