@@ -3,7 +3,7 @@
  * time the command says it was left out. */
 #include "cli.h"
 
-#include "../gb/trigger.h"
+#include "../debug/trigger.h"
 #include "../play/keymap.h"
 
 #include <errno.h>

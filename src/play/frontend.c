@@ -8,7 +8,7 @@
 #include "input.h"
 #include "keymap.h"
 
-#include "../gb/disasm.h"
+#include "../debug/disasm.h"
 #include "../gb/gb_events.h"
 #include "../runner/runner.h"
 #include "../trace/ct_host.h"

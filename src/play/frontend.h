@@ -2,7 +2,7 @@
 #ifndef CERES_PLAY_FRONTEND_H
 #define CERES_PLAY_FRONTEND_H
 
-#include "../gb/trigger.h"
+#include "../debug/trigger.h"
 
 #include <stdbool.h>
 #include <stdint.h>
