@@ -264,7 +264,9 @@ static void input_frame(const run_opts *o, run_state *s, unsigned mask) {
         fprintf(stderr, "%s: %s\n", prog, msg);
         s->desynced = true;
         if (o->desync_dump && s->rec) {
-            int e = ct_dump(s->rec, o->desync_dump, &o->dump);
+            ct_dump_opts d = o->dump;
+            d.format = CT_FMT_AUTO; /* from its own name */
+            int e = ct_dump(s->rec, o->desync_dump, &d);
             fprintf(stderr,
                     e ? "%s: --desync-dump %s: %s\n" : "%s: the ring at the desync is in %s\n",
                     prog, o->desync_dump, e ? strerror(-e) : "");

@@ -452,7 +452,7 @@ static int setup_recording(session *s, char *err, size_t errlen) {
     uint64_t bytes = 0, evs = 0;
     if (ct_parse_size(o->ring ? o->ring : "4M", &bytes, &evs, err, errlen)) return -EINVAL;
     if (!bytes && !evs) {
-        if (o->trace_out || o->ntrig || o->desync_dump) {
+        if (o->trace_out || o->ntrig || o->desync_dump || o->win_frames || o->win_cycles) {
             snprintf(err, errlen,
                      "--trace-out, triggers and --desync-dump need a ring "
                      "(--trace-buffer is 0)");
@@ -464,23 +464,34 @@ static int setup_recording(session *s, char *err, size_t errlen) {
     if (!s->rec) return -EINVAL;
     const char *f = o->filter ? o->filter : getenv("CERES_TRACE");
     if (ct_filter_apply(s->rec, f && *f ? f : GB_DEFAULT_FILTER, err, errlen)) return -EINVAL;
+    if (o->win_cycles) ct_recorder_window(s->rec, o->wc_lo, o->wc_hi);
     gb_set_recorder(s->g, s->rec);
-    if (o->ntrig) {
+    if (o->ntrig || o->win_frames) {
         s->trig = calloc(1, sizeof *s->trig);
         if (!s->trig) return -ENOMEM;
         gb_trig_set_init(s->trig, s->rec);
+        s->trig->pre = o->pre;
         if (o->trace_out)
             snprintf(s->trig->dump_base, sizeof s->trig->dump_base, "%s", o->trace_out);
         else
             snprintf(s->trig->dump_base, sizeof s->trig->dump_base, "%s/%s.perfetto-trace",
                      o->dump_dir, s->rom_base);
-        s->trig->dump_opts = (ct_dump_opts){.format = ct_format_from_path(s->trig->dump_base),
-                                            .line_fmt = gb_disasm_line_fmt};
+        s->trig->dump_opts = o->dump;
+        s->trig->dump_opts.line_fmt = gb_disasm_line_fmt;
+        if (s->trig->dump_opts.format == CT_FMT_AUTO)
+            s->trig->dump_opts.format = ct_format_from_path(s->trig->dump_base);
         if (s->trig->dump_opts.format == CT_FMT_AUTO) s->trig->dump_opts.format = CT_FMT_PERFETTO;
         for (unsigned i = 0; i < o->ntrig; i++) {
             if (gb_trig_add(s->trig, o->trig_expr[i], o->trig_act[i], err, errlen)) return -EINVAL;
-            if (o->trig_act[i] == GB_TRIG_DUMP) s->trig->t[s->trig->n - 1].max_dumps = o->max_dumps;
+            gb_trigger *t = &s->trig->t[s->trig->n - 1];
+            if (o->trig_act[i] == GB_TRIG_DUMP) t->max_dumps = o->max_dumps;
+            if (o->trig_act[i] == GB_TRIG_STOP) {
+                t->post = o->stop_after;
+                t->post_cycles = o->stop_after_cycles;
+            }
         }
+        if (o->win_frames && gb_trig_window_frames(s->trig, o->wf_lo, o->wf_hi, err, errlen))
+            return -EINVAL;
         gb_trig_arm(s->g, s->trig);
     }
     return 0;
@@ -682,7 +693,7 @@ int pl_play(const pl_play_opts *o) {
         s->advance = false;
         uint64_t frame = pl_frame_index(s->g);
         uint8_t b = pl_input_buttons(&s->in, frame, live_buttons(s));
-        pl_run_frame(s->g, b, 0);
+        unsigned why = pl_run_frame(s->g, b, o->until_ldbb ? GB_STOP_LD_B_B : 0);
         char msg[400];
         int r = pl_input_after(&s->in, s->g, b, msg, sizeof msg);
         if (r < 0) {
@@ -694,8 +705,9 @@ int pl_play(const pl_play_opts *o) {
             fprintf(stderr, "ceres play: %s\n", msg);
             s->rc = 1;
             if (o->desync_dump && s->rec) {
-                e = ct_dump(s->rec, o->desync_dump,
-                            &(ct_dump_opts){.line_fmt = gb_disasm_line_fmt});
+                ct_dump_opts d = o->dump;
+                d.format = CT_FMT_AUTO; /* from its own name */
+                e = ct_dump(s->rec, o->desync_dump, &d);
                 if (e)
                     fprintf(stderr, "ceres play: --desync-dump %s: %s\n", o->desync_dump,
                             strerror(-e));
@@ -717,7 +729,8 @@ int pl_play(const pl_play_opts *o) {
         if (fast != was_fast && s->audio) SDL_ClearQueuedAudio(s->audio);
         was_fast = fast;
 
-        bool last = o->frames && pl_frame_index(s->g) >= o->frames;
+        bool last = (o->frames && pl_frame_index(s->g) >= o->frames) || (why & GB_STOP_LD_B_B) ||
+                    (o->win_frames && o->wf_hi != UINT64_MAX && gb_frames(s->g) > o->wf_hi);
         /* Fast-forward shows at most 60 frames a real second. */
         Uint64 now_ms = SDL_GetTicks64();
         if (!fast || now_ms - last_present >= 16 || last) {
@@ -782,7 +795,7 @@ out:
                 (unsigned long long)s->in.rec.nframes);
     }
     if (o->trace_out && s->rec && s->rc != 2) {
-        e = ct_dump(s->rec, o->trace_out, &(ct_dump_opts){.line_fmt = gb_disasm_line_fmt});
+        e = ct_dump(s->rec, o->trace_out, &o->dump);
         if (e) {
             fprintf(stderr, "ceres play: --trace-out %s: %s\n", o->trace_out, strerror(-e));
             s->rc = 1;

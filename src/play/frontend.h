@@ -3,6 +3,7 @@
 #define CERES_PLAY_FRONTEND_H
 
 #include "../debug/trigger.h"
+#include "../trace/ct_host.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,6 +30,12 @@ typedef struct pl_play_opts {
     bool unthrottled;         /* --fast: no pacing (tests, measuring) */
     bool mute;                /* --mute: no audio device */
     unsigned max_dumps;       /* --max-dumps K for --trace-dump-on (0: no limit) */
+    uint64_t pre, stop_after; /* --pre N, --post N[ev|c] as in ceres run */
+    bool stop_after_cycles;
+    bool win_frames, win_cycles; /* --frames X..Y, --cycles X..Y */
+    uint64_t wf_lo, wf_hi, wc_lo, wc_hi;
+    bool until_ldbb;   /* --until-ld-b-b: end at the test ROMs' breakpoint */
+    ct_dump_opts dump; /* --trace-format, --raw-cycles (format AUTO: from the name) */
     unsigned ntrig;
     const char *trig_expr[GB_TRIG_MAX];
     gb_trig_action trig_act[GB_TRIG_MAX];
