@@ -7,6 +7,7 @@
 #include "../debug/trigger.h"
 
 #include "../gb/gb_events.h"
+#include "../play/input.h"
 #include "../trace/ct_host.h"
 
 #include <errno.h>
@@ -221,11 +222,23 @@ static void check_loop(run *r, rn_result *res) {
     uint64_t next_poll = POLL_CYCLES;
     rn_verdict v = RN_CONTINUE;
     char msg[RN_MSG_MAX] = "";
+    /* Buttons: frame i's change at pl_press_offset(i) into it, as in
+     * `ceres run --input` (src/play/drive.c). */
+    pl_script script = {0};
+    bool inputs = t->input && pl_script_parse(&script, t->input, msg, sizeof msg) == 0;
+    uint64_t in_frame = 0, in_at = pl_press_offset(0);
     for (;;) {
         uint64_t now = gb_cycles(g);
+        if (inputs)
+            while (now >= in_at) {
+                gb_set_buttons(g, pl_script_buttons(&script, in_frame));
+                in_frame++;
+                in_at = in_frame * PL_FRAME_CYCLES + pl_press_offset(in_frame);
+            }
         if (now >= limit) break;
         uint64_t target = limit;
         if (polls && next_poll < target) target = next_poll;
+        if (inputs && in_at < target) target = in_at;
         unsigned bits = gb_run(g, target - now, mask);
         if (bits & GB_STOP_LOCKUP) {
             gb_regs rg;
@@ -244,6 +257,7 @@ static void check_loop(run *r, rn_result *res) {
             if (v != RN_CONTINUE) break;
         }
     }
+    if (t->input) pl_script_free(&script);
     res->cycles = gb_cycles(g);
     res->frames = gb_frames(g);
     gb_get_regs(g, &res->regs);

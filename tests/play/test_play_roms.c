@@ -105,6 +105,50 @@ int main(void) {
     printf("changed movie: desync reported after frame %llu\n", (unsigned long long)at);
     pl_movie_free(&m);
 
+    /* The same presses from a manifest's `input` line, through the test
+     * runner: the screenshot check passes with them and not without. */
+    static const char *const manifests[2] = {
+        "suite play\n"
+        "test little-things-gb/tellinglys.gb screenshot=little-things-gb/tellinglys-dmg.png "
+        "600f dmg pass\n"
+        "input \"60:a*3,75:b*3,90:select*3,105:start*3,120:up*3,135:down*3,150:left*3,"
+        "165:right*3\"\n",
+        "suite play\n"
+        "test little-things-gb/tellinglys.gb screenshot=little-things-gb/tellinglys-dmg.png "
+        "600f dmg pass\n",
+    };
+    for (int i = 0; i < 2; i++) {
+        rn_manifest man;
+        char err[600];
+        CHECK_EQ(rn_manifest_parse(manifests[i], "play.suite", &man, err, sizeof err), 0);
+        rn_opts o;
+        rn_opts_default(&o);
+        o.rom_root = root;
+        o.out_dir = NULL;
+        o.trace_bytes = 0;
+        o.trace_events = 0;
+        o.replay_window = 0;
+        rn_result res;
+        memset(&res, 0, sizeof res);
+        CHECK_EQ(rn_run_one(&man.tests[0], &o, &res), 0);
+        CHECK_EQ(res.status, i == 0 ? RN_PASS : RN_FAIL);
+        rn_manifest_free(&man);
+    }
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"suite play\ninput \"60:a\"\n", "'input' before any 'test' line"},
+        {"suite play\ntest x.gb mooneye 1s dmg pass\ninput \"60:jump\"\n", "unknown button"},
+        {"suite play\ntest x.gb mooneye 1s dmg pass\ninput \"60:a\"\ninput \"70:b\"\n",
+         "one 'input' line per test"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        rn_manifest man;
+        char err[600] = "";
+        CHECK(rn_manifest_parse(bad[i].text, "bad.suite", &man, err, sizeof err) != 0);
+        CHECK(strstr(err, bad[i].want) != NULL);
+    }
+
     /* rtc3test: A at frame 60 starts the basic clock tests. */
     CHECK_EQ(run_rom("rtc3test/rtc3test.gb", "rtc3test/rtc3test-basic-tests-dmg.png", 900, "60:a*5",
                      NULL, NULL, NULL),
