@@ -723,9 +723,11 @@ int pl_play(const pl_play_opts *o) {
         if (s->sav[0] && pl_frame_index(s->g) % 1800 == 0) sav_write(s, false);
 
         /* Sound: queued at normal speed, dropped while fast-forwarding. */
-        size_t n;
-        while ((n = gb_audio_take(s->g, abuf, 4096)) > 0)
+        size_t n, produced = 0;
+        while ((n = gb_audio_take(s->g, abuf, 4096)) > 0) {
+            produced += n;
             if (s->audio && !fast) SDL_QueueAudio(s->audio, abuf, (Uint32)(n * 4));
+        }
         if (fast != was_fast && s->audio) SDL_ClearQueuedAudio(s->audio);
         was_fast = fast;
 
@@ -751,7 +753,8 @@ int pl_play(const pl_play_opts *o) {
         /* Pacing: by the audio queue when there is sound, else the clock. */
         if (fast) {
             next = (double)SDL_GetPerformanceCounter();
-        } else if (s->audio) {
+        } else if (s->audio && produced) {
+            next = (double)SDL_GetPerformanceCounter();
             Uint32 q;
             while ((q = SDL_GetQueuedAudioSize(s->audio)) > target) {
                 Uint32 ms = (Uint32)((q - target) / (GB_AUDIO_RATE * 4 / 1000));
