@@ -20,6 +20,7 @@
  * configuration and workload) so machine noise hits all alike. Everything
  * is timed in CPU time of this thread (ceres-notrace times itself). */
 #include "bench.h"
+#include "cli.h"
 #include "bench_peers.h"
 #include "gb/gb_events.h"
 #include "debug/trigger.h"
@@ -341,32 +342,42 @@ int bench_emu(int argc, char **argv, bench_results *out) {
     for (unsigned c = 0; c < CFG_COUNT; c++)
         st->only[c] = true;
     int status = 2;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if ((!strcmp(a, "--frames") || !strcmp(a, "--rounds")) && i + 1 < argc) {
-            char *end;
-            unsigned long v = strtoul(argv[++i], &end, 10);
-            if (*end || v == 0 || v > 1000000) {
-                fprintf(stderr, "ceres bench emu: %s needs a number from 1 to 1000000\n", a);
+    static const struct option longs[] = {
+        {"help", no_argument, NULL, 'h'},         {"frames", required_argument, NULL, 'f'},
+        {"rounds", required_argument, NULL, 'r'}, {"filter", required_argument, NULL, 'F'},
+        {"only", required_argument, NULL, 'o'},   {NULL, 0, NULL, 0},
+    };
+    bool first = true;
+    int c;
+    while ((c = cli_getopt("ceres bench emu", argc, argv, ":h", longs, &first)) != -1) {
+        uint64_t v;
+        switch (c) {
+        case 'f':
+        case 'r':
+            if (cli_parse_u64(optarg, &v) || v == 0 || v > 1000000) {
+                fprintf(stderr, "ceres bench emu: --%s needs a number from 1 to 1000000\n",
+                        c == 'f' ? "frames" : "rounds");
                 goto done;
             }
-            if (!strcmp(a, "--frames"))
+            if (c == 'f')
                 st->frames = (unsigned)v;
             else
                 st->rounds = (unsigned)v;
-        } else if (!strcmp(a, "--filter") && i + 1 < argc) {
-            st->filter = argv[++i];
-        } else if (!strcmp(a, "--only") && i + 1 < argc) {
-            if (parse_only(st, argv[++i])) goto done;
-        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            break;
+        case 'F': st->filter = optarg; break;
+        case 'o':
+            if (parse_only(st, optarg)) goto done;
+            break;
+        case 'h':
             usage(stdout);
             status = 0;
             goto done;
-        } else {
-            fprintf(stderr, "ceres bench emu: unknown option '%s'\n", a);
-            usage(stderr);
-            goto done;
+        default: usage(stderr); goto done;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ceres bench emu: unexpected argument '%s'\n", argv[optind]);
+        goto done;
     }
 #ifdef CERES_TRACE_OFF
     /* Without trace points only the plain configuration means anything. */

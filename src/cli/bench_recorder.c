@@ -12,6 +12,7 @@
  * dump.perfetto.bytes_per_event, dump.json.seconds_per_1m,
  * dump.json.bytes_per_event. */
 #include "bench.h"
+#include "cli.h"
 #include "trace/ct_host.h"
 
 #include <errno.h>
@@ -142,25 +143,33 @@ static int dump_bench(const char *dir, const char *fmt, ct_recorder *r, uint64_t
 int bench_recorder(int argc, char **argv, bench_results *out) {
     uint64_t n = 20000000;
     int reps = 7;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--quick")) {
+    static const struct option longs[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"quick", no_argument, NULL, 'q'},
+        {"events", required_argument, NULL, 'e'},
+        {NULL, 0, NULL, 0},
+    };
+    bool first = true;
+    int c;
+    while ((c = cli_getopt("ceres bench recorder", argc, argv, ":h", longs, &first)) != -1) {
+        switch (c) {
+        case 'h': usage(stdout); return 0;
+        case 'q':
             n = 1000000;
             reps = 1;
-        } else if (!strcmp(argv[i], "--events") && i + 1 < argc) {
-            char *end;
-            n = strtoull(argv[++i], &end, 10);
-            if (*end || n == 0) {
-                fprintf(stderr, "ceres bench recorder: bad --events '%s'\n", argv[i]);
+            break;
+        case 'e':
+            if (cli_parse_u64(optarg, &n) || n == 0) {
+                fprintf(stderr, "ceres bench recorder: bad --events '%s'\n", optarg);
                 return 2;
             }
-        } else {
-            fprintf(stderr, "ceres bench recorder: unknown option '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
+            break;
+        default: usage(stderr); return 2;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ceres bench recorder: unexpected argument '%s'\n", argv[optind]);
+        return 2;
     }
 #ifdef CERES_TRACE_OFF
     fprintf(stderr, "ceres bench recorder: trace points are compiled out of this build\n");

@@ -13,6 +13,7 @@
  * suite.bytes_written (over all runs). The verdict on time uses CPU time,
  * which other load on the machine disturbs far less than wall time. */
 #include "bench.h"
+#include "cli.h"
 #include "runner/runner.h"
 
 #include <dirent.h>
@@ -77,31 +78,37 @@ int bench_suite(int argc, char **argv, bench_results *out) {
     int jobs = 2;
     const char *suites_dir = CERES_SOURCE_DIR "/suites";
     const char *roms = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if ((!strcmp(a, "--rounds") || !strcmp(a, "-j")) && i + 1 < argc) {
-            char *end;
-            unsigned long v = strtoul(argv[++i], &end, 10);
-            if (*end || v == 0 || v > 64) {
-                fprintf(stderr, "ceres bench suite: %s needs a number from 1 to 64\n", a);
+    static const struct option longs[] = {
+        {"help", no_argument, NULL, 'h'},       {"rounds", required_argument, NULL, 'r'},
+        {"jobs", required_argument, NULL, 'j'}, {"suites", required_argument, NULL, 's'},
+        {"roms", required_argument, NULL, 'R'}, {NULL, 0, NULL, 0},
+    };
+    bool first = true;
+    int c;
+    while ((c = cli_getopt("ceres bench suite", argc, argv, ":hj:", longs, &first)) != -1) {
+        uint64_t v;
+        switch (c) {
+        case 'r':
+        case 'j':
+            if (cli_parse_u64(optarg, &v) || v == 0 || v > 64) {
+                fprintf(stderr, "ceres bench suite: %s needs a number from 1 to 64\n",
+                        c == 'j' ? "-j" : "--rounds");
                 return 2;
             }
-            if (a[1] == 'j')
+            if (c == 'j')
                 jobs = (int)v;
             else
                 rounds = (unsigned)v;
-        } else if (!strcmp(a, "--suites") && i + 1 < argc) {
-            suites_dir = argv[++i];
-        } else if (!strcmp(a, "--roms") && i + 1 < argc) {
-            roms = argv[++i];
-        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else {
-            fprintf(stderr, "ceres bench suite: unknown option '%s'\n", a);
-            usage(stderr);
-            return 2;
+            break;
+        case 's': suites_dir = optarg; break;
+        case 'R': roms = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ceres bench suite: unexpected argument '%s'\n", argv[optind]);
+        return 2;
     }
 
     int status = 2;

@@ -321,7 +321,9 @@ static void run_loop(const run_opts *o, run_state *s) {
     gb_set_recorder(g, NULL);
 }
 
-/* Serial output to stdout, the summary line to stderr. */
+/* Serial output to stdout, the summary line to stderr. Frames are
+ * frame-times of emulated time (70224 T-cycles), so --frames N says N;
+ * VBlanks count the frames the LCD showed (fewer while it is off). */
 static void print_summary(const run_state *s) {
     gb *g = s->g;
     size_t slen;
@@ -333,10 +335,11 @@ static void print_summary(const run_state *s) {
     gb_regs r;
     gb_get_regs(g, &r);
     fprintf(stderr,
-            "%s: %llu T-cycles (%.3f emulated s), %llu frames; stopped: %s; PC=%04X "
-            "A:%02X F:%02X B:%02X C:%02X D:%02X E:%02X H:%02X L:%02X SP:%04X\n",
+            "%s: %llu T-cycles (%.3f emulated s, %llu VBlanks), %llu frames; stopped: %s; "
+            "PC=%04X A:%02X F:%02X B:%02X C:%02X D:%02X E:%02X H:%02X L:%02X SP:%04X\n",
             prog, (unsigned long long)gb_cycles(g), (double)gb_cycles(g) / RN_CYCLES_PER_SEC,
             (unsigned long long)gb_frames(g),
+            (unsigned long long)(gb_cycles(g) / RN_CYCLES_PER_FRAME),
             s->why & GB_STOP_LOCKUP    ? "CPU locked up (illegal opcode)"
             : s->why & GB_STOP_LD_B_B  ? "LD B,B"
             : s->why & GB_STOP_REQUEST ? "interrupted"

@@ -6,6 +6,7 @@
 
 static void usage(FILE *f) {
     fputs("usage: ceres <command> [options]\n"
+          "       ceres --version | --help\n"
           "\n"
           "Ceres is a cycle-accurate Game Boy (DMG) emulator with a flight recorder:\n"
           "a tracer that keeps the latest events in a fixed ring and writes them out\n"
@@ -18,7 +19,9 @@ static void usage(FILE *f) {
           "  trace convert|cat|stats|diff ...  work with dumped traces\n"
           "  bench [recorder|emu|suite] [--json FILE]  measure the performance budgets\n"
           "\n"
-          "`ceres <command> --help` describes each command.\n",
+          "`ceres <command> --help` (or -h) describes each command. Options follow the\n"
+          "usual conventions: --opt=value or --opt value, any unique prefix of a long\n"
+          "option, bundled short options, and -- ends the options.\n",
           f);
 }
 
@@ -32,8 +35,8 @@ int main(int argc, char **argv) {
         usage(stdout);
         return 0;
     }
-    if (!strcmp(cmd, "--version")) {
-        puts("ceres 0.1");
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        cli_print_version(stdout);
         return 0;
     }
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
@@ -41,7 +44,10 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "trace")) return cmd_trace(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(cmd, "play")) return cmd_play(argc - 1, argv + 1);
-    fprintf(stderr, "ceres: unknown command '%s'\n", cmd);
+    if (cmd[0] == '-')
+        fprintf(stderr, "ceres: unknown option '%s' (options come after the command)\n", cmd);
+    else
+        fprintf(stderr, "ceres: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;
 }

@@ -405,8 +405,8 @@ int run_opts_parse(run_opts *o, int argc, char **argv, const run_opts_ext *ext) 
         if (ext && ext->usage) ext->usage(stderr);
         return 2;
     }
-    if (check_combination(o, prog)) return 2;
     if (check_files(o, prog)) return 2;
+    if (check_combination(o, prog)) return 2;
     return -1;
 }
 

@@ -2,61 +2,44 @@
  * back as traces (see doctor.h). */
 #include "doctor.h"
 
-#include "../gb/gb_internal.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-void gb_set_doctor_mode(gb *g, bool on) {
-    g->doctor_ly = on;
-}
-
-static int format_line(char *buf, size_t len, const gb_cpu *c, const uint8_t mem[4]) {
-    int n =
-        snprintf(buf, len,
-                 "A:%02X F:%02X B:%02X C:%02X D:%02X E:%02X H:%02X L:%02X SP:%04X PC:%04X "
-                 "PCMEM:%02X,%02X,%02X,%02X",
-                 c->r[GB_R_A], c->r[GB_R_F], c->r[GB_R_B], c->r[GB_R_C], c->r[GB_R_D], c->r[GB_R_E],
-                 c->r[GB_R_H], c->r[GB_R_L], c->sp, c->pc, mem[0], mem[1], mem[2], mem[3]);
+static int format_line(char *buf, size_t len, const gb_regs *r, const uint8_t mem[4]) {
+    int n = snprintf(buf, len,
+                     "A:%02X F:%02X B:%02X C:%02X D:%02X E:%02X H:%02X L:%02X SP:%04X PC:%04X "
+                     "PCMEM:%02X,%02X,%02X,%02X",
+                     r->a, r->f, r->b, r->c, r->d, r->e, r->h, r->l, r->sp, r->pc, mem[0], mem[1],
+                     mem[2], mem[3]);
     return n < 0 ? 0 : (n >= (int)len ? (int)len - 1 : n);
 }
 
 int gb_doctor_line(gb *g, char *buf, size_t len) {
+    gb_regs r;
+    gb_get_regs(g, &r);
     uint8_t mem[4];
     for (unsigned i = 0; i < 4; i++)
-        mem[i] = gb_peek(g, (uint16_t)(g->cpu.pc + i));
-    return format_line(buf, len, &g->cpu, mem);
-}
-
-/* Did the step from c0 to c1 run an instruction? A step may instead wait
- * one M-cycle (halted, stopped, locked up) or dispatch an interrupt. A
- * dispatch is the only thing that clears IME and pushes PC in the same
- * step (DI clears IME without touching SP). */
-static bool ran_instruction(const gb_cpu *c0, const gb_cpu *c1) {
-    if (c0->locked || (c0->halted && c1->halted) || (c0->stopped && c1->stopped)) return false;
-    bool dispatch = c0->ime && !c1->ime && c1->sp == (uint16_t)(c0->sp - 2);
-    return !dispatch;
+        mem[i] = gb_peek(g, (uint16_t)(r.pc + i));
+    return format_line(buf, len, &r, mem);
 }
 
 unsigned gb_doctor_run(gb *g, FILE *f, uint64_t max_cycles, unsigned stop_mask) {
     const unsigned mask = stop_mask | GB_STOP_REQUEST;
-    const uint64_t until =
-        max_cycles > UINT64_MAX - g->cycles ? UINT64_MAX : g->cycles + max_cycles;
-    g->stop_reasons &= GB_STOP_REQUEST;
+    const uint64_t now = gb_cycles(g);
+    const uint64_t until = max_cycles > UINT64_MAX - now ? UINT64_MAX : now + max_cycles;
     char line[GB_DOCTOR_LINE_MAX];
-    while (g->cycles < until && !(g->stop_reasons & mask)) {
-        gb_cpu c0 = g->cpu;
+    unsigned why = 0;
+    while (gb_cycles(g) < until && !(why & mask)) {
         int n = gb_doctor_line(g, line, sizeof line);
-        gb_cpu_step(g);
-        if (ran_instruction(&c0, &g->cpu)) {
+        why = gb_step(g);
+        if (why & GB_STEP_INSN) {
             line[n] = '\n';
             fwrite(line, 1, (size_t)n + 1, f);
         }
     }
-    unsigned why = g->stop_reasons & mask;
-    if (g->cycles >= until) why |= GB_STOP_LIMIT;
-    g->stop_reasons &= ~(unsigned)GB_STOP_REQUEST;
+    why &= mask;
+    if (gb_cycles(g) >= until) why |= GB_STOP_LIMIT;
     return why;
 }
 
@@ -204,15 +187,14 @@ int gb_doctor_line_fmt(void *ctx, const ct_schema *s, uint16_t id, uint64_t ts,
         strcmp(s->events[id].name, "exec"))
         return -1;
     const ct_event_desc *d = &s->events[id];
-    gb_cpu c = {0};
+    gb_regs c = {0};
     uint8_t mem[4] = {0};
-    static const uint8_t reg_of[8] = {GB_R_A, GB_R_F, GB_R_B, GB_R_C,
-                                      GB_R_D, GB_R_E, GB_R_H, GB_R_L};
+    uint8_t *const reg_of[8] = {&c.a, &c.f, &c.b, &c.c, &c.d, &c.e, &c.h, &c.l};
     static const char *const regs[8] = {"a", "f", "b", "c", "d", "e", "h", "l"};
     for (unsigned i = 0; i < 8; i++) {
         int f = ct_field_index(d, regs[i]);
         if (f < 0) return -1;
-        c.r[reg_of[i]] = (uint8_t)ct_field_u64(d, (unsigned)f, payload);
+        *reg_of[i] = (uint8_t)ct_field_u64(d, (unsigned)f, payload);
     }
     static const char *const mems[4] = {"op", "op1", "op2", "op3"};
     for (unsigned i = 0; i < 4; i++) {

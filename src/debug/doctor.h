@@ -17,9 +17,7 @@
 #define GB_DOCTOR_LINE_MAX 80
 int gb_doctor_line(gb *g, char *buf, size_t len);
 
-/* Doctor mode: LY ($FF44) reads return $90, as the tool's reference logs
- * were made with (they assume a CPU that never sees LY move). */
-void gb_set_doctor_mode(gb *g, bool on);
+/* Doctor mode (LY reads $90) is the core's: gb_set_doctor_mode in gb.h. */
 
 /* Run until `max_cycles` more T-cycles have elapsed or one of stop_mask's
  * bits happens, writing one line per instruction to f before executing it.

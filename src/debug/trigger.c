@@ -1,7 +1,7 @@
 /* Triggers and windows (see trigger.h). */
 #include "trigger.h"
 
-#include "../gb/gb_internal.h"
+#include "../gb/gb_events.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -387,6 +387,7 @@ int gb_trig_parse_range(const char *s, uint64_t *lo, uint64_t *hi) {
 /* ---- evaluation -------------------------------------------------------- */
 
 typedef struct occ {
+    const ct_schema *schema;
     uint8_t kind;
     uint16_t pc, addr;
     uint8_t value, irq;
@@ -423,21 +424,21 @@ static bool eval(gb *g, const gb_trigger *t, int i, const occ *o) {
     switch (n->var) {
     case V_PC: v = o->pc; break;
     case V_BANK: v = o->pc < 0x8000 ? gb_rom_bank(g, o->pc) : 0; break;
-    case V_CYCLE: v = g->cycles; break;
-    case V_FRAME: v = g->frames; break;
+    case V_CYCLE: v = gb_cycles(g); break;
+    case V_FRAME: v = gb_frames(g); break;
     case V_LY: v = gb_peek(g, 0xFF44); break;
     case V_ADDR: v = o->addr; break;
     case V_VALUE:
         if (o->kind == OCC_EVENT) { /* field resolved at parse time */
             if ((int)o->event_id != t->event_id || n->field == 0xFF) return false;
-            v = ct_field_u64(&g->rec->schema->events[o->event_id], n->field, o->payload);
+            v = ct_field_u64(&o->schema->events[o->event_id], n->field, o->payload);
         } else {
             v = o->value;
         }
         break;
     default: /* V_FIELD: only meaningful at the trigger's own event */
         if (o->kind != OCC_EVENT || (int)o->event_id != t->event_id) return false;
-        v = ct_field_u64(&g->rec->schema->events[o->event_id], n->field, o->payload);
+        v = ct_field_u64(&o->schema->events[o->event_id], n->field, o->payload);
         break;
     }
     return cmp(n, v);
@@ -468,16 +469,15 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
         t->done = true;
         if (s->pre) {
             /* Recording never paused: keep the last `pre` records before this one. */
-            r->ring.keep_from =
-                ct_ring_written(&r->ring) > s->pre ? ct_ring_written(&r->ring) - s->pre : 0;
+            ct_recorder_keep_last(r, s->pre);
         } else {
-            r->ring.keep_from = ct_ring_written(&r->ring);
-            ct_recorder_window(r, g->cycles, ~(uint64_t)0);
+            ct_recorder_keep_last(r, 0);
+            ct_recorder_window(r, gb_cycles(g), ~(uint64_t)0);
             /* An event that fires a start is the first record: it went past the
              * closed gate a moment ago, so write it now. */
             if (o->kind == OCC_EVENT) {
-                const ct_event_desc *d = &r->schema->events[o->event_id];
-                ct_ring_write(&r->ring, o->event_id, g->cycles, o->payload, d->payload_bytes);
+                const ct_event_desc *d = &o->schema->events[o->event_id];
+                ct_recorder_record_now(r, o->event_id, gb_cycles(g), o->payload, d->payload_bytes);
             }
         }
         break;
@@ -485,25 +485,33 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
         if (t->done) return;
         t->done = true;
         if (t->post_cycles)
-            ct_recorder_stop_at(r, g->cycles + t->post);
+            ct_recorder_stop_at(r, gb_cycles(g) + t->post);
         else if (t->post == 0)
             ct_recorder_pause(r);
         else
-            s->stop_after = ct_ring_written(&r->ring) + t->post;
+            ct_recorder_stop_after(r, t->post);
         break;
     case GB_TRIG_DUMP:
         if (t->done) return;
         snapshot(s);
         if (t->max_dumps && s->dumps_written >= t->max_dumps) t->done = true;
         break;
-    case GB_TRIG_MARK: GB_TRACE(g, TRACE_MARK, (uint16_t)idx, (uint32_t)t->fires); break;
+    case GB_TRIG_MARK:
+#ifndef CERES_TRACE_OFF
+        if (r && ct_recorder_event_flag(r, gb_ev_TRACE_MARK))
+            gb_emit_TRACE_MARK_cold(r, ct_recorder_event_flag(r, gb_ev_TRACE_MARK), gb_cycles(g),
+                                    (uint16_t)idx, (uint32_t)t->fires);
+#else
+        (void)idx;
+#endif
+        break;
     }
 }
 
-static void run_occ(gb *g, const occ *o) {
-    gb_trig_set *s = g->trig;
+static void run_occ(gb *g, gb_trig_set *s, occ *o) {
     if (s->in_hook) return;
     s->in_hook = true;
+    o->schema = &gb_schema;
     for (unsigned i = 0; i < s->n; i++) {
         gb_trigger *t = &s->t[i];
         if (!(t->occ & o->kind)) continue;
@@ -526,56 +534,49 @@ static uint16_t current_pc(const gb *g) {
     return r.pc;
 }
 
-void gb_trig_frame(gb *g) {
-    if (g->trig->state_frame_only) g->trig_xbm = g->trig->state_bm;
+/* ---- the debug hooks (gb_hooks.h) ----------------------------------------- */
+
+/* A frame began: frame-only states are evaluated at its first fetch. */
+static void on_frame(gb *g, void *ctx) {
+    gb_trig_set *s = ctx;
+    if (s->state_frame_only) gb_hooks_fetch_bitmap(g, s->state_bm);
 }
 
-void gb_trig_exec(gb *g, uint16_t pc) {
-    if (g->trig->has_state) {
+static void on_fetch(gb *g, void *ctx, uint16_t pc) {
+    gb_trig_set *s = ctx;
+    if (s->has_state) {
         /* Frame-only states change only with the frame: back to exec_bm
          * until the next one. */
-        if (g->trig->state_frame_only) g->trig_xbm = g->trig->fetch_bm;
+        if (s->state_frame_only) gb_hooks_fetch_bitmap(g, s->fetch_bm);
         occ st = {.kind = OCC_STATE, .pc = pc};
-        run_occ(g, &st);
+        run_occ(g, s, &st);
     }
-    if (g->trig->exec_bm[pc >> 3] & (1u << (pc & 7))) {
+    if (GB_HOOK_BIT(s->exec_bm, pc)) {
         occ o = {.kind = OCC_EXEC, .pc = pc};
-        run_occ(g, &o);
+        run_occ(g, s, &o);
     }
 }
 
-void gb_trig_access(gb *g, bool write, uint16_t addr, uint8_t value) {
+static void on_access(gb *g, void *ctx, bool write, uint16_t addr, uint8_t value) {
     occ o = {.kind = write ? OCC_WRITE : OCC_READ, .addr = addr, .value = value};
     o.pc = current_pc(g);
-    run_occ(g, &o);
+    run_occ(g, ctx, &o);
 }
 
-void gb_trig_irq(gb *g, uint8_t bit) {
+static void on_irq(gb *g, void *ctx, uint8_t bit) {
     occ o = {.kind = OCC_IRQ, .irq = bit};
     o.pc = current_pc(g);
-    run_occ(g, &o);
+    run_occ(g, ctx, &o);
 }
 
-void gb_trig_state(gb *g) {
-    occ o = {.kind = OCC_STATE};
-    o.pc = current_pc(g);
-    run_occ(g, &o);
-}
-
-/* The recorder calls this after every recorded event while armed. */
-static void post_hook(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen) {
-    (void)ts, (void)plen;
-    gb *g = r->post_hook_ctx;
-    gb_trig_set *s = g->trig;
-    if (!s) return;
-    if (s->stop_after && ct_ring_written(&r->ring) >= s->stop_after) {
-        ct_recorder_pause(r);
-        s->stop_after = 0;
-    }
+/* After every recorded event. */
+static void on_event(gb *g, void *ctx, uint16_t id, uint64_t ts, const uint8_t *p) {
+    (void)ts;
+    gb_trig_set *s = ctx;
     if (s->event_on[id]) {
         occ o = {.kind = OCC_EVENT, .event_id = id, .payload = p};
         o.pc = current_pc(g);
-        run_occ(g, &o);
+        run_occ(g, s, &o);
     }
 }
 
@@ -643,16 +644,9 @@ static void collect(const gb_trigger *t, int i, int kind, uint8_t *bm) {
     memset(bm, 0xFF, 8192);
 }
 
-const uint8_t gb_trig_none_bm[8192] = {0};
-
 void gb_trig_arm(gb *g, gb_trig_set *s) {
-    g->trig = s;
-    g->trig_xbm = gb_trig_none_bm;
     if (!s) {
-        if (g->rec && g->rec->post_hook == post_hook) {
-            ct_recorder_set_hook(g->rec, NULL, NULL);
-            gb_set_recorder(g, g->rec);
-        }
+        gb_set_hooks(g, NULL);
         return;
     }
     memset(s->exec_bm, 0, sizeof s->exec_bm);
@@ -670,14 +664,13 @@ void gb_trig_arm(gb *g, gb_trig_set *s) {
         if (t->event_id >= 0) {
             s->event_on[t->event_id] = 1;
             /* The event must reach the recorder to be seen: enable it. */
-            if (s->rec) s->rec->enabled[t->event_id] = CT_ON;
+            if (s->rec) ct_recorder_enable(s->rec, (uint16_t)t->event_id);
         }
         if (t->action == GB_TRIG_START) has_start = true;
-        if (t->action == GB_TRIG_MARK && s->rec) s->rec->enabled[gb_ev_TRACE_MARK] = CT_ON;
+        if (t->action == GB_TRIG_MARK && s->rec) ct_recorder_enable(s->rec, gb_ev_TRACE_MARK);
     }
     if (s->rec) {
         if (has_start && !s->pre) ct_recorder_pause(s->rec);
-        ct_recorder_set_hook(s->rec, post_hook, g);
         gb_set_recorder(g, s->rec);
     }
     /* States on `frame` alone can only change when a frame begins. */
@@ -693,11 +686,23 @@ void gb_trig_arm(gb *g, gb_trig_set *s) {
     memset(s->state_bm, 0xFF, sizeof s->state_bm);
     for (size_t k = 0; k < sizeof s->fetch_bm; k++)
         s->fetch_bm[k] = s->has_state && !s->state_frame_only ? 0xFF : s->exec_bm[k];
+    s->hooks = (gb_hooks){
+        .ctx = s,
+        .fetch = on_fetch,
+        .fetch_bm = s->fetch_bm,
+        .access = on_access,
+        .read_bm = s->read_bm,
+        .write_bm = s->write_bm,
+        .irq = on_irq,
+        .frame = on_frame,
+        /* Also when no trigger names an event: the event hook keeps every
+         * record on the recorder's checked path, where a window moved by a
+         * start or stop in the middle of a run takes effect at once. */
+        .event = s->rec ? on_event : NULL,
+    };
+    gb_set_hooks(g, &s->hooks);
     /* Evaluate the states at the first fetch, then at each frame's. */
-    g->trig_xbm = s->state_frame_only ? s->state_bm : s->fetch_bm;
-    g->trig_rw = 0;
-    for (int k = 0; k < 8192 && !g->trig_rw; k++)
-        if (s->read_bm[k] | s->write_bm[k]) g->trig_rw = 1;
+    if (s->state_frame_only) gb_hooks_fetch_bitmap(g, s->state_bm);
 }
 
 int gb_trig_window_frames(gb_trig_set *s, uint64_t lo, uint64_t hi, char *err, size_t errlen) {

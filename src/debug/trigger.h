@@ -13,9 +13,12 @@
  * every occurrence that satisfies it; a pure state condition (cycle>=N,
  * frame==N, ly==N) fires when it becomes true (rising edge).
  *
- * Cost while armed and not firing: one predictable branch per instruction and
- * per bus access, plus a bit test in a 64 Kbit bitmap per access kind; the
- * full condition is evaluated only on a bitmap hit. */
+ * Triggers are a client of the core's debug hooks (gb/gb_hooks.h) and act on
+ * the recorder through its API (keep the last N, record now, enable an
+ * event, freeze, stop after N records). Cost while armed and not firing:
+ * one predictable branch per instruction and per bus access, plus a bit
+ * test in a 64 Kbit bitmap per access kind; the full condition is evaluated
+ * only on a bitmap hit. */
 #ifndef CERES_GB_TRIGGER_H
 #define CERES_GB_TRIGGER_H
 
@@ -23,9 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../gb/gb_hooks.h"
 #include "../trace/ct_host.h"
-
-typedef struct gb gb;
 
 typedef enum gb_trig_action {
     GB_TRIG_START, /* start recording (keeping `pre` events of history) */
@@ -65,27 +67,26 @@ typedef struct gb_trig_set {
     unsigned n;
     ct_recorder *rec;
     uint64_t pre;        /* START: events of history kept before it */
-    uint64_t stop_after; /* ct_ring_written() value at which recording stops (0 = none) */
     char dump_base[512]; /* DUMP: snapshot path pattern (base name) */
     ct_dump_opts dump_opts;
     unsigned dumps_written;
     int last_dump_error;
     bool has_state; /* some trigger is a state condition */
     bool in_hook;   /* re-entrancy guard (marks are events too) */
-    uint8_t exec_bm[8192], read_bm[8192], write_bm[8192];
-    /* Instruction fetches at which gb_trig_exec must run: exec_bm, or every
-     * address when some trigger is a state condition (gb->trig_xbm). */
-    uint8_t fetch_bm[8192];
+    uint8_t exec_bm[GB_HOOK_BITMAP_BYTES], read_bm[GB_HOOK_BITMAP_BYTES],
+        write_bm[GB_HOOK_BITMAP_BYTES];
+    /* Instruction fetches at which the fetch hook must run: exec_bm, or
+     * every address when some trigger is a state condition. */
+    uint8_t fetch_bm[GB_HOOK_BITMAP_BYTES];
     /* When every state condition is on `frame` only, states are evaluated at
-     * the first fetch after each new frame: trig_xbm points at this all-ones
-     * bitmap for that one fetch (gb_trig_frame), at fetch_bm otherwise. */
+     * the first fetch after each new frame: the frame hook points the
+     * machine at this all-ones bitmap for that one fetch, at fetch_bm
+     * otherwise. */
     bool state_frame_only;
-    uint8_t state_bm[8192];
+    uint8_t state_bm[GB_HOOK_BITMAP_BYTES];
     uint8_t event_on[CT_MAX_EVENTS];
+    gb_hooks hooks; /* what gb_trig_arm hands the machine */
 } gb_trig_set;
-
-/* A frame began (the PPU calls this when triggers are armed). */
-void gb_trig_frame(gb *g);
 
 /* Parse a condition into t (the rest of *t is reset). 0, or -EINVAL with a
  * message in err showing the expression and a caret where it went wrong. */
@@ -97,7 +98,8 @@ void gb_trig_set_init(gb_trig_set *s, ct_recorder *rec);
 int gb_trig_add(gb_trig_set *s, const char *expr, gb_trig_action action, char *err, size_t errlen);
 
 /* Arm the set on a machine: builds the bitmaps, pauses recording when a
- * START trigger exists, installs the recorder hook. NULL disarms. */
+ * START trigger exists, arms the set's debug hooks (gb_set_hooks; the set
+ * must outlive the arming). NULL disarms. */
 void gb_trig_arm(gb *g, gb_trig_set *s);
 
 /* Record only inside a cycle window (exact to the cycle) or frame window
@@ -107,12 +109,6 @@ int gb_trig_window_frames(gb_trig_set *s, uint64_t lo, uint64_t hi, char *err, s
 
 /* Parse "X..Y", "X.." or "..Y" (decimal or hex). */
 int gb_trig_parse_range(const char *s, uint64_t *lo, uint64_t *hi);
-
-/* Hooks called by the core (cpu.c, bus.c) while g->trig is set. */
-void gb_trig_exec(gb *g, uint16_t pc);
-void gb_trig_access(gb *g, bool write, uint16_t addr, uint8_t value);
-void gb_trig_irq(gb *g, uint8_t bit);
-void gb_trig_state(gb *g);
 
 /* Print how often each trigger fired (one line each). */
 void gb_trig_report(const gb_trig_set *s, FILE *f);

@@ -68,7 +68,7 @@ static CT_NOINLINE void wr_slow(gb *g, uint16_t a, uint8_t v) {
         return;
     }
     tick(g);
-    GB_TRIG_WRITE(g, a, v);
+    GB_HOOK_WRITE(g, a, v);
     GB_TRACE(g, MEM_WRITE, a, v);
     if (a >= 0xFF80 && a != 0xFFFF)
         g->bus.hram[a - 0xFF80] = v;
@@ -85,7 +85,7 @@ CT_INLINE uint8_t rd(gb *g, const unsigned I, uint16_t a) {
     } else {
         v = rd_slow(g, a);
     }
-    if (I & I_TRIG_RD) GB_TRIG_READ(g, a, v);
+    if (I & I_TRIG_RD) GB_HOOK_READ(g, a, v);
     if (I & I_MEM) GB_TRACE_HOT(g, MEM_READ, a, v);
     return v;
 }
@@ -98,7 +98,7 @@ CT_INLINE void wr(gb *g, const unsigned I, uint16_t a, uint8_t v) {
          * before it lands: the write is recorded before what it causes (a
          * DMA start, a bank switch), and a start trigger's first record is
          * the write itself. */
-        if (I & I_TRIG) GB_TRIG_WRITE(g, a, v);
+        if (I & I_TRIG) GB_HOOK_WRITE(g, a, v);
         if (I & I_MEM) GB_TRACE_HOT(g, MEM_WRITE, a, v);
         p[a & 0xFFF] = v;
     } else {
@@ -333,7 +333,7 @@ static void dispatch(gb *g) {
     wr(g, I, --c->sp, (uint8_t)pc);
     idle(g);
     c->pc = vec;
-    if (vec) GB_TRIG_IRQ(g, (uint8_t)((vec - 0x40) / 8));
+    if (vec) GB_HOOK_IRQ(g, (uint8_t)((vec - 0x40) / 8));
     GB_TRACE(g, CPU_IRQ, vec, pc);
 }
 
@@ -370,7 +370,7 @@ static void stop(gb *g) {
 /* Called while halted, stopped or locked: spends M-cycles until the CPU
  * wakes, g->cycles reaches `until` or a stop bit in `mask` is raised (at
  * least one M-cycle unless it wakes at once). */
-enum { WAIT_DONE, WAIT_RUN, WAIT_FETCHED };
+enum { WAIT_DONE, WAIT_RUN, WAIT_FETCHED, WAIT_RESUME };
 /* While halted, most M-cycles change nothing but the counters: the timer,
  * PPU and APU act only when g->cycles, ppu.dot and apu.pending reach their
  * next event (timer.next, ppu.next_dot, apu.budget), and only those events
@@ -399,6 +399,10 @@ static void skip_idle(gb *g, uint64_t until) {
 
 static int wait_cycles(gb *g, uint64_t until, unsigned mask) {
     gb_cpu *c = &g->cpu;
+    if (c->brk) { /* stopped by gb_break() after the fetch: execute it now */
+        c->brk = c->halted = false;
+        return WAIT_RESUME;
+    }
     if (c->locked) {
         do
             idle(g);
@@ -787,11 +791,12 @@ CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page, bool fast) {
 
 CT_INLINE void step(gb *g, const unsigned I, uint64_t until, unsigned mask) {
     gb_cpu *c = &g->cpu;
-    bool fetched = false;
+    bool fetched = false, resumed = false;
     if (CT_UNLIKELY(c->halted | c->stopped | c->locked)) {
         int w = wait_cycles(g, until, mask);
         if (w == WAIT_DONE) return;
-        fetched = w == WAIT_FETCHED;
+        fetched = w >= WAIT_FETCHED;
+        resumed = w == WAIT_RESUME;
     }
     /* The opcode fetch M-cycle: the machine advances first and interrupts are
      * sampled at its end, so an interrupt raised during it (e.g. a TIMA reload
@@ -808,11 +813,16 @@ CT_INLINE void step(gb *g, const unsigned I, uint64_t until, unsigned mask) {
         p = g->bus.read_map[c->pc >> 12];
         op = p ? p[c->pc & 0xFFF] : gb_bus_read(g, c->pc);
     } else {
-        op = rd_slow(g, c->pc);
+        op = resumed ? g->bus.flat[c->pc] : rd_slow(g, c->pc);
+    }
+    /* The fetch hook, once per instruction: not again for the instruction
+     * a gb_break() in it stopped before. */
+    if ((I & I_TRIG) && !resumed) {
+        GB_HOOK_FETCH(g, c->pc);
+        if (CT_UNLIKELY(c->brk)) return;
     }
     const bool ei = c->ei_delay;
     c->ei_delay = false;
-    if (I & I_TRIG) GB_TRIG_EXEC(g, c->pc);
 #ifndef CERES_TRACE_OFF
     if (I & I_EXEC_FAST)
         trace_exec(g, op, p, true);
@@ -841,7 +851,7 @@ void gb_cpu_step(gb *g) {
  * armed), instructions recorded (I_EXEC; I_EXEC_FAST when they take the
  * fast record path: the default filter, whose copy tests nothing per bus
  * access and records each instruction without testing a flag). None of it
- * changes during a run: gb_set_recorder and gb_trig_arm are called between
+ * changes during a run: gb_set_recorder and gb_set_hooks are called between
  * runs, and the machine's copy of the flags is only refreshed there and at
  * the start of gb_run. */
 static unsigned hooks(const gb *g) {
@@ -850,15 +860,10 @@ static unsigned hooks(const gb *g) {
         h = I_MEM | I_EXEC;
     else if (g->trace_on[gb_ev_CPU_EXEC])
         h = g->trace_on[gb_ev_CPU_EXEC] == CT_ON ? I_EXEC_FAST : I_EXEC;
-    if (g->trig) {
+    if (g->hooks) {
         if (h) h = I_ALL;
         h |= I_TRIG;
-        if (g->trig_rw) {
-            uint8_t any = 0;
-            for (size_t i = 0; i < sizeof g->trig->read_bm; i++)
-                any |= g->trig->read_bm[i];
-            if (any) h |= I_TRIG_RD;
-        }
+        if (g->hook_reads) h |= I_TRIG_RD;
     }
     return h;
 }

@@ -26,6 +26,10 @@ typedef struct gb_cpu {
     bool halt_bug; /* the next opcode fetch does not increment PC */
     bool stopped;  /* STOP: waiting for a button press */
     bool locked;   /* an illegal opcode locked the CPU up */
+    /* gb_break() from a fetch hook: the opcode fetch M-cycle of the
+     * instruction at pc is spent, the instruction not executed; `halted` is
+     * set too, so the next step takes the rare path and resumes it. */
+    bool brk;
 } gb_cpu;
 
 void gb_cpu_reset(gb *g); /* post-boot (or boot-ROM start) register state */

@@ -47,7 +47,7 @@ void gb_destroy(gb *g) {
 }
 
 void gb_reset(gb *g) {
-    if (!g->trig) g->trig_xbm = gb_trig_none_bm;
+    if (!g->hooks) gb_set_hooks(g, NULL);
     g->cycles = 0;
     g->frames = 0;
     g->stop_reasons = 0;
@@ -70,6 +70,57 @@ void gb_reset(gb *g) {
         gb_timer_reset(g, POST_BOOT_COUNTER);
     }
     gb_bus_remap(g);
+}
+
+/* ---- debug hooks (gb_hooks.h) ------------------------------------------ */
+
+const uint8_t gb_hook_none_bm[GB_HOOK_BITMAP_BYTES] = {0};
+
+static bool any_bit(const uint8_t *bm) {
+    uint8_t any = 0;
+    for (size_t i = 0; bm && i < GB_HOOK_BITMAP_BYTES; i++)
+        any |= bm[i];
+    return any != 0;
+}
+
+/* The recorder's hook, armed while the client has an event callback. */
+static void forward_event(void *ctx, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen) {
+    (void)plen;
+    gb *g = ctx;
+    if (g->hooks && g->hooks->event) g->hooks->event(g, g->hooks->ctx, id, ts, p);
+}
+
+void gb_set_hooks(gb *g, const gb_hooks *h) {
+    if (g->rec && ct_recorder_has_hook(g->rec, forward_event, g))
+        ct_recorder_set_hook(g->rec, NULL, NULL);
+    g->hooks = h;
+    g->hook_fetch_bm = h && h->fetch && h->fetch_bm ? h->fetch_bm : gb_hook_none_bm;
+    const bool acc = h && h->access;
+    g->hook_read_bm = acc && h->read_bm ? h->read_bm : gb_hook_none_bm;
+    g->hook_write_bm = acc && h->write_bm ? h->write_bm : gb_hook_none_bm;
+    g->hook_reads = any_bit(g->hook_read_bm != gb_hook_none_bm ? g->hook_read_bm : NULL);
+    g->hook_rw =
+        g->hook_reads || any_bit(g->hook_write_bm != gb_hook_none_bm ? g->hook_write_bm : NULL);
+    if (g->rec && h && h->event) ct_recorder_set_hook(g->rec, forward_event, g);
+    gb_set_recorder(g, g->rec); /* the hook changes the recorder's flags */
+}
+
+const gb_hooks *gb_get_hooks(const gb *g) {
+    return g->hooks;
+}
+
+void gb_hooks_fetch_bitmap(gb *g, const uint8_t *bm) {
+    if (!g->hooks || !g->hooks->fetch) return;
+    g->hook_fetch_bm = bm ? bm : g->hooks->fetch_bm ? g->hooks->fetch_bm : gb_hook_none_bm;
+}
+
+void gb_break(gb *g) {
+    g->cpu.brk = g->cpu.halted = true;
+    g->stop_reasons |= GB_STOP_REQUEST;
+}
+
+void gb_set_doctor_mode(gb *g, bool on) {
+    g->doctor_ly = on;
 }
 
 void gb_set_recorder(gb *g, struct ct_recorder *rec) {
@@ -97,8 +148,24 @@ unsigned gb_run(gb *g, uint64_t max_cycles, unsigned stop_mask) {
     return why;
 }
 
-void gb_step(gb *g) {
+/* Did the step from c0 to c1 run an instruction? A step may instead wait
+ * one M-cycle (halted, stopped, locked up) or dispatch an interrupt. A
+ * dispatch is the only thing that clears IME and pushes PC in the same
+ * step (DI clears IME without touching SP). */
+static bool ran_instruction(const gb_cpu *c0, const gb_cpu *c1) {
+    if (c1->brk) return false; /* stopped before it by gb_break() */
+    if (c0->locked || (c0->halted && c1->halted) || (c0->stopped && c1->stopped)) return false;
+    bool dispatch = c0->ime && !c1->ime && c1->sp == (uint16_t)(c0->sp - 2);
+    return !dispatch;
+}
+
+unsigned gb_step(gb *g) {
+    const gb_cpu c0 = g->cpu;
+    g->stop_reasons &= GB_STOP_REQUEST;
     gb_cpu_step(g);
+    unsigned why = g->stop_reasons;
+    g->stop_reasons &= ~(unsigned)GB_STOP_REQUEST;
+    return ran_instruction(&c0, &g->cpu) ? why | GB_STEP_INSN : why;
 }
 
 void gb_request_stop(gb *g) {
@@ -126,7 +193,7 @@ void gb_get_regs(const gb *g, gb_regs *r) {
     r->sp = c->sp;
     r->pc = c->pc;
     r->ime = c->ime;
-    r->halted = c->halted;
+    r->halted = c->halted && !c->brk;
 }
 
 uint8_t gb_peek(gb *g, uint16_t addr) {
@@ -164,7 +231,7 @@ unsigned gb_rom_bank(const gb *g, uint16_t addr) {
  * the header and every section's tag and size before touching the machine. */
 
 #define STATE_MAGIC   "CERESSAV"
-#define STATE_VERSION 2u /* 2: gb_cpu keeps r[], sp and ime together */
+#define STATE_VERSION 3u /* 2: gb_cpu keeps r[], sp and ime together; 3: gb_cpu.brk */
 #define NSECTIONS     7
 
 typedef struct core_state {
@@ -186,6 +253,7 @@ typedef struct section {
 static const size_t cpu_bools[] = {
     offsetof(gb_cpu, ime),      offsetof(gb_cpu, halted),  offsetof(gb_cpu, ei_delay),
     offsetof(gb_cpu, halt_bug), offsetof(gb_cpu, stopped), offsetof(gb_cpu, locked),
+    offsetof(gb_cpu, brk),
 };
 static const size_t bus_bools[] = {
     offsetof(gb_bus, dma_active),

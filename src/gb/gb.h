@@ -69,7 +69,12 @@ void gb_set_recorder(gb *g, struct ct_recorder *rec);
  * T-cycles have elapsed (GB_STOP_LIMIT is always implied); returns the bits
  * that stopped it. Stops only at instruction boundaries. */
 unsigned gb_run(gb *g, uint64_t max_cycles, unsigned stop_mask);
-void gb_step(gb *g); /* one instruction (or one M-cycle while halted) */
+/* One step: one instruction, an interrupt dispatch, or one M-cycle while
+ * halted, stopped or locked up. Returns the GB_STOP_* bits raised during it
+ * (and a stop requested before it, which it consumes; never GB_STOP_LIMIT),
+ * plus GB_STEP_INSN when the step ran an instruction. */
+#define GB_STEP_INSN (1u << 31)
+unsigned gb_step(gb *g);
 void gb_request_stop(gb *g);
 
 uint64_t gb_cycles(const gb *g); /* T-cycles since power-on */
@@ -83,6 +88,10 @@ uint8_t gb_peek(gb *g, uint16_t addr);
 const uint8_t *gb_framebuffer(const gb *g);
 
 void gb_set_buttons(gb *g, uint8_t pressed);
+
+/* Doctor mode: LY ($FF44) reads return $90, as the Gameboy Doctor's
+ * reference logs were made with (they assume a CPU that never sees LY move). */
+void gb_set_doctor_mode(gb *g, bool on);
 
 /* Bytes sent over the serial port so far (internal clock). */
 const uint8_t *gb_serial_output(const gb *g, size_t *len);

@@ -13,7 +13,7 @@
 #include "ppu.h"
 #include "apu.h"
 #include "cart.h"
-#include "../debug/trigger.h"
+#include "gb_hooks.h"
 
 /* Interrupt bits (IF $FF0F / IE $FFFF). */
 enum {
@@ -31,14 +31,16 @@ struct gb {
     uint64_t cycles;               /* T-cycles since power-on (trace timestamp) */
     uint8_t trace_on[gb_ev_count]; /* copy of rec->enabled, all 0 without recorder */
     struct ct_recorder *rec;
-    uint8_t ie, intf;         /* IE ($FFFF), IF ($FF0F, low 5 bits) */
-    unsigned stop_reasons;    /* GB_STOP_* bits raised since gb_run() started */
-    uint64_t frames;          /* VBlank entries */
-    struct gb_trig_set *trig; /* armed triggers, or NULL */
-    const uint8_t *trig_xbm;  /* fetches that call gb_trig_exec: trig->fetch_bm,
-                                 trig->state_bm for the first fetch of a frame, or
-                                 gb_trig_none_bm when nothing is armed */
-    uint8_t trig_rw;          /* some armed trigger watches bus accesses */
+    uint8_t ie, intf;             /* IE ($FFFF), IF ($FF0F, low 5 bits) */
+    unsigned stop_reasons;        /* GB_STOP_* bits raised since gb_run() started */
+    uint64_t frames;              /* VBlank entries */
+    const gb_hooks *hooks;        /* armed debug hooks (gb_hooks.h), or NULL */
+    const uint8_t *hook_fetch_bm; /* fetches that call hooks->fetch; never NULL:
+                                     gb_hook_none_bm when none is armed */
+    const uint8_t *hook_read_bm;  /* reads / writes that call hooks->access; */
+    const uint8_t *hook_write_bm; /* never NULL while hook_rw is set */
+    uint8_t hook_rw;              /* some bit is set in hook_read_bm or hook_write_bm */
+    uint8_t hook_reads;           /* some bit is set in hook_read_bm */
 
     gb_model model;
     gb_cpu cpu;
@@ -63,29 +65,35 @@ struct gb {
     CT_EMIT_COLD((g)->trace_on, (g)->rec, gb_, ID, (g)->cycles, __VA_ARGS__)
 #define GB_TRACE_HOT(g, ID, ...) CT_EMIT((g)->trace_on, (g)->rec, gb_, ID, (g)->cycles, __VA_ARGS__)
 
-/* Trigger hooks: one predictable branch when nothing is armed, then a bit
- * test in the kind's 64 Kbit bitmap; the condition is evaluated only on a hit. */
-#define GB_BM_HIT(bm, a) (((bm)[(a) >> 3] >> ((a)&7)) & 1)
-/* At each fetch: one bit test in trig_xbm (never NULL), no test of
- * g->trig, so a copy of the loop with triggers armed runs straight through. */
-extern const uint8_t gb_trig_none_bm[8192];
-#define GB_TRIG_EXEC(g, pc)                                                                        \
+/* Debug hooks (gb_hooks.h): one predictable branch when nothing is armed,
+ * then a bit test in the kind's 64 Kbit bitmap; the callback runs only on a
+ * hit. At each fetch: one bit test in hook_fetch_bm (never NULL), no test
+ * of g->hooks, so a copy of the loop with hooks armed runs straight through. */
+extern const uint8_t gb_hook_none_bm[GB_HOOK_BITMAP_BYTES];
+#define GB_HOOK_FETCH(g, pc)                                                                       \
     do {                                                                                           \
-        if (CT_UNLIKELY(GB_BM_HIT((g)->trig_xbm, (pc)))) gb_trig_exec((g), (pc));                  \
+        if (CT_UNLIKELY(GB_HOOK_BIT((g)->hook_fetch_bm, (pc))))                                    \
+            (g)->hooks->fetch((g), (g)->hooks->ctx, (pc));                                         \
     } while (0)
-#define GB_TRIG_READ(g, addr, val)                                                                 \
+#define GB_HOOK_READ(g, addr, val)                                                                 \
     do {                                                                                           \
-        if (CT_UNLIKELY((g)->trig_rw) && GB_BM_HIT((g)->trig->read_bm, (addr)))                    \
-            gb_trig_access((g), false, (addr), (val));                                             \
+        if (CT_UNLIKELY((g)->hook_rw) && GB_HOOK_BIT((g)->hook_read_bm, (addr)))                   \
+            (g)->hooks->access((g), (g)->hooks->ctx, false, (addr), (val));                        \
     } while (0)
-#define GB_TRIG_WRITE(g, addr, val)                                                                \
+#define GB_HOOK_WRITE(g, addr, val)                                                                \
     do {                                                                                           \
-        if (CT_UNLIKELY((g)->trig_rw) && GB_BM_HIT((g)->trig->write_bm, (addr)))                   \
-            gb_trig_access((g), true, (addr), (val));                                              \
+        if (CT_UNLIKELY((g)->hook_rw) && GB_HOOK_BIT((g)->hook_write_bm, (addr)))                  \
+            (g)->hooks->access((g), (g)->hooks->ctx, true, (addr), (val));                         \
     } while (0)
-#define GB_TRIG_IRQ(g, bit)                                                                        \
+#define GB_HOOK_IRQ(g, bit)                                                                        \
     do {                                                                                           \
-        if (CT_UNLIKELY((g)->trig != NULL)) gb_trig_irq((g), (bit));                               \
+        if (CT_UNLIKELY((g)->hooks != NULL) && (g)->hooks->irq)                                    \
+            (g)->hooks->irq((g), (g)->hooks->ctx, (bit));                                          \
+    } while (0)
+#define GB_HOOK_FRAME(g)                                                                           \
+    do {                                                                                           \
+        if (CT_UNLIKELY((g)->hooks != NULL) && (g)->hooks->frame)                                  \
+            (g)->hooks->frame((g), (g)->hooks->ctx);                                               \
     } while (0)
 
 #endif

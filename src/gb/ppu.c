@@ -153,25 +153,13 @@ static void set_ly(gb *g, uint8_t ly) {
     GB_TRACE(g, PPU_LY, ly);
 }
 
-/* ---- rendering --------------------------------------------------------- */
-
-static inline uint8_t tile_pixel(const gb_ppu *p, unsigned base, unsigned row, unsigned bit) {
-    uint8_t lo = p->vram[base + row * 2], hi = p->vram[base + row * 2 + 1];
-    return (uint8_t)((((hi >> bit) & 1) << 1) | ((lo >> bit) & 1));
-}
-
-/* Offset in VRAM of tile `t` for the background and window. */
-static inline unsigned bg_tile_base(const gb_ppu *p, uint8_t t) {
-    return (p->lcdc & LCDC_TILES) ? t * 16u : (unsigned)(0x1000 + (int8_t)t * 16);
-}
-
-static bool window_on(const gb_ppu *p) {
-    return (p->lcdc & (LCDC_WIN | LCDC_BG)) == (LCDC_WIN | LCDC_BG) && p->win_hit && p->wx <= 166;
-}
+/* ---- the pixel pipeline (mode 3) --------------------------------------- */
 
 /* Object selection (OAM scan): the first ten objects in OAM order that cover
- * the line, then sorted into DMG drawing priority: lower X wins, then lower
- * OAM index (stable insertion sort). */
+ * the line, then in the order the pipeline meets them: lower X first, then
+ * OAM order (stable insertion sort). At one X the earlier one is fetched
+ * first and keeps its opaque pixels in the object FIFO, which is the DMG's
+ * drawing priority (Pan Docs, Object Priority). */
 static void scan_oam(gb_ppu *p) {
     unsigned h = (p->lcdc & LCDC_OBJ16) ? 16 : 8, y = p->line + 16u;
     /* Without a branch per object (which one is on the line is as good as
@@ -195,44 +183,26 @@ static void scan_oam(gb_ppu *p) {
     }
 }
 
-/* Mode 3 length beyond 172 dots (Pan Docs, Rendering, "Mode 3 length"):
- * SCX%8 dots discarded at the start, 6 dots when the window starts, and per
- * object fetched 6 dots plus, for the first object on a given background or
- * window tile, the wait for the tile fetch: 5 minus the object's offset in
- * that tile when positive. An object at X=0 counts as on a tile of its own
- * at offset 0 (11 dots). Objects at X >= 168 are not fetched. Checked
- * against every case of mooneye intr_2_mode0_timing_sprites. */
-static unsigned mode3_extra(const gb_ppu *p) {
-    bool win = window_on(p);
-    unsigned extra = (p->scx & 7u) + (win ? 6u : 0u);
-    if (!(p->lcdc & LCDC_OBJ)) return extra;
-    uint64_t seen = 0;
-    for (unsigned k = 0; k < p->nobj && k < 10; k++) {
-        unsigned x = p->oam[(p->obj[k] % 40) * 4 + 1], tile, off;
-        if (x >= 168) continue;
-        if (x == 0) {
-            tile = 63;
-            off = 0;
-        } else if (win && x >= p->wx + 1u) {
-            unsigned wxp = x - p->wx - 1u;
-            tile = 32 + (wxp >> 3);
-            off = wxp & 7;
-        } else {
-            unsigned bx = x + (p->scx & 7u);
-            tile = bx >> 3;
-            off = bx & 7;
-        }
-        extra += 6;
-        if (!((seen >> tile) & 1)) {
-            seen |= (uint64_t)1 << tile;
-            if (off < 5) extra += 5 - off;
-        }
-    }
-    return extra;
-}
+/* Pipeline timing, in dots from its start (t = 0 is one dot before STAT
+ * reads mode 3). The fetcher takes 2 dots for each of its reads (tile
+ * number, data low, data high: the read at the step's second dot) and then
+ * pushes 8 pixels when the background FIFO is empty; a pixel leaves the
+ * FIFO each dot it holds any. The line's first fetch is thrown away, then
+ * SCX%8 pixels are discarded and 8 more are off screen: with no object and
+ * no window the first pixel leaves at t = 13 + SCX%8 and the last at
+ * t = 172 + SCX%8, and mode 3 lasts 172 dots plus SCX%8 (Pan Docs, Pixel
+ * FIFO; mooneye intr_2_mode0_timing, hblank_ly_scx_timing-GS). */
+#define FIFO_T_END 173
+#define FETCH_TILE 2
+#define FETCH_LO   4
+#define FETCH_HI   6
+/* An object whose X matches waits until the fetcher is 5 dots into its
+ * background fetch, then takes 6 dots: 6 to 11 dots per object, the wait
+ * only for the first object on a background tile (mooneye
+ * intr_2_mode0_timing_sprites, every case). */
+#define OBJ_READY 5
+#define OBJ_DOTS  6
 
-/* Draw pixels [render_x, x_end) of the current line with the registers as
- * they are now. */
 /* The eight bits of a tile byte as eight bytes of 0 or 1, the leftmost
  * pixel (bit 7) in the lowest byte: replicate the byte, keep bit 7-i in
  * byte i, and turn each non-zero byte (at most $80) into 1 by adding $7F. */
@@ -242,105 +212,293 @@ static inline uint64_t spread8(unsigned b) {
     return ((t + 0x7F7F7F7F7F7F7F7Full) >> 7) & BYTES_01;
 }
 
-static void render_to(gb_ppu *p, unsigned x_end) {
-    unsigned x0 = p->render_x;
-    if (x_end > 160) x_end = 160;
-    if (x0 >= x_end || p->line >= 144) return;
-    uint8_t *out = p->fb[(p->front & 1) ^ 1] + p->line * 160u;
-    uint8_t bgc[160]; /* colour index of the BG/window, for OBJ-to-BG priority */
-
-    uint8_t shade[4];
-    for (unsigned c = 0; c < 4; c++)
-        shade[c] = (p->bgp >> (c * 2)) & 3;
-    if (!(p->lcdc & LCDC_BG)) {
-        /* BG and window off: colour 0 through BGP (dmg-acid2 hair). */
-        memset(bgc + x0, 0, x_end - x0);
-        memset(out + x0, shade[0], x_end - x0);
-    } else {
-        bool win = window_on(p);
-        unsigned wstart = win ? (p->wx < 7 ? 0 : p->wx - 7u) : 256;
-        unsigned by = (p->line + p->scy) & 255u;
-        unsigned bmap = (p->lcdc & LCDC_BGMAP) ? 0x1C00 : 0x1800;
-        unsigned wmap = (p->lcdc & LCDC_WINMAP) ? 0x1C00 : 0x1800;
-        unsigned wy = p->win_line;
-        /* One tile row at a time: up to 8 pixels share a fetch. */
-        for (unsigned x = x0; x < x_end;) {
-            unsigned u, row, n, addr;
-            if (x >= wstart) {
-                /* Window column; at WX=0 the window starts before the fine
-                 * scroll and moves left by SCX%8 (Pan Docs, Window). */
-                u = x + 7u - p->wx + (p->wx == 0 ? (p->scx & 7u) : 0);
-                row = wy & 7;
-                addr = wmap + (wy >> 3) * 32 + (u >> 3);
-                n = 8 - (u & 7);
-                p->win_drawn = 1;
-            } else {
-                u = (x + p->scx) & 255u;
-                row = by & 7;
-                addr = bmap + (by >> 3) * 32 + (u >> 3);
-                n = 8 - (u & 7);
-                if (x + n > wstart) n = wstart - x;
-            }
-            if (x + n > x_end) n = x_end - x;
-            unsigned base = bg_tile_base(p, p->vram[addr]) + row * 2;
-            unsigned lo = p->vram[base], hi = p->vram[base + 1];
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            if (n == 8) {
-                /* A whole tile row: its eight pixels at once, one per byte
-                 * (the leftmost in the lowest byte, as stored). */
-                const uint64_t l8 = spread8(lo), h8 = spread8(hi);
-                const uint64_t c8 = l8 | h8 << 1;
-                const uint64_t o8 = (~h8 & ~l8 & BYTES_01) * shade[0] | (~h8 & l8) * shade[1] |
-                                    (h8 & ~l8) * shade[2] | (h8 & l8) * shade[3];
-                memcpy(bgc + x, &c8, 8);
-                memcpy(out + x, &o8, 8);
-                x += 8;
-                continue;
-            }
-#endif
-            for (unsigned i = 0; i < n; i++, x++, u++) {
-                unsigned bit = 7 - (u & 7);
-                uint8_t c = (uint8_t)((((hi >> bit) & 1) << 1) | ((lo >> bit) & 1));
-                bgc[x] = c;
-                out[x] = shade[c];
-            }
-        }
-    }
-
-    if (!(p->lcdc & LCDC_OBJ)) goto done;
-    unsigned h = (p->lcdc & LCDC_OBJ16) ? 16 : 8;
-    uint8_t done_px[160];
-    memset(done_px + x0, 0, x_end - x0);
-    /* Highest priority first; a transparent pixel lets the next object show. */
-    for (unsigned k = 0; k < p->nobj && k < 10; k++) {
-        const uint8_t *o = &p->oam[(p->obj[k] % 40) * 4];
-        int left = (int)o[1] - 8;
-        uint8_t attr = o[3];
-        unsigned row = p->line + 16u - o[0];
-        if (attr & 0x40) row = h - 1 - row;
-        uint8_t t = o[2];
-        if (h == 16) t &= 0xFE; /* bit 0 ignored for 8x16 (dmg-acid2 mouth) */
-        unsigned base = t * 16u;
-        uint8_t pal = (attr & 0x10) ? p->obp1 : p->obp0;
-        int a = left < (int)x0 ? (int)x0 : left, b = left + 8 > (int)x_end ? (int)x_end : left + 8;
-        for (int x = a; x < b; x++) {
-            if (done_px[x]) continue;
-            unsigned col = (unsigned)(x - left);
-            uint8_t c = tile_pixel(p, base, row, (attr & 0x20) ? col : 7 - col);
-            if (!c) continue;
-            done_px[x] = 1;
-            if ((attr & 0x80) && bgc[x]) continue; /* BG colours 1-3 over the object */
-            out[x] = (pal >> (c * 2)) & 3;
-        }
-    }
-done:
-    p->render_x = (uint8_t)x_end;
+static inline unsigned bg_tile_base(const gb_ppu *p, uint8_t t) {
+    return (p->lcdc & LCDC_TILES) ? t * 16u : (unsigned)(0x1000 + (int8_t)t * 16);
 }
 
-/* Pixel being output at the current dot of mode 3 (object stalls ignored). */
-static unsigned render_pos(const gb_ppu *p) {
-    int x = (int)p->dot - (int)p->m3_dot - 12 - (int)(p->scx & 7);
-    return x < 0 ? 0 : (unsigned)x;
+/* One dot of the background/window fetcher. Registers are read at the dot
+ * of the read: SCX (coarse), SCY, WY's line counter, LCDC bits 3, 4, 6. */
+CT_INLINE void fetch_dot(gb *g, gb_fifo *f, bool emit) {
+    gb_ppu *p = &g->ppu;
+    if (f->fstep < FETCH_HI) {
+        f->fstep++;
+        if (f->fstep == FETCH_TILE) {
+            unsigned addr;
+            if (f->win) {
+                addr = ((p->lcdc & LCDC_WINMAP) ? 0x1C00u : 0x1800u) + (p->win_line >> 3) * 32u +
+                       (f->fx & 31u);
+            } else {
+                unsigned y = (p->line + p->scy) & 255u;
+                addr = ((p->lcdc & LCDC_BGMAP) ? 0x1C00u : 0x1800u) + (y >> 3) * 32u +
+                       (((p->scx >> 3) + f->fx) & 31u);
+            }
+            f->tile = p->vram[addr];
+        } else if (f->fstep >= FETCH_LO) {
+            unsigned row = f->win ? p->win_line & 7u : (p->line + p->scy) & 7u;
+            uint8_t b =
+                p->vram[(bg_tile_base(p, f->tile) + row * 2 + (f->fstep == FETCH_HI)) & 0x1FFFu];
+            if (f->fstep == FETCH_HI)
+                f->hi = b;
+            else
+                f->lo = b;
+        }
+        if (emit && (f->fstep & 1) == 0)
+            GB_TRACE(g, PPU_FETCH, (uint8_t)(f->fstep / 2 - 1), f->fx, f->win,
+                     (uint16_t)(p->fifo_t0 + f->t));
+    }
+    if (f->fstep == FETCH_HI && f->bg_n == 0) {
+        f->bg_lo = f->lo;
+        f->bg_hi = f->hi;
+        f->bg_n = 8;
+        f->fstep = 0;
+        if (f->first)
+            f->first = 0;
+        else
+            f->fx++;
+    }
+}
+
+/* The three reads of a background/window fetch at once (fetch_dot's
+ * steps 1..6 with no register write between them). */
+static inline void fetch_tile(gb_ppu *p, gb_fifo *f) {
+    unsigned addr, row;
+    if (f->win) {
+        addr = ((p->lcdc & LCDC_WINMAP) ? 0x1C00u : 0x1800u) + (p->win_line >> 3) * 32u +
+               (f->fx & 31u);
+        row = p->win_line & 7u;
+    } else {
+        unsigned y = (p->line + p->scy) & 255u;
+        addr = ((p->lcdc & LCDC_BGMAP) ? 0x1C00u : 0x1800u) + (y >> 3) * 32u +
+               (((p->scx >> 3) + f->fx) & 31u);
+        row = y & 7u;
+    }
+    f->tile = p->vram[addr];
+    unsigned base = (bg_tile_base(p, f->tile) + row * 2) & 0x1FFFu;
+    f->lo = p->vram[base];
+    f->hi = p->vram[(base + 1) & 0x1FFFu];
+    f->fstep = FETCH_HI;
+}
+
+/* Nothing but pixels in the next 8 dots: no object matches, the window
+ * does not start. */
+static inline bool chunk_clear(const gb_ppu *p, const gb_fifo *f) {
+    if (f->onext < p->nobj && f->onext < 10 && p->oam[(p->obj[f->onext] % 40) * 4 + 1] < f->px + 16)
+        return false;
+    if (!f->win && (p->lcdc & LCDC_WIN) && p->win_hit &&
+        (unsigned)p->wx - 7u - (unsigned)f->px < 8u)
+        return false;
+    return true;
+}
+
+/* The object fetch ends: its row goes into the object FIFO where the FIFO
+ * holds transparent pixels (an object fetched earlier keeps its pixels). */
+static void obj_merge(gb *g, gb_fifo *f, bool emit) {
+    gb_ppu *p = &g->ppu;
+    const uint8_t *o = &p->oam[(p->obj[f->ocur % 10] % 40) * 4];
+    unsigned h = (p->lcdc & LCDC_OBJ16) ? 16 : 8;
+    unsigned row = (p->line + 16u - o[0]) & (h - 1);
+    uint8_t attr = o[3], t = o[2];
+    if (attr & 0x40) row = h - 1 - row;
+    if (h == 16) t &= 0xFE; /* bit 0 ignored for 8x16 (dmg-acid2 mouth) */
+    uint8_t lo = p->vram[t * 16u + row * 2], hi = p->vram[t * 16u + row * 2 + 1];
+    if (attr & 0x20) {
+        /* X flip: reverse the bits. */
+        lo = (uint8_t)((lo * 0x0202020202ull & 0x010884422010ull) % 1023);
+        hi = (uint8_t)((hi * 0x0202020202ull & 0x010884422010ull) % 1023);
+    }
+    uint8_t take = (uint8_t)((lo | hi) & ~(f->ob_lo | f->ob_hi));
+    f->ob_lo |= lo & take;
+    f->ob_hi |= hi & take;
+    f->ob_pal = (uint8_t)((f->ob_pal & ~take) | ((attr & 0x10) ? take : 0));
+    f->ob_pri = (uint8_t)((f->ob_pri & ~take) | ((attr & 0x80) ? take : 0));
+    if (emit)
+        GB_TRACE(g, PPU_SPRITE, p->obj[f->ocur % 10], o[1], (uint8_t)(f->t + 1 - f->owait),
+                 (uint16_t)(p->fifo_t0 + f->t));
+}
+
+/* The window starts: the background FIFO is cleared and the fetcher
+ * restarts on the window's first tile (6 dots to the first window pixel). */
+CT_INLINE void win_start(gb *g, gb_fifo *f, bool emit) {
+    f->win = 1;
+    f->fx = 0;
+    f->fstep = 0;
+    f->bg_n = 0;
+    f->first = 0;
+    if (emit) GB_TRACE(g, PPU_FETCH, 3, 0, 1, (uint16_t)(g->ppu.fifo_t0 + f->t));
+    f->t++;
+}
+
+/* Run the pipeline until dot `stop` (exclusive) or the end of mode 3.
+ * Pixels go to the frame being drawn. `emit` is a constant at each call. */
+CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
+    gb_ppu *p = &g->ppu;
+    uint8_t *out = p->fb[(p->front & 1) ^ 1] + (p->line < 144 ? p->line : 0) * 160u;
+    while (!f->done && f->t < stop) {
+        if (f->ostall) {
+            if (--f->ostall == 0) obj_merge(g, f, emit);
+            f->t++;
+            continue;
+        }
+        fetch_dot(g, f, emit);
+        if (f->bg_n == 0) {
+            f->t++;
+            continue;
+        }
+        if (f->fine) {
+            /* WX=0 matches one pixel into the fine-scroll discard, so the
+             * window loses the rest of it too: SCX%8 + 7 pixels cut (Pan
+             * Docs, Window). */
+            if (!f->win && p->wx == 0 && f->fine0 - f->fine == 1 && (p->lcdc & LCDC_WIN) &&
+                p->win_hit) {
+                win_start(g, f, emit);
+                continue;
+            }
+            /* SCX fine scroll: pixels dropped, objects not matched. */
+            f->bg_lo = (uint8_t)(f->bg_lo << 1);
+            f->bg_hi = (uint8_t)(f->bg_hi << 1);
+            f->bg_n--;
+            f->fine--;
+            f->t++;
+            continue;
+        }
+        /* The window starts where WX matches: the background FIFO is
+         * cleared and the fetcher restarts on the window's first tile. */
+        if (!f->win && (p->lcdc & LCDC_WIN) && p->win_hit && f->px + 7 == p->wx) {
+            win_start(g, f, emit);
+            continue;
+        }
+        if (f->onext < p->nobj && f->onext < 10 &&
+            p->oam[(p->obj[f->onext] % 40) * 4 + 1] == f->px + 8) {
+            if (!(p->lcdc & LCDC_OBJ)) {
+                f->onext++; /* objects off: not fetched */
+                continue;
+            }
+            if (f->owait == 0xFFFF) f->owait = f->t;
+            if (f->fstep >= OBJ_READY) {
+                f->ocur = f->onext++;
+                f->ostall = OBJ_DOTS - 1;
+            }
+            f->t++;
+            continue;
+        }
+        f->owait = 0xFFFF;
+        /* A tile just pushed, and nothing for the next 8 pixels but the
+         * fetch of the next tile: run those 8 dots at once. */
+        if (!emit && f->fstep == 0 && f->bg_n == 8 && f->px >= 0 && f->px <= 152 &&
+            f->t + 8u <= stop && chunk_clear(p, f)) {
+            fetch_tile(p, f);
+            unsigned px = (unsigned)f->px;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            if (!(f->ob_lo | f->ob_hi)) {
+                /* No object pixel: the eight shades at once, one per byte
+                 * (the leftmost in the lowest byte, as stored). */
+                const uint64_t s0 = p->bgp & 3u, s1 = (p->bgp >> 2) & 3u, s2 = (p->bgp >> 4) & 3u,
+                               s3 = p->bgp >> 6;
+                uint64_t o8 = s0 * BYTES_01;
+                if (p->lcdc & LCDC_BG) {
+                    const uint64_t l8 = spread8(f->bg_lo), h8 = spread8(f->bg_hi);
+                    o8 = (~h8 & ~l8 & BYTES_01) * s0 | (~h8 & l8) * s1 | (h8 & ~l8) * s2 |
+                         (h8 & l8) * s3;
+                }
+                memcpy(out + px, &o8, 8);
+                f->ob_pal = f->ob_pri = 0;
+                f->bg_lo = f->bg_hi = 0;
+            } else
+#endif
+                for (unsigned i = 0; i < 8; i++) {
+                    unsigned c = (unsigned)((f->bg_hi >> 6) & 2) | (f->bg_lo >> 7);
+                    unsigned oc = (unsigned)((f->ob_hi >> 6) & 2) | (f->ob_lo >> 7);
+                    if (!(p->lcdc & LCDC_BG)) c = 0;
+                    uint8_t shade;
+                    if (oc && (p->lcdc & LCDC_OBJ) && !((f->ob_pri & 0x80) && c))
+                        shade =
+                            (uint8_t)((((f->ob_pal & 0x80) ? p->obp1 : p->obp0) >> (oc * 2)) & 3);
+                    else
+                        shade = (uint8_t)((p->bgp >> (c * 2)) & 3);
+                    out[px + i] = shade;
+                    f->bg_lo = (uint8_t)(f->bg_lo << 1);
+                    f->bg_hi = (uint8_t)(f->bg_hi << 1);
+                    f->ob_lo = (uint8_t)(f->ob_lo << 1);
+                    f->ob_hi = (uint8_t)(f->ob_hi << 1);
+                    f->ob_pal = (uint8_t)(f->ob_pal << 1);
+                    f->ob_pri = (uint8_t)(f->ob_pri << 1);
+                }
+            f->bg_n = 0;
+            f->px = (int16_t)(px + 8);
+            if (f->px == 160) f->done = 1;
+            f->t = (uint16_t)(f->t + 8);
+            continue;
+        }
+        unsigned c = (unsigned)((f->bg_hi >> 6) & 2) | (f->bg_lo >> 7);
+        unsigned oc = (unsigned)((f->ob_hi >> 6) & 2) | (f->ob_lo >> 7);
+        if (!(p->lcdc & LCDC_BG)) c = 0; /* BG and window off: colour 0 (dmg-acid2 hair) */
+        if (f->px >= 0 && f->px < 160) {
+            uint8_t shade;
+            if (oc && (p->lcdc & LCDC_OBJ) && !((f->ob_pri & 0x80) && c))
+                shade = (uint8_t)((((f->ob_pal & 0x80) ? p->obp1 : p->obp0) >> (oc * 2)) & 3);
+            else
+                shade = (uint8_t)((p->bgp >> (c * 2)) & 3);
+            if (p->line < 144) out[f->px] = shade;
+            if (emit) GB_TRACE(g, PPU_PUSH, (uint8_t)f->px, shade, (uint16_t)(p->fifo_t0 + f->t));
+        }
+        f->bg_lo = (uint8_t)(f->bg_lo << 1);
+        f->bg_hi = (uint8_t)(f->bg_hi << 1);
+        f->bg_n--;
+        f->ob_lo = (uint8_t)(f->ob_lo << 1);
+        f->ob_hi = (uint8_t)(f->ob_hi << 1);
+        f->ob_pal = (uint8_t)(f->ob_pal << 1);
+        f->ob_pri = (uint8_t)(f->ob_pri << 1);
+        if (++f->px == 160) f->done = 1;
+        f->t++;
+    }
+}
+
+/* Pipeline dots a run may take at most (a bound for loaded states). */
+#define FIFO_T_MAX 1000
+
+static void fifo_start(gb_ppu *p, uint16_t t0) {
+    gb_fifo *f = &p->fifo;
+    memset(f, 0, sizeof *f);
+    f->px = -8;
+    f->first = 1;
+    f->fine = f->fine0 = p->scx & 7;
+    f->owait = 0xFFFF;
+    p->fifo_t0 = t0;
+}
+
+/* From the checkpoint, run ahead to the end of mode 3 (pixels drawn, the
+ * checkpoint kept) and place the events after mode 3. */
+static void fifo_ahead(gb *g) {
+    gb_ppu *p = &g->ppu;
+    gb_fifo w = p->fifo;
+    fifo_run(g, &w, FIFO_T_MAX, false);
+    unsigned end = w.t > FIFO_T_END ? w.t : FIFO_T_END;
+    p->m3_extra = (uint16_t)(end - FIFO_T_END);
+    p->win_drawn = w.win;
+}
+
+/* A register the pipeline reads is written during mode 3: run the pipeline
+ * from the checkpoint to this dot with the old value (these pixels are
+ * final), then the caller writes and fifo_after_write runs ahead again. */
+static bool fifo_before_write(gb *g) {
+    gb_ppu *p = &g->ppu;
+    if (p->mode != 3 || p->line >= 144) return false;
+    unsigned t = p->dot > p->fifo_t0 ? p->dot - p->fifo_t0 : 0;
+    if (CT_UNLIKELY(g->trace_on[gb_ev_PPU_FETCH] | g->trace_on[gb_ev_PPU_SPRITE] |
+                    g->trace_on[gb_ev_PPU_PUSH]))
+        fifo_run(g, &p->fifo, t, true);
+    else
+        fifo_run(g, &p->fifo, t, false);
+    return true;
+}
+
+static void fifo_after_write(gb *g) {
+    gb_ppu *p = &g->ppu;
+    fifo_ahead(g);
+    if (p->kind < NKINDS && p->step < sched_len[p->kind]) {
+        const sched *e = &schedules[p->kind][p->step];
+        p->next_dot = (uint16_t)(e->dot + (e->after_m3 ? p->m3_extra : 0));
+    }
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -395,7 +553,6 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
             p->nobj = 0;
         else
             scan_oam(p);
-        p->m3_extra = (uint16_t)mode3_extra(p);
         p->block = BLK_OAM_R | BLK_VRAM_R;
         break;
     case EV_MODE3:
@@ -403,12 +560,16 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
         p->block = BLK_MODE3;
         p->src = 0;
         p->m3_dot = at;
-        p->render_x = 0;
-        p->win_drawn = 0;
+        fifo_start(p, (uint16_t)(at - 1));
+        fifo_ahead(g);
         break;
     case EV_MODE0_IRQ: p->src = SRC_M0; break;
     case EV_MODE0:
-        render_to(p, 160);
+        /* The pixels are drawn; with the pipeline's trace points on, run
+         * it once more from the checkpoint to record what it did. */
+        if (CT_UNLIKELY(g->trace_on[gb_ev_PPU_FETCH] | g->trace_on[gb_ev_PPU_SPRITE] |
+                        g->trace_on[gb_ev_PPU_PUSH]))
+            fifo_run(g, &p->fifo, FIFO_T_MAX, true);
         if (p->win_drawn) p->win_line++;
         set_mode(g, 0, at);
         p->block = 0;
@@ -424,7 +585,7 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
         g->intf |= GB_INT_VBLANK;
         p->front = (p->front & 1) ^ 1;
         g->frames++;
-        if (CT_UNLIKELY(g->trig != NULL)) gb_trig_frame(g);
+        GB_HOOK_FRAME(g);
         g->stop_reasons |= GB_STOP_FRAME;
         GB_TRACE(g, PPU_FRAME_END, (uint32_t)g->frames);
         break;
@@ -488,7 +649,6 @@ void gb_ppu_tick(gb *g) {
 
 static void lcd_off(gb *g) {
     gb_ppu *p = &g->ppu;
-    if (p->mode == 3) render_to(p, 160);
     /* Close the frame span opened at line 0 (VBlank closes it otherwise). */
     if (p->line < 144) GB_TRACE(g, PPU_FRAME_END, (uint32_t)g->frames);
     p->dot = 0;
@@ -550,8 +710,11 @@ uint8_t gb_ppu_read(gb *g, uint16_t addr) {
 
 void gb_ppu_write(gb *g, uint16_t addr, uint8_t v) {
     gb_ppu *p = &g->ppu;
-    /* A write during mode 3 takes effect from the pixel being drawn. */
-    if (p->mode == 3 && addr != 0xFF41 && addr != 0xFF45) render_to(p, render_pos(p));
+    /* A write during mode 3 to a register the pipeline reads: the pipeline
+     * runs to this dot with the old value, then ahead with the new one. */
+    bool m3 = false;
+    if (p->mode == 3 && addr != 0xFF41 && addr != 0xFF44 && addr != 0xFF45 && addr != 0xFF4A)
+        m3 = fifo_before_write(g);
     switch (addr) {
     case 0xFF40: {
         uint8_t old = p->lcdc;
@@ -591,11 +754,14 @@ void gb_ppu_write(gb *g, uint16_t addr, uint8_t v) {
     case 0xFF4B: p->wx = v; break;
     default: break;
     }
+    if (m3 && p->mode == 3) fifo_after_write(g);
 }
 
 int gb_ppu_state_check(const gb_ppu *p) {
     bool ok = p->kind < NKINDS && p->step < sched_len[p->kind] && p->front <= 1 && p->nobj <= 10 &&
-              p->line <= 153 && p->render_x <= 160 && p->mode <= 3 && p->dot < LINE_DOTS + 4;
+              p->line <= 153 && p->fifo.bg_n <= 8 && p->fifo.fstep <= 6 && p->fifo.px >= -8 &&
+              p->fifo.px <= 160 && p->fifo.fine <= 7 && p->fifo.onext <= 10 && p->fifo.ocur < 10 &&
+              p->mode <= 3 && p->dot < LINE_DOTS + 4;
     for (unsigned k = 0; ok && k < p->nobj; k++)
         ok = p->obj[k] < 40;
     return ok ? 0 : -EINVAL;

@@ -5,9 +5,11 @@
  * placed at dot T becomes visible to the CPU from the first tick that brings
  * `dot` to T or beyond. Each kind of line (visible, first line after LCD
  * enable, VBlank, line 144, line 153) has a fixed schedule of events in ppu.c;
- * the events after mode 3 are moved by the mode 3 penalty of the line (SCX
- * fine scroll, window, objects). The per-M-cycle path is one add and one
- * compare against `next_dot`.
+ * the events after mode 3 are moved by the length of the line's mode 3,
+ * which the pixel pipeline (gb_fifo) gives: it is run dot by dot, ahead to
+ * the end of mode 3 when mode 3 starts, and again from the last register
+ * write when the CPU writes a register the pipeline reads during mode 3.
+ * The per-M-cycle path is one add and one compare against `next_dot`.
  *
  * The struct is plain data (save states write it raw). */
 #ifndef CERES_GB_PPU_H
@@ -17,6 +19,31 @@
 #include <stdint.h>
 
 typedef struct gb gb;
+
+/* The mode 3 pixel pipeline: the background/window fetcher, the background
+ * FIFO and the object FIFO (ppu.c). Plain data: a copy is a checkpoint. */
+typedef struct gb_fifo {
+    uint16_t t;    /* dots since the pipeline started */
+    int16_t px;    /* screen x of the next pixel out; negative: off screen */
+    uint8_t fine;  /* SCX fine-scroll pixels still to discard */
+    uint8_t fine0; /* SCX%8 at the start of the line */
+    uint8_t bg_n;  /* pixels in the background FIFO */
+    uint8_t bg_lo; /* background FIFO planes, the next pixel in bit 7 */
+    uint8_t bg_hi;
+    uint8_t fstep;        /* dots into the current background fetch (0..6) */
+    uint8_t fx;           /* tile column of the fetch */
+    uint8_t first;        /* the line's first fetch, whose pixels are thrown away */
+    uint8_t win;          /* the fetcher is on the window */
+    uint8_t tile, lo, hi; /* what the fetch has read */
+    uint8_t onext;        /* next entry of obj[] (X order) to match */
+    uint8_t ostall;       /* dots left of an object fetch */
+    uint8_t ocur;         /* entry of obj[] being fetched */
+    uint16_t owait;       /* dot the object's X matched (for its penalty) */
+    /* Object FIFO as planes (next pixel in bit 7): colour bits, OBP1, and
+     * behind-background. */
+    uint8_t ob_lo, ob_hi, ob_pal, ob_pri;
+    uint8_t done; /* 160 pixels out */
+} gb_fifo;
 
 typedef struct gb_ppu {
     uint8_t vram[0x2000];
@@ -32,7 +59,7 @@ typedef struct gb_ppu {
     /* Scheduling. */
     uint16_t next_dot; /* dot of the next event of this line */
     uint16_t m3_extra; /* mode 3 length of this line minus 172 */
-    uint16_t m3_dot;   /* dot at which mode 3 began (mid-line rendering) */
+    uint16_t m3_dot;   /* dot at which mode 3 began */
     uint8_t kind;      /* schedule of this line (ppu.c) */
     uint8_t step;      /* next event in that schedule */
     uint8_t line;      /* line being scanned, 0..153 (LY differs on line 153) */
@@ -52,12 +79,16 @@ typedef struct gb_ppu {
      * this line. */
     uint8_t win_hit, win_line, win_drawn;
 
-    /* Objects selected by the OAM scan of this line, in priority order
-     * (lower X first, then OAM order). */
+    /* Objects selected by the OAM scan of this line, in the order the
+     * pipeline meets them (lower X first, then OAM order). */
     uint8_t nobj;
     uint8_t obj[10];
     uint8_t scan_dma; /* OAM DMA was running when this line's OAM scan began */
-    uint8_t render_x; /* pixels of the current line already drawn */
+
+    /* Mode 3: the pipeline at the last checkpoint (mode 3 start or the last
+     * register write), in dots of the line at its t = 0. */
+    gb_fifo fifo;
+    uint16_t fifo_t0;
 } gb_ppu;
 
 void gb_ppu_init(gb *g); /* post-boot state (LCD on, LY 0) */

@@ -22,8 +22,16 @@ static unsigned long long attr(const char *tag, const char *end, const char *nam
     return 0;
 }
 
+static bool has_attr(const char *tag, const char *end, const char *name) {
+    char want[32];
+    snprintf(want, sizeof want, " %s=\"", name);
+    const char *p = strstr(tag, want);
+    return p && p < end;
+}
+
 int rn_junit_merge(const char *out, const char *const *in, size_t n, char *err, size_t errlen) {
     unsigned long long sum[NCOUNTS] = {0};
+    bool present[NCOUNTS] = {true, true, false, false}; /* tests, failures always */
     char *body = NULL;
     size_t blen = 0;
     FILE *b = open_memstream(&body, &blen);
@@ -54,13 +62,17 @@ int rn_junit_merge(const char *out, const char *const *in, size_t n, char *err, 
         char *tag_end = root ? strchr(root, '>') : NULL;
         char *close = root ? strstr(root, "</testsuites>") : NULL;
         if (root && tag_end && (close || tag_end[-1] == '/')) {
-            for (int k = 0; k < NCOUNTS; k++)
+            for (int k = 0; k < NCOUNTS; k++) {
                 sum[k] += attr(root, tag_end, counts[k]);
+                present[k] |= has_attr(root, tag_end, counts[k]);
+            }
             if (close) fwrite(tag_end + 1, 1, (size_t)(close - tag_end - 1), b);
         } else if (suite && (tag_end = strchr(suite, '>')) != NULL &&
                    (close = strstr(suite, "</testsuite>")) != NULL) {
-            for (int k = 0; k < NCOUNTS; k++)
+            for (int k = 0; k < NCOUNTS; k++) {
                 sum[k] += attr(suite, tag_end, counts[k]);
+                present[k] |= has_attr(suite, tag_end, counts[k]);
+            }
             fputs("\n  ", b);
             fwrite(suite, 1, (size_t)(close - suite) + strlen("</testsuite>"), b);
             fputc('\n', b);
@@ -82,7 +94,7 @@ int rn_junit_merge(const char *out, const char *const *in, size_t n, char *err, 
         if (d) {
             fprintf(d, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ceres\"");
             for (int k = 0; k < NCOUNTS; k++)
-                fprintf(d, " %s=\"%llu\"", counts[k], sum[k]);
+                if (present[k]) fprintf(d, " %s=\"%llu\"", counts[k], sum[k]);
             fprintf(d, ">");
             fwrite(body, 1, blen, d);
             fprintf(d, "</testsuites>\n");

@@ -8,6 +8,7 @@
  * before the fork, then re-raises. The parent turns those into the failure
  * folder. On SIGINT/SIGTERM the parent starts no more tests, passes SIGINT
  * to the running ones (so each keeps its last events) and reports. */
+#define _XOPEN_SOURCE 700 /* sigaltstack */
 #include "runner.h"
 
 #include "../trace/ct_host.h"
@@ -85,11 +86,15 @@ static void child_main(const rn_test *t, const rn_opts *o, int res_fd, int ring_
     child.ring_fd = ring_fd;
     child.screen_fd = screen_fd;
     child.res_fd = res_fd;
+    /* The handler runs on its own stack, so a stack overflow is dumped too. */
+    static uint8_t alt_stack[256 * 1024];
+    stack_t ss = {.ss_sp = alt_stack, .ss_size = sizeof alt_stack, .ss_flags = 0};
+    sigaltstack(&ss, NULL);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = crash_handler;
     sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_NODEFER;
+    sa.sa_flags = SA_NODEFER | SA_ONSTACK;
     for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals; i++)
         sigaction(crash_signals[i], &sa, NULL);
     rn_result res;

@@ -398,6 +398,9 @@ typedef void (*ct_stream_fn)(struct ct_stream *s, uint16_t id, uint64_t ts, cons
 
 #define CT_MAX_EVENTS 256
 
+/* A hook run after each record with its payload as bytes. */
+typedef void (*ct_hook_fn)(void *ctx, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen);
+
 typedef struct ct_recorder {
     ct_ring ring;
     const ct_schema *schema;
@@ -410,11 +413,13 @@ typedef struct ct_recorder {
      * recorded event is also handed to this hosted callback. */
     struct ct_stream *stream;
     ct_stream_fn stream_fn;
-    /* Hook run after each record (triggers); NULL when none are armed. Set
-     * it with ct_recorder_set_hook. */
-    void (*post_hook)(struct ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p,
-                      unsigned plen);
+    /* Hook run after each record (the emulator's event hook); NULL when
+     * none is armed. Set it with ct_recorder_set_hook. */
+    ct_hook_fn post_hook;
     void *post_hook_ctx;
+    /* ct_ring_written() value at which recording freezes (0 = none); set
+     * with ct_recorder_stop_after. */
+    uint64_t stop_after;
     /* Recording gate: a record reaches the ring only when its timestamp lies
      * in [rec_lo, rec_lo + rec_span]. One unsigned compare does it, on the
      * slow path only: while the gate is wide open, no record tests it.
@@ -447,15 +452,49 @@ void ct_recorder_refresh(ct_recorder *r);
  * code that calls an emitter (pfx_emit_ID) directly. */
 CT_INLINE unsigned ct_recorder_flag(const ct_recorder *r) {
     const bool slow = r->stream != 0 || r->post_hook != 0 || r->ring.mode != CT_OVERWRITE ||
-                      r->rec_lo != 0 || r->rec_span != ~(uint64_t)0;
+                      r->rec_lo != 0 || r->rec_span != ~(uint64_t)0 || r->stop_after != 0;
     return slow ? CT_ON | CT_SLOW : CT_ON;
 }
 
-/* Arm (or, with NULL, disarm) the hook run after each record. */
-void ct_recorder_set_hook(ct_recorder *r,
-                          void (*fn)(struct ct_recorder *, uint16_t, uint64_t, const uint8_t *,
-                                     unsigned),
-                          void *ctx);
+/* Arm (or, with NULL, disarm) the hook run after each record, with `ctx`
+ * as its first argument. */
+void ct_recorder_set_hook(ct_recorder *r, ct_hook_fn fn, void *ctx);
+/* Is fn (with ctx) the armed hook? */
+CT_INLINE bool ct_recorder_has_hook(const ct_recorder *r, ct_hook_fn fn, const void *ctx) {
+    return r->post_hook == fn && r->post_hook_ctx == ctx;
+}
+
+/* What tools above the recorder (triggers, a debugger) do to it: these
+ * calls, never its fields. */
+
+/* Record event `id` from now on (with the flag the recorder's state needs).
+ * A copy of the flags kept elsewhere must be refreshed (gb_set_recorder). */
+CT_INLINE void ct_recorder_enable(ct_recorder *r, uint16_t id) {
+    if (id < CT_MAX_EVENTS) r->enabled[id] = (uint8_t)ct_recorder_flag(r);
+}
+/* The event's flag: 0 when it is not recorded. */
+CT_INLINE unsigned ct_recorder_event_flag(const ct_recorder *r, uint16_t id) {
+    return id < CT_MAX_EVENTS ? r->enabled[id] : 0;
+}
+/* Records written so far (including overwritten ones). */
+CT_INLINE uint64_t ct_recorder_written(const ct_recorder *r) {
+    return ct_ring_written(&r->ring);
+}
+/* Readers keep only the last `n` records written so far and everything
+ * after them (n = 0: only what comes next). A start trigger with history. */
+CT_INLINE void ct_recorder_keep_last(ct_recorder *r, uint64_t n) {
+    const uint64_t w = ct_ring_written(&r->ring);
+    r->ring.keep_from = w > n ? w - n : 0;
+}
+/* Write a record now, past the recording gate (a frozen recorder too): the
+ * event that unfreezes it, which went past the closed gate a moment ago. */
+CT_INLINE void ct_recorder_record_now(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p,
+                                      unsigned plen) {
+    ct_ring_write(&r->ring, id, ts, p, plen);
+}
+/* Freeze after `n` more records (the records the stop trigger's `post N`
+ * asks for); 0 cancels. */
+void ct_recorder_stop_after(ct_recorder *r, uint64_t n);
 
 /* Record only events with lo <= ts <= hi. */
 CT_INLINE void ct_recorder_window(ct_recorder *r, uint64_t lo, uint64_t hi) {
@@ -464,6 +503,7 @@ CT_INLINE void ct_recorder_window(ct_recorder *r, uint64_t lo, uint64_t hi) {
     if (hi < lo) r->rec_lo = ~(uint64_t)0; /* empty window: record nothing */
     ct_recorder_refresh(r);
 }
+/* Unfreeze: record everything again. */
 CT_INLINE void ct_recorder_resume(ct_recorder *r) {
     ct_recorder_window(r, 0, ~(uint64_t)0);
 }
@@ -471,6 +511,8 @@ CT_INLINE void ct_recorder_resume(ct_recorder *r) {
 CT_INLINE void ct_recorder_stop_at(ct_recorder *r, uint64_t after) {
     ct_recorder_window(r, r->rec_lo, after);
 }
+/* Freeze: record nothing until the window moves again (the ring keeps what
+ * it holds). */
 CT_INLINE void ct_recorder_pause(ct_recorder *r) {
     ct_recorder_window(r, 1, 0);
 }

@@ -109,6 +109,7 @@ void ct_recorder_init(ct_recorder *r, const ct_schema *schema, void *mem, uint64
     r->stream_fn = 0;
     r->post_hook = 0;
     r->post_hook_ctx = 0;
+    r->stop_after = 0;
     r->rec_lo = 0;
     r->rec_span = ~(uint64_t)0;
     r->strings = 0;
@@ -122,17 +123,23 @@ void ct_recorder_refresh(ct_recorder *r) {
         if (r->enabled[i]) r->enabled[i] = on;
 }
 
-void ct_recorder_set_hook(ct_recorder *r,
-                          void (*fn)(struct ct_recorder *, uint16_t, uint64_t, const uint8_t *,
-                                     unsigned),
-                          void *ctx) {
+void ct_recorder_set_hook(ct_recorder *r, ct_hook_fn fn, void *ctx) {
     r->post_hook = fn;
     r->post_hook_ctx = fn ? ctx : 0;
     ct_recorder_refresh(r);
 }
 
+void ct_recorder_stop_after(ct_recorder *r, uint64_t n) {
+    r->stop_after = n ? ct_ring_written(&r->ring) + n : 0;
+    ct_recorder_refresh(r);
+}
+
 void ct_record_slow(ct_recorder *r, uint16_t id, uint64_t ts, const uint64_t *pw, unsigned plen) {
     if (ts - r->rec_lo <= r->rec_span) ct_ring_write_words(&r->ring, id, ts, pw, plen);
+    if (CT_UNLIKELY(r->stop_after != 0) && ct_ring_written(&r->ring) >= r->stop_after) {
+        r->stop_after = 0;
+        ct_recorder_pause(r);
+    }
     if (r->stream == 0 && r->post_hook == 0) return;
     uint8_t p[CT_MAX_PAYLOAD];
     for (unsigned b = 0; b < plen && b < CT_MAX_PAYLOAD; b++)
@@ -142,5 +149,5 @@ void ct_record_slow(ct_recorder *r, uint16_t id, uint64_t ts, const uint64_t *pw
 
 void ct_record_hooks(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen) {
     if (r->stream != NULL) r->stream_fn(r->stream, id, ts, p, plen);
-    if (r->post_hook != NULL) r->post_hook(r, id, ts, p, plen);
+    if (r->post_hook != NULL) r->post_hook(r->post_hook_ctx, id, ts, p, plen);
 }

@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-static void noop_hook(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen) {
+static void noop_hook(void *r, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen) {
     (void)r, (void)id, (void)ts, (void)p, (void)plen;
 }
 

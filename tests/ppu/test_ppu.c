@@ -824,7 +824,11 @@ static void test_state_check(void) {
     g->ppu.front = 7;
     g->ppu.nobj = 200;
     memset(g->ppu.obj, 0xFF, sizeof g->ppu.obj);
-    g->ppu.render_x = 250;
+    g->ppu.fifo.px = 2000;
+    g->ppu.fifo.bg_n = 250;
+    g->ppu.fifo.fstep = 200;
+    g->ppu.fifo.onext = 99;
+    g->ppu.fifo.ocur = 99;
     for (unsigned n = 0; n < 154 * 114 * 2; n++)
         gb_ppu_tick(g);
     CHECK_EQ(gb_ppu_state_check(&g->ppu), 0);

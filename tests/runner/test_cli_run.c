@@ -110,7 +110,7 @@ int main(void) {
     /* A frame window: recording from frame 2 to the end of frame 3, then
      * the run ends. */
     CHECK_EQ(run("ok.gb --frames 2..3 --trace-out f.log --raw-cycles"), 0);
-    CHECK(has("err.txt", "4 frames"));
+    CHECK(has("err.txt", "4 VBlanks"));
     CHECK(has("f.log", "ppu.frame"));
     CHECK_EQ(run("ok.gb --start-at pc=0x01"), 2);
     CHECK(has("err.txt", "bad trigger"));
