@@ -20,10 +20,10 @@ static inline void testrec_attach(testrec *t, gb *g, const uint16_t *ids, unsign
     t->mem = calloc(1, ct_ring_mem_bytes(words));
     ct_recorder_init(&t->rec, &gb_schema, t->mem, words, CT_OVERWRITE, 0);
     for (unsigned i = 0; i < n; i++)
-        t->rec.enabled[ids[i]] = CT_ON;
+        t->rec.flags[ids[i]] = CT_ON;
     ct_recorder_refresh(&t->rec);
     g->rec = &t->rec;
-    memcpy(g->trace_on, t->rec.enabled, sizeof g->trace_on);
+    memcpy(g->trace_on, t->rec.flags, sizeof g->trace_on);
 }
 
 #endif

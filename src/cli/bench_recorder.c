@@ -48,7 +48,7 @@ static const ct_schema br_schema = {"bench", 4194304, br_ev_count, br_events};
 CT_NOINLINE static void run_emit(ct_recorder *r, uint64_t n) {
     for (uint64_t i = 0; i < n; i++) {
         BETWEEN_EVENTS();
-        CT_EMIT(r->enabled, r, br_, ACCESS, i * 4, (uint16_t)i, (uint8_t)(i >> 3),
+        CT_EMIT(r->flags, r, br_, ACCESS, i * 4, (uint16_t)i, (uint8_t)(i >> 3),
                 (uint16_t)(i ^ 0x5A5A));
     }
 }

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #ifdef CERES_HAVE_SDL
-#include "../play/frontend.h"
+#include "play_frontend.h"
 #endif
 
 static void usage(FILE *f) {

@@ -371,7 +371,7 @@ static int write_outputs(const run_opts *o, run_state *s) {
             rc = 1;
         } else {
             fprintf(stderr, "%s: trace written to %s (%llu events recorded)\n", prog, o->trace_out,
-                    (unsigned long long)ct_ring_written(&s->rec->ring));
+                    (unsigned long long)ct_recorder_written(s->rec));
         }
     }
     if (s->inputs) {

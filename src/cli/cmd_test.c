@@ -12,6 +12,7 @@
 
 #include "../gb/gb_events.h"
 #include "../runner/html.h"
+#include "../runner/rn_events.h"
 #include "../runner/runner.h"
 #include "../trace/ct_host.h"
 
@@ -331,7 +332,7 @@ static int check_options(test_cli *c, rn_opts *o) {
     }
     if (o->trace_bytes || o->trace_events) {
         /* A ring the recorder cannot make fails here, not in every test. */
-        ct_recorder *r = ct_recorder_create(&gb_schema, o->trace_bytes, o->trace_events,
+        ct_recorder *r = ct_recorder_create(&rn_schema, o->trace_bytes, o->trace_events,
                                             CT_OVERWRITE, err, sizeof err);
         if (!r) {
             fprintf(stderr, "%s: --trace-buffer %s: %s\n", prog, c->trace_buf, err);
@@ -339,7 +340,7 @@ static int check_options(test_cli *c, rn_opts *o) {
         }
         ct_recorder_destroy(r);
         uint8_t flags[CT_MAX_EVENTS];
-        if (ct_filter_parse(&gb_schema, o->trace_filter ? o->trace_filter : GB_DEFAULT_FILTER,
+        if (ct_filter_parse(&rn_schema, o->trace_filter ? o->trace_filter : GB_DEFAULT_FILTER,
                             flags, err, sizeof err)) {
             fprintf(stderr, "%s: bad trace filter:\n%s\n", prog, err);
             return 2;

@@ -511,7 +511,9 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
 static void run_occ(gb *g, gb_trig_set *s, occ *o) {
     if (s->in_hook) return;
     s->in_hook = true;
-    o->schema = &gb_schema;
+    /* The recorder's schema: gb_schema's events, maybe followed by its
+     * user's (the runner's test events). */
+    o->schema = s->rec ? ct_recorder_schema(s->rec) : &gb_schema;
     for (unsigned i = 0; i < s->n; i++) {
         gb_trigger *t = &s->t[i];
         if (!(t->occ & o->kind)) continue;
@@ -594,7 +596,7 @@ int gb_trig_add(gb_trig_set *s, const char *expr, gb_trig_action action, char *e
         return -ENOSPC;
     }
     gb_trigger *t = &s->t[s->n];
-    int rc = gb_trig_parse(t, expr, s->rec->schema, err, errlen);
+    int rc = gb_trig_parse(t, expr, ct_recorder_schema(s->rec), err, errlen);
     if (rc) return rc;
     t->action = action;
     s->n++;

@@ -7,12 +7,7 @@
 
 typedef struct gb gb;
 
-/* One bus access recorded in flat test mode (see gb_bus.flat). */
-typedef struct gb_bus_access {
-    uint16_t addr;
-    uint8_t value;
-    uint8_t kind; /* 'r', 'w' or '-' (internal cycle) */
-} gb_bus_access;
+#include "gb.h" /* gb_bus_access: one bus access recorded in flat test mode */
 
 typedef struct gb_bus {
     uint8_t wram[0x2000];

@@ -91,8 +91,7 @@ static void forward_event(void *ctx, uint16_t id, uint64_t ts, const uint8_t *p,
 }
 
 void gb_set_hooks(gb *g, const gb_hooks *h) {
-    if (g->rec && ct_recorder_has_hook(g->rec, forward_event, g))
-        ct_recorder_set_hook(g->rec, NULL, NULL);
+    if (g->rec) ct_recorder_remove_hook(g->rec, forward_event, g);
     g->hooks = h;
     g->hook_fetch_bm = h && h->fetch && h->fetch_bm ? h->fetch_bm : gb_hook_none_bm;
     const bool acc = h && h->access;
@@ -101,7 +100,7 @@ void gb_set_hooks(gb *g, const gb_hooks *h) {
     g->hook_reads = any_bit(g->hook_read_bm != gb_hook_none_bm ? g->hook_read_bm : NULL);
     g->hook_rw =
         g->hook_reads || any_bit(g->hook_write_bm != gb_hook_none_bm ? g->hook_write_bm : NULL);
-    if (g->rec && h && h->event) ct_recorder_set_hook(g->rec, forward_event, g);
+    if (g->rec && h && h->event) ct_recorder_add_hook(g->rec, forward_event, g);
     gb_set_recorder(g, g->rec); /* the hook changes the recorder's flags */
 }
 
@@ -126,7 +125,7 @@ void gb_set_doctor_mode(gb *g, bool on) {
 void gb_set_recorder(gb *g, struct ct_recorder *rec) {
     g->rec = rec;
     if (rec)
-        memcpy(g->trace_on, rec->enabled, sizeof g->trace_on);
+        memcpy(g->trace_on, rec->flags, sizeof g->trace_on);
     else
         memset(g->trace_on, 0, sizeof g->trace_on);
 }
@@ -140,7 +139,7 @@ unsigned gb_run(gb *g, uint64_t max_cycles, unsigned stop_mask) {
     g->stop_reasons &= GB_STOP_REQUEST;
     /* The recorder's flags may have changed since the last run (a window,
      * a hook): refresh the copy. */
-    if (g->rec) memcpy(g->trace_on, g->rec->enabled, sizeof g->trace_on);
+    if (g->rec) memcpy(g->trace_on, g->rec->flags, sizeof g->trace_on);
     gb_cpu_run(g, until, mask);
     unsigned why = g->stop_reasons & mask;
     if (g->cycles >= until) why |= GB_STOP_LIMIT;
@@ -194,6 +193,48 @@ void gb_get_regs(const gb *g, gb_regs *r) {
     r->pc = c->pc;
     r->ime = c->ime;
     r->halted = c->halted && !c->brk;
+    r->ei_pending = c->ei_delay;
+    r->stopped = c->stopped;
+}
+
+void gb_set_regs(gb *g, const gb_regs *r) {
+    gb_cpu *c = &g->cpu;
+    memset(c, 0, sizeof *c);
+    c->r[GB_R_A] = r->a;
+    c->r[GB_R_F] = r->f;
+    c->r[GB_R_B] = r->b;
+    c->r[GB_R_C] = r->c;
+    c->r[GB_R_D] = r->d;
+    c->r[GB_R_E] = r->e;
+    c->r[GB_R_H] = r->h;
+    c->r[GB_R_L] = r->l;
+    c->sp = r->sp;
+    c->pc = r->pc;
+    c->ime = r->ime;
+    c->halted = r->halted;
+    c->ei_delay = r->ei_pending;
+    c->stopped = r->stopped;
+}
+
+void gb_set_interrupts(gb *g, uint8_t ie, uint8_t iflag) {
+    g->ie = ie;
+    g->intf = iflag & 0x1F;
+}
+
+void gb_set_flat_mode(gb *g, uint8_t *mem, gb_bus_access *log, unsigned cap) {
+    g->bus.flat = mem;
+    g->bus.flat_log = mem ? log : NULL;
+    g->bus.flat_cap = mem && log ? cap : 0;
+    g->bus.flat_len = 0;
+    gb_bus_remap(g);
+}
+
+unsigned gb_flat_cycles(const gb *g) {
+    return g->bus.flat_len;
+}
+
+void gb_flat_clear(gb *g) {
+    g->bus.flat_len = 0;
 }
 
 uint8_t gb_peek(gb *g, uint16_t addr) {

@@ -47,6 +47,8 @@ typedef struct gb_regs {
     uint8_t a, f, b, c, d, e, h, l;
     uint16_t sp, pc;
     bool ime, halted;
+    bool ei_pending; /* EI executed: IME becomes 1 after the next instruction */
+    bool stopped;    /* STOP: waiting for a button press */
 } gb_regs;
 
 #define GB_LCD_W 160
@@ -61,7 +63,7 @@ gb *gb_create(const uint8_t *rom, size_t size, const gb_config *cfg, char *err, 
 void gb_destroy(gb *g);
 void gb_reset(gb *g);
 
-/* Attach a recorder (or NULL). The machine copies rec->enabled into its own
+/* Attach a recorder (or NULL). The machine copies rec->flags into its own
  * hot flags: call again after changing the filter. */
 void gb_set_recorder(gb *g, struct ct_recorder *rec);
 
@@ -80,6 +82,12 @@ void gb_request_stop(gb *g);
 uint64_t gb_cycles(const gb *g); /* T-cycles since power-on */
 uint64_t gb_frames(const gb *g); /* frames completed (VBlank entries) */
 void gb_get_regs(const gb *g, gb_regs *r);
+/* Load the CPU's state from r (a HALT bug, lock-up or break pending is
+ * cleared). For tests and debuggers; call between runs. */
+void gb_set_regs(gb *g, const gb_regs *r);
+/* IE ($FFFF) and IF ($FF0F, low 5 bits) as the CPU's interrupt logic sees
+ * them (in flat test mode, memory at $FFFF is plain RAM). */
+void gb_set_interrupts(gb *g, uint8_t ie, uint8_t iflag);
 
 /* Read memory as the CPU would see it, without side effects or timing. */
 uint8_t gb_peek(gb *g, uint16_t addr);
@@ -103,6 +111,23 @@ size_t gb_audio_take(gb *g, int16_t *out, size_t max_frames);
 
 /* Current ROM bank mapped at addr (0x0000-0x7FFF). */
 unsigned gb_rom_bank(const gb *g, uint16_t addr);
+
+/* Flat test mode, for per-instruction CPU vectors (the SM83
+ * SingleStepTests): every CPU access goes to `mem` (64 KiB, the caller's),
+ * nothing else is ticked, and each M-cycle is appended to `log` (up to
+ * `cap` entries; gb_flat_cycles() keeps counting past it); no interrupt is
+ * dispatched (the vectors test one instruction). NULL mem leaves
+ * the mode. The machine needs a cartridge all the same (any valid image);
+ * flat mode never reads it. */
+typedef struct gb_bus_access {
+    uint16_t addr;
+    uint8_t value;
+    uint8_t kind; /* 'r', 'w' or '-' (internal cycle) */
+} gb_bus_access;
+void gb_set_flat_mode(gb *g, uint8_t *mem, gb_bus_access *log, unsigned cap);
+/* M-cycles since the mode was set or the count cleared. */
+unsigned gb_flat_cycles(const gb *g);
+void gb_flat_clear(gb *g);
 
 /* Save states: versioned, size-checked sections. gb_state_size() tells the
  * buffer size; save returns bytes written or a negative error; load returns 0

@@ -39,9 +39,6 @@
     E(CART_RAM_ENABLE, cart, ram_enable, DEBUG, INSTANT, BOOL, enable)                             \
     E(APU_WRITE, apu, write, DEBUG, INSTANT, U16, reg, U8, value)                                  \
     E(APU_TRIGGER, apu, trigger, DEBUG, INSTANT, U8, channel)                                      \
-    E(TEST_BEGIN, test, test, INFO, BEGIN, STR, name)                                              \
-    E(TEST_END, test, test_end, INFO, END, STR, verdict)                                           \
-    E(TEST_RESULT, test, result, INFO, INSTANT, STR, name, STR, verdict)                           \
     E(TRACE_MARK, trace, mark, INFO, INSTANT, U16, trigger, U32, count)
 
 #define GB__ENUM(ID, ...) gb_ev_##ID,

@@ -29,7 +29,7 @@ enum {
 struct gb {
     /* Hot fields first. */
     uint64_t cycles;               /* T-cycles since power-on (trace timestamp) */
-    uint8_t trace_on[gb_ev_count]; /* copy of rec->enabled, all 0 without recorder */
+    uint8_t trace_on[gb_ev_count]; /* copy of rec->flags, all 0 without recorder */
     struct ct_recorder *rec;
     uint8_t ie, intf;             /* IE ($FFFF), IF ($FF0F, low 5 bits) */
     unsigned stop_reasons;        /* GB_STOP_* bits raised since gb_run() started */

@@ -474,16 +474,26 @@ static void fifo_ahead(gb *g) {
     fifo_run(g, &w, FIFO_T_MAX, false);
     unsigned end = w.t > FIFO_T_END ? w.t : FIFO_T_END;
     p->m3_extra = (uint16_t)(end - FIFO_T_END);
+    p->fifo_end = w.t;
     p->win_drawn = w.win;
 }
+
+/* The pipeline sees a register write 2 dots before the end of the write's
+ * M-cycle: the dot the tick has reached, minus 2 (gambatte
+ * dmgpalette_during_m3, scx_during_m3, bgtiledata, bgtilemap: the best fit
+ * of the write dot over the whole DMG suite). */
+#ifndef FIFO_WRITE_DOT
+#define FIFO_WRITE_DOT (-2)
+#endif
 
 /* A register the pipeline reads is written during mode 3: run the pipeline
  * from the checkpoint to this dot with the old value (these pixels are
  * final), then the caller writes and fifo_after_write runs ahead again. */
 static bool fifo_before_write(gb *g) {
     gb_ppu *p = &g->ppu;
-    if (p->mode != 3 || p->line >= 144) return false;
-    unsigned t = p->dot > p->fifo_t0 ? p->dot - p->fifo_t0 : 0;
+    if (!p->fifo_live || p->line >= 144) return false;
+    unsigned t = p->dot + FIFO_WRITE_DOT > p->fifo_t0 ? p->dot + FIFO_WRITE_DOT - p->fifo_t0 : 0;
+    if (t >= p->fifo_end) return false;
     if (CT_UNLIKELY(g->trace_on[gb_ev_PPU_FETCH] | g->trace_on[gb_ev_PPU_SPRITE] |
                     g->trace_on[gb_ev_PPU_PUSH]))
         fifo_run(g, &p->fifo, t, true);
@@ -495,7 +505,8 @@ static bool fifo_before_write(gb *g) {
 static void fifo_after_write(gb *g) {
     gb_ppu *p = &g->ppu;
     fifo_ahead(g);
-    if (p->kind < NKINDS && p->step < sched_len[p->kind]) {
+    /* Mode 0 may have begun in this M-cycle already: its time stays. */
+    if (p->mode == 3 && p->kind < NKINDS && p->step < sched_len[p->kind]) {
         const sched *e = &schedules[p->kind][p->step];
         p->next_dot = (uint16_t)(e->dot + (e->after_m3 ? p->m3_extra : 0));
     }
@@ -507,6 +518,7 @@ static void line_start(gb *g) {
     gb_ppu *p = &g->ppu;
     p->dot -= LINE_DOTS;
     p->step = 0;
+    p->fifo_live = 0;
     if (++p->line == 154) p->line = 0;
     /* The comparator is idle for the first M-cycle of a line, except on
      * line 0 where LY has read 0 since early line 153: LYC=0 matches once
@@ -561,6 +573,7 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
         p->src = 0;
         p->m3_dot = at;
         fifo_start(p, (uint16_t)(at - 1));
+        p->fifo_live = 1;
         fifo_ahead(g);
         break;
     case EV_MODE0_IRQ: p->src = SRC_M0; break;
@@ -657,6 +670,7 @@ static void lcd_off(gb *g) {
     p->step = 0;
     p->src = 0;
     p->block = 0;
+    p->fifo_live = 0;
     /* The comparator stops; STAT bit 2 keeps its last value (mooneye
      * stat_lyc_onoff). */
     p->cmp_on = 0;
@@ -676,6 +690,7 @@ static void lcd_on(gb *g) {
     p->win_line = 0;
     p->src = 0;
     p->block = 0;
+    p->fifo_live = 0;
     p->nobj = 0;
     p->scan_dma = g->bus.dma_active;
     /* The comparator restarts at once with LY=0: STAT bit 2 and its
@@ -713,7 +728,7 @@ void gb_ppu_write(gb *g, uint16_t addr, uint8_t v) {
     /* A write during mode 3 to a register the pipeline reads: the pipeline
      * runs to this dot with the old value, then ahead with the new one. */
     bool m3 = false;
-    if (p->mode == 3 && addr != 0xFF41 && addr != 0xFF44 && addr != 0xFF45 && addr != 0xFF4A)
+    if (p->fifo_live && addr != 0xFF41 && addr != 0xFF44 && addr != 0xFF45 && addr != 0xFF4A)
         m3 = fifo_before_write(g);
     switch (addr) {
     case 0xFF40: {
@@ -754,7 +769,7 @@ void gb_ppu_write(gb *g, uint16_t addr, uint8_t v) {
     case 0xFF4B: p->wx = v; break;
     default: break;
     }
-    if (m3 && p->mode == 3) fifo_after_write(g);
+    if (m3 && p->fifo_live) fifo_after_write(g);
 }
 
 int gb_ppu_state_check(const gb_ppu *p) {

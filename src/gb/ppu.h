@@ -89,6 +89,8 @@ typedef struct gb_ppu {
      * register write), in dots of the line at its t = 0. */
     gb_fifo fifo;
     uint16_t fifo_t0;
+    uint16_t fifo_end; /* pipeline dot of the end of mode 3, as run ahead */
+    uint8_t fifo_live; /* this line's pipeline has started (till line end) */
 } gb_ppu;
 
 void gb_ppu_init(gb *g); /* post-boot state (LCD on, LY 0) */

@@ -8,6 +8,7 @@
 
 #include "../gb/gb_events.h"
 #include "../play/input.h"
+#include "rn_events.h"
 #include "../trace/ct_host.h"
 
 #include <errno.h>
@@ -298,7 +299,7 @@ static gb *make_machine(const rn_test *t, const rn_opts *o, const uint8_t *rom, 
 static ct_recorder *make_recorder(uint64_t bytes, uint64_t events, const char *filter, char *err,
                                   size_t errlen) {
     if (!bytes && !events) return NULL;
-    ct_recorder *rec = ct_recorder_create(&gb_schema, bytes, events, CT_OVERWRITE, err, errlen);
+    ct_recorder *rec = ct_recorder_create(&rn_schema, bytes, events, CT_OVERWRITE, err, errlen);
     if (!rec) return NULL;
     if (ct_filter_apply(rec, filter ? filter : GB_DEFAULT_FILTER, err, errlen)) {
         ct_recorder_destroy(rec);
@@ -330,7 +331,7 @@ static void emit_begin(ct_recorder *rec, gb *g, const rn_test *t) {
     uint32_t name = ct_intern(rec, t->rom);
     (void)name;
     (void)g;
-    CT_EMIT(rec->enabled, rec, gb_, TEST_BEGIN, gb_cycles(g), name);
+    CT_EMIT(rec->flags, rec, rn_, TEST_BEGIN, gb_cycles(g), name);
 }
 
 static void emit_result(ct_recorder *rec, gb *g, const rn_test *t, const rn_result *res) {
@@ -340,8 +341,8 @@ static void emit_result(ct_recorder *rec, gb *g, const rn_test *t, const rn_resu
     (void)name;
     (void)verdict;
     (void)g;
-    CT_EMIT(rec->enabled, rec, gb_, TEST_RESULT, gb_cycles(g), name, verdict);
-    CT_EMIT(rec->enabled, rec, gb_, TEST_END, gb_cycles(g), verdict);
+    CT_EMIT(rec->flags, rec, rn_, TEST_RESULT, gb_cycles(g), name, verdict);
+    CT_EMIT(rec->flags, rec, rn_, TEST_END, gb_cycles(g), verdict);
 }
 
 static bool regs_equal(const gb_regs *x, const gb_regs *y) {
@@ -351,9 +352,11 @@ static bool regs_equal(const gb_regs *x, const gb_regs *y) {
 }
 
 /* Re-run the failed test from power-on with every event at trace level,
- * recording only the last `window` cycles before the failure. */
-static void replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_t size,
-                   const rn_result *first, const uint8_t *ref, const char *dir, FILE *info) {
+ * recording only the last `window` cycles before the failure. Returns 1
+ * when the replay reproduced the first run (same result, failure cycle and
+ * registers), 0 when it differed, -1 when it could not run. */
+static int replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_t size,
+                  const rn_result *first, const uint8_t *ref, const char *dir, FILE *info) {
     char err[256];
     gb *g = make_machine(t, o, rom, size, err, sizeof err);
     ct_recorder *rec = g ? make_recorder(o->replay_bytes ? o->replay_bytes : 64u << 20, 0, "trace",
@@ -362,7 +365,7 @@ static void replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_
     if (!g || !rec) {
         fprintf(info, "replay: not run (%s)\n", err);
         if (g) gb_destroy(g);
-        return;
+        return -1;
     }
     uint64_t lo = first->cycles > o->replay_window ? first->cycles - o->replay_window : 0;
     ct_recorder_window(rec, lo, ~(uint64_t)0);
@@ -383,7 +386,7 @@ static void replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_
             (unsigned long long)lo, (unsigned long long)res2.cycles);
     fprintf(info, "replay trace: %s (%llu events written to the ring)\n",
             rc ? strerror(-rc) : "replay.perfetto-trace",
-            (unsigned long long)ct_ring_written(&rec->ring));
+            (unsigned long long)ct_recorder_written(rec));
     if (same)
         fprintf(info,
                 "replay reproduced the first run: yes (same result, failure cycle %llu, "
@@ -397,6 +400,7 @@ static void replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_
     }
     ct_recorder_destroy(rec);
     gb_destroy(g);
+    return same ? 1 : 0;
 }
 
 /* ---- one test ----------------------------------------------------------------- */
@@ -526,11 +530,7 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
             rc = rn_png_write_shades(path, gb_framebuffer(g), GB_LCD_W, GB_LCD_H);
             if (rc) fprintf(info, "screen.png: %s\n", strerror(-rc));
             if (o->replay_window) {
-                fflush(info);
-                long before = ftell(info);
-                replay(t, o, rom, size, res, ref, dir, info);
-                fflush(info);
-                res->replay = strstr(extra + before, "reproduced the first run: yes") ? 1 : 0;
+                res->replay = replay(t, o, rom, size, res, ref, dir, info);
             } else {
                 fprintf(info, "replay: off (--replay-window 0)\n");
             }

@@ -5,7 +5,8 @@
 #include "runner.h"
 
 #include "../debug/disasm.h"
-#include "../gb/gb_internal.h"
+#include "../gb/gb.h"
+#include "../gb/gb_events.h"
 #include "../trace/ct_host.h"
 
 #include <cjson/cJSON.h>
@@ -80,23 +81,29 @@ static bool get_u(const cJSON *o, const char *key, unsigned max, unsigned *out) 
 
 static const char *const reg_names[8] = {"b", "c", "d", "e", "h", "l", "f", "a"};
 
+/* The register of gb_regs named reg_names[i]. */
+static uint8_t *reg_of(gb_regs *r, int i) {
+    uint8_t *const regs[8] = {&r->b, &r->c, &r->d, &r->e, &r->h, &r->l, &r->f, &r->a};
+    return regs[i];
+}
+
 /* Load a state (registers, RAM) into the machine; false if malformed. */
 static bool load_state(gb *g, uint8_t *flat, const cJSON *s) {
     unsigned v;
-    memset(&g->cpu, 0, sizeof g->cpu);
+    gb_regs r = {0};
     for (int i = 0; i < 8; i++) {
         if (!get_u(s, reg_names[i], 0xFF, &v)) return false;
-        g->cpu.r[i] = (uint8_t)v;
+        *reg_of(&r, i) = (uint8_t)v;
     }
     if (!get_u(s, "pc", 0xFFFF, &v)) return false;
-    g->cpu.pc = (uint16_t)v;
+    r.pc = (uint16_t)v;
     if (!get_u(s, "sp", 0xFFFF, &v)) return false;
-    g->cpu.sp = (uint16_t)v;
+    r.sp = (uint16_t)v;
     if (!get_u(s, "ime", 1, &v)) return false;
-    g->cpu.ime = v;
-    g->ie = get_u(s, "ie", 0xFF, &v) ? (uint8_t)v : 0;
-    g->intf = 0;
-    g->cpu.ei_delay = get_u(s, "ei", 1, &v) ? v : 0;
+    r.ime = v;
+    r.ei_pending = get_u(s, "ei", 1, &v) ? v : 0;
+    gb_set_regs(g, &r);
+    gb_set_interrupts(g, get_u(s, "ie", 0xFF, &v) ? (uint8_t)v : 0, 0);
     const cJSON *ram = cJSON_GetObjectItemCaseSensitive(s, "ram"), *e;
     if (!cJSON_IsArray(ram)) return false;
     cJSON_ArrayForEach(e, ram) {
@@ -112,25 +119,27 @@ static bool load_state(gb *g, uint8_t *flat, const cJSON *s) {
 /* Compare the machine with `final`; writes the first difference. */
 static bool compare_state(gb *g, const uint8_t *flat, const cJSON *s, char *diff, size_t len) {
     unsigned v;
+    gb_regs r;
+    gb_get_regs(g, &r);
     for (int i = 0; i < 8; i++)
-        if (get_u(s, reg_names[i], 0xFF, &v) && g->cpu.r[i] != v) {
-            snprintf(diff, len, "%s=%02X, expected %02X", reg_names[i], g->cpu.r[i], v);
+        if (get_u(s, reg_names[i], 0xFF, &v) && *reg_of(&r, i) != v) {
+            snprintf(diff, len, "%s=%02X, expected %02X", reg_names[i], *reg_of(&r, i), v);
             return false;
         }
-    if (get_u(s, "pc", 0xFFFF, &v) && g->cpu.pc != v) {
-        snprintf(diff, len, "pc=%04X, expected %04X", g->cpu.pc, v);
+    if (get_u(s, "pc", 0xFFFF, &v) && r.pc != v) {
+        snprintf(diff, len, "pc=%04X, expected %04X", r.pc, v);
         return false;
     }
-    if (get_u(s, "sp", 0xFFFF, &v) && g->cpu.sp != v) {
-        snprintf(diff, len, "sp=%04X, expected %04X", g->cpu.sp, v);
+    if (get_u(s, "sp", 0xFFFF, &v) && r.sp != v) {
+        snprintf(diff, len, "sp=%04X, expected %04X", r.sp, v);
         return false;
     }
-    if (get_u(s, "ime", 1, &v) && g->cpu.ime != (bool)v) {
-        snprintf(diff, len, "ime=%d, expected %u", g->cpu.ime, v);
+    if (get_u(s, "ime", 1, &v) && r.ime != (bool)v) {
+        snprintf(diff, len, "ime=%d, expected %u", r.ime, v);
         return false;
     }
-    if (get_u(s, "ei", 1, &v) && g->cpu.ei_delay != (bool)v) {
-        snprintf(diff, len, "ei (IME pending)=%d, expected %u", g->cpu.ei_delay, v);
+    if (get_u(s, "ei", 1, &v) && r.ei_pending != (bool)v) {
+        snprintf(diff, len, "ei (IME pending)=%d, expected %u", r.ei_pending, v);
         return false;
     }
     const cJSON *ram = cJSON_GetObjectItemCaseSensitive(s, "ram"), *e;
@@ -150,10 +159,11 @@ static bool compare_state(gb *g, const uint8_t *flat, const cJSON *s, char *diff
 }
 
 /* Per-M-cycle bus activity: "r-m" read, "-wm" write, "---" no access. */
-static bool compare_cycles(const gb *g, const cJSON *cycles, char *diff, size_t len) {
+static bool compare_cycles(const gb *g, const gb_bus_access *log, const cJSON *cycles, char *diff,
+                           size_t len) {
     unsigned n = (unsigned)cJSON_GetArraySize(cycles);
-    if (g->bus.flat_len != n) {
-        snprintf(diff, len, "%u M-cycles, expected %u", g->bus.flat_len, n);
+    if (gb_flat_cycles(g) != n) {
+        snprintf(diff, len, "%u M-cycles, expected %u", gb_flat_cycles(g), n);
         return false;
     }
     for (unsigned i = 0; i < n && i < MAX_CYCLES; i++) {
@@ -165,7 +175,7 @@ static bool compare_cycles(const gb *g, const cJSON *cycles, char *diff, size_t 
             return false;
         }
         char kind = ck->valuestring[0] == 'r' ? 'r' : (ck->valuestring[1] == 'w' ? 'w' : '-');
-        const gb_bus_access *got = &g->bus.flat_log[i];
+        const gb_bus_access *got = &log[i];
         if (got->kind != kind) {
             snprintf(diff, len, "M-cycle %u: '%c' access, expected '%c'", i + 1, got->kind, kind);
             return false;
@@ -190,7 +200,8 @@ static void clear_ram(uint8_t *flat, const cJSON *s) {
 }
 
 /* Run one vector; true when it matches, else the difference in diff. */
-static bool run_vector(gb *g, uint8_t *flat, const cJSON *t, char *diff, size_t len, bool *bad) {
+static bool run_vector(gb *g, uint8_t *flat, const gb_bus_access *log, const cJSON *t, char *diff,
+                       size_t len, bool *bad) {
     const cJSON *ini = cJSON_GetObjectItemCaseSensitive(t, "initial");
     const cJSON *fin = cJSON_GetObjectItemCaseSensitive(t, "final");
     const cJSON *cyc = cJSON_GetObjectItemCaseSensitive(t, "cycles");
@@ -199,24 +210,26 @@ static bool run_vector(gb *g, uint8_t *flat, const cJSON *t, char *diff, size_t 
         *bad = true;
         return false;
     }
-    g->bus.flat_len = 0;
+    gb_flat_clear(g);
     /* HALT and STOP vectors list the M-cycles spent halted after the
      * instruction: keep stepping (one M-cycle each) to cover them. */
     const unsigned ncyc = (unsigned)cJSON_GetArraySize(cyc);
-    gb_cpu_step(g);
-    while (g->bus.flat_len < ncyc && (g->cpu.halted || g->cpu.stopped))
-        gb_cpu_step(g);
-    bool ok = compare_state(g, flat, fin, diff, len) && compare_cycles(g, cyc, diff, len);
+    gb_step(g);
+    gb_regs r;
+    while (gb_flat_cycles(g) < ncyc && (gb_get_regs(g, &r), r.halted || r.stopped))
+        gb_step(g);
+    bool ok = compare_state(g, flat, fin, diff, len) && compare_cycles(g, log, cyc, diff, len);
     clear_ram(flat, ini);
     clear_ram(flat, fin);
-    for (unsigned i = 0; i < g->bus.flat_len && i < MAX_CYCLES; i++)
-        flat[g->bus.flat_log[i].addr] = 0;
+    for (unsigned i = 0; i < gb_flat_cycles(g) && i < MAX_CYCLES; i++)
+        flat[log[i].addr] = 0;
     return ok;
 }
 
 /* The first failing vector once more with every event recorded: its
  * instruction and bus accesses as trace.perfetto-trace and trace.log. */
-static void trace_vector(gb *g, uint8_t *flat, const cJSON *t, const char *dir, FILE *info) {
+static void trace_vector(gb *g, uint8_t *flat, const gb_bus_access *log, const cJSON *t,
+                         const char *dir, FILE *info) {
     char err[256], path[4200], diff[200];
     ct_recorder *rec = ct_recorder_create(&gb_schema, 1u << 20, 0, CT_OVERWRITE, err, sizeof err);
     if (!rec || ct_filter_apply(rec, "trace", err, sizeof err)) {
@@ -226,7 +239,7 @@ static void trace_vector(gb *g, uint8_t *flat, const cJSON *t, const char *dir, 
     }
     gb_set_recorder(g, rec);
     bool bad = false;
-    run_vector(g, flat, t, diff, sizeof diff, &bad);
+    run_vector(g, flat, log, t, diff, sizeof diff, &bad);
     gb_set_recorder(g, NULL);
     static const struct {
         const char *name;
@@ -272,10 +285,7 @@ rn_status rn_sm83_run_file(const char *path, char *msg, size_t msglen, unsigned 
         st = RN_ERROR;
         goto out;
     }
-    g->bus.flat = flat;
-    g->bus.flat_log = log;
-    g->bus.flat_cap = MAX_CYCLES;
-    gb_bus_remap(g);
+    gb_set_flat_mode(g, flat, log, MAX_CYCLES);
     unsigned failed = 0;
     char first[RN_MSG_MAX] = "";
     const cJSON *t, *first_t = NULL;
@@ -284,7 +294,7 @@ rn_status rn_sm83_run_file(const char *path, char *msg, size_t msglen, unsigned 
         (*ntotal)++;
         char diff[200];
         bool bad = false;
-        bool ok = run_vector(g, flat, t, diff, sizeof diff, &bad);
+        bool ok = run_vector(g, flat, log, t, diff, sizeof diff, &bad);
         if (bad) {
             snprintf(msg, msglen, "%s: test %u is malformed", path, *ntotal);
             st = RN_ERROR;
@@ -301,14 +311,13 @@ rn_status rn_sm83_run_file(const char *path, char *msg, size_t msglen, unsigned 
     if (st == RN_PASS && failed) {
         st = RN_FAIL;
         snprintf(msg, msglen, "%u of %u vectors failed; first: %s", failed, *ntotal, first);
-        if (dir && info) trace_vector(g, flat, first_t, dir, info);
+        if (dir && info) trace_vector(g, flat, log, first_t, dir, info);
     } else if (st == RN_PASS) {
         snprintf(msg, msglen, "%u of %u vectors passed", *npassed, *ntotal);
     }
 out:
     if (g) {
-        g->bus.flat = NULL;
-        g->bus.flat_log = NULL;
+        gb_set_flat_mode(g, NULL, NULL, 0);
         gb_destroy(g);
     }
     free(log);

@@ -392,14 +392,11 @@ uint16_t ct_ring_read(const ct_ring *r, uint64_t off, uint64_t *ts, uint8_t *out
 
 /* ---- recorder ---------------------------------------------------------- */
 
-struct ct_stream;
-typedef void (*ct_stream_fn)(struct ct_stream *s, uint16_t id, uint64_t ts, const uint8_t *p,
-                             unsigned plen);
-
 #define CT_MAX_EVENTS 256
 
 /* A hook run after each record with its payload as bytes. */
 typedef void (*ct_hook_fn)(void *ctx, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen);
+#define CT_MAX_HOOKS 4
 
 typedef struct ct_recorder {
     ct_ring ring;
@@ -408,15 +405,15 @@ typedef struct ct_recorder {
      * else CT_ON, plus CT_SLOW while anything needs the checked record path
      * (ct_recorder_refresh keeps that bit). The trace macro tests these:
      * one byte, one predictable branch. */
-    uint8_t enabled[CT_MAX_EVENTS];
-    /* Streaming mode (the old way, kept for comparison): when set, every
-     * recorded event is also handed to this hosted callback. */
-    struct ct_stream *stream;
-    ct_stream_fn stream_fn;
-    /* Hook run after each record (the emulator's event hook); NULL when
-     * none is armed. Set it with ct_recorder_set_hook. */
-    ct_hook_fn post_hook;
-    void *post_hook_ctx;
+    uint8_t flags[CT_MAX_EVENTS];
+    /* Hooks run after each record, in the order they were added (the
+     * emulator's event hook, the JSON stream writer of `ceres bench`); see
+     * ct_recorder_add_hook. */
+    struct {
+        ct_hook_fn fn;
+        void *ctx;
+    } hooks[CT_MAX_HOOKS];
+    unsigned nhooks;
     /* ct_ring_written() value at which recording freezes (0 = none); set
      * with ct_recorder_stop_after. */
     uint64_t stop_after;
@@ -432,7 +429,7 @@ typedef struct ct_recorder {
     uint32_t nstrings, strings_cap;
 } ct_recorder;
 
-/* Values of ct_recorder.enabled[]. */
+/* Values of ct_recorder.flags[]. */
 #define CT_ON 1u /* recorded */
 #define CT_SLOW                                                                                    \
     2u /* through ct_record_slow: a recording window is set, a                                     \
@@ -444,25 +441,24 @@ void ct_recorder_init(ct_recorder *r, const ct_schema *schema, void *mem, uint64
 
 /* Recompute the CT_SLOW bit of every enabled event. Called by everything
  * below that changes the window or the hooks; call it after setting
- * enabled[] by hand. A copy of enabled[] kept elsewhere (the emulator keeps
+ * flags[] by hand. A copy of flags[] kept elsewhere (the emulator keeps
  * one in its hot struct) must be refreshed from it. */
 void ct_recorder_refresh(ct_recorder *r);
 
 /* The flag an enabled event has now: CT_ON, plus CT_SLOW when needed. For
  * code that calls an emitter (pfx_emit_ID) directly. */
 CT_INLINE unsigned ct_recorder_flag(const ct_recorder *r) {
-    const bool slow = r->stream != 0 || r->post_hook != 0 || r->ring.mode != CT_OVERWRITE ||
-                      r->rec_lo != 0 || r->rec_span != ~(uint64_t)0 || r->stop_after != 0;
+    const bool slow = r->nhooks != 0 || r->ring.mode != CT_OVERWRITE || r->rec_lo != 0 ||
+                      r->rec_span != ~(uint64_t)0 || r->stop_after != 0;
     return slow ? CT_ON | CT_SLOW : CT_ON;
 }
 
-/* Arm (or, with NULL, disarm) the hook run after each record, with `ctx`
- * as its first argument. */
-void ct_recorder_set_hook(ct_recorder *r, ct_hook_fn fn, void *ctx);
-/* Is fn (with ctx) the armed hook? */
-CT_INLINE bool ct_recorder_has_hook(const ct_recorder *r, ct_hook_fn fn, const void *ctx) {
-    return r->post_hook == fn && r->post_hook_ctx == ctx;
-}
+/* Add a hook run after each record, with `ctx` as its first argument: 0,
+ * or -1 when CT_MAX_HOOKS are armed already. Remove it with the same pair. */
+int ct_recorder_add_hook(ct_recorder *r, ct_hook_fn fn, void *ctx);
+void ct_recorder_remove_hook(ct_recorder *r, ct_hook_fn fn, const void *ctx);
+/* The ctx of the first armed hook `fn`, or NULL. */
+void *ct_recorder_hook_ctx(const ct_recorder *r, ct_hook_fn fn);
 
 /* What tools above the recorder (triggers, a debugger) do to it: these
  * calls, never its fields. */
@@ -470,11 +466,15 @@ CT_INLINE bool ct_recorder_has_hook(const ct_recorder *r, ct_hook_fn fn, const v
 /* Record event `id` from now on (with the flag the recorder's state needs).
  * A copy of the flags kept elsewhere must be refreshed (gb_set_recorder). */
 CT_INLINE void ct_recorder_enable(ct_recorder *r, uint16_t id) {
-    if (id < CT_MAX_EVENTS) r->enabled[id] = (uint8_t)ct_recorder_flag(r);
+    if (id < CT_MAX_EVENTS) r->flags[id] = (uint8_t)ct_recorder_flag(r);
 }
 /* The event's flag: 0 when it is not recorded. */
 CT_INLINE unsigned ct_recorder_event_flag(const ct_recorder *r, uint16_t id) {
-    return id < CT_MAX_EVENTS ? r->enabled[id] : 0;
+    return id < CT_MAX_EVENTS ? r->flags[id] : 0;
+}
+/* The schema the recorder was made with. */
+CT_INLINE const ct_schema *ct_recorder_schema(const ct_recorder *r) {
+    return r->schema;
 }
 /* Records written so far (including overwritten ones). */
 CT_INLINE uint64_t ct_recorder_written(const ct_recorder *r) {
@@ -521,7 +521,7 @@ CT_INLINE bool ct_recorder_is_recording(const ct_recorder *r, uint64_t ts) {
 }
 
 /* The slow record path (out of line): the window test, the ring write in
- * any mode, then the hooks (the stream writer and the triggers) with the
+ * any mode, then the hooks (the stream writer, the emulator's event hook) with the
  * payload as bytes. `pw` is packed as for ct__ring_put. */
 void ct_record_slow(ct_recorder *r, uint16_t id, uint64_t ts, const uint64_t *pw, unsigned plen);
 void ct_record_hooks(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen);
@@ -530,7 +530,7 @@ void ct_record_hooks(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p,
  * The trace point. An expression; one unlikely branch on the event's enabled
  * flag; nothing at all when CERES_TRACE_OFF is defined.
  *   CT_EMIT(flags, rec, pfx, ID, ts, args...)
- * `flags` is the enabled array (usually rec->enabled, or a copy kept in a hot
+ * `flags` is the per-event flags array (usually rec->flags, or a copy kept in a hot
  * struct), pfx the schema prefix used with CT_EMITTER.
  *
  * CT_EMIT writes the record inline: for events that come by the million (an

@@ -425,8 +425,8 @@ struct ct_stream {
     steps st;
 };
 
-static void stream_event(struct ct_stream *s, uint16_t id, uint64_t ts, const uint8_t *p,
-                         unsigned plen) {
+static void stream_event(void *ctx, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen) {
+    struct ct_stream *s = ctx;
     const ct_recorder *r = s->rec;
     const ct_schema *sc = r->schema;
     if (id >= sc->nevents) return;
@@ -455,7 +455,7 @@ static void stream_event(struct ct_stream *s, uint16_t id, uint64_t ts, const ui
 }
 
 int ct_stream_open(ct_recorder *r, const char *path, bool raw_cycles, char *err, size_t errlen) {
-    if (r->stream) {
+    if (ct_recorder_hook_ctx(r, stream_event)) {
         if (err && errlen) snprintf(err, errlen, "a stream is already open");
         return -EBUSY;
     }
@@ -483,19 +483,23 @@ int ct_stream_open(ct_recorder *r, const char *path, bool raw_cycles, char *err,
         free(buf);
         return -ENOMEM;
     }
+    if (ct_recorder_add_hook(r, stream_event, s)) {
+        if (err && errlen) snprintf(err, errlen, "too many recorder hooks");
+        close(fd);
+        unlink(path);
+        jn_free(s->jn);
+        free(s);
+        free(buf);
+        return -EBUSY;
+    }
     put_json_head(&s->w, r->schema, &s->tr);
-    r->stream = s;
-    r->stream_fn = stream_event;
-    ct_recorder_refresh(r);
     return 0;
 }
 
 int ct_stream_close(ct_recorder *r) {
-    struct ct_stream *s = r->stream;
+    struct ct_stream *s = ct_recorder_hook_ctx(r, stream_event);
     if (!s) return 0;
-    r->stream = NULL;
-    r->stream_fn = NULL;
-    ct_recorder_refresh(r);
+    ct_recorder_remove_hook(r, stream_event, s);
     const ct_schema *sc = r->schema;
     strtab st = {r->strings, r->nstrings};
     steps_flush(&s->w, s->jn, sc, &s->st, &s->tr, s->last_ts, &st, s->raw);

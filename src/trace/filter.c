@@ -149,7 +149,7 @@ int ct_filter_apply(ct_recorder *r, const char *spec, char *err, size_t errlen) 
     uint8_t en[CT_MAX_EVENTS] = {0};
     int rc = ct_filter_parse(r->schema, spec, en, err, errlen);
     if (rc) return rc;
-    memcpy(r->enabled, en, sizeof r->enabled);
+    memcpy(r->flags, en, sizeof r->flags);
     ct_recorder_refresh(r);
     return 0;
 }

@@ -1,4 +1,4 @@
-/* Ring buffer and recorder set-up: the freestanding part of ceres-trace.
+/* The ring buffer: the freestanding part of ceres-trace, with record.c.
  * No libc: this file is compiled with -ffreestanding -nostdlib by the
  * recorder_freestanding test, which fails if it references any symbol. */
 #include "ct.h"
@@ -97,57 +97,4 @@ uint16_t ct_ring_read(const ct_ring *r, uint64_t off, uint64_t *ts, uint8_t *out
         }
     }
     return (uint16_t)(w0 & 0xFFFF);
-}
-
-void ct_recorder_init(ct_recorder *r, const ct_schema *schema, void *mem, uint64_t capacity_words,
-                      ct_mode mode, uint64_t max_events) {
-    ct_ring_init(&r->ring, mem, capacity_words, mode, max_events);
-    r->schema = schema;
-    for (unsigned i = 0; i < CT_MAX_EVENTS; i++)
-        r->enabled[i] = 0;
-    r->stream = 0;
-    r->stream_fn = 0;
-    r->post_hook = 0;
-    r->post_hook_ctx = 0;
-    r->stop_after = 0;
-    r->rec_lo = 0;
-    r->rec_span = ~(uint64_t)0;
-    r->strings = 0;
-    r->nstrings = 0;
-    r->strings_cap = 0;
-}
-
-void ct_recorder_refresh(ct_recorder *r) {
-    const uint8_t on = (uint8_t)ct_recorder_flag(r);
-    for (unsigned i = 0; i < CT_MAX_EVENTS; i++)
-        if (r->enabled[i]) r->enabled[i] = on;
-}
-
-void ct_recorder_set_hook(ct_recorder *r, ct_hook_fn fn, void *ctx) {
-    r->post_hook = fn;
-    r->post_hook_ctx = fn ? ctx : 0;
-    ct_recorder_refresh(r);
-}
-
-void ct_recorder_stop_after(ct_recorder *r, uint64_t n) {
-    r->stop_after = n ? ct_ring_written(&r->ring) + n : 0;
-    ct_recorder_refresh(r);
-}
-
-void ct_record_slow(ct_recorder *r, uint16_t id, uint64_t ts, const uint64_t *pw, unsigned plen) {
-    if (ts - r->rec_lo <= r->rec_span) ct_ring_write_words(&r->ring, id, ts, pw, plen);
-    if (CT_UNLIKELY(r->stop_after != 0) && ct_ring_written(&r->ring) >= r->stop_after) {
-        r->stop_after = 0;
-        ct_recorder_pause(r);
-    }
-    if (r->stream == 0 && r->post_hook == 0) return;
-    uint8_t p[CT_MAX_PAYLOAD];
-    for (unsigned b = 0; b < plen && b < CT_MAX_PAYLOAD; b++)
-        p[b] = (uint8_t)(pw[(b + 4) / 8] >> (((b + 4) % 8) * 8));
-    ct_record_hooks(r, id, ts, p, plen);
-}
-
-void ct_record_hooks(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen) {
-    if (r->stream != NULL) r->stream_fn(r->stream, id, ts, p, plen);
-    if (r->post_hook != NULL) r->post_hook(r->post_hook_ctx, id, ts, p, plen);
 }

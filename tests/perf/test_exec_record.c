@@ -30,7 +30,7 @@ static ct_recorder *record(const uint8_t *rom, size_t size, uint64_t cycles, boo
         return NULL;
     }
     CHECK_EQ(ct_filter_apply(r, GB_DEFAULT_FILTER, err, sizeof err), 0);
-    if (hooked) ct_recorder_set_hook(r, noop_hook, NULL);
+    if (hooked) ct_recorder_add_hook(r, noop_hook, NULL);
     gb_set_recorder(g, r);
     gb_run(g, cycles, 0);
     gb_destroy(g);

@@ -650,6 +650,91 @@ static void test_mid_line_write(void) {
     gb_destroy(g);
 }
 
+/* The pipeline sees a register write 2 dots before the end of its M-cycle:
+ * with SCX=0 pixel x leaves the FIFO 13 + x dots after the pipeline starts
+ * (one dot before mode 3 at dot 81), so a BGP write at dot 164 takes effect
+ * from pixel 164 - 2 - 80 - 13 = 69 (gambatte dmgpalette_during_m3). A write
+ * in the M-cycle mode 0 began in still reaches the pixels drawn in its first
+ * dots (SCX=2: the last pixel leaves at dot 80 + 174 = 254; STAT reads mode
+ * 0 at the tick to dot 256). */
+static void test_write_dot(void) {
+    gb *g = make_gb();
+    memset(g->ppu.vram, 0, 0x2000);
+    for (unsigned r = 0; r < 8; r++)
+        g->ppu.vram[16 + r * 2] = 0xFF; /* tile 1: colour 1 */
+    memset(g->ppu.vram + 0x1800, 1, 0x400);
+    memset(g->ppu.oam, 0, sizeof g->ppu.oam);
+    restart(g, 0x91);
+    wr(g, 0xFF43, 0);
+    wr(g, 0xFF47, 0x04); /* colour 1 -> shade 1 */
+    run_to(g, 5, 164);
+    wr(g, 0xFF47, 0x0C); /* colour 1 -> shade 3 */
+    run_to(g, 5, 400);
+    wr(g, 0xFF47, 0x04);
+    wr(g, 0xFF43, 2);
+    run_to(g, 7, 256);
+    CHECK_EQ(stat_mode(g), 0);
+    wr(g, 0xFF47, 0x0C);
+    run_to(g, 7, 400);
+    wr(g, 0xFF47, 0x04);
+    wr(g, 0xFF43, 0);
+    const uint8_t *fb = frame(g);
+    for (unsigned x = 0; x < 160; x++)
+        CHECK_EQ(fb[5 * 160 + x], x < 69 ? 1 : 3);
+    CHECK_EQ(fb[7 * 160 + 158], 1);
+    CHECK_EQ(fb[7 * 160 + 159], 3);
+    CHECK_EQ(fb[8 * 160 + 159], 1);
+    gb_destroy(g);
+}
+
+/* ppu.sprite gives each object fetch with its penalty (6 dots, plus the wait
+ * for the background fetch: 5 dots for an object at X=0, 1 for X=20, whose
+ * pixel 12 is 4 into its tile); ppu.push one record per pixel; ppu.fetch
+ * the three reads of each background fetch: the line's first (thrown
+ * away), the 20 tiles shown, and the next one, fetched while the last 8
+ * pixels leave the FIFO. */
+static void test_pipeline_trace(void) {
+    gb *g = make_gb();
+    char err[256];
+    ct_recorder *r = ct_recorder_create(&gb_schema, 4u << 20, 0, CT_OVERWRITE, err, sizeof err);
+    CHECK(r != NULL);
+    if (!r) return;
+    CHECK_EQ(ct_filter_apply(r, "off,ppu=trace", err, sizeof err), 0);
+    memset(g->ppu.oam, 0, sizeof g->ppu.oam);
+    put_obj(g, 0, 0x52, 20, 0x30, 0);
+    put_obj(g, 1, 0x52, 0, 0x31, 0);
+    restart(g, 0x93);
+    run_to(g, 0x42, 0);
+    gb_set_recorder(g, r);
+    run_to(g, 0x43, 0);
+    gb_set_recorder(g, NULL);
+    unsigned pushes = 0, fetches = 0, sprites = 0, order_ok = 1;
+    uint8_t pay[CT_MAX_PAYLOAD];
+    for (uint64_t off = ct_ring_first(&r->ring, 0); off < ct_ring_head(&r->ring);
+         off += ct_ring_rec_words(&r->ring, off)) {
+        uint64_t ts;
+        uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);
+        if (id == gb_ev_PPU_PUSH) {
+            order_ok &= pay[0] == pushes;
+            pushes++;
+        } else if (id == gb_ev_PPU_FETCH) {
+            fetches++;
+        } else if (id == gb_ev_PPU_SPRITE) {
+            /* X order: the object at X=0 first */
+            CHECK_EQ(pay[0], sprites == 0 ? 1 : 0);
+            CHECK_EQ(pay[1], sprites == 0 ? 0 : 20);
+            CHECK_EQ(pay[2], sprites == 0 ? 11 : 7);
+            sprites++;
+        }
+    }
+    CHECK_EQ(pushes, 160);
+    CHECK(order_ok);
+    CHECK_EQ(fetches, 22 * 3);
+    CHECK_EQ(sprites, 2);
+    ct_recorder_destroy(r);
+    gb_destroy(g);
+}
+
 /* Trace points: one PPU_MODE per mode change with its line and dot, LY as a
  * counter, frame spans, STAT requests with their source, LYC matches. */
 static void test_trace_points(void) {
@@ -847,6 +932,8 @@ int main(void) {
     test_window();
     test_objects();
     test_mid_line_write();
+    test_write_dot();
+    test_pipeline_trace();
     test_dma_hides_objects();
     test_trace_points();
     test_post_boot();

@@ -4,7 +4,8 @@
 # Run with -DCC=... -DSRC=... -DOUT=...
 foreach(opt O0 O2)
   set(objs "")
-  foreach(src ${SRC}/src/trace/ring.c ${SRC}/tests/trace/freestanding_emit.c)
+  foreach(src ${SRC}/src/trace/ring.c ${SRC}/src/trace/record.c
+              ${SRC}/tests/trace/freestanding_emit.c)
     get_filename_component(name ${src} NAME_WE)
     set(obj ${OUT}/${name}-${opt}.o)
     execute_process(
@@ -29,5 +30,5 @@ foreach(opt O0 O2)
   if(NOT undef STREQUAL "")
     message(FATAL_ERROR "the freestanding recorder (-${opt}) references:\n${undef}")
   endif()
-  message(STATUS "ring.c + CT_EMIT user (-${opt}): no undefined symbols")
+  message(STATUS "ring.c + record.c + CT_EMIT user (-${opt}): no undefined symbols")
 endforeach()

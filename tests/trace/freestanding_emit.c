@@ -16,13 +16,13 @@ const ct_schema fs_schema = {"fs", 1000000, fs_ev_count, fs_events};
 
 void fs_setup(ct_recorder *r, uint64_t *mem, uint64_t words) {
     ct_recorder_init(r, &fs_schema, mem, words, CT_OVERWRITE, 0);
-    r->enabled[fs_ev_SMALL] = 1;
-    r->enabled[fs_ev_WIDE] = 1;
+    r->flags[fs_ev_SMALL] = 1;
+    r->flags[fs_ev_WIDE] = 1;
 }
 
 void fs_trace(ct_recorder *r, uint64_t ts, uint16_t pc, uint8_t op) {
-    CT_EMIT(r->enabled, r, fs_, SMALL, ts, pc, op);
-    CT_EMIT(r->enabled, r, fs_, WIDE, ts + 1, ts, (uint32_t)ts, pc, op, op & 1, -(int32_t)op, 7u);
+    CT_EMIT(r->flags, r, fs_, SMALL, ts, pc, op);
+    CT_EMIT(r->flags, r, fs_, WIDE, ts + 1, ts, (uint32_t)ts, pc, op, op & 1, -(int32_t)op, 7u);
 }
 
 /* The dump side of the ring is freestanding too (the crash handler). */

@@ -111,8 +111,8 @@ int main(void) {
     if (r) {
         CHECK_EQ(ct_filter_apply(r, "cpu.exec", err, sizeof err), 0);
         CHECK_EQ(ct_filter_apply(r, "bogus", err, sizeof err), -EINVAL);
-        CHECK_EQ(r->enabled[ts_ev_EXEC], 1);
-        CHECK_EQ(r->enabled[ts_ev_READ], 0);
+        CHECK_EQ(r->flags[ts_ev_EXEC], 1);
+        CHECK_EQ(r->flags[ts_ev_READ], 0);
         ct_recorder_destroy(r);
     }
     return test_result();

@@ -67,7 +67,7 @@ static void check_wrap_bytes(ct_mode mode) {
     ct_recorder *r = ct_recorder_create(&ts_schema, 64 << 10, 0, mode, err, sizeof err);
     CHECK(r != NULL);
     if (!r) return;
-    memset(r->enabled, 1, sizeof r->enabled);
+    memset(r->flags, 1, sizeof r->flags);
     const uint64_t n = 100000;
     for (uint64_t i = 0; i < n; i++)
         emit_mixed(r, i);
@@ -114,7 +114,7 @@ static void check_event_bound(ct_mode mode, uint64_t bound, uint64_t n) {
     ct_recorder *r = ct_recorder_create(&ts_schema, 0, bound, mode, err, sizeof err);
     CHECK(r != NULL);
     if (!r) return;
-    memset(r->enabled, 1, sizeof r->enabled);
+    memset(r->flags, 1, sizeof r->flags);
     for (uint64_t i = 0; i < n; i++)
         emit_mixed(r, i);
     ct_trace *t;
@@ -145,14 +145,14 @@ static void check_gates(void) {
     ct_recorder *r = ct_recorder_create(&ts_schema, 1 << 20, 0, CT_OVERWRITE, err, sizeof err);
     CHECK(r != NULL);
     if (!r) return;
-    CT_EMIT(r->enabled, r, ts_, EXEC, 1, 0x100, 0);
+    CT_EMIT(r->flags, r, ts_, EXEC, 1, 0x100, 0);
     CHECK_EQ(ct_ring_written(&r->ring), 0);
     CHECK_EQ(ct_filter_apply(r, "cpu.exec", err, sizeof err), 0);
-    CT_EMIT(r->enabled, r, ts_, EXEC, 2, 0x100, 0);
-    CT_EMIT(r->enabled, r, ts_, READ, 3, 0x100, 0, 0);
+    CT_EMIT(r->flags, r, ts_, EXEC, 2, 0x100, 0);
+    CT_EMIT(r->flags, r, ts_, READ, 3, 0x100, 0, 0);
     CHECK_EQ(ct_ring_written(&r->ring), 1);
     ct_recorder_pause(r);
-    CT_EMIT(r->enabled, r, ts_, EXEC, 4, 0x101, 0);
+    CT_EMIT(r->flags, r, ts_, EXEC, 4, 0x101, 0);
     CHECK_EQ(ct_ring_written(&r->ring), 1);
     /* Interning is stable and deduplicates. */
     uint32_t a = ct_intern(r, "alpha"), b = ct_intern(r, "beta");
@@ -170,7 +170,7 @@ static void check_keep_from(ct_mode mode, uint64_t n, uint64_t keep_from, uint64
                            : ct_recorder_create(&ts_schema, 64 << 10, 0, mode, err, sizeof err);
     CHECK(r != NULL);
     if (!r) return;
-    memset(r->enabled, 1, sizeof r->enabled);
+    memset(r->flags, 1, sizeof r->flags);
     for (uint64_t i = 0; i < n; i++)
         emit_mixed(r, i);
     r->ring.keep_from = keep_from;

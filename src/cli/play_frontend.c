@@ -3,10 +3,10 @@
  * slots, screenshots, input scripts and movies, and the flight recorder
  * one key away: F12 (or SIGUSR1) copies the ring and writes it, the screen
  * and the machine state beside it on a worker thread while play goes on. */
-#include "frontend.h"
+#include "play_frontend.h"
 
-#include "input.h"
-#include "keymap.h"
+#include "../play/input.h"
+#include "../play/keymap.h"
 
 #include "../debug/disasm.h"
 #include "../gb/gb_events.h"
@@ -116,8 +116,7 @@ static void dump_start(gb *g, ct_recorder *rec, const char *dir, const char *rom
         j->rec.ring.words = j->mem;
         j->rec.ring.sync = j->mem + cap + CT_RING_SLACK;
         j->rec.strings = j->strings;
-        j->rec.stream = NULL;
-        j->rec.post_hook = NULL;
+        j->rec.nhooks = 0; /* the copy is only read */
     }
     memcpy(j->fb, gb_framebuffer(g), sizeof j->fb);
     j->state_len = gb_state_size(g);

@@ -1,4 +1,4 @@
-/* `ceres play`: the SDL2 frontend (frontend.c, built only with SDL2). */
+/* `ceres play`: the SDL2 frontend (play_frontend.c, built only with SDL2). */
 #ifndef CERES_PLAY_FRONTEND_H
 #define CERES_PLAY_FRONTEND_H
 

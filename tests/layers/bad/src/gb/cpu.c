@@ -1,0 +1,2 @@
+#include "../runner/runner.h"
+#include "../debug/trigger.h"

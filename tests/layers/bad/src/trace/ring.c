@@ -1,0 +1,1 @@
+#include "../gb/gb.h"
