@@ -2,7 +2,7 @@
 # Checks (and, as root on Debian, installs) what building and testing Ceres
 # needs. Usage: scripts/deps.sh [--bench]
 set -euo pipefail
-pkgs=(cmake make gcc pkg-config libpng-dev zlib1g-dev libcjson-dev protobuf-compiler python3)
+pkgs=(cmake make gcc pkg-config libpng-dev zlib1g-dev libcjson-dev libedit-dev protobuf-compiler python3)
 # Optional: SDL2 for `ceres play` (left out of the build without it), xvfb
 # for its test in a real window. Installed as root, else only mentioned.
 optional=(libsdl2-dev xvfb xauth)

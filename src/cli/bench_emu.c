@@ -14,6 +14,8 @@
  *   stream_json     ring_all's events (every event) streamed to a Chrome
  *                   JSON file (the old way), over fewer frames (STREAM_FRAMES)
  *   triggers_armed  a PC and a write trigger that never fire, no recording
+ *   checkpoints     no recorder, a checkpoint (save state, delta against the
+ *                   previous one) every frame into an 8 MiB ring (debug/gb_ckpt.h)
  *   gambatte, mgba  Debian's libretro cores (keys peers.NAME.fps)
  *
  * Configurations are interleaved (round-robin, best of --rounds per
@@ -22,6 +24,7 @@
 #include "bench.h"
 #include "cli.h"
 #include "bench_peers.h"
+#include "debug/gb_ckpt.h"
 #include "gb/gb_events.h"
 #include "debug/trigger.h"
 #include "runner/runner.h"
@@ -55,6 +58,7 @@ enum cfg {
     CFG_RING_ALL,
     CFG_STREAM_JSON,
     CFG_TRIGGERS,
+    CFG_CHECKPOINTS,
     CFG_GAMBATTE,
     CFG_MGBA,
     CFG_COUNT
@@ -71,6 +75,7 @@ static const struct {
     [CFG_RING_ALL] = {"ring_all", "emu.fps.ring_all", "ring 4 MiB, everything (trace)"},
     [CFG_STREAM_JSON] = {"stream_json", "emu.fps.stream_json", "everything streamed to JSON"},
     [CFG_TRIGGERS] = {"triggers_armed", "emu.fps.triggers_armed", "2 triggers armed, never fire"},
+    [CFG_CHECKPOINTS] = {"checkpoints", "emu.fps.checkpoints", "checkpoint every frame, 8 MiB"},
     [CFG_GAMBATTE] = {"gambatte", "peers.gambatte.fps", "peer: libretro-gambatte"},
     [CFG_MGBA] = {"mgba", "peers.mgba.fps", "peer: libretro-mgba"},
 };
@@ -125,7 +130,8 @@ static void usage(FILE *f) {
           "  --filter SPEC  filter of ring_default (default: the default\n"
           "                 filter; the budgets assume it)\n"
           "  --only LIST    configurations: off, compiled_out, ring_default, ring_all,\n"
-          "                 stream_json, triggers_armed, gambatte, mgba (default: all)\n",
+          "                 stream_json, triggers_armed, checkpoints, gambatte,\n"
+          "                 mgba (default: all)\n",
           f);
 }
 
@@ -141,7 +147,10 @@ static int run_ceres(state *st, enum cfg c, unsigned w, double *secs, char *err,
     gb_trig_set *ts = NULL;
     char stream_path[128] = "";
     int rc = -1;
-    if (c != CFG_OFF) {
+    gb_ckpt *ck = NULL;
+    if (c == CFG_CHECKPOINTS && !(ck = gb_ckpt_create(g, 1, GB_CKPT_DEFAULT_BYTES, 0, err, errlen)))
+        goto out;
+    if (c != CFG_OFF && c != CFG_CHECKPOINTS) {
         rec = ct_recorder_create(&gb_schema, RING_BYTES, 0, CT_OVERWRITE, err, errlen);
         if (!rec) goto out;
     }
@@ -168,7 +177,10 @@ static int run_ceres(state *st, enum cfg c, unsigned w, double *secs, char *err,
     }
     const uint64_t cycles = (uint64_t)st->nframes[c] * CYCLES_PER_FRAME;
     double t0 = cpu_now();
-    gb_run(g, cycles, 0);
+    if (ck)
+        gb_ckpt_run(ck, g, cycles, 0);
+    else
+        gb_run(g, cycles, 0);
     if (c == CFG_STREAM_JSON && ct_stream_close(rec)) {
         snprintf(err, errlen, "%s: stream write failed", stream_path);
         goto out;
@@ -187,6 +199,7 @@ static int run_ceres(state *st, enum cfg c, unsigned w, double *secs, char *err,
     rc = 0;
 out:
     if (ts) gb_trig_arm(g, NULL);
+    gb_ckpt_destroy(ck);
     gb_destroy(g);
     free(ts);
     if (rec) {
@@ -499,6 +512,8 @@ int bench_emu(int argc, char **argv, bench_results *out) {
     }
     missed += ratio_row(st, "triggers armed / off", CFG_TRIGGERS, CFG_OFF, 0.97, out,
                         "emu.ratio.triggers_armed_vs_off");
+    missed += ratio_row(st, "checkpoint every frame / off", CFG_CHECKPOINTS, CFG_OFF, 0.95, out,
+                        "emu.ratio.checkpoints_vs_off");
     missed += ratio_row(st, "off / gambatte", CFG_OFF, CFG_GAMBATTE, 1.0, out,
                         "emu.ratio.off_vs_gambatte");
     missed += ratio_row(st, "off / mgba", CFG_OFF, CFG_MGBA, 1.0, out, "emu.ratio.off_vs_mgba");

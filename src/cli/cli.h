@@ -13,6 +13,7 @@ int cmd_run(int argc, char **argv);   /* cmd_run.c */
 int cmd_test(int argc, char **argv);  /* cmd_test.c */
 int cmd_trace(int argc, char **argv); /* cmd_trace.c */
 int cmd_bench(int argc, char **argv); /* cmd_bench.c */
+int cmd_debug(int argc, char **argv); /* cmd_debug.c */
 int cmd_play(int argc, char **argv);  /* cmd_play.c (SDL2, optional) */
 
 /* ---- option parsing (cli_opt.c) -----------------------------------------

@@ -18,6 +18,7 @@ static void usage(FILE *f) {
           "  test [options] [ROM...] run test ROM suites, dump traces of failures\n"
           "  trace convert|cat|stats|diff ...  work with dumped traces\n"
           "  bench [recorder|emu|suite] [--json FILE]  measure the performance budgets\n"
+          "  debug ROM [options]     a debugger that goes backwards (checkpoints)\n"
           "\n"
           "`ceres <command> --help` (or -h) describes each command. Options follow the\n"
           "usual conventions: --opt=value or --opt value, any unique prefix of a long\n"
@@ -44,6 +45,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "trace")) return cmd_trace(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(cmd, "play")) return cmd_play(argc - 1, argv + 1);
+    if (!strcmp(cmd, "debug")) return cmd_debug(argc - 1, argv + 1);
     if (cmd[0] == '-')
         fprintf(stderr, "ceres: unknown option '%s' (options come after the command)\n", cmd);
     else

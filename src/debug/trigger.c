@@ -505,6 +505,7 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
         (void)idx;
 #endif
         break;
+    case GB_TRIG_BREAK: gb_request_stop(g); break;
     }
 }
 
@@ -722,7 +723,7 @@ int gb_trig_window_frames(gb_trig_set *s, uint64_t lo, uint64_t hi, char *err, s
 }
 
 void gb_trig_report(const gb_trig_set *s, FILE *f) {
-    static const char *const act[] = {"start", "stop", "dump", "mark"};
+    static const char *const act[] = {"start", "stop", "dump", "mark", "break"};
     for (unsigned i = 0; i < s->n; i++)
         fprintf(f, "trigger %u (%s) %s: fired %llu time%s\n", i, act[s->t[i].action], s->t[i].text,
                 (unsigned long long)s->t[i].fires, s->t[i].fires == 1 ? "" : "s");

@@ -34,6 +34,7 @@ typedef enum gb_trig_action {
     GB_TRIG_STOP,  /* stop recording `post` events or cycles later */
     GB_TRIG_DUMP,  /* write a numbered snapshot, recording goes on */
     GB_TRIG_MARK,  /* put a trace.mark event in the trace */
+    GB_TRIG_BREAK, /* stop the run (gb_request_stop): the debugger's breakpoints */
 } gb_trig_action;
 
 #define GB_TRIG_MAX       16

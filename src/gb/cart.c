@@ -6,6 +6,7 @@
  * any value can make a read go out of bounds. External RAM is likewise a
  * power of two and addressed through a mask. */
 #include "gb_internal.h"
+#include "../trace/ct_host.h" /* ct_errf */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -22,18 +23,6 @@
 /* ---- header ------------------------------------------------------------- */
 
 /* Error message for the caller, who may pass no buffer. */
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Cartridge type byte $0147: which mapper and which extras. Unlisted types
  * are unsupported (mapper value 0 with ok == false). */
 typedef struct cart_type {
@@ -85,13 +74,13 @@ static size_t pow2_at_least(size_t n) {
 
 static int parse_header(const uint8_t *rom, size_t size, header *h, char *err, size_t errlen) {
     if (!rom || size < HEADER_END) {
-        set_err(err, errlen,
+        ct_errf(err, errlen,
                 "ROM too small: %zu bytes, a cartridge needs at least %u (header ends at $014F)",
                 rom ? size : (size_t)0, HEADER_END);
         return -EINVAL;
     }
     if (size > ROM_MAX_SIZE) {
-        set_err(err, errlen, "ROM too large: %zu bytes (the largest DMG cartridge is 8 MiB)", size);
+        ct_errf(err, errlen, "ROM too large: %zu bytes (the largest DMG cartridge is 8 MiB)", size);
         return -EFBIG;
     }
     /* The boot ROM refuses a cartridge whose header checksum is wrong. */
@@ -99,23 +88,23 @@ static int parse_header(const uint8_t *rom, size_t size, header *h, char *err, s
     for (unsigned i = 0x134; i <= 0x14C; i++)
         sum = (uint8_t)(sum - rom[i] - 1);
     if (sum != rom[0x14D]) {
-        set_err(err, errlen, "bad header checksum: $014D is $%02X, header sums to $%02X",
+        ct_errf(err, errlen, "bad header checksum: $014D is $%02X, header sums to $%02X",
                 rom[0x14D], sum);
         return -EINVAL;
     }
     h->type = rom[0x147];
     h->t = cart_types[h->type];
     if (!h->t.ok) {
-        set_err(err, errlen, "unsupported cartridge type $%02X", h->type);
+        ct_errf(err, errlen, "unsupported cartridge type $%02X", h->type);
         return -ENOTSUP;
     }
     uint8_t rom_code = rom[0x148], ram_code = rom[0x149];
     if (rom_code >= ROM_CODES) {
-        set_err(err, errlen, "invalid ROM size code $%02X at $0148", rom_code);
+        ct_errf(err, errlen, "invalid ROM size code $%02X at $0148", rom_code);
         return -EINVAL;
     }
     if (ram_code >= RAM_CODES) {
-        set_err(err, errlen, "invalid RAM size code $%02X at $0149", ram_code);
+        ct_errf(err, errlen, "invalid RAM size code $%02X at $0149", ram_code);
         return -EINVAL;
     }
     /* A file shorter than its header claims is padded with $FF (open bus);
@@ -397,7 +386,7 @@ int gb_cart_init(gb_cart *c, const uint8_t *rom, size_t size, char *err, size_t 
     if (rc < 0) return rc;
     c->rom = malloc(h.rom_alloc);
     if (!c->rom) {
-        set_err(err, errlen, "out of memory for a %zu-byte ROM", h.rom_alloc);
+        ct_errf(err, errlen, "out of memory for a %zu-byte ROM", h.rom_alloc);
         return -ENOMEM;
     }
     memcpy(c->rom, rom, size);
@@ -408,7 +397,7 @@ int gb_cart_init(gb_cart *c, const uint8_t *rom, size_t size, char *err, size_t 
         if (!c->ram) {
             free(c->rom);
             c->rom = NULL;
-            set_err(err, errlen, "out of memory for %zu bytes of cartridge RAM", h.ram_size);
+            ct_errf(err, errlen, "out of memory for %zu bytes of cartridge RAM", h.ram_size);
             return -ENOMEM;
         }
         /* Uninitialised SRAM: any value will do; $FF like an erased chip. */

@@ -24,11 +24,14 @@ enum { FZ = 0x80, FN = 0x40, FH = 0x20, FC = 0x10 };
 #define A_ r[GB_R_A]
 #define F_ r[GB_R_F]
 
-/* Hooks a copy of the instruction loop tests (gb_cpu_run): trace points
- * for bus accesses (I_MEM) and for instructions (I_EXEC), trigger bitmaps
- * for writes and instructions (I_TRIG), for reads (I_TRIG_RD). I_EXEC_FAST
- * records every instruction through the fast path without a test. */
-enum { I_MEM = 1, I_TRIG = 2, I_TRIG_RD = 4, I_EXEC = 8, I_ALL = 15, I_EXEC_FAST = 16 };
+/* What a copy of the instruction loop tests (the variants table at the end
+ * of this file, CPU_VARIANTS): trace points for bus accesses (I_MEM) and
+ * for instructions (I_EXEC), the debug hooks' bitmaps for fetches and
+ * writes (I_HOOK) and for reads (I_HOOK_RD). I_EXEC_FAST records every
+ * instruction through the fast path without a test. The set is a constant
+ * `I` that every function of the loop takes as its second parameter
+ * (`const unsigned I`): after inlining, each copy keeps only its tests. */
+enum { I_MEM = 1, I_HOOK = 2, I_HOOK_RD = 4, I_EXEC = 8, I_ALL = 15, I_EXEC_FAST = 16 };
 
 /* ---- the machine clock --------------------------------------------------- */
 
@@ -85,7 +88,7 @@ CT_INLINE uint8_t rd(gb *g, const unsigned I, uint16_t a) {
     } else {
         v = rd_slow(g, a);
     }
-    if (I & I_TRIG_RD) GB_HOOK_READ(g, a, v);
+    if (I & I_HOOK_RD) GB_HOOK_READ(g, a, v);
     if (I & I_MEM) GB_TRACE_HOT(g, MEM_READ, a, v);
     return v;
 }
@@ -98,7 +101,7 @@ CT_INLINE void wr(gb *g, const unsigned I, uint16_t a, uint8_t v) {
          * before it lands: the write is recorded before what it causes (a
          * DMA start, a bank switch), and a start trigger's first record is
          * the write itself. */
-        if (I & I_TRIG) GB_HOOK_WRITE(g, a, v);
+        if (I & I_HOOK) GB_HOOK_WRITE(g, a, v);
         if (I & I_MEM) GB_TRACE_HOT(g, MEM_WRITE, a, v);
         p[a & 0xFFF] = v;
     } else {
@@ -719,7 +722,9 @@ CT_INLINE void exec(gb *g, const unsigned I, uint8_t op) {
  * A, SP, IME as gb_cpu holds them, and the bank from a per-page table. On
  * the slow path (a window, hooks: stream, triggers) the generic emitter
  * runs, which also hands the payload to the hooks;
- * tests/trace/test_exec_record.c checks that both write the same records. */
+ * tests/perf/test_exec_record.c checks that both write the same records.
+ * The record, gb_cpu's field order (cpu.h), the assert below and the save
+ * state's CPU section (STATE_VERSION in gb.c) change together. */
 _Static_assert(offsetof(gb_cpu, sp) == offsetof(gb_cpu, r) + 8 &&
                    offsetof(gb_cpu, ime) == offsetof(gb_cpu, sp) + 2 && sizeof(bool) == 1,
                "trace_exec copies A, SP and IME as one 32-bit word");
@@ -817,7 +822,7 @@ CT_INLINE void step(gb *g, const unsigned I, uint64_t until, unsigned mask) {
     }
     /* The fetch hook, once per instruction: not again for the instruction
      * a gb_break() in it stopped before. */
-    if ((I & I_TRIG) && !resumed) {
+    if ((I & I_HOOK) && !resumed) {
         GB_HOOK_FETCH(g, c->pc);
         if (CT_UNLIKELY(c->brk)) return;
     }
@@ -845,15 +850,29 @@ void gb_cpu_step(gb *g) {
     step(g, I_ALL, 0, 0); /* at most one M-cycle while halted */
 }
 
-/* Which per-access hooks the instruction loop must test: triggers armed
- * (I_TRIG; I_TRIG_RD when one watches reads), bus accesses recorded (I_MEM,
- * with I_EXEC: a filter that records them tests no trigger when none is
- * armed), instructions recorded (I_EXEC; I_EXEC_FAST when they take the
- * fast record path: the default filter, whose copy tests nothing per bus
- * access and records each instruction without testing a flag). None of it
+/* The variants of the instruction loop, one copy each (the ~7% the tests
+ * of a recording filter or armed hooks would cost every run is paid only
+ * by the runs that need them). Rare paths (interrupt dispatch, HALT, the
+ * slow bus paths) always test. hooks() picks the row; nothing it reads
  * changes during a run: gb_set_recorder and gb_set_hooks are called between
- * runs, and the machine's copy of the flags is only refreshed there and at
- * the start of gb_run. */
+ * runs, and the machine's copy of the recorder's flags is refreshed only
+ * there and at the start of gb_run. */
+#define CPU_VARIANTS(X)                                                                            \
+    /* tracing off, no hooks: no test per access or instruction */                                 \
+    X(0)                                                                                           \
+    /* the default filter: each cpu.exec on the fast record path, no flag test */                  \
+    X(I_EXEC_FAST)                                                                                 \
+    /* cpu.exec on the recorder's checked path (a window, hooks, discard mode) */                  \
+    X(I_EXEC)                                                                                      \
+    /* mem=trace: every bus access and instruction recorded, flags tested */                       \
+    X(I_MEM | I_EXEC)                                                                              \
+    /* debug hooks armed (fetches, writes), nothing recorded per access */                         \
+    X(I_HOOK)                                                                                      \
+    /* debug hooks watching reads too */                                                           \
+    X(I_HOOK | I_HOOK_RD)                                                                          \
+    /* hooks and recording together; also gb_cpu_step's single step */                             \
+    X(I_ALL)
+
 static unsigned hooks(const gb *g) {
     unsigned h = 0;
     if (g->trace_on[gb_ev_MEM_READ] | g->trace_on[gb_ev_MEM_WRITE])
@@ -862,30 +881,23 @@ static unsigned hooks(const gb *g) {
         h = g->trace_on[gb_ev_CPU_EXEC] == CT_ON ? I_EXEC_FAST : I_EXEC;
     if (g->hooks) {
         if (h) h = I_ALL;
-        h |= I_TRIG;
-        if (g->hook_reads) h |= I_TRIG_RD;
+        h |= I_HOOK;
+        if (g->hook_reads) h |= I_HOOK_RD;
     }
     return h;
 }
 
-/* Copies of the instruction loop: `step` and everything it inlines take a
- * constant I, so a copy tests only the hooks it needs per bus access and
- * instruction. With tracing off and no triggers there is no test at all
- * (those tests cost ~7% of the machine's time). Rare paths (interrupt
- * dispatch, HALT, the slow bus paths) always test. */
 #define RUN_LOOP(I)                                                                                \
     while (g->cycles < until && !(g->stop_reasons & stop_mask))                                    \
     step(g, (I), until, stop_mask)
 
 void gb_cpu_run(gb *g, uint64_t until, unsigned stop_mask) {
     switch (hooks(g)) {
-    case 0: RUN_LOOP(0); break;
-    case I_EXEC: RUN_LOOP(I_EXEC); break;
-    case I_EXEC_FAST: RUN_LOOP(I_EXEC_FAST); break;
-    case I_MEM | I_EXEC: RUN_LOOP(I_MEM | I_EXEC); break;
-    case I_TRIG: RUN_LOOP(I_TRIG); break;
-    case I_TRIG | I_TRIG_RD: RUN_LOOP(I_TRIG | I_TRIG_RD); break;
-    default: RUN_LOOP(I_ALL); break;
+#define VARIANT(I)                                                                                 \
+    case (I): RUN_LOOP(I); break;
+        CPU_VARIANTS(VARIANT)
+#undef VARIANT
+    default: RUN_LOOP(I_ALL); break; /* not reached: hooks() returns a row */
     }
 }
 

@@ -17,7 +17,11 @@ enum { GB_R_B, GB_R_C, GB_R_D, GB_R_E, GB_R_H, GB_R_L, GB_R_F, GB_R_A };
 
 typedef struct gb_cpu {
     /* r[], sp and ime in this order, contiguous: the cpu.exec record copies
-     * them as they lie (cpu.c, trace_exec). */
+     * them as they lie. Four things change together: this field order, the
+     * cpu.exec fields in gb_events.h (b c d e h l f a sp ime, in this
+     * order), the _Static_assert and exec_words in cpu.c, and the save
+     * state's CPU section (bump STATE_VERSION in gb.c: the section is
+     * gb_cpu as it lies). tests/perf/test_exec_record.c checks the record. */
     uint8_t r[8];
     uint16_t sp;
     bool ime, halted;

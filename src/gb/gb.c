@@ -272,7 +272,9 @@ unsigned gb_rom_bank(const gb *g, uint16_t addr) {
  * the header and every section's tag and size before touching the machine. */
 
 #define STATE_MAGIC   "CERESSAV"
-#define STATE_VERSION 3u /* 2: gb_cpu keeps r[], sp and ime together; 3: gb_cpu.brk */
+/* Any change to a saved struct's layout (gb_cpu: see cpu.h) bumps it.
+ * 2: gb_cpu keeps r[], sp and ime together; 3: gb_cpu.brk. */
+#define STATE_VERSION 3u
 #define NSECTIONS     7
 
 typedef struct core_state {
@@ -344,17 +346,26 @@ long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
     if (!buf || size < need) return -ENOSPC;
     section s[NSECTIONS];
     sections(g, s);
-    core_state *core = calloc(1, sizeof *core);
-    if (!core) return -ENOMEM;
-    core->cycles = g->cycles;
-    core->frames = g->frames;
-    core->ie = g->ie;
-    core->intf = g->intf;
-    core->has_boot_rom = g->has_boot_rom;
-    memcpy(core->boot_rom, g->boot_rom, 256);
-    core->serial_len = (uint32_t)g->serial_len;
-    memcpy(core->serial_log, g->serial_log, g->serial_len);
-    const void *data[NSECTIONS - 1] = {core, &g->cpu, &g->bus, &g->timer, &g->ppu, &g->apu};
+    /* The CORE section is built in place (checkpoints save every frame:
+     * no allocation, no second copy of the serial log). */
+    uint8_t *core = buf + 16 + 8;
+    const uint32_t serial_len = (uint32_t)g->serial_len;
+    const size_t log = offsetof(core_state, serial_log);
+    memset(core, 0, log);
+    memset(core + log + serial_len, 0, sizeof(core_state) - log - serial_len);
+#define CORE_PUT(field, src)                                                                       \
+    memcpy(core + offsetof(core_state, field), src, sizeof(((core_state *)0)->field))
+    CORE_PUT(cycles, &g->cycles);
+    CORE_PUT(frames, &g->frames);
+    CORE_PUT(ie, &g->ie);
+    CORE_PUT(intf, &g->intf);
+    const uint8_t has_boot = g->has_boot_rom;
+    CORE_PUT(has_boot_rom, &has_boot);
+    CORE_PUT(boot_rom, g->boot_rom);
+    CORE_PUT(serial_len, &serial_len);
+#undef CORE_PUT
+    memcpy(core + log, g->serial_log, serial_len);
+    const void *data[NSECTIONS - 1] = {NULL, &g->cpu, &g->bus, &g->timer, &g->ppu, &g->apu};
 
     uint8_t *p = buf;
     memcpy(p, STATE_MAGIC, 8);
@@ -365,15 +376,14 @@ long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
         memcpy(p, s[i].tag, 4);
         put32(p + 4, (uint32_t)s[i].size);
         p += 8;
-        if (i < NSECTIONS - 1)
+        if (i == 0)
+            ; /* CORE: written above */
+        else if (i < NSECTIONS - 1)
             memcpy(p, data[i], s[i].size);
-        else if (gb_cart_state_save(&g->cart, p) != s[i].size) {
-            free(core);
+        else if (gb_cart_state_save(&g->cart, p) != s[i].size)
             return -EIO;
-        }
         p += s[i].size;
     }
-    free(core);
     return (long)(p - buf);
 }
 

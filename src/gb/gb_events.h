@@ -5,6 +5,8 @@
 
 #include "../trace/ct.h"
 
+/* cpu.exec's register fields follow gb_cpu's layout (see cpu.h): the CPU
+ * copies them as they lie. */
 #define GB_EVENTS(E)                                                                               \
     E(CPU_EXEC, cpu, exec, TRACE, STEP, U16, pc, U8, op, U8, op1, U8, op2, U8, b, U8, c, U8, d,    \
       U8, e, U8, h, U8, l, U8, f, U8, a, U16, sp, BOOL, ime, U16, bank)                            \

@@ -311,9 +311,20 @@ static void obj_merge(gb *g, gb_fifo *f, bool emit) {
     f->ob_hi |= hi & take;
     f->ob_pal = (uint8_t)((f->ob_pal & ~take) | ((attr & 0x10) ? take : 0));
     f->ob_pri = (uint8_t)((f->ob_pri & ~take) | ((attr & 0x80) ? take : 0));
+    /* Kept for the line's ppu.sprite records (run ahead, then again from
+     * each write: the last run's values are the line's). */
+    unsigned k = f->ocur % 10;
+    p->obj_pen[k] = (uint8_t)(f->t + 1 - f->owait);
+    p->obj_dot[k] = (uint16_t)(p->fifo_t0 + f->t);
+    p->obj_log |= (uint16_t)(1u << k);
     if (emit)
         GB_TRACE(g, PPU_SPRITE, p->obj[f->ocur % 10], o[1], (uint8_t)(f->t + 1 - f->owait),
                  (uint16_t)(p->fifo_t0 + f->t));
+}
+
+/* The per-dot trace points are on (ppu.fetch, ppu.push): no shortcut. */
+static inline bool trace_heavy(const gb *g) {
+    return (g->trace_on[gb_ev_PPU_FETCH] | g->trace_on[gb_ev_PPU_PUSH]) != 0;
 }
 
 /* The window starts: the background FIFO is cleared and the fetcher
@@ -384,8 +395,8 @@ CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
         f->owait = 0xFFFF;
         /* A tile just pushed, and nothing for the next 8 pixels but the
          * fetch of the next tile: run those 8 dots at once. */
-        if (!emit && f->fstep == 0 && f->bg_n == 8 && f->px >= 0 && f->px <= 152 &&
-            f->t + 8u <= stop && chunk_clear(p, f)) {
+        if ((!emit || !trace_heavy(g)) && f->fstep == 0 && f->bg_n == 8 && f->px >= 0 &&
+            f->px <= 152 && f->t + 8u <= stop && chunk_clear(p, f)) {
             fetch_tile(p, f);
             unsigned px = (unsigned)f->px;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -464,6 +475,7 @@ static void fifo_start(gb_ppu *p, uint16_t t0) {
     f->fine = f->fine0 = p->scx & 7;
     f->owait = 0xFFFF;
     p->fifo_t0 = t0;
+    p->obj_log = 0;
 }
 
 /* From the checkpoint, run ahead to the end of mode 3 (pixels drawn, the
@@ -494,8 +506,7 @@ static bool fifo_before_write(gb *g) {
     if (!p->fifo_live || p->line >= 144) return false;
     unsigned t = p->dot + FIFO_WRITE_DOT > p->fifo_t0 ? p->dot + FIFO_WRITE_DOT - p->fifo_t0 : 0;
     if (t >= p->fifo_end) return false;
-    if (CT_UNLIKELY(g->trace_on[gb_ev_PPU_FETCH] | g->trace_on[gb_ev_PPU_SPRITE] |
-                    g->trace_on[gb_ev_PPU_PUSH]))
+    if (CT_UNLIKELY(trace_heavy(g)))
         fifo_run(g, &p->fifo, t, true);
     else
         fifo_run(g, &p->fifo, t, false);
@@ -580,9 +591,13 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
     case EV_MODE0:
         /* The pixels are drawn; with the pipeline's trace points on, run
          * it once more from the checkpoint to record what it did. */
-        if (CT_UNLIKELY(g->trace_on[gb_ev_PPU_FETCH] | g->trace_on[gb_ev_PPU_SPRITE] |
-                        g->trace_on[gb_ev_PPU_PUSH]))
+        if (CT_UNLIKELY(trace_heavy(g)))
             fifo_run(g, &p->fifo, FIFO_T_MAX, true);
+        else if (CT_UNLIKELY(g->trace_on[gb_ev_PPU_SPRITE]))
+            for (unsigned k = 0; k < 10; k++)
+                if (p->obj_log >> k & 1)
+                    GB_TRACE(g, PPU_SPRITE, p->obj[k], p->oam[(p->obj[k] % 40) * 4 + 1],
+                             p->obj_pen[k], p->obj_dot[k]);
         if (p->win_drawn) p->win_line++;
         set_mode(g, 0, at);
         p->block = 0;

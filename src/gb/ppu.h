@@ -91,6 +91,11 @@ typedef struct gb_ppu {
     uint16_t fifo_t0;
     uint16_t fifo_end; /* pipeline dot of the end of mode 3, as run ahead */
     uint8_t fifo_live; /* this line's pipeline has started (till line end) */
+    /* Object fetches of the line (entries of obj[]): penalty and dot, for
+     * the ppu.sprite records written at the end of mode 3. */
+    uint16_t obj_log;
+    uint8_t obj_pen[10];
+    uint16_t obj_dot[10];
 } gb_ppu;
 
 void gb_ppu_init(gb *g); /* post-boot state (LCD on, LY 0) */

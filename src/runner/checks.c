@@ -5,6 +5,7 @@
 #include "runner.h"
 
 #include "../debug/trigger.h"
+#include "../debug/gb_ckpt.h"
 
 #include "../gb/gb_events.h"
 #include "../play/input.h"
@@ -21,6 +22,13 @@
  * once per frame's worth of T-cycles, at fixed cycle boundaries, so a run
  * and its replay evaluate them at exactly the same points. */
 #define POLL_CYCLES RN_CYCLES_PER_FRAME
+
+/* A failure's replay restores the checkpoint just before its window
+ * (debug/gb_ckpt.h) instead of starting from power-on. One every CKPT_POLLS polls
+ * (the window is ~28 frames by default), taken after the poll's check, with
+ * the check's own state (blargg serial: when "Failed" appeared) as tag. */
+#define CKPT_POLLS 8
+#define CKPT_BYTES (8u << 20)
 
 /* What each check kind stops the machine for, and whether it polls. */
 static const unsigned check_stops[RN_CHECK_COUNT] = {
@@ -65,6 +73,7 @@ typedef struct run {
     gb *g;
     const uint8_t *ref;   /* screenshot reference, RGB */
     uint64_t failed_seen; /* blargg-serial: cycle at which "Failed" appeared */
+    gb_ckpt *ck;          /* checkpoints for the replay, or NULL */
 } run;
 
 static void copy_printable(char *dst, size_t len, const uint8_t *src, size_t n) {
@@ -220,7 +229,10 @@ static void check_loop(run *r, rn_result *res) {
     const bool polls = check_polls[t->check.kind];
     const eval_fn eval = check_eval[t->check.kind];
     const uint64_t limit = t->limit_cycles;
-    uint64_t next_poll = POLL_CYCLES;
+    /* From power-on or from a checkpoint (taken at a poll boundary). */
+    uint64_t next_poll = (gb_cycles(g) / POLL_CYCLES + 1) * POLL_CYCLES;
+    const uint64_t ck_step = (uint64_t)POLL_CYCLES * CKPT_POLLS;
+    uint64_t next_ck = (gb_cycles(g) / ck_step + 1) * ck_step;
     rn_verdict v = RN_CONTINUE;
     char msg[RN_MSG_MAX] = "";
     /* Buttons: frame i's change at pl_press_offset(i) into it, as in
@@ -240,6 +252,7 @@ static void check_loop(run *r, rn_result *res) {
         uint64_t target = limit;
         if (polls && next_poll < target) target = next_poll;
         if (inputs && in_at < target) target = in_at;
+        if (r->ck && next_ck < target) target = next_ck;
         unsigned bits = gb_run(g, target - now, mask);
         if (bits & GB_STOP_LOCKUP) {
             gb_regs rg;
@@ -256,6 +269,11 @@ static void check_loop(run *r, rn_result *res) {
         if ((bits & mask) || polled) {
             v = eval(r, bits & mask, msg, sizeof msg);
             if (v != RN_CONTINUE) break;
+        }
+        if (r->ck && gb_cycles(g) >= next_ck) {
+            gb_ckpt_take(r->ck, g, r->failed_seen);
+            while (next_ck <= gb_cycles(g))
+                next_ck += ck_step;
         }
     }
     if (t->input) pl_script_free(&script);
@@ -351,12 +369,14 @@ static bool regs_equal(const gb_regs *x, const gb_regs *y) {
            x->ime == y->ime && x->halted == y->halted;
 }
 
-/* Re-run the failed test from power-on with every event at trace level,
+/* Re-run the failed test from the checkpoint just before the window (or
+ * from power-on without one) with every event at trace level,
  * recording only the last `window` cycles before the failure. Returns 1
  * when the replay reproduced the first run (same result, failure cycle and
  * registers), 0 when it differed, -1 when it could not run. */
 static int replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_t size,
-                  const rn_result *first, const uint8_t *ref, const char *dir, FILE *info) {
+                  const rn_result *first, const uint8_t *ref, gb_ckpt *ck, const char *dir,
+                  FILE *info) {
     char err[256];
     gb *g = make_machine(t, o, rom, size, err, sizeof err);
     ct_recorder *rec = g ? make_recorder(o->replay_bytes ? o->replay_bytes : 64u << 20, 0, "trace",
@@ -372,18 +392,29 @@ static int replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_t
     gb_set_recorder(g, rec);
     emit_begin(rec, g, t);
     run r = {.t = t, .g = g, .ref = ref};
+    double t0 = rn_now();
+    if (ck && gb_ckpt_restore(ck, g, lo, &r.failed_seen) != 0) {
+        gb_reset(g);
+        r.failed_seen = 0;
+    }
+    const uint64_t from = gb_cycles(g);
     rn_result res2;
     memset(&res2, 0, sizeof res2);
     check_loop(&r, &res2);
     emit_result(rec, g, t, &res2);
+    double t1 = rn_now();
     bool same = res2.status == first->status && res2.cycles == first->cycles &&
                 regs_equal(&res2.regs, &first->regs) && !strcmp(res2.message, first->message);
     char path[4200];
     rn_path_join(path, sizeof path, dir, "replay.perfetto-trace");
     ct_dump_opts dopts = {.format = CT_FMT_PERFETTO};
     int rc = ct_dump(rec, path, &dopts);
-    fprintf(info, "replay: from power-on, every event at trace level, cycles %llu..%llu recorded\n",
-            (unsigned long long)lo, (unsigned long long)res2.cycles);
+    char start[64] = "power-on";
+    if (from)
+        snprintf(start, sizeof start, "the checkpoint at cycle %llu", (unsigned long long)from);
+    fprintf(info,
+            "replay: from %s, every event at trace level, cycles %llu..%llu recorded (%.3f s)\n",
+            start, (unsigned long long)lo, (unsigned long long)res2.cycles, t1 - t0);
     fprintf(info, "replay trace: %s (%llu events written to the ring)\n",
             rc ? strerror(-rc) : "replay.perfetto-trace",
             (unsigned long long)ct_recorder_written(rec));
@@ -487,6 +518,8 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
     if (on_machine) on_machine(ctx, g, rec);
     emit_begin(rec, g, t);
     run r = {.t = t, .g = g, .ref = ref};
+    if (o->replay_window && o->out_dir && !o->replay_from_power_on)
+        r.ck = gb_ckpt_create(g, 0, CKPT_BYTES, 0, NULL, 0);
     check_loop(&r, res);
     emit_result(rec, g, t, res);
     if (trig) {
@@ -530,7 +563,7 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
             rc = rn_png_write_shades(path, gb_framebuffer(g), GB_LCD_W, GB_LCD_H);
             if (rc) fprintf(info, "screen.png: %s\n", strerror(-rc));
             if (o->replay_window) {
-                res->replay = replay(t, o, rom, size, res, ref, dir, info);
+                res->replay = replay(t, o, rom, size, res, ref, r.ck, dir, info);
             } else {
                 fprintf(info, "replay: off (--replay-window 0)\n");
             }
@@ -543,6 +576,7 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
         free(extra);
     }
     if (rec) ct_recorder_destroy(rec);
+    gb_ckpt_destroy(r.ck);
     gb_destroy(g);
 done:
     if (res->status == RN_ERROR && o->out_dir) {

@@ -108,13 +108,14 @@ void rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const 
     free(text);
 }
 
+const char *const rn_failure_files[RN_FAILURE_NFILES] = {
+    "trace.perfetto-trace", "trace.ctrace", "trace.log", "replay.perfetto-trace",
+    "screen.png",           "state.txt"};
+
 void rn_failure_clear_files(const char *dir) {
-    static const char *const names[] = {
-        "trace.perfetto-trace", "trace.log", "trace.ctrace",
-        "screen.png",           "state.txt", "replay.perfetto-trace"};
     char p[4200];
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        rn_path_join(p, sizeof p, dir, names[i]);
+    for (size_t i = 0; i < RN_FAILURE_NFILES; i++) {
+        rn_path_join(p, sizeof p, dir, rn_failure_files[i]);
         unlink(p);
     }
 }

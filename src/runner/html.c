@@ -273,10 +273,9 @@ static void failure(FILE *f, const char *html_path, const rn_test *t, const rn_r
         fputs("</pre>\n", f);
         free(state);
     }
-    static const char *const traces[] = {"trace.perfetto-trace", "trace.ctrace", "trace.log",
-                                         "replay.perfetto-trace"};
+    const char *const *traces = rn_failure_files;
     fputs("<ul class=\"traces\">\n", f);
-    for (size_t k = 0; k < sizeof traces / sizeof *traces; k++) {
+    for (size_t k = 0; k < RN_FAILURE_NTRACES; k++) {
         rn_path_join(path, sizeof path, dir, traces[k]);
         FILE *probe = fopen(path, "rb");
         if (!probe) continue;

@@ -63,14 +63,6 @@ static int parse_num(const char *s, const char **end, unsigned long max, unsigne
     return 0;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 int rn_check_parse(const char *spec, rn_check *c, char *err, size_t errlen) {
     memset(c, 0, sizeof *c);
     const char *eq = strchr(spec, '=');
@@ -79,7 +71,7 @@ int rn_check_parse(const char *spec, rn_check *c, char *err, size_t errlen) {
     for (int k = 0; k < RN_CHECK_CUSTOM; k++)
         if (strlen(check_names[k]) == klen && !strncmp(spec, check_names[k], klen)) kind = k;
     if (kind < 0) {
-        set_err(err, errlen,
+        ct_errf(err, errlen,
                 "unknown check '%s' (mooneye, blargg-serial, blargg-mem, sm83, "
                 "screenshot=FILE.png, mem=ADDR:PASS:FAIL)",
                 spec);
@@ -88,7 +80,7 @@ int rn_check_parse(const char *spec, rn_check *c, char *err, size_t errlen) {
     c->kind = (rn_check_kind)kind;
     bool wants_arg = kind == RN_CHECK_SCREENSHOT || kind == RN_CHECK_MEM;
     if (wants_arg != (eq != NULL) || (eq && !eq[1])) {
-        set_err(err, errlen,
+        ct_errf(err, errlen,
                 wants_arg ? "check '%s' needs an argument (%s=...)"
                           : "check '%s' takes no argument (%s)",
                 spec, check_names[kind]);
@@ -102,12 +94,12 @@ int rn_check_parse(const char *spec, rn_check *c, char *err, size_t errlen) {
         unsigned long a, pv, fv;
         if (parse_num(p, &p, 0xFFFF, &a) || *p++ != ':' || parse_num(p, &p, 0xFF, &pv) ||
             *p++ != ':' || parse_num(p, &p, 0xFF, &fv) || *p) {
-            set_err(err, errlen, "bad mem check '%s': want mem=ADDR:PASS:FAIL, e.g. mem=0xA000:0:1",
+            ct_errf(err, errlen, "bad mem check '%s': want mem=ADDR:PASS:FAIL, e.g. mem=0xA000:0:1",
                     spec);
             return -EINVAL;
         }
         if (pv == fv) {
-            set_err(err, errlen, "bad mem check '%s': PASS and FAIL values are equal", spec);
+            ct_errf(err, errlen, "bad mem check '%s': PASS and FAIL values are equal", spec);
             return -EINVAL;
         }
         c->addr = (uint16_t)a;
@@ -153,7 +145,7 @@ int rn_limit_parse(const char *s, uint64_t *cycles, char *err, size_t errlen) {
     *cycles = (uint64_t)c;
     return 0;
 bad:
-    set_err(err, errlen, "bad time limit '%s': want e.g. 20s, 600f or 5000000c", s);
+    ct_errf(err, errlen, "bad time limit '%s': want e.g. 20s, 600f or 5000000c", s);
     return -EINVAL;
 }
 
@@ -533,11 +525,11 @@ int rn_manifest_parse(const char *text, const char *path, rn_manifest *m, char *
     }
     return 0;
 bad:
-    set_err(err, errlen, "%s:%d: %s", m->path, lineno, msg);
+    ct_errf(err, errlen, "%s:%d: %s", m->path, lineno, msg);
     rn_manifest_free(m);
     return -EINVAL;
 oom:
-    set_err(err, errlen, "%s: out of memory", path ? path : "<manifest>");
+    ct_errf(err, errlen, "%s: out of memory", path ? path : "<manifest>");
     rn_manifest_free(m);
     return -ENOMEM;
 }
@@ -547,12 +539,12 @@ int rn_manifest_load(const char *path, rn_manifest *m, char *err, size_t errlen)
     size_t size;
     int rc = rn_read_file(path, &data, &size);
     if (rc) {
-        set_err(err, errlen, "%s: %s", path, strerror(-rc));
+        ct_errf(err, errlen, "%s: %s", path, strerror(-rc));
         memset(m, 0, sizeof *m);
         return rc;
     }
     if (memchr(data, 0, size)) {
-        set_err(err, errlen, "%s: not a text file (NUL byte)", path);
+        ct_errf(err, errlen, "%s: not a text file (NUL byte)", path);
         free(data);
         memset(m, 0, sizeof *m);
         return -EINVAL;
@@ -610,7 +602,7 @@ int rn_manifest_save(const rn_manifest *m, const char *path, const rn_expect *ex
     }
     int rc = rn_write_file(path, out, o);
     free(out);
-    if (rc) set_err(err, errlen, "%s: %s", path, strerror(-rc));
+    if (rc) ct_errf(err, errlen, "%s: %s", path, strerror(-rc));
     return rc;
 }
 
@@ -695,7 +687,7 @@ int rn_suites_load(const char *dir, const char *names, rn_manifest **mans, size_
             name[l] = 0;
             list[nlist++] = name;
             if (!valid_name(name)) {
-                set_err(err, errlen, "bad suite name '%s' (letters, digits, - and _)", name);
+                ct_errf(err, errlen, "bad suite name '%s' (letters, digits, - and _)", name);
                 rn_names_free(list, nlist);
                 return -EINVAL;
             }
@@ -704,7 +696,7 @@ int rn_suites_load(const char *dir, const char *names, rn_manifest **mans, size_
     } else {
         rc = rn_suite_names(dir, &list, &nlist);
         if (rc || !nlist) {
-            set_err(err, errlen, "no suite manifests (*.suite) in %s%s%s", dir, rc ? ": " : "",
+            ct_errf(err, errlen, "no suite manifests (*.suite) in %s%s%s", dir, rc ? ": " : "",
                     rc ? strerror(-rc) : "");
             return rc ? rc : -ENOENT;
         }
@@ -718,7 +710,7 @@ int rn_suites_load(const char *dir, const char *names, rn_manifest **mans, size_
     for (size_t i = 0; i < nlist && !rc; i++) {
         char path[4096];
         if (snprintf(path, sizeof path, "%s/%s.suite", dir, list[i]) >= (int)sizeof path) {
-            set_err(err, errlen, "%s: path too long", dir);
+            ct_errf(err, errlen, "%s: path too long", dir);
             rc = -ENAMETOOLONG;
             break;
         }
@@ -731,10 +723,10 @@ int rn_suites_load(const char *dir, const char *names, rn_manifest **mans, size_
             size_t na;
             if (!rn_suite_names(dir, &avail, &na)) {
                 size_t l = strlen(err);
-                set_err(err + l, errlen - l, "; available suites:");
+                ct_errf(err + l, errlen - l, "; available suites:");
                 for (size_t k = 0; k < na; k++) {
                     l = strlen(err);
-                    set_err(err + l, errlen - l, " %s", avail[k]);
+                    ct_errf(err + l, errlen - l, " %s", avail[k]);
                 }
                 rn_names_free(avail, na);
             }

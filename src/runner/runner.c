@@ -134,12 +134,7 @@ static void crash_artifacts(const rn_test *t, const rn_opts *o, slot *s, rn_resu
     char dir[4200], path[4300];
     rn_failure_dir(o, t, dir, sizeof dir);
     if (rn_mkdirs(dir)) return;
-    static const char *const stale[] = {"trace.perfetto-trace", "trace.log", "trace.ctrace",
-                                        "screen.png", "replay.perfetto-trace"};
-    for (size_t i = 0; i < sizeof stale / sizeof *stale; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, stale[i]);
-        unlink(path);
-    }
+    rn_failure_clear_files(dir);
     res->artifacts = true;
     char *extra = NULL;
     size_t elen = 0;

@@ -173,8 +173,9 @@ typedef struct rn_opts {
     const char *trace_filter; /* NULL = GB_DEFAULT_FILTER */
     uint64_t trace_bytes;     /* ring size; both 0 = recording off */
     uint64_t trace_events;
-    uint64_t replay_window; /* cycles before the failure kept by the replay; 0 = no replay */
-    uint64_t replay_bytes;  /* ring size for the replay */
+    uint64_t replay_window;    /* cycles before the failure kept by the replay; 0 = no replay */
+    uint64_t replay_bytes;     /* ring size for the replay */
+    bool replay_from_power_on; /* no checkpoints: the replay starts at power-on */
     const uint8_t *boot_rom;
     size_t boot_rom_size;
     int jobs;          /* parallel children (>= 1) */
@@ -225,6 +226,12 @@ struct ct_trace;
 void rn_path_join(char *buf, size_t len, const char *dir, const char *file);
 /* Remove the files a failure folder can hold (our names only). */
 void rn_failure_clear_files(const char *dir);
+/* The files a failure folder may hold, named once: its traces first
+ * (RN_FAILURE_NTRACES of them, which the HTML report links), then the
+ * screenshot and the state. rn_failure_clear_files removes exactly these. */
+#define RN_FAILURE_NFILES  6
+#define RN_FAILURE_NTRACES 4
+extern const char *const rn_failure_files[RN_FAILURE_NFILES];
 /* trace.log from a trace: its last RN_LOG_TAIL_EVENTS events, CPU lines
  * disassembled (trims tr); the ring's statistics go to info if not NULL. */
 int rn_write_log_tail(struct ct_trace *tr, const char *path, FILE *info);

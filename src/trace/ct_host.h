@@ -10,6 +10,13 @@
 
 #include <stdio.h>
 
+/* Format a message into a caller's err buffer (nothing when err is NULL
+ * or errlen 0): how the hosted functions of every layer fill their `err`. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 3, 4)))
+#endif
+void ct_errf(char *err, size_t errlen, const char *fmt, ...);
+
 /* ---- sizes and lifecycle ---------------------------------------------- */
 
 /* Parse a ring size: "4M", "512K", "1G", "65536" (bytes) or "200000ev"
@@ -75,7 +82,6 @@ typedef struct ct_dump_opts {
 
 ct_format ct_format_from_path(const char *path);
 int ct_format_parse(const char *name, ct_format *out); /* "perfetto", "json", "log", "ctrace" */
-const char *ct_format_ext(ct_format f);                /* ".perfetto-trace", ... */
 
 /* Dump the ring: atomic (temporary name + rename), descriptors and interned
  * names written every time, safe to call repeatedly while recording goes on.

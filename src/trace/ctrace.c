@@ -183,14 +183,6 @@ static char *get_str(rd *r) {
     return s;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int parse_ctrace(const uint8_t *buf, size_t len, ct_trace **out, char *err, size_t errlen) {
     rd r = {buf, len, 0, false};
     ct_trace *t = calloc(1, sizeof *t);
@@ -290,10 +282,10 @@ static int parse_ctrace(const uint8_t *buf, size_t len, ct_trace **out, char *er
     return 0;
 oom:
     ct_trace_free(t);
-    set_err(err, errlen, "out of memory");
+    ct_errf(err, errlen, "out of memory");
     return -ENOMEM;
 bad:
-    set_err(err, errlen, "malformed .ctrace: %s (at byte %zu)", why, r.at);
+    ct_errf(err, errlen, "malformed .ctrace: %s (at byte %zu)", why, r.at);
     ct_trace_free(t);
     return -EINVAL;
 }
@@ -303,7 +295,7 @@ int ct_trace_load(const char *path, ct_trace **out, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         int e = errno;
-        set_err(err, errlen, "%s: %s", path, strerror(e));
+        ct_errf(err, errlen, "%s: %s", path, strerror(e));
         return -e;
     }
     size_t cap = 1 << 16, len = 0;
@@ -333,7 +325,7 @@ int ct_trace_load(const char *path, ct_trace **out, char *err, size_t errlen) {
     }
     fclose(f);
     if (rc) {
-        set_err(err, errlen, "%s: %s", path, strerror(-rc));
+        ct_errf(err, errlen, "%s: %s", path, strerror(-rc));
         free(buf);
         return rc;
     }
@@ -342,7 +334,7 @@ int ct_trace_load(const char *path, ct_trace **out, char *err, size_t errlen) {
     } else if (len > 0 && buf[0] == 0x0A) {
         rc = ct__parse_perfetto(buf, len, out, err, errlen);
     } else {
-        set_err(err, errlen, "%s: not a trace file written by Ceres", path);
+        ct_errf(err, errlen, "%s: not a trace file written by Ceres", path);
         rc = -EINVAL;
     }
     free(buf);

@@ -44,12 +44,6 @@ int ct_format_parse(const char *name, ct_format *out) {
     return -EINVAL;
 }
 
-const char *ct_format_ext(ct_format f) {
-    for (size_t i = 0; i < NFORMATS; i++)
-        if (formats[i].f == f) return formats[i].ext;
-    return "";
-}
-
 /* ---- atomic files ------------------------------------------------------ */
 
 /* Output goes to PATH.tmp.PID, renamed over PATH once complete, so a reader

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+void ct_errf(char *err, size_t errlen, const char *fmt, ...) {
     if (!err || errlen == 0) return;
     va_list ap;
     va_start(ap, fmt);
@@ -26,7 +26,7 @@ int ct_parse_size(const char *s, uint64_t *bytes, uint64_t *events, char *err, s
     *bytes = 0;
     *events = 0;
     if (!s || !*s) {
-        set_err(err, errlen, "empty ring size (expected e.g. 4M, 512K, 65536 or 200000ev)");
+        ct_errf(err, errlen, "empty ring size (expected e.g. 4M, 512K, 65536 or 200000ev)");
         return -EINVAL;
     }
     uint64_t v = 0;
@@ -64,10 +64,10 @@ int ct_parse_size(const char *s, uint64_t *bytes, uint64_t *events, char *err, s
         return 0;
     }
 bad:
-    set_err(err, errlen, "bad ring size '%s' (expected e.g. 4M, 512K, 1G, 65536 or 200000ev)", s);
+    ct_errf(err, errlen, "bad ring size '%s' (expected e.g. 4M, 512K, 1G, 65536 or 200000ev)", s);
     return -EINVAL;
 overflow:
-    set_err(err, errlen, "ring size '%s' is too large", s);
+    ct_errf(err, errlen, "ring size '%s' is too large", s);
     return -ERANGE;
 }
 
@@ -75,7 +75,7 @@ overflow:
 
 static int check_schema(const ct_schema *s, char *err, size_t errlen, unsigned *max_words) {
     if (!s || !s->events || s->nevents == 0 || s->nevents > CT_MAX_EVENTS) {
-        set_err(err, errlen, "bad schema: %u events (1..%u allowed)", s ? s->nevents : 0,
+        ct_errf(err, errlen, "bad schema: %u events (1..%u allowed)", s ? s->nevents : 0,
                 CT_MAX_EVENTS);
         return -EINVAL;
     }
@@ -94,7 +94,7 @@ static int check_schema(const ct_schema *s, char *err, size_t errlen, unsigned *
         if (ct_rec_words(sum) > mw) mw = ct_rec_words(sum);
         continue;
     bad:
-        set_err(err, errlen, "bad schema: event %u (%s.%s) is malformed", i,
+        ct_errf(err, errlen, "bad schema: event %u (%s.%s) is malformed", i,
                 d->target ? d->target : "?", d->name ? d->name : "?");
         return -EINVAL;
     }
@@ -117,7 +117,7 @@ ct_recorder *ct_recorder_create(const ct_schema *s, uint64_t bytes, uint64_t eve
          * skip at the old end: up to one sync chunk (two for the crash
          * handler) and a record straddling the chunk boundary. */
         if (events > ((uint64_t)1 << 36)) {
-            set_err(err, errlen, "event bound %llu is too large", (unsigned long long)events);
+            ct_errf(err, errlen, "event bound %llu is too large", (unsigned long long)events);
             return NULL;
         }
         uint64_t need = events * max_words + (2u << CT_SYNC_SHIFT) + 2 * CT_REC_MAX_WORDS;
@@ -127,24 +127,24 @@ ct_recorder *ct_recorder_create(const ct_schema *s, uint64_t bytes, uint64_t eve
     } else if (bytes) {
         words = ct_ring_words_for_bytes((size_t)(bytes > SIZE_MAX ? SIZE_MAX : bytes));
         if (words < MIN_WORDS) {
-            set_err(err, errlen, "ring size %llu bytes is too small (minimum %zu)",
+            ct_errf(err, errlen, "ring size %llu bytes is too small (minimum %zu)",
                     (unsigned long long)bytes, ct_ring_mem_bytes(MIN_WORDS));
             return NULL;
         }
     } else {
-        set_err(err, errlen, "ring size 0: recording is off");
+        ct_errf(err, errlen, "ring size 0: recording is off");
         return NULL;
     }
     size_t mem_bytes = ct_ring_mem_bytes(words);
     void *mem = NULL;
     if (posix_memalign(&mem, 64, mem_bytes) != 0) {
-        set_err(err, errlen, "cannot allocate a %zu-byte ring", mem_bytes);
+        ct_errf(err, errlen, "cannot allocate a %zu-byte ring", mem_bytes);
         return NULL;
     }
     ct_recorder *r = calloc(1, sizeof *r);
     if (!r) {
         free(mem);
-        set_err(err, errlen, "out of memory");
+        ct_errf(err, errlen, "out of memory");
         return NULL;
     }
     ct_recorder_init(r, s, mem, words, mode, events);

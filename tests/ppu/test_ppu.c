@@ -731,6 +731,30 @@ static void test_pipeline_trace(void) {
     CHECK(order_ok);
     CHECK_EQ(fetches, 22 * 3);
     CHECK_EQ(sprites, 2);
+    /* At debug level (the default filter) only ppu.sprite, from the run
+     * ahead's log: the same two records. */
+    ct_recorder_destroy(r);
+    r = ct_recorder_create(&gb_schema, 1u << 20, 0, CT_OVERWRITE, err, sizeof err);
+    CHECK(r != NULL);
+    if (!r) return;
+    CHECK_EQ(ct_filter_apply(r, "off,ppu=debug", err, sizeof err), 0);
+    run_to(g, 0x42, 0);
+    gb_set_recorder(g, r);
+    run_to(g, 0x43, 0);
+    gb_set_recorder(g, NULL);
+    unsigned n = 0, heavy = 0;
+    for (uint64_t off = ct_ring_first(&r->ring, 0); off < ct_ring_head(&r->ring);
+         off += ct_ring_rec_words(&r->ring, off)) {
+        uint64_t ts;
+        uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);
+        heavy += id == gb_ev_PPU_PUSH || id == gb_ev_PPU_FETCH;
+        if (id != gb_ev_PPU_SPRITE) continue;
+        CHECK_EQ(pay[0], n == 0 ? 1 : 0);
+        CHECK_EQ(pay[2], n == 0 ? 11 : 7);
+        n++;
+    }
+    CHECK_EQ(n, 2);
+    CHECK_EQ(heavy, 0);
     ct_recorder_destroy(r);
     gb_destroy(g);
 }
