@@ -14,6 +14,7 @@ int cmd_test(int argc, char **argv);  /* cmd_test.c */
 int cmd_trace(int argc, char **argv); /* cmd_trace.c */
 int cmd_bench(int argc, char **argv); /* cmd_bench.c */
 int cmd_debug(int argc, char **argv); /* cmd_debug.c */
+int cmd_play(int argc, char **argv);  /* cmd_play.c (SDL2, optional) */
 
 /* ---- option parsing (cli_opt.c) -----------------------------------------
  * Every subcommand parses with getopt_long: --opt=value or --opt value,

@@ -16,10 +16,6 @@
 #include <editline/readline.h>
 #endif
 
-#ifndef CERES_SOURCE_DIR
-#define CERES_SOURCE_DIR "."
-#endif
-
 static void usage(FILE *f) {
     fputs("usage: ceres debug [options] ROM\n"
           "\n"
@@ -62,7 +58,7 @@ static char *read_line(FILE *in, bool tty, bool json) {
 }
 
 int cmd_debug(int argc, char **argv) {
-    dbg_opts o = {.every_frames = 1, .suites_dir = CERES_SOURCE_DIR "/suites"};
+    dbg_opts o = {.every_frames = 1, .suites_dir = rn_default_suites_dir()};
     o.rom_root = rn_default_rom_root();
     const char *script = NULL;
     static const struct option longs[] = {

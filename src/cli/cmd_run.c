@@ -11,9 +11,12 @@
 
 #include "../debug/doctor.h"
 #include "../gb/gb_events.h"
+#include "../play/input.h"
 #include "../runner/runner.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,9 +36,11 @@ static void usage(FILE *f) {
           "SIGINT/SIGTERM (Ctrl-C) write it the same way, stop the run, still write\n"
           "--trace-out and the other outputs, and exit 130/143 (128+signal); a second\n"
           "one during the run exits at once, one while the outputs are written lets\n"
-          "them finish first.\n"
+          "them finish first. SIGUSR1 writes the ring (.perfetto-trace, named after\n"
+          "--trace-out, else out/ROMNAME) and the run goes on.\n"
           "\n"
-          "Exit status: 0 done, 1 an output could not be written, 2 bad usage or input,\n"
+          "Exit status: 0 done, 1 an output could not be written or an input movie's\n"
+          "screen differed, 2 bad usage or input,\n"
           "128+signal after SIGINT/SIGTERM.\n",
           f);
 }
@@ -55,6 +60,8 @@ typedef struct run_state {
     uint64_t locked_at;
     uint16_t locked_pc;
     uint8_t locked_op;
+    pl_input in;  /* --input, --play-input, --record-input */
+    bool inputs, desynced;
 } run_state;
 
 static const char *const prog = "ceres run";
@@ -81,9 +88,19 @@ static int load_machine(const run_opts *o, run_state *s) {
     }
     gb_config cfg = {.model = GB_MODEL_DMG, .boot_rom = s->boot, .boot_rom_size = boot_size};
     s->g = gb_create(rom, size, &cfg, err, sizeof err);
-    free(rom);
     if (!s->g) {
+        free(rom);
         fprintf(stderr, "%s: %s: %s\n", prog, o->rom_path, err);
+        return 2;
+    }
+    s->inputs = o->input || o->play_input || o->record_input;
+    e = s->inputs ? pl_input_open(&s->in, rom, size, o->input, o->play_input, o->record_input, err,
+                                  sizeof err)
+                  : 0;
+    free(rom);
+    if (e) {
+        s->inputs = false;
+        fprintf(stderr, "%s: %s\n", prog, err);
         return 2;
     }
     return 0;
@@ -206,6 +223,71 @@ static void test_crash(void) {
     *(volatile int *)bad = 1;
 }
 
+/* SIGUSR1: write the ring and go on. The handler only counts; the run
+ * loop writes the dump between slices. */
+static volatile sig_atomic_t usr1_requests;
+static void on_usr1(int sig) {
+    (void)sig;
+    usr1_requests++;
+}
+
+static void usr1_dump(const run_opts *o, run_state *s, unsigned n) {
+    char path[4300];
+    if (!s->rec) {
+        fprintf(stderr, "%s: SIGUSR1: no ring to write (--trace-buffer 0)\n", prog);
+        return;
+    }
+    char base[4096];
+    if (o->trace_out) {
+        snprintf(base, sizeof base, "%s", o->trace_out);
+    } else {
+        const char *b = strrchr(o->rom_path, '/');
+        b = b ? b + 1 : o->rom_path;
+        size_t bl = strlen(b);
+        if (bl > 3 && !strcmp(b + bl - 3, ".gb")) bl -= 3;
+        rn_mkdirs("out");
+        snprintf(base, sizeof base, "out/%.*s", (int)bl, b);
+    }
+    /* Never over an existing file. */
+    for (;; n++) {
+        snprintf(path, sizeof path, "%s.usr1-%u.perfetto-trace", base, n);
+        if (access(path, F_OK)) break;
+    }
+    ct_dump_opts d = o->dump;
+    d.format = CT_FMT_PERFETTO;
+    int e = ct_dump(s->rec, path, &d);
+    if (e)
+        fprintf(stderr, "%s: SIGUSR1: %s: %s\n", prog, path, strerror(-e));
+    else
+        fprintf(stderr, "%s: SIGUSR1: flight recorder written to %s (T-cycle %llu)\n", prog, path,
+                (unsigned long long)gb_cycles(s->g));
+}
+
+/* One frame with the buttons of the script or movie; reports a movie's
+ * first differing screen (and dumps the ring there with --desync-dump). */
+static void input_frame(const run_opts *o, run_state *s, unsigned mask) {
+    gb *g = s->g;
+    uint8_t b = pl_input_buttons(&s->in, pl_frame_index(g), 0);
+    s->why = pl_run_frame(g, b, mask & ~GB_STOP_FRAME);
+    char msg[400];
+    int r = pl_input_after(&s->in, g, b, msg, sizeof msg);
+    if (r < 0) {
+        fprintf(stderr, "%s: input movie: out of memory\n", prog);
+        s->why |= GB_STOP_REQUEST;
+    } else if (r == 1) {
+        fprintf(stderr, "%s: %s\n", prog, msg);
+        s->desynced = true;
+        if (o->desync_dump && s->rec) {
+            ct_dump_opts d = o->dump;
+            d.format = CT_FMT_AUTO; /* from its own name */
+            int e = ct_dump(s->rec, o->desync_dump, &d);
+            fprintf(stderr,
+                    e ? "%s: --desync-dump %s: %s\n" : "%s: the ring at the desync is in %s\n",
+                    prog, o->desync_dump, e ? strerror(-e) : "");
+        }
+    }
+}
+
 /* Runs in slices so a SIGINT/SIGTERM is seen promptly whatever the machine
  * does; slices end at instruction boundaries, which changes nothing in the
  * emulation. */
@@ -220,10 +302,25 @@ static void run_loop(const run_opts *o, run_state *s) {
     const uint64_t slice = 1u << 22;
     gb *g = s->g;
     s->why = 0;
+    struct sigaction sa, old_usr1;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, &old_usr1);
+    sig_atomic_t usr1_seen = usr1_requests;
+    unsigned ndumps = 0;
     while (gb_cycles(g) < o->limit && !crash_guard_signal()) {
+        if (usr1_requests != usr1_seen) {
+            usr1_seen = usr1_requests;
+            usr1_dump(o, s, ++ndumps);
+        }
         uint64_t end = o->limit < crash_at ? o->limit : crash_at;
         uint64_t n = end - gb_cycles(g) < slice ? end - gb_cycles(g) : slice;
-        s->why = s->doctor ? gb_doctor_run(g, s->doctor, n, mask) : gb_run(g, n, mask);
+        if (s->inputs)
+            input_frame(o, s, mask);
+        else
+            s->why = s->doctor ? gb_doctor_run(g, s->doctor, n, mask) : gb_run(g, n, mask);
         if (gb_cycles(g) >= crash_at) test_crash();
         if ((s->why & GB_STOP_LOCKUP) && !s->locked) {
             gb_regs r;
@@ -237,6 +334,7 @@ static void run_loop(const run_opts *o, run_state *s) {
         if (to_frame && gb_frames(g) > o->wf_hi) break;
         if (s->why & GB_STOP_REQUEST) break;
     }
+    sigaction(SIGUSR1, &old_usr1, NULL);
     if (crash_guard_signal()) s->why |= GB_STOP_REQUEST;
     if (s->trig) {
         gb_trig_arm(g, NULL);
@@ -302,6 +400,17 @@ static int write_outputs(const run_opts *o, run_state *s) {
                     (unsigned long long)ct_recorder_written(s->rec));
         }
     }
+    if (s->inputs) {
+        char err[600];
+        if (pl_input_close(&s->in, err, sizeof err)) {
+            fprintf(stderr, "%s: --record-input %s\n", prog, err);
+            rc = 1;
+        } else if (o->record_input) {
+            fprintf(stderr, "%s: input movie written to %s (%llu frames)\n", prog, o->record_input,
+                    (unsigned long long)s->in.rec.nframes);
+        }
+        if (s->desynced) rc = 1;
+    }
     if (s->doctor) {
         int bad = ferror(s->doctor);
         if (fclose(s->doctor) != 0) bad = 1;
@@ -316,6 +425,7 @@ static int write_outputs(const run_opts *o, run_state *s) {
 }
 
 static void release(run_state *s) {
+    if (s->inputs) pl_input_free(&s->in);
     if (s->doctor) {
         fclose(s->doctor);
         ct_file_abandon(&s->doctor_file);

@@ -14,6 +14,7 @@ static void usage(FILE *f) {
           "\n"
           "commands:\n"
           "  run ROM [options]       run a ROM headless (screenshot, tracing, triggers)\n"
+          "  play ROM [options]      play a ROM in a window (SDL2), F12 dumps the recorder\n"
           "  test [options] [ROM...] run test ROM suites, dump traces of failures\n"
           "  trace convert|cat|stats|diff ...  work with dumped traces\n"
           "  bench [recorder|emu|suite] [--json FILE]  measure the performance budgets\n"
@@ -43,6 +44,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "test")) return cmd_test(argc - 1, argv + 1);
     if (!strcmp(cmd, "trace")) return cmd_trace(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "play")) return cmd_play(argc - 1, argv + 1);
     if (!strcmp(cmd, "debug")) return cmd_debug(argc - 1, argv + 1);
     if (cmd[0] == '-')
         fprintf(stderr, "ceres: unknown option '%s' (options come after the command)\n", cmd);

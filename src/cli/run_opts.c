@@ -54,6 +54,19 @@ void run_opts_help(FILE *f) {
           "                        before the handler's, as Doctor's reference logs do;\n"
           "                        needs a run length (--frames, --cycles, --seconds)\n"
           "  --list-events         list every event (target.name, level, fields) and exit\n"
+          "buttons (a frame is 70224 T-cycles from power-on; its buttons change at a\n"
+          "fixed pseudo-random point inside it, as a hand's press would):\n"
+          "  --input SCRIPT        scripted presses: FRAME:BUTTONS (a 5-frame tap),\n"
+          "                        FRAME:BUTTONS*N (held N frames), FRAME:+BUTTONS (hold),\n"
+          "                        FRAME:-BUTTONS (release), FRAME:none; buttons a b start\n"
+          "                        select up down left right joined by +; items separated\n"
+          "                        by commas or blanks, # comments; @FILE reads a file.\n"
+          "                        E.g. '60:start, 120:a*10, 200:+right, 260:-right'\n"
+          "  --record-input FILE   write every frame's buttons to an input movie (with a\n"
+          "                        hash of the screen every 30 frames)\n"
+          "  --play-input FILE     replay an input movie; the first frame whose screen\n"
+          "                        differs is reported with its T-cycle (exit 1)\n"
+          "  --desync-dump FILE    write the ring there when the movie's screen differs\n"
           "Output files are checked before the run starts: a missing folder, a folder\n"
           "given as a file or an output that cannot go to stdout (-) is an error.\n",
           f);
@@ -86,6 +99,10 @@ enum {
     O_CRASH,
     O_DOCTOR,
     O_LIST_EVENTS,
+    O_INPUT,
+    O_PLAY_INPUT,
+    O_RECORD_INPUT,
+    O_DESYNC_DUMP,
 };
 
 static const struct option run_longs[] = {
@@ -116,6 +133,10 @@ static const struct option run_longs[] = {
     {"crash-dump", required_argument, NULL, O_CRASH},
     {"doctor-log", required_argument, NULL, O_DOCTOR},
     {"list-events", no_argument, NULL, O_LIST_EVENTS},
+    {"input", required_argument, NULL, O_INPUT},
+    {"play-input", required_argument, NULL, O_PLAY_INPUT},
+    {"record-input", required_argument, NULL, O_RECORD_INPUT},
+    {"desync-dump", required_argument, NULL, O_DESYNC_DUMP},
 };
 #define N_RUN_LONGS (sizeof run_longs / sizeof *run_longs)
 
@@ -232,6 +253,10 @@ static int take_option(run_opts *o, const char *prog, int c, const char *name, c
     case O_CRASH: o->crash_path = v; return 0;
     case O_DOCTOR: o->doctor_path = v; return 0;
     case O_LIST_EVENTS: o->list_events = true; return 0;
+    case O_INPUT: o->input = v; return 0;
+    case O_PLAY_INPUT: o->play_input = v; return 0;
+    case O_RECORD_INPUT: o->record_input = v; return 0;
+    case O_DESYNC_DUMP: o->desync_dump = v; return 0;
     }
     return 2;
 }
@@ -259,8 +284,16 @@ static int check_combination(run_opts *o, const char *prog) {
         o->limit = o->wc_hi + 1;
     else if (!o->nlimits && o->win_frames && o->wf_hi != UINT64_MAX)
         o->limit = UINT64_MAX; /* ends after the window's last frame */
-    if (o->trace_out && !o->recording) {
-        fprintf(stderr, "%s: --trace-out needs a ring (--trace-buffer is 0)\n", prog);
+    if ((o->trace_out || o->desync_dump) && !o->recording) {
+        fprintf(stderr, "%s: --%s needs a ring (--trace-buffer is 0)\n", prog,
+                o->trace_out ? "trace-out" : "desync-dump");
+        return 2;
+    }
+    if ((o->input || o->play_input || o->record_input) && o->doctor_path) {
+        fprintf(stderr,
+                "%s: --doctor-log does not go with --input, --play-input, "
+                "--record-input\n",
+                prog);
         return 2;
     }
     if (o->doctor_path && !o->nlimits && !(o->win_cycles && o->wc_hi != UINT64_MAX) &&
@@ -296,15 +329,15 @@ static int check_combination(run_opts *o, const char *prog) {
 static int check_files(const run_opts *o, const char *prog) {
     if (cli_check_input(prog, "ROM", o->rom_path)) return 2;
     if (o->boot_path && cli_check_input(prog, "--boot-rom", o->boot_path)) return 2;
+    if (o->play_input && cli_check_input(prog, "--play-input", o->play_input)) return 2;
     /* --crash-dump is checked when the run starts: a warning, and the run
      * goes on without one (crash.c). */
     const struct {
         const char *opt, *path;
     } outs[] = {
-        {"--trace-out", o->trace_out},
-        {"--screenshot", o->shot},
-        {"--stream-json", o->stream},
-        {"--doctor-log", o->doctor_path},
+        {"--trace-out", o->trace_out},       {"--screenshot", o->shot},
+        {"--stream-json", o->stream},        {"--doctor-log", o->doctor_path},
+        {"--record-input", o->record_input}, {"--desync-dump", o->desync_dump},
     };
     for (size_t i = 0; i < sizeof outs / sizeof *outs; i++)
         if (outs[i].path && cli_check_output(prog, outs[i].opt, outs[i].path, false)) return 2;

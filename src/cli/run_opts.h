@@ -29,6 +29,8 @@ typedef struct run_opts {
     /* Inputs and outputs. */
     const char *shot, *boot_path, *filter, *buf_spec, *trace_out, *fmt_name, *stream;
     const char *doctor_path, *crash_path;
+    /* Buttons: a script, an input movie to play or to record (src/play). */
+    const char *input, *play_input, *record_input, *desync_dump;
     bool raw, list_events;
     /* Derived by run_opts_parse from the above. */
     uint64_t ring_bytes, ring_events;

@@ -150,6 +150,17 @@ size_t gb_state_size(const gb *g);
 long gb_state_save(const gb *g, uint8_t *buf, size_t size);
 int gb_state_load(gb *g, const uint8_t *buf, size_t size);
 
+/* Battery-backed cartridge RAM (and the MBC3 clock): what a .sav file
+ * holds. gb_battery_size() is 0 for a cartridge without a battery. Save
+ * returns the bytes written (the clock stamped with host_time, seconds since
+ * the epoch) or a negative error; load returns 0 or -EINVAL (wrong size) and
+ * runs the clock on by the host time elapsed since the save. */
+size_t gb_battery_size(const gb *g);
+long gb_battery_save(gb *g, uint8_t *buf, size_t size, int64_t host_time);
+int gb_battery_load(gb *g, const uint8_t *buf, size_t size, int64_t host_time);
+/* The MBC3 clock's live registers S, M, H, DL, DH (zeros without a clock). */
+void gb_rtc_get(gb *g, uint8_t regs[5]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@
 #include "../debug/gb_ckpt.h"
 
 #include "../gb/gb_events.h"
+#include "../play/input.h"
 #include "rn_events.h"
 #include "../trace/ct_host.h"
 
@@ -263,11 +264,23 @@ static void check_loop(run *r, rn_result *res) {
     uint64_t next_ck = (gb_cycles(g) / ck_step + 1) * ck_step;
     rn_verdict v = RN_CONTINUE;
     char msg[RN_MSG_MAX] = "";
+    /* Buttons: frame i's change at pl_press_offset(i) into it, as in
+     * `ceres run --input` (src/play/drive.c). */
+    pl_script script = {0};
+    bool inputs = t->input && pl_script_parse(&script, t->input, msg, sizeof msg) == 0;
+    uint64_t in_frame = 0, in_at = pl_press_offset(0);
     for (;;) {
         uint64_t now = gb_cycles(g);
+        if (inputs)
+            while (now >= in_at) {
+                gb_set_buttons(g, pl_script_buttons(&script, in_frame));
+                in_frame++;
+                in_at = in_frame * PL_FRAME_CYCLES + pl_press_offset(in_frame);
+            }
         if (now >= limit) break;
         uint64_t target = limit;
         if (polls && next_poll < target) target = next_poll;
+        if (inputs && in_at < target) target = in_at;
         if (r->ck && next_ck < target) target = next_ck;
         unsigned bits = gb_run(g, target - now, mask);
         if (bits & GB_STOP_LOCKUP) {
@@ -292,6 +305,7 @@ static void check_loop(run *r, rn_result *res) {
                 next_ck += ck_step;
         }
     }
+    if (t->input) pl_script_free(&script);
     res->cycles = gb_cycles(g);
     res->frames = gb_frames(g);
     gb_get_regs(g, &res->regs);

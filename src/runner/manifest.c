@@ -6,6 +6,8 @@
  *
  *   suite NAME                          once, before the first test
  *   test ROM CHECK LIMIT MODEL EXPECT   one test
+ *   input "SCRIPT"                      after a test: buttons to press, as in
+ *                                       `ceres run --input` (e.g. "60:a*3, 75:start")
  *
  *   ROM     path relative to the ROM root (quoted if it holds blanks)
  *   CHECK   mooneye | blargg-serial | blargg-mem | sm83 |
@@ -23,6 +25,7 @@
 
 #include "../gb/gb_events.h"
 #include "../debug/trigger.h"
+#include "../play/input.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -277,6 +280,7 @@ void rn_test_free(rn_test *t) {
     free(t->rom);
     free(t->limit_text);
     free(t->reason);
+    free(t->input);
     for (unsigned i = 0; i < t->ntrig; i++)
         free(t->trig[i].expr);
     rn_check_free(&t->check);
@@ -532,7 +536,29 @@ int rn_manifest_parse(const char *text, const char *path, rn_manifest *m, char *
             if (rc) goto bad;
             continue;
         }
-        snprintf(msg, sizeof msg, "unknown directive '%s' (suite, test, trigger)", tk[0].text);
+        if (!strcmp(tk[0].text, "input")) {
+            int rc = -1;
+            pl_script sc;
+            if (!m->ntests)
+                snprintf(msg, sizeof msg, "'input' before any 'test' line");
+            else if (n != 2)
+                snprintf(msg, sizeof msg,
+                         "want 'input \"SCRIPT\"', e.g. input \"60:a*3, 75:start\"");
+            else if (m->tests[m->ntests - 1].input)
+                snprintf(msg, sizeof msg, "one 'input' line per test");
+            else if (pl_script_parse(&sc, tk[1].text, msg, sizeof msg) == 0) {
+                pl_script_free(&sc);
+                m->tests[m->ntests - 1].input = dup_str(tk[1].text);
+                rc = m->tests[m->ntests - 1].input
+                         ? 0
+                         : (snprintf(msg, sizeof msg, "out of memory"), -1);
+            }
+            free_tokens(tk, n);
+            if (rc) goto bad;
+            continue;
+        }
+        snprintf(msg, sizeof msg, "unknown directive '%s' (suite, test, trigger, input)",
+                 tk[0].text);
         free_tokens(tk, n);
         goto bad;
     }

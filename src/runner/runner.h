@@ -83,6 +83,9 @@ struct rn_test {
         uint64_t arg;   /* start: events of history (pre); stop: post count */
         bool cycles;    /* stop: arg counts T-cycles, not events */
     } trig[RN_MAX_TRIGGERS];
+    /* Buttons to press (manifest `input "SCRIPT"`, the script format of
+     * `ceres run --input`, src/play/input.h), or NULL. */
+    char *input;
 };
 
 #define RN_CYCLES_PER_FRAME 70224u

@@ -6,15 +6,17 @@ cmake_minimum_required(VERSION 3.25)
 #   trace   nothing else (it knows nothing of the Game Boy)
 #   gb      trace
 #   debug   trace, and the core's public headers only
-#   runner  trace, debug, the core's public headers
+#   play    trace, the core's public headers (input scripts, movies, saves)
+#   runner  trace, debug, play, the core's public headers
 #   cli     everything but the core's internals
 # The core's public headers: gb.h (the machine), gb_hooks.h (the debug-hook
 # interface) and gb_events.h (the trace event schema).
 set(allowed_trace trace)
 set(allowed_gb gb trace)
 set(allowed_debug debug trace gb-public)
-set(allowed_runner runner debug trace gb-public)
-set(allowed_cli cli runner debug trace gb-public)
+set(allowed_play play trace gb-public)
+set(allowed_runner runner debug play trace gb-public)
+set(allowed_cli cli runner debug play trace gb-public)
 set(gb_public gb.h gb_hooks.h gb_events.h)
 
 file(GLOB_RECURSE files RELATIVE ${SRC}/src ${SRC}/src/*.c ${SRC}/src/*.h)
