@@ -21,7 +21,7 @@ _ceres_subs() { # $1: program, rest: path; prints the subcommands
   if [[ -z ${_ceres_cache_subs[$key]+set} ]]; then
     local w first words=""
     for w in $(_ceres_help "$prog" "$@" | sed -n -E 's/^  ([a-z][a-z0-9-]*)( .*)?$/\1/p'); do
-      first=$(_ceres_help "$prog" "$@" "$w" | head -n 1)
+      first=$(_ceres_help "$prog" "$@" "$w" | sed -n 1p)
       [[ $first == "usage: ceres${*:+ $*} $w"* ]] && words+="$w "
     done
     _ceres_cache_subs[$key]=$words

@@ -14,7 +14,7 @@ esc() { sed -e 's/\\/\\e/g' -e "s/^\\([.']\\)/\\\\\\&\\1/" -e 's/-/\\-/g'; }
 subcommands() { # $@: command path
   "$ceres" "$@" --help 2>/dev/null | grep -E '^  [a-z][a-z0-9-]*( |$)' | awk '{print $1}' |
     while read -r w; do
-      first=$("$ceres" "$@" "$w" --help 2>/dev/null | head -1) || continue
+      first=$("$ceres" "$@" "$w" --help 2>/dev/null | sed -n 1p) || continue
       [[ $first == "usage: ceres${*:+ $*} $w"* ]] && echo "$w"
     done
 }

@@ -50,6 +50,11 @@ int rn_png_write_shades(const char *path, const uint8_t *shades, unsigned w, uns
 
 int rn_png_read_rgb(const char *path, uint8_t **rgb, unsigned *w, unsigned *h, char *err,
                     size_t errlen) {
+    return rn_png_read_rgb_max(path, RN_PNG_MAX_DIM, rgb, w, h, err, errlen);
+}
+
+int rn_png_read_rgb_max(const char *path, unsigned max_dim, uint8_t **rgb, unsigned *w, unsigned *h,
+                        char *err, size_t errlen) {
     *rgb = NULL;
     /* The file is read whole (a regular file of bounded size: never a FIFO)
      * and its header checked before any pixel memory is allocated. */
@@ -69,10 +74,9 @@ int rn_png_read_rgb(const char *path, uint8_t **rgb, unsigned *w, unsigned *h, c
         free(data);
         return -EINVAL;
     }
-    if (img.width == 0 || img.height == 0 || img.width > RN_PNG_MAX_DIM ||
-        img.height > RN_PNG_MAX_DIM) {
+    if (img.width == 0 || img.height == 0 || img.width > max_dim || img.height > max_dim) {
         snprintf(err, errlen, "%s: %ux%u pixels; a screen comparison reads at most %ux%u", path,
-                 img.width, img.height, RN_PNG_MAX_DIM, RN_PNG_MAX_DIM);
+                 img.width, img.height, max_dim, max_dim);
         png_image_free(&img);
         free(data);
         return -EINVAL;

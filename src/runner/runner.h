@@ -335,6 +335,9 @@ int rn_png_write_shades(const char *path, const uint8_t *shades, unsigned w, uns
 #define RN_PNG_FILE_MAX ((size_t)4 << 20)
 int rn_png_read_rgb(const char *path, uint8_t **rgb, unsigned *w, unsigned *h, char *err,
                     size_t errlen);
+/* The same with another bound on the sides (a window screenshot is larger). */
+int rn_png_read_rgb_max(const char *path, unsigned max_dim, uint8_t **rgb, unsigned *w, unsigned *h,
+                        char *err, size_t errlen);
 /* Compare a frame of shades with RGB reference pixels: returns the number of
  * differing pixels (first one in *fx, *fy). */
 unsigned rn_screen_diff(const uint8_t *shades, const uint8_t *rgb, unsigned w, unsigned h,

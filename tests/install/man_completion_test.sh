@@ -15,7 +15,7 @@ paths=("")
 walk() {
   local w first
   for w in $("$ceres" $1 --help | sed -n -E 's/^  ([a-z][a-z0-9-]*)( .*)?$/\1/p'); do
-    first=$("$ceres" $1 $w --help 2>/dev/null | head -n 1) || continue
+    first=$("$ceres" $1 $w --help 2>/dev/null | sed -n 1p) || continue
     if [[ $first == "usage: ceres${1:+ $1} $w"* ]]; then
       paths+=("${1:+$1 }$w")
       walk "${1:+$1 }$w"
@@ -76,7 +76,9 @@ if command -v zsh >/dev/null; then
     t() { words=("$@"); CURRENT=${#words}; _ceres; }
     t ceres ""; t ceres trace ""; t ceres run x.gb --tr; t ceres run ""' _ "$src/completions/_ceres")
   echo "$out"
-  sed -n 1p <<<"$out" | grep -q 'run test trace bench' || fail "zsh: commands"
+  for c in run test trace bench; do
+    sed -n 1p <<<"$out" | grep -qw "$c" || fail "zsh: commands ($c)"
+  done
   sed -n 2p <<<"$out" | grep -q 'convert cat stats diff' || fail "zsh: trace subcommands"
   sed -n 3p <<<"$out" | grep -q -- '--trace-out' || fail "zsh: run options"
   sed -n 4p <<<"$out" | grep -qx 'FILES' || fail "zsh: file argument"

@@ -35,7 +35,7 @@ int main(void) {
     snprintf(p, sizeof p, "%s/fb.png", dir);
     CHECK_EQ(rn_png_read_rgb(p, &fb, &fw, &fh, err, sizeof err), 0);
     snprintf(p, sizeof p, "%s/win.png", dir);
-    CHECK_EQ(rn_png_read_rgb(p, &win, &ww, &wh, err, sizeof err), 0);
+    CHECK_EQ(rn_png_read_rgb_max(p, 1024, &win, &ww, &wh, err, sizeof err), 0);
     CHECK(fw == 160 && fh == 144);
     CHECK(ww == 480 && wh == 432);
     if (fb && win && fw == 160 && fh == 144 && ww == 480 && wh == 432) {
