@@ -1,5 +1,5 @@
 /* Failure folders: where they go, what a previous run left in them, the
- * text tail of the ring and state.txt. The check loop (checks.c) and the
+ * text tail of the ring and state.txt. The check loop (run_one.c) and the
  * process runner (runner.c) fill them. */
 #include "runner.h"
 

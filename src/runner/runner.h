@@ -2,7 +2,7 @@
  * isolation, failure folders with flight-recorder dumps, deterministic
  * replay, reports (table, JUnit XML) and PNG screenshots.
  *
- * Files: manifest.c (suite manifests and folders of them), checks.c
+ * Files: manifest.c (suite manifests and folders of them), run_one.c
  * (running one test in this process: the check loop, what goes into the
  * failure folder, the replay), failure.c (failure folder paths, state.txt,
  * text tail), sm83.c (CPU vector files), runner.c (forked children, -j,
