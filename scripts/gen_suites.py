@@ -85,16 +85,18 @@ def old_expectations(path):
 
 
 def write(name, header, tests):
-    """tests: (comment or None, rom, check, limit, default expectation)."""
+    """tests: (comment or None, rom, check, limit, default expectation[, input script])."""
     path = os.path.join(SUITES, name + ".suite")
     keep = old_expectations(path)
     lines = ["# Ceres test suite manifest: " + name, FORMAT.rstrip("\n"), "", "suite " + name, ""]
     lines += ["# " + h if h else "#" for h in header]
-    for comment, rom, check, limit, default in tests:
+    for comment, rom, check, limit, default, *script in tests:
         if comment:
             lines.append("# " + comment)
         exp = keep.get((rom, check), default)
         lines.append("test %s %s %s dmg %s" % (quote(rom), quote(check), limit, exp))
+        if script:
+            lines.append('input "%s"' % script[0])
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -153,17 +155,21 @@ def csp(root, name):
         if model != "dmg":
             continue
         assert compare == "dmg-shades", compare
-        default = "pass"
         comment = None
+        script = []
         if inp != "-":
-            default = 'fail "needs scripted input: %s"' % inp
+            # checks.tsv writes FRAME:BUTTON:FRAMES_HELD; the manifest's input
+            # line is a `ceres run --input` script (FRAME:button*FRAMES).
+            script = [",".join("%s:%s*%s" % (f, b.lower(), n)
+                               for f, b, n in (p.split(":") for p in inp.split(",")))]
             comment = "buttons " + inp
-        tests.append((comment, name + "/" + rom, "frame=%s/%s" % (name, ref), frames + "f", default))
+        tests.append((comment, name + "/" + rom, "frame=%s/%s" % (name, ref), frames + "f", "pass",
+                      *script))
     header = [
         CSP[name] + ": the DMG checks of its checks.tsv.",
         "Power on without a boot ROM, run FRAMES frames, judge the next completed",
         "frame against the reference PNG by shade (#FFFFFF #AAAAAA #555555",
-        "#000000 = shades 0..3). Checks that press buttons wait for scripted input.",
+        "#000000 = shades 0..3). Checks that press buttons get an input line.",
         "Written by scripts/gen_suites.py.",
         "",
     ]
