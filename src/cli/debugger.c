@@ -806,6 +806,25 @@ static void cmd_regs(dbg *d) {
     where(d);
 }
 
+/* The optional count after an address (`x ADDR [N]`, `disasm [ADDR] [N]`):
+ * false, with a caret under it, when it is not a number from 1 to max; *n is
+ * left as it was when there is none. */
+static bool opt_count(dbg *d, const char *line, char *end, unsigned long max, unsigned *n) {
+    while (*end == ' ')
+        end++;
+    if (!*end) return true;
+    char *e2;
+    unsigned long v = strtoul(end, &e2, 0);
+    if (*e2 || v == 0 || v > max) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "expected a count from 1 to %lu", max);
+        fail_at(d, line, (size_t)(end - line), msg);
+        return false;
+    }
+    *n = (unsigned)v;
+    return true;
+}
+
 static void cmd_x(dbg *d, const char *line, const char *arg) {
     unsigned addr, n = 16;
     char *end;
@@ -813,17 +832,7 @@ static void cmd_x(dbg *d, const char *line, const char *arg) {
         fail_at(d, line, (size_t)(end - line), "expected an address ($C000, 0xC000 or 49152)");
         return;
     }
-    while (*end == ' ')
-        end++;
-    if (*end) {
-        char *e2;
-        unsigned long v = strtoul(end, &e2, 0);
-        if (*e2 || v == 0 || v > 0x10000) {
-            fail_at(d, line, (size_t)(end - line), "expected a count from 1 to 65536");
-            return;
-        }
-        n = (unsigned)v;
-    }
+    if (!opt_count(d, line, end, 0x10000, &n)) return;
     cJSON *arr = cJSON_AddArrayToObject(d->ans, "bytes");
     num(d, "addr", addr);
     for (unsigned i = 0; i < n; i++) {
@@ -867,17 +876,7 @@ static void cmd_disasm(dbg *d, const char *line, const char *arg) {
         fail_at(d, line, (size_t)(end - line), "expected an address");
         return;
     }
-    while (*end == ' ')
-        end++;
-    if (*end) {
-        char *e2;
-        unsigned long v = strtoul(end, &e2, 0);
-        if (*e2 || v == 0 || v > 1000) {
-            fail_at(d, line, (size_t)(end - line), "expected a count from 1 to 1000");
-            return;
-        }
-        n = (unsigned)v;
-    }
+    if (!opt_count(d, line, end, 1000, &n)) return;
     cJSON *arr = cJSON_AddArrayToObject(d->ans, "lines");
     uint16_t pc = (uint16_t)addr;
     for (unsigned i = 0; i < n; i++) {
