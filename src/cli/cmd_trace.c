@@ -428,7 +428,7 @@ static int doc_next(FILE *f, const char *path, uint64_t *lineno, doc_line *l) {
                     (unsigned long long)*lineno);
             return -1;
         }
-        snprintf(l->text, sizeof l->text, "%s", buf);
+        memcpy(l->text, buf, n + 1); /* n < sizeof l->text, checked above */
         return 1;
     }
     return 0;
