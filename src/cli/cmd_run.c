@@ -53,14 +53,14 @@ typedef struct run_state {
     gb_trig_set *trig;
     FILE *doctor;
     ct_file doctor_file; /* the safe writer under s->doctor (a copy of its fd) */
-    unsigned why; /* GB_STOP_* of the last slice */
+    unsigned why;        /* GB_STOP_* of the last slice */
     /* An illegal opcode locks the CPU up; the rest of the machine (PPU,
      * timer, APU, DMA) runs on, as on hardware, so the run goes on too. */
     bool locked;
     uint64_t locked_at;
     uint16_t locked_pc;
     uint8_t locked_op;
-    pl_input in;  /* --input, --play-input, --record-input */
+    pl_input in; /* --input, --play-input, --record-input */
     bool inputs, desynced;
 } run_state;
 

@@ -280,7 +280,7 @@ unsigned gb_rom_bank(const gb *g, uint16_t addr) {
  * PPU, APU (raw plain-data structs), CART (gb_cart_state_*). Loading checks
  * the header and every section's tag and size before touching the machine. */
 
-#define STATE_MAGIC   "CERESSAV"
+#define STATE_MAGIC "CERESSAV"
 /* Any change to a saved struct's layout (gb_cpu: see cpu.h) bumps it.
  * 2: gb_cpu keeps r[], sp and ime together; 3: gb_cpu.brk. */
 #define STATE_VERSION 3u

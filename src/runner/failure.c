@@ -161,8 +161,8 @@ int rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const r
 }
 
 const char *const rn_failure_files[RN_FAILURE_NFILES] = {
-    "trace.perfetto-trace", "trace.ctrace", "trace.log", "replay.perfetto-trace",
-    "screen.png",           "state.txt"};
+    "trace.perfetto-trace",  "trace.ctrace", "trace.log",
+    "replay.perfetto-trace", "screen.png",   "state.txt"};
 
 void rn_failure_clear_files(const char *dir) {
     char p[4200];

@@ -414,8 +414,8 @@ static bool regs_equal(const gb_regs *x, const gb_regs *y) {
  * when the replay reproduced the first run (same result, failure cycle and
  * registers), 0 when it differed, -1 when it could not run. */
 static int replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_t size,
-                  rn_result *first, const uint8_t *ref, const rn_hexglyphs *glyphs,
-                  gb_ckpt *ck, const char *dir, FILE *info) {
+                  rn_result *first, const uint8_t *ref, const rn_hexglyphs *glyphs, gb_ckpt *ck,
+                  const char *dir, FILE *info) {
     char err[256];
     gb *g = make_machine(t, o, rom, size, err, sizeof err);
     ct_recorder *rec = g ? make_recorder(o->replay_bytes ? o->replay_bytes : 64u << 20, 0, "trace",
