@@ -9,6 +9,16 @@
 
 #define TESTROM_SIZE 0x8000
 
+/* Code bytes: send one byte over serial with the internal clock and wait
+ * until SC bit 7 clears. */
+#define TESTROM_SEND(ch)                                                                           \
+    0x3E, ch, 0xE0, 0x01, 0x3E, 0x81, 0xE0, 0x02, 0xF0, 0x02, 0xCB, 0x7F, 0x20, 0xFA
+/* Code bytes: print "OK" over serial, set the mooneye pass registers
+ * (3/5/8/13/21/34), then LD B,B and JR -2. */
+#define TESTROM_OK_PASS_CODE                                                                       \
+    TESTROM_SEND('O'), TESTROM_SEND('K'), TESTROM_SEND('\n'), 0x06, 3, 0x0E, 5, 0x16, 8, 0x1E, 13, \
+        0x26, 21, 0x2E, 34, 0x40, 0x18, 0xFE
+
 /* Set the header checksum ($014D) over $0134-$014C, as the boot ROM checks it. */
 static inline void testrom_fix_checksum(uint8_t *rom) {
     uint8_t sum = 0;

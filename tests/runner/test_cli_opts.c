@@ -23,14 +23,7 @@
 static char dir[64];
 static const char *bin;
 
-/* Prints "OK" over the serial port, sets the mooneye pass registers, then
- * LD B,B and loops. */
-#define SEND(ch) 0x3E, ch, 0xE0, 0x01, 0x3E, 0x81, 0xE0, 0x02, 0xF0, 0x02, 0xCB, 0x7F, 0x20, 0xFA
-static const uint8_t pass_code[] = {
-    SEND('O'), SEND('K'), SEND('\n'), 0x06, 3,  0x0E, 5,  0x16,
-    8,         0x1E,      13,         0x26, 21, 0x2E, 34, /* mooneye pass registers */
-    0x40,      0x18,      0xFE,                           /* LD B,B; JR -2 */
-};
+static const uint8_t pass_code[] = {TESTROM_OK_PASS_CODE};
 static const uint8_t loop_code[] = {0x18, 0xFE}; /* JR -2: never passes */
 
 /* `ceres ARGS` in the folder, stdout/stderr to out.txt / err.txt. */

@@ -19,13 +19,7 @@
 static char dir[64];
 static const char *bin;
 
-/* Send one byte with the internal clock and wait until SC bit 7 clears. */
-#define SEND(ch) 0x3E, ch, 0xE0, 0x01, 0x3E, 0x81, 0xE0, 0x02, 0xF0, 0x02, 0xCB, 0x7F, 0x20, 0xFA
-static const uint8_t code[] = {
-    SEND('O'), SEND('K'), SEND('\n'), 0x06, 3,  0x0E, 5,  0x16,
-    8,         0x1E,      13,         0x26, 21, 0x2E, 34, /* mooneye pass registers */
-    0x40,      0x18,      0xFE,                           /* LD B,B; JR -2 */
-};
+static const uint8_t code[] = {TESTROM_OK_PASS_CODE};
 
 /* Run `ceres run ARGS`, stdout/stderr to files; returns the exit status. */
 static int run(const char *args) {
