@@ -36,10 +36,15 @@ int cli_parse_u64(const char *s, uint64_t *out);
 int cli_parse_seconds(const char *s, double *out);
 
 /* Checks a file the run will write, before the run starts: the folder it
- * goes in exists and is writable, the path is not a folder, and "-" is
- * refused (unless allow_dash) since that output cannot go to stdout.
- * Prints "PROG: OPT PATH: what is wrong" and returns -1, else 0. */
-int cli_check_output(const char *prog, const char *opt, const char *path, bool allow_dash);
+ * goes in exists (or is missing and CLI_OUT_MAKES_DIR says the writer makes
+ * it) and is writable, the path is not a folder, and "-" is refused (unless
+ * CLI_OUT_DASH) since that output cannot go to stdout. Prints "PROG: OPT
+ * PATH: what is wrong" and returns -1, else 0. */
+enum {
+    CLI_OUT_DASH = 1,      /* "-" means stdout */
+    CLI_OUT_MAKES_DIR = 2, /* the writer creates a missing folder (the HTML report) */
+};
+int cli_check_output(const char *prog, const char *opt, const char *path, unsigned flags);
 
 /* Checks a file to be read: exists, is not a folder; "-" (stdin) is
  * refused. Same conventions. */

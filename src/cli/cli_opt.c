@@ -95,13 +95,13 @@ int cli_parse_seconds(const char *s, double *out) {
     return 0;
 }
 
-int cli_check_output(const char *prog, const char *opt, const char *path, bool allow_dash) {
+int cli_check_output(const char *prog, const char *opt, const char *path, unsigned flags) {
     if (!path) return 0;
     if (!*path) {
         fprintf(stderr, "%s: %s: empty file name\n", prog, opt);
         return -1;
     }
-    if (!strcmp(path, "-") && !allow_dash) {
+    if (!strcmp(path, "-") && !(flags & CLI_OUT_DASH)) {
         fprintf(stderr, "%s: %s -: this output cannot go to stdout; give a file name\n", prog, opt);
         return -1;
     }
@@ -130,7 +130,9 @@ int cli_check_output(const char *prog, const char *opt, const char *path, bool a
     if (slash == path) snprintf(probe, dl + 32, "/.ceres-check-XXXXXX");
     int fd = mkstemp(probe);
     int rc = 0;
-    if (fd < 0) {
+    if (fd < 0 && errno == ENOENT && (flags & CLI_OUT_MAKES_DIR) && slash) {
+        /* The folder is missing and the writer makes it. */
+    } else if (fd < 0) {
         fprintf(stderr, "%s: %s %s: %s\n", prog, opt, path, strerror(errno));
         rc = -1;
     } else {

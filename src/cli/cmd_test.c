@@ -326,17 +326,6 @@ static int parse_options(test_cli *c, rn_opts *o, int argc, char **argv) {
 }
 
 /* What applies to every test, checked once before any runs; 0 or 2. */
-/* The HTML report creates its own folder (the JUnit and JSON files do not):
- * a --html path in a folder that does not exist yet is not refused before
- * the run. */
-static bool html_makes_folder(const char *path) {
-    const char *slash = strrchr(path, '/');
-    if (!slash || slash == path) return false;
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    return access(dir, F_OK) != 0 && errno == ENOENT;
-}
-
 static int check_options(test_cli *c, rn_opts *o) {
     char err[512];
     if (ct_parse_size(c->trace_buf, &o->trace_bytes, &o->trace_events, err, sizeof err)) {
@@ -373,10 +362,9 @@ static int check_options(test_cli *c, rn_opts *o) {
     }
     for (size_t i = 0; i < c->noperands; i++)
         if (cli_check_input(prog, "ROM", c->operands[i])) return 2;
-    if (cli_check_output(prog, "--junit", c->junit, false) ||
-        (c->html && !html_makes_folder(c->html) &&
-         cli_check_output(prog, "--html", c->html, false)) ||
-        cli_check_output(prog, "--json", c->json, true))
+    if (cli_check_output(prog, "--junit", c->junit, 0) ||
+        cli_check_output(prog, "--html", c->html, CLI_OUT_MAKES_DIR) ||
+        cli_check_output(prog, "--json", c->json, CLI_OUT_DASH))
         return 2;
     if (c->noperands && (c->suites_arg || c->update)) {
         fprintf(stderr,
@@ -565,7 +553,7 @@ static int merge_junit(const test_cli *c) {
         fprintf(stderr, "%s: --merge-junit OUT wants the JUnit files to merge\n", prog);
         return 2;
     }
-    if (cli_check_output(prog, "--merge-junit", c->merge_out, false)) return 2;
+    if (cli_check_output(prog, "--merge-junit", c->merge_out, 0)) return 2;
     for (size_t i = 0; i < c->noperands; i++)
         if (cli_check_input(prog, "JUnit file", c->operands[i])) return 2;
     if (rn_junit_merge(c->merge_out, (const char *const *)c->operands, c->noperands, err,

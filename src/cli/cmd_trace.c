@@ -123,7 +123,7 @@ static int cmd_convert(int argc, char **argv) {
         fprintf(stderr, "%s: writing to stdout (-) needs --format\n", prog);
         return 2;
     }
-    if (!to_stdout && cli_check_output(prog, "OUT", out, false)) return 2;
+    if (!to_stdout && cli_check_output(prog, "OUT", out, 0)) return 2;
     if (o.format == CT_FMT_AUTO && ct_format_from_path(out) == CT_FMT_AUTO) {
         fprintf(stderr,
                 "ceres trace convert: cannot tell the format of '%s' from its name: use "

@@ -340,7 +340,7 @@ static int check_files(const run_opts *o, const char *prog) {
         {"--record-input", o->record_input}, {"--desync-dump", o->desync_dump},
     };
     for (size_t i = 0; i < sizeof outs / sizeof *outs; i++)
-        if (outs[i].path && cli_check_output(prog, outs[i].opt, outs[i].path, false)) return 2;
+        if (outs[i].path && cli_check_output(prog, outs[i].opt, outs[i].path, 0)) return 2;
     return 0;
 }
 
