@@ -355,20 +355,31 @@ CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
             f->t++;
             continue;
         }
+        /* SCX fine scroll: from the first pixel in the background FIFO,
+         * pixels are dropped (objects not matched) until the count dropped
+         * equals SCX%8, compared all along, as SCX reads at the start of
+         * the dot and again after the drop: a write to SCX in these dots
+         * changes the line's fine scroll (gambatte scx_during_m3:
+         * scx_0360c0 and scx_0063c0, $03 then $60 or $00 then $63 written
+         * as mode 3 begins; scx_0761c0_2, $61 written after one pixel is
+         * dropped stops the drop there; enable_display
+         * ly0_late_scx7_m3stat_scx{0,1,3}_{1,2,3}: SCX=7 written before
+         * the first pixel counts, written after a drop of 3 matched SCX=3
+         * does not). */
+        if (f->fine && (f->fine0 & 7u) == (p->scx & 7u)) f->fine = 0;
         if (f->fine) {
             /* WX=0 matches one pixel into the fine-scroll discard, so the
              * window loses the rest of it too: SCX%8 + 7 pixels cut (Pan
              * Docs, Window). */
-            if (!f->win && p->wx == 0 && f->fine0 - f->fine == 1 && (p->lcdc & LCDC_WIN) &&
-                p->win_hit) {
+            if (!f->win && p->wx == 0 && f->fine0 == 1 && (p->lcdc & LCDC_WIN) && p->win_hit) {
                 win_start(g, f, emit);
                 continue;
             }
-            /* SCX fine scroll: pixels dropped, objects not matched. */
             f->bg_lo = (uint8_t)(f->bg_lo << 1);
             f->bg_hi = (uint8_t)(f->bg_hi << 1);
             f->bg_n--;
-            f->fine--;
+            f->fine0++;
+            if ((f->fine0 & 7u) == (p->scx & 7u)) f->fine = 0;
             f->t++;
             continue;
         }
@@ -472,7 +483,7 @@ static void fifo_start(gb_ppu *p, uint16_t t0) {
     memset(f, 0, sizeof *f);
     f->px = -8;
     f->first = 1;
-    f->fine = f->fine0 = p->scx & 7;
+    f->fine = 1;
     f->owait = 0xFFFF;
     p->fifo_t0 = t0;
     p->obj_log = 0;
@@ -790,7 +801,7 @@ void gb_ppu_write(gb *g, uint16_t addr, uint8_t v) {
 int gb_ppu_state_check(const gb_ppu *p) {
     bool ok = p->kind < NKINDS && p->step < sched_len[p->kind] && p->front <= 1 && p->nobj <= 10 &&
               p->line <= 153 && p->fifo.bg_n <= 8 && p->fifo.fstep <= 6 && p->fifo.px >= -8 &&
-              p->fifo.px <= 160 && p->fifo.fine <= 7 && p->fifo.onext <= 10 && p->fifo.ocur < 10 &&
+              p->fifo.px <= 160 && p->fifo.fine <= 1 && p->fifo.onext <= 10 && p->fifo.ocur < 10 &&
               p->mode <= 3 && p->dot < LINE_DOTS + 4;
     for (unsigned k = 0; ok && k < p->nobj; k++)
         ok = p->obj[k] < 40;

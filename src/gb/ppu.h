@@ -25,8 +25,8 @@ typedef struct gb gb;
 typedef struct gb_fifo {
     uint16_t t;    /* dots since the pipeline started */
     int16_t px;    /* screen x of the next pixel out; negative: off screen */
-    uint8_t fine;  /* SCX fine-scroll pixels still to discard */
-    uint8_t fine0; /* SCX%8 at the start of the line */
+    uint8_t fine;  /* the SCX fine-scroll discard is on (0 or 1) */
+    uint8_t fine0; /* pixels it has discarded (it ends when %8 = SCX%8) */
     uint8_t bg_n;  /* pixels in the background FIFO */
     uint8_t bg_lo; /* background FIFO planes, the next pixel in bit 7 */
     uint8_t bg_hi;

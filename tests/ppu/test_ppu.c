@@ -687,6 +687,48 @@ static void test_write_dot(void) {
     gb_destroy(g);
 }
 
+/* The fine-scroll discard compares the count of dropped pixels with SCX%8
+ * as it reads at each dot, from the first pixel in the FIFO (t = 5, dot 85
+ * with the write seen 2 dots before the end of its M-cycle): SCX written at
+ * dot 84 (t = 2) sets the line's fine scroll, at dot 88 (t = 6, one pixel
+ * dropped) it stops the drop at 1, at dot 96 (t = 14, the drop of 3 done)
+ * it changes nothing (gambatte scx_during_m3 scx_0360c0_1,
+ * scx_0761c0_2, enable_display ly0_late_scx7_m3stat_scx3_2). */
+static void test_scx_fine_write(void) {
+    gb *g = make_gb();
+    fill_tiles(g);
+    for (unsigned i = 0; i < 1024; i++)
+        g->ppu.vram[0x1800 + i] = (uint8_t)(i * 7 + 1);
+    static const struct {
+        uint8_t scx0, dot, scx1, fine;
+        uint16_t m0; /* dot STAT first reads mode 0 */
+    } cfg[] = {
+        {3, 84, 0, 0, 256}, /* before the first pixel: no drop */
+        {0, 84, 7, 7, 260}, /* before the first pixel: 7 dropped */
+        {7, 88, 1, 1, 256}, /* one pixel dropped: stops there */
+        {3, 96, 7, 3, 256}, /* after the drop of 3: no change */
+    };
+    for (size_t k = 0; k < sizeof cfg / sizeof cfg[0]; k++) {
+        restart(g, 0x91);
+        wr(g, 0xFF47, 0xE4);
+        run_to(g, 5, 8);
+        wr(g, 0xFF43, cfg[k].scx0);
+        run_to(g, 5, cfg[k].dot);
+        wr(g, 0xFF43, cfg[k].scx1);
+        CHECK_EQ(dot_of_mode(g, 0), cfg[k].m0);
+        const uint8_t *fb = frame(g);
+        unsigned bad = 0;
+        for (unsigned x = 0; x < 160; x++) {
+            unsigned bx = (x + (cfg[k].scx1 & ~7u) + cfg[k].fine) & 255, by = 5;
+            unsigned t = g->ppu.vram[0x1800 + (by / 8) * 32 + bx / 8];
+            bad += fb[5 * 160 + x] != tile_color(t, by % 8, bx % 8);
+        }
+        if (bad) fprintf(stderr, "scx write %zu: %u pixels differ\n", k, bad);
+        CHECK_EQ(bad, 0);
+    }
+    gb_destroy(g);
+}
+
 /* ppu.sprite gives each object fetch with its penalty (6 dots, plus the wait
  * for the background fetch: 5 dots for an object at X=0, 1 for X=20, whose
  * pixel 12 is 4 into its tile); ppu.push one record per pixel; ppu.fetch
@@ -957,6 +999,7 @@ int main(void) {
     test_objects();
     test_mid_line_write();
     test_write_dot();
+    test_scx_fine_write();
     test_pipeline_trace();
     test_dma_hides_objects();
     test_trace_points();
