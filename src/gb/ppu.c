@@ -242,11 +242,11 @@ CT_INLINE void fetch_dot(gb *g, gb_fifo *f, bool emit) {
             else
                 f->lo = b;
         }
-        if (emit && (f->fstep & 1) == 0)
-            GB_TRACE(g, PPU_FETCH, (uint8_t)(f->fstep / 2 - 1), f->fx, f->win,
-                     (uint16_t)(p->fifo_t0 + f->t));
     }
     if (f->fstep == FETCH_HI && f->bg_n == 0) {
+        /* One record per fetch, at the dot its 8 pixels enter the FIFO
+         * (the reads are 2, 4 and 6 dots into it, before this dot). */
+        if (emit) GB_TRACE(g, PPU_FETCH, f->tile, f->fx, f->win, (uint16_t)(p->fifo_t0 + f->t));
         f->bg_lo = f->lo;
         f->bg_hi = f->hi;
         f->bg_n = 8;
@@ -322,20 +322,20 @@ static void obj_merge(gb *g, gb_fifo *f, bool emit) {
                  (uint16_t)(p->fifo_t0 + f->t));
 }
 
-/* The per-dot trace points are on (ppu.fetch, ppu.push): no shortcut. */
+/* The pipeline's trace points are on (ppu.fetch, ppu.push): the pipeline is
+ * run once more at the end of mode 3 to record them. */
 static inline bool trace_heavy(const gb *g) {
     return (g->trace_on[gb_ev_PPU_FETCH] | g->trace_on[gb_ev_PPU_PUSH]) != 0;
 }
 
 /* The window starts: the background FIFO is cleared and the fetcher
  * restarts on the window's first tile (6 dots to the first window pixel). */
-CT_INLINE void win_start(gb *g, gb_fifo *f, bool emit) {
+CT_INLINE void win_start(gb_fifo *f) {
     f->win = 1;
     f->fx = 0;
     f->fstep = 0;
     f->bg_n = 0;
     f->first = 0;
-    if (emit) GB_TRACE(g, PPU_FETCH, 3, 0, 1, (uint16_t)(g->ppu.fifo_t0 + f->t));
     f->t++;
 }
 
@@ -372,7 +372,7 @@ CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
              * window loses the rest of it too: SCX%8 + 7 pixels cut (Pan
              * Docs, Window). */
             if (!f->win && p->wx == 0 && f->fine0 == 1 && (p->lcdc & LCDC_WIN) && p->win_hit) {
-                win_start(g, f, emit);
+                win_start(f);
                 continue;
             }
             f->bg_lo = (uint8_t)(f->bg_lo << 1);
@@ -386,7 +386,7 @@ CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
         /* The window starts where WX matches: the background FIFO is
          * cleared and the fetcher restarts on the window's first tile. */
         if (!f->win && (p->lcdc & LCDC_WIN) && p->win_hit && f->px + 7 == p->wx) {
-            win_start(g, f, emit);
+            win_start(f);
             continue;
         }
         if (f->onext < p->nobj && f->onext < 10 &&
@@ -406,8 +406,8 @@ CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
         f->owait = 0xFFFF;
         /* A tile just pushed, and nothing for the next 8 pixels but the
          * fetch of the next tile: run those 8 dots at once. */
-        if ((!emit || !trace_heavy(g)) && f->fstep == 0 && f->bg_n == 8 && f->px >= 0 &&
-            f->px <= 152 && f->t + 8u <= stop && chunk_clear(p, f)) {
+        if (f->fstep == 0 && f->bg_n == 8 && f->px >= 0 && f->px <= 152 && f->t + 8u <= stop &&
+            chunk_clear(p, f)) {
             fetch_tile(p, f);
             unsigned px = (unsigned)f->px;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -445,6 +445,12 @@ CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
                     f->ob_pal = (uint8_t)(f->ob_pal << 1);
                     f->ob_pri = (uint8_t)(f->ob_pri << 1);
                 }
+            if (emit) {
+                /* ppu.push for the pixel at a multiple of 8 among these. */
+                unsigned k = (8u - (px & 7u)) & 7u;
+                GB_TRACE(g, PPU_PUSH, (uint8_t)(px + k), out[px + k],
+                         (uint16_t)(p->fifo_t0 + f->t + k));
+            }
             f->bg_n = 0;
             f->px = (int16_t)(px + 8);
             if (f->px == 160) f->done = 1;
@@ -461,7 +467,8 @@ CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
             else
                 shade = (uint8_t)((p->bgp >> (c * 2)) & 3);
             if (p->line < 144) out[f->px] = shade;
-            if (emit) GB_TRACE(g, PPU_PUSH, (uint8_t)f->px, shade, (uint16_t)(p->fifo_t0 + f->t));
+            if (emit && (f->px & 7) == 0)
+                GB_TRACE(g, PPU_PUSH, (uint8_t)f->px, shade, (uint16_t)(p->fifo_t0 + f->t));
         }
         f->bg_lo = (uint8_t)(f->bg_lo << 1);
         f->bg_hi = (uint8_t)(f->bg_hi << 1);

@@ -731,10 +731,12 @@ static void test_scx_fine_write(void) {
 
 /* ppu.sprite gives each object fetch with its penalty (6 dots, plus the wait
  * for the background fetch: 5 dots for an object at X=0, 1 for X=20, whose
- * pixel 12 is 4 into its tile); ppu.push one record per pixel; ppu.fetch
- * the three reads of each background fetch: the line's first (thrown
- * away), the 20 tiles shown, and the next one, fetched while the last 8
- * pixels leave the FIFO. */
+ * pixel 12 is 4 into its tile); ppu.push one record per 8 pixels sent to
+ * the screen (x = 0, 8, ..., 152, with the dot it left the FIFO); ppu.fetch
+ * one per background fetch, at the dot its pixels enter the FIFO: the
+ * line's first (thrown away) and the 20 tiles shown (the 22nd fetch is
+ * still waiting for room when the line ends). The records cost what they
+ * tell: a few dozen a line, not one per pixel and fetch step. */
 static void test_pipeline_trace(void) {
     gb *g = make_gb();
     char err[256];
@@ -750,16 +752,31 @@ static void test_pipeline_trace(void) {
     gb_set_recorder(g, r);
     run_to(g, 0x43, 0);
     gb_set_recorder(g, NULL);
-    unsigned pushes = 0, fetches = 0, sprites = 0, order_ok = 1;
+    unsigned pushes = 0, fetches = 0, sprites = 0, order_ok = 1, dots_ok = 1;
+    uint16_t last_push = 0, last_fetch = 0;
     uint8_t pay[CT_MAX_PAYLOAD];
     for (uint64_t off = ct_ring_first(&r->ring, 0); off < ct_ring_head(&r->ring);
          off += ct_ring_rec_words(&r->ring, off)) {
         uint64_t ts;
         uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);
         if (id == gb_ev_PPU_PUSH) {
-            order_ok &= pay[0] == pushes;
+            uint16_t dot = (uint16_t)(pay[2] | pay[3] << 8);
+            order_ok &= pay[0] == pushes * 8;
+            /* pixel 0 at dot 80 + 13 + 11 (the object at X=0), then 8
+             * dots apart, but for the 7 of the object at pixel 12 */
+            if (pushes == 0) dots_ok &= dot == 104;
+            if (pushes > 0) dots_ok &= dot - last_push == (pushes == 2 ? 15 : 8);
+            last_push = dot;
             pushes++;
         } else if (id == gb_ev_PPU_FETCH) {
+            uint16_t dot = (uint16_t)(pay[3] | pay[4] << 8);
+            /* tile column fetches++ - 1 (the first fetch is column 0 too),
+             * on the background, first at dot 80 + 6 */
+            CHECK_EQ(pay[1], fetches ? fetches - 1 : 0);
+            CHECK_EQ(pay[2], 0);
+            if (fetches == 0) dots_ok &= dot == 85;
+            dots_ok &= dot > last_fetch;
+            last_fetch = dot;
             fetches++;
         } else if (id == gb_ev_PPU_SPRITE) {
             /* X order: the object at X=0 first */
@@ -769,9 +786,10 @@ static void test_pipeline_trace(void) {
             sprites++;
         }
     }
-    CHECK_EQ(pushes, 160);
+    CHECK_EQ(pushes, 20);
     CHECK(order_ok);
-    CHECK_EQ(fetches, 22 * 3);
+    CHECK(dots_ok);
+    CHECK_EQ(fetches, 21);
     CHECK_EQ(sprites, 2);
     /* At debug level (the default filter) only ppu.sprite, from the run
      * ahead's log: the same two records. */
