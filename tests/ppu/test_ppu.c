@@ -819,6 +819,51 @@ static void test_pipeline_trace(void) {
     gb_destroy(g);
 }
 
+/* The pipeline's records are kept as it runs ahead and written when mode 3
+ * ends; a BGP write mid-line (from pixel 69, see test_write_dot) drops the
+ * records from its dot on and the run from the write logs them again: one
+ * record per 8 pixels still, in order, the ones after the write with the
+ * new shade. */
+static void test_pipeline_trace_write(void) {
+    gb *g = make_gb();
+    char err[256];
+    ct_recorder *r = ct_recorder_create(&gb_schema, 1u << 20, 0, CT_OVERWRITE, err, sizeof err);
+    CHECK(r != NULL);
+    if (!r) return;
+    CHECK_EQ(ct_filter_apply(r, "off,ppu=trace", err, sizeof err), 0);
+    memset(g->ppu.vram, 0, 0x2000);
+    for (unsigned rr = 0; rr < 8; rr++)
+        g->ppu.vram[16 + rr * 2] = 0xFF; /* tile 1: colour 1 */
+    memset(g->ppu.vram + 0x1800, 1, 0x400);
+    memset(g->ppu.oam, 0, sizeof g->ppu.oam);
+    restart(g, 0x91);
+    wr(g, 0xFF47, 0x04); /* colour 1 -> shade 1 */
+    run_to(g, 5, 0);
+    gb_set_recorder(g, r);
+    run_to(g, 5, 164);
+    wr(g, 0xFF47, 0x0C); /* colour 1 -> shade 3 */
+    run_to(g, 6, 0);
+    gb_set_recorder(g, NULL);
+    unsigned pushes = 0, fetches = 0, ok = 1;
+    uint8_t pay[CT_MAX_PAYLOAD];
+    for (uint64_t off = ct_ring_first(&r->ring, 0); off < ct_ring_head(&r->ring);
+         off += ct_ring_rec_words(&r->ring, off)) {
+        uint64_t ts;
+        uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);
+        if (id == gb_ev_PPU_PUSH) {
+            ok &= pay[0] == pushes * 8;
+            ok &= pay[1] == (pay[0] < 69 ? 1 : 3);
+            pushes++;
+        }
+        fetches += id == gb_ev_PPU_FETCH;
+    }
+    CHECK_EQ(pushes, 20);
+    CHECK_EQ(fetches, 21);
+    CHECK(ok);
+    ct_recorder_destroy(r);
+    gb_destroy(g);
+}
+
 /* Trace points: one PPU_MODE per mode change with its line and dot, LY as a
  * counter, frame spans, STAT requests with their source, LYC matches. */
 static void test_trace_points(void) {
@@ -1019,6 +1064,7 @@ int main(void) {
     test_write_dot();
     test_scx_fine_write();
     test_pipeline_trace();
+    test_pipeline_trace_write();
     test_dma_hides_objects();
     test_trace_points();
     test_post_boot();
