@@ -336,7 +336,9 @@ CT_INLINE size_t ct_ring_mem_bytes(uint64_t capacity_words) {
 uint64_t ct_ring_words_for_bytes(size_t bytes);
 
 /* Initialise a ring in caller memory (8-byte aligned, ct_ring_mem_bytes()
- * long) and touch every page of it so the record path never page-faults. */
+ * long; it need not be zeroed). Touches one word of it: pages come in as
+ * the head reaches them, so memory mapped lazily (ct_recorder_create uses
+ * an anonymous mapping) costs only what a run fills. */
 void ct_ring_init(ct_ring *r, void *mem, uint64_t capacity_words, ct_mode mode,
                   uint64_t max_events);
 void ct_ring_reset(ct_ring *r);

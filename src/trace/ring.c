@@ -11,15 +11,6 @@ uint64_t ct_ring_words_for_bytes(size_t bytes) {
     return words;
 }
 
-/* Write zeros through a volatile pointer: the compiler may not turn this into
- * a memset call (which would be a libc reference) and every page is touched,
- * so the record path never takes a page fault. */
-static void zero_words(uint64_t *w, uint64_t n) {
-    volatile uint64_t *v = w;
-    for (uint64_t i = 0; i < n; i++)
-        v[i] = 0;
-}
-
 void ct_ring_init(ct_ring *r, void *mem, uint64_t capacity_words, ct_mode mode,
                   uint64_t max_events) {
     CT_ASSERT(capacity_words >= CT_RING_MIN_WORDS && (capacity_words & (capacity_words - 1)) == 0);
@@ -30,7 +21,10 @@ void ct_ring_init(ct_ring *r, void *mem, uint64_t capacity_words, ct_mode mode,
     r->sync_mask = nsync - 1;
     r->mode = (uint8_t)mode;
     r->max_events = max_events;
-    zero_words(r->words, capacity_words + CT_RING_SLACK + nsync);
+    /* No word of the ring is touched here: a page is faulted in when the
+     * head first reaches it, so a run pays only for the part of the ring it
+     * fills (a 1 GiB ring costs nothing at start, a short test writes a few
+     * pages). */
     ct_ring_reset(r);
 }
 
@@ -43,9 +37,12 @@ void ct_ring_reset(ct_ring *r) {
     r->keep_from = 0;
     r->limit = r->mode == CT_DISCARD ? cap : ~(uint64_t)0;
     /* An event bound (max_events) is applied by readers: they keep the last
-     * max_events records (overwrite) or the first max_events (discard). */
-    for (uint64_t i = 0; i <= r->sync_mask; i++)
-        r->sync[i] = ~(uint64_t)0;
+     * max_events records (overwrite) or the first max_events (discard).
+     * Only the first sync entry is set: readers look up the entry of a chunk
+     * only when it starts below the head, and the head cannot reach a chunk
+     * without ct__ring_cross writing that chunk's entry first, so older
+     * contents of the table (a previous run, uninitialised memory) are never
+     * read. */
     r->sync[0] = 0;
 }
 
