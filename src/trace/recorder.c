@@ -110,7 +110,7 @@ static int check_schema(const ct_schema *s, char *err, size_t errlen, unsigned *
 /* Readers find the oldest whole record through the sync table, which marks
  * record starts every 512 words: a wrapped ring smaller than a few sync
  * chunks would lose most of its records (or all, below one chunk). */
-#define MIN_WORDS ((uint64_t)4 << CT_SYNC_SHIFT)
+#define MIN_WORDS CT_RING_MIN_WORDS
 
 /* The ring's memory: an anonymous private mapping, zero-filled by the
  * kernel as the head first reaches it. Nothing is touched here, so the
@@ -158,9 +158,7 @@ ct_recorder *ct_recorder_create(const ct_schema *s, uint64_t bytes, uint64_t eve
             return NULL;
         }
         uint64_t need = events * max_words + (2u << CT_SYNC_SHIFT) + 2 * CT_REC_MAX_WORDS;
-        words = MIN_WORDS;
-        while (words < need)
-            words *= 2;
+        words = need > MIN_WORDS ? need : MIN_WORDS;
     } else if (bytes) {
         words = ct_ring_words_for_bytes((size_t)(bytes > SIZE_MAX ? SIZE_MAX : bytes));
         if (words < MIN_WORDS) {
@@ -194,7 +192,7 @@ void ct_recorder_destroy(ct_recorder *r) {
     for (uint32_t i = 0; i < r->nstrings; i++)
         free((void *)r->strings[i]);
     free(r->strings);
-    munmap(r->ring.words, ct_ring_mem_bytes(r->ring.mask + 1));
+    munmap(r->ring.words, ct_ring_bytes(&r->ring));
     free(r);
 }
 
@@ -285,7 +283,7 @@ int ct_trace_from_recorder(const ct_recorder *r, ct_trace **out) {
     t->written = sc.written;
     t->overwritten = sc.overwritten;
     t->dropped = sc.dropped;
-    t->ring_bytes = ct_ring_mem_bytes(r->ring.mask + 1);
+    t->ring_bytes = ct_ring_bytes(&r->ring);
     *out = t;
     return 0;
 oom:

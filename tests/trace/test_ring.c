@@ -43,18 +43,26 @@ static void check_sizes(void) {
         CHECK(err[0] != 0);
     }
 
-    /* Memory never above the byte bound, and the largest ring that fits. */
-    const uint64_t sizes[] = {ct_ring_mem_bytes(2048), 20000,   65536, 100000, 1u << 20,
-                              (4u << 20) - 1,          4u << 20};
+    /* The budget is honest: memory never above the byte bound, and the
+     * largest ring that fits, so it uses all but a few bytes of it (a
+     * power-of-two ring used to buy 50-100 %: 4M gave 2.1 MB). */
+    const uint64_t sizes[] = {ct_ring_mem_bytes(2048), 20000,    65536,          100000,
+                              (1u << 20) + 1,          3u << 20, (4u << 20) - 1, 4u << 20,
+                              (64u << 20) + 12345,     1u << 30};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         ct_recorder *r = ct_recorder_create(&ts_schema, sizes[i], 0, CT_OVERWRITE, err, sizeof err);
         CHECK(r != NULL);
         if (!r) continue;
-        uint64_t cap = r->ring.mask + 1;
-        CHECK(ct_ring_mem_bytes(cap) <= sizes[i]);
-        CHECK(ct_ring_mem_bytes(cap * 2) > sizes[i]);
+        uint64_t cap = r->ring.cap, used = ct_ring_bytes(&r->ring);
+        CHECK_EQ(used, ct_ring_mem_bytes(cap));
+        CHECK(used <= sizes[i]);
+        CHECK(used * 10 >= sizes[i] * 9);
+        CHECK(sizes[i] - used < 24);
+        CHECK(ct_ring_mem_bytes(cap + 1) > sizes[i]);
         ct_recorder_destroy(r);
     }
+    CHECK_EQ(ct_ring_words_for_bytes(ct_ring_mem_bytes(2048) - 1), 0);
+    CHECK_EQ(ct_ring_words_for_bytes(ct_ring_mem_bytes(2048)), 2048);
     /* Too small for a readable ring: refused with a message. */
     err[0] = 0;
     CHECK(ct_recorder_create(&ts_schema, 4096, 0, CT_OVERWRITE, err, sizeof err) == NULL);
@@ -75,7 +83,7 @@ static void check_wrap_bytes(ct_mode mode) {
         emit_mixed(r, i);
     ct_trace *t;
     CHECK_EQ(ct_trace_from_recorder(r, &t), 0);
-    uint64_t cap = r->ring.mask + 1;
+    uint64_t cap = r->ring.cap;
     CHECK(t->nev > 0);
     /* 10/3 words per record on average: at least (cap - one chunk) worth. */
     CHECK(t->nev * 10 / 3 >= cap - 512 - 5);
