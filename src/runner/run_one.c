@@ -594,7 +594,7 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
                 /* The ring's real size, not the budget asked for. */
                 fprintf(info, "trace: %s (ring of %zu bytes; --trace-buffer %llu%s)\n",
                         rc ? strerror(-rc) : "trace.perfetto-trace",
-                        ct_ring_mem_bytes(rec->ring.mask + 1),
+                        (size_t)ct_ring_bytes(&rec->ring),
                         (unsigned long long)(o->trace_bytes ? o->trace_bytes : o->trace_events),
                         o->trace_bytes ? "" : "ev");
                 rn_path_join(path, sizeof path, dir, "trace.log");

@@ -43,9 +43,9 @@ static void compare(const char *what, const uint8_t *rom, size_t size, uint64_t 
         CHECK(ct_ring_written(&a->ring) > 1000);
         CHECK_EQ(ct_ring_written(&a->ring), ct_ring_written(&b->ring));
         CHECK_EQ(ct_ring_head(&a->ring), ct_ring_head(&b->ring));
-        CHECK_EQ(a->ring.mask, b->ring.mask);
-        uint64_t n = a->ring.mask + 1, first = n;
-        for (uint64_t i = 0; i < n && a->ring.mask == b->ring.mask; i++)
+        CHECK_EQ(a->ring.cap, b->ring.cap);
+        uint64_t n = a->ring.cap, first = n;
+        for (uint64_t i = 0; i < n && a->ring.cap == b->ring.cap; i++)
             if (a->ring.words[i] != b->ring.words[i]) {
                 first = i;
                 break;
