@@ -5,7 +5,9 @@
  * Layout of a dump, all on one packet sequence:
  *   1. a packet that clears the sequence's incremental state and carries a
  *      ClockSnapshot defining clock 64 as incremental (each event packet's
- *      timestamp is a delta from the previous one: 1-3 bytes instead of 9),
+ *      timestamp is a delta from the previous one: 1-3 bytes instead of 9,
+ *      none when it is 0: trace_processor gives a packet without one the
+ *      latest time, as perfetto_read.c does),
  *      TracePacketDefaults selecting clock 64 and, as the default track, the
  *      first step event's (instructions, in the emulator), and InternedData
  *      with every event name (iid = id + 1) and field name;
@@ -291,6 +293,56 @@ typedef struct evpk {
     size_t new_len;
 } evpk;
 
+/* put_event() without string fields: every annotation is under 128 bytes,
+ * so the TrackEvent is built in place with one-byte lengths. */
+static void put_event_small(pctx *c, uint64_t delta, bool track, const evpk *e) {
+    uint8_t te[24 + CT_MAX_FIELDS * 24], *q = te;
+    q = pfv(q, TE_TYPE, e->type);
+    if (e->name_iid) q = pfv(q, TE_NAME_IID, e->name_iid);
+    if (track) q = pfv(q, TE_TRACK_UUID, e->track + 1u);
+    if (e->counter) q = pfv(q, TE_COUNTER_VALUE, (uint64_t)e->cv);
+    for (unsigned i = 0; i < e->na; i++) {
+        const ann *a = &e->a[i];
+        q = ptag(q, TE_ANNOTATIONS, WT_LEN);
+        uint8_t *len = q++;
+        q = pfv(q, DA_NAME_IID, a->iid);
+        q = pfv(q, a->field, a->v);
+        *len = (uint8_t)(q - len - 1);
+    }
+    const size_t ten = (size_t)(q - te);
+    uint64_t en = 0, id = 0;
+    if (e->new_name) {
+        en = fvlen(NAME_IID, e->name_iid) + flen(NAME_NAME, e->new_len);
+        id = flen(ID_EVENT_NAMES, en);
+    }
+    const uint64_t pkt = (delta ? fvlen(TP_TIMESTAMP, delta) : 0) + fvlen(TP_SEQ_ID, SEQ_ID) +
+                         fvlen(TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE) +
+                         flen(TP_TRACK_EVENT, ten) + (id ? flen(TP_INTERNED_DATA, id) : 0);
+    const uint64_t total = flen(TRACE_PACKET, pkt);
+    ct_wbuf *w = c->w;
+    if (c->chunk.cap) {
+        if (c->chunk.n + total > CHUNK) ct__wbuf_flush(&c->chunk);
+        w = &c->chunk;
+    }
+    uint8_t *p0 = ct__wbuf_reserve(w, (size_t)total), *p = p0;
+    p = pfl(p, TRACE_PACKET, pkt);
+    if (delta) p = pfv(p, TP_TIMESTAMP, delta);
+    p = pfv(p, TP_SEQ_ID, SEQ_ID);
+    p = pfv(p, TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE);
+    if (id) {
+        p = pfl(p, TP_INTERNED_DATA, id);
+        p = pfl(p, ID_EVENT_NAMES, en);
+        p = pfv(p, NAME_IID, e->name_iid);
+        p = pfl(p, NAME_NAME, e->new_len);
+        memcpy(p, e->new_name, e->new_len);
+        p += e->new_len;
+    }
+    p = pfl(p, TP_TRACK_EVENT, ten);
+    memcpy(p, te, ten);
+    p += ten;
+    put_raw(w, p0, p);
+}
+
 static void put_event(pctx *c, uint64_t ts, const evpk *e) {
     ct_wbuf *w = c->w;
     uint64_t ns = c->hz_shift >= 0 && ts <= UINT64_MAX / 1000000000u
@@ -301,6 +353,13 @@ static void put_event(pctx *c, uint64_t ts, const evpk *e) {
     c->last_ns = ns;
 
     const bool track = e->track + 1u != c->default_track;
+    bool strings = false;
+    for (unsigned i = 0; i < e->na; i++)
+        strings |= e->a[i].s != NULL;
+    if (!strings) {
+        put_event_small(c, delta, track, e);
+        return;
+    }
     uint64_t te = fvlen(TE_TYPE, e->type) + (track ? fvlen(TE_TRACK_UUID, e->track + 1u) : 0);
     if (e->name_iid) te += fvlen(TE_NAME_IID, e->name_iid);
     if (e->counter) te += fvlen(TE_COUNTER_VALUE, (uint64_t)e->cv);
@@ -311,7 +370,7 @@ static void put_event(pctx *c, uint64_t ts, const evpk *e) {
         en = fvlen(NAME_IID, e->name_iid) + flen(NAME_NAME, e->new_len);
         id = flen(ID_EVENT_NAMES, en);
     }
-    uint64_t pkt = fvlen(TP_TIMESTAMP, delta) + fvlen(TP_SEQ_ID, SEQ_ID) +
+    uint64_t pkt = (delta ? fvlen(TP_TIMESTAMP, delta) : 0) + fvlen(TP_SEQ_ID, SEQ_ID) +
                    fvlen(TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE) +
                    flen(TP_TRACK_EVENT, te) + (id ? flen(TP_INTERNED_DATA, id) : 0);
     uint64_t total = flen(TRACE_PACKET, pkt);
@@ -323,7 +382,7 @@ static void put_event(pctx *c, uint64_t ts, const evpk *e) {
 
     uint8_t *p0 = ct__wbuf_reserve(w, 64), *p = p0;
     p = pfl(p, TRACE_PACKET, pkt);
-    p = pfv(p, TP_TIMESTAMP, delta);
+    if (delta) p = pfv(p, TP_TIMESTAMP, delta);
     p = pfv(p, TP_SEQ_ID, SEQ_ID);
     p = pfv(p, TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE);
     if (id) {
