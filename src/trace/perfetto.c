@@ -219,10 +219,13 @@ typedef struct pctx {
     struct {
         uint8_t off[CT_MAX_FIELDS], size[CT_MAX_FIELDS], type[CT_MAX_FIELDS];
         uint32_t hex, key;
+        uint8_t words;                     /* 8-byte words the payload spans */
+        uint8_t nkey, key_f[8];            /* the key fields, in order */
+        uint32_t byte_bit[CT_MAX_PAYLOAD]; /* the field of each payload byte, as a bit */
     } f[CT_MAX_EVENTS];
-    /* Step events: the fields of the slice in progress, whether one is
+    /* Step events: the payload of the slice in progress, whether one is
      * open, whether one was written yet. */
-    uint64_t cur[CT_MAX_EVENTS][CT_MAX_FIELDS];
+    uint8_t prev[CT_MAX_EVENTS][CT_MAX_PAYLOAD];
     uint8_t step_open[CT_MAX_EVENTS], step_seen[CT_MAX_EVENTS];
     /* Slice names by key: open addressing, a power-of-two table. */
     site *sites;
@@ -486,25 +489,41 @@ static void step_event(pctx *c, const ct_event *ev, unsigned track, unsigned nf)
     const uint32_t keym = c->f[id].key;
     uint64_t v[CT_MAX_FIELDS];
     ann a[CT_MAX_FIELDS];
-    for (unsigned f = 0; f < nf; f++)
-        v[f] = fval(c, id, f, ev->payload);
     if (c->step_open[id]) {
+        /* The fields whose bytes changed, a word at a time. */
+        uint32_t changed = 0;
+        for (unsigned w = 0; w < c->f[id].words; w++) {
+            uint64_t x, y;
+            memcpy(&x, ev->payload + 8 * w, 8);
+            memcpy(&y, c->prev[id] + 8 * w, 8);
+            if (x == y) continue;
+            for (unsigned b = 0; b < 8; b++)
+                if (ev->payload[8 * w + b] != c->prev[id][8 * w + b])
+                    changed |= c->f[id].byte_bit[8 * w + b];
+        }
+        changed &= ~keym;
         evpk e = {TYPE_SLICE_END, 0, track, false, 0, a, 0, NULL, 0};
-        for (unsigned f = 0; f < nf; f++)
-            if (!(keym >> f & 1) && v[f] != c->cur[id][f]) ann_set(c, id, f, v[f], &a[e.na++]);
+        for (unsigned f = 0; changed; f++, changed >>= 1)
+            if (changed & 1) ann_set(c, id, f, fval(c, id, f, ev->payload), &a[e.na++]);
         put_event(c, ev->ts, &e);
     }
+    if (!c->step_seen[id])
+        for (unsigned f = 0; f < nf; f++)
+            v[f] = fval(c, id, f, ev->payload);
+    else
+        for (unsigned k = 0; k < c->f[id].nkey; k++)
+            v[c->f[id].key_f[k]] = fval(c, id, c->f[id].key_f[k], ev->payload);
     evpk e = {TYPE_SLICE_BEGIN, id + 1u, track, false, 0, a, 0, NULL, 0};
     char name[SLICE_NAME_MAX];
     site *s = NULL;
     if (keym) {
         uint64_t key = 0;
         unsigned sh = 0;
-        for (unsigned f = 0; f < nf; f++)
-            if (keym >> f & 1) {
-                key |= v[f] << sh;
-                sh += 8u * c->f[id].size[f];
-            }
+        for (unsigned k = 0; k < c->f[id].nkey; k++) {
+            const unsigned f = c->f[id].key_f[k];
+            key |= v[f] << sh;
+            sh += 8u * c->f[id].size[f];
+        }
         bool added;
         s = site_get(c, id, key, &added);
         if (c->err) return;
@@ -529,12 +548,12 @@ static void step_event(pctx *c, const ct_event *ev, unsigned track, unsigned nf)
             ann_set(c, id, f, v[f], &a[e.na++]);
     } else if (keym && (!s || !s->announced)) {
         /* A name's first slice (or one past MAX_SITES names): its key. */
-        for (unsigned f = 0; f < nf; f++)
-            if (keym >> f & 1) ann_set(c, id, f, v[f], &a[e.na++]);
+        for (unsigned k = 0; k < c->f[id].nkey; k++)
+            ann_set(c, id, c->f[id].key_f[k], v[c->f[id].key_f[k]], &a[e.na++]);
         if (s) s->announced = true;
     }
     put_event(c, ev->ts, &e);
-    memcpy(c->cur[id], v, nf * sizeof v[0]);
+    memcpy(c->prev[id], ev->payload, 8u * c->f[id].words);
     c->step_seen[id] = c->step_open[id] = 1;
 }
 
@@ -550,8 +569,11 @@ static void look_setup(pctx *c) {
             c->f[id].off[f] = (uint8_t)(sz ? off : 0);
             c->f[id].size[f] = (uint8_t)sz;
             c->f[id].type[f] = d->fields[f].type;
+            for (unsigned b = 0; b < sz; b++)
+                c->f[id].byte_bit[off + b] = 1u << f;
             off += ct_field_size(d->fields[f].type);
         }
+        c->f[id].words = (uint8_t)((off < CT_MAX_PAYLOAD ? off + 7 : CT_MAX_PAYLOAD) / 8);
         uint32_t hex = 0, key = 0;
         if (c->look && c->look->event) c->look->event(c->look->ctx, s, (uint16_t)id, &hex, &key);
         if (d->kind != CT_STEP) key = 0;
@@ -559,9 +581,16 @@ static void look_setup(pctx *c) {
             if (d->fields[f].type == CT_T_STR) key &= ~(1u << f);
             if (key >> f & 1) keybytes += c->f[id].size[f];
         }
-        if (keybytes > 8) key = 0;
+        unsigned nkey = 0;
+        for (unsigned f = 0; f < d->nfields && f < CT_MAX_FIELDS; f++)
+            if (key >> f & 1) {
+                if (nkey == 8) keybytes = 9; /* too many: no key */
+                if (nkey < 8) c->f[id].key_f[nkey++] = (uint8_t)f;
+            }
+        if (keybytes > 8) key = nkey = 0;
         c->f[id].hex = hex;
         c->f[id].key = key;
+        c->f[id].nkey = (uint8_t)nkey;
     }
 }
 
