@@ -164,6 +164,26 @@ int gb_ckpt_restore(gb_ckpt *k, gb *g, uint64_t cycle, uint64_t *tag) {
     return gb_ckpt_restore_index(k, g, (unsigned)i);
 }
 
+int gb_ckpt_replay(gb_ckpt *k, gb *other, uint64_t from, uint64_t to, uint64_t *start) {
+    int i = ct_ckpt_find(k->ring, from);
+    if (i < 0) return -ENOENT;
+    int rc = ct_ckpt_get(k->ring, (unsigned)i, k->buf);
+    if (!rc) rc = gb_state_load(other, k->buf, k->size);
+    if (rc) return rc;
+    if (start) *start = gb_cycles(other);
+    size_t in = 0;
+    while (in < k->nin && k->in[in].cycle <= gb_cycles(other))
+        in++;
+    while (gb_cycles(other) < to) {
+        uint64_t now = gb_cycles(other), target = to;
+        while (in < k->nin && k->in[in].cycle <= now)
+            gb_set_buttons(other, k->in[in++].pressed);
+        if (in < k->nin && k->in[in].cycle < target) target = k->in[in].cycle;
+        gb_run(other, target - now, 0);
+    }
+    return 0;
+}
+
 int gb_ckpt_rebase(gb_ckpt *k, gb *g) {
     k->nin = k->in_next = 0;
     ct_ckpt_truncate(k->ring, -1);
