@@ -384,22 +384,11 @@ static gb_trig_set *arm_triggers(const rn_test *t, gb *g, ct_recorder *rec) {
 }
 
 static void emit_begin(ct_recorder *rec, gb *g, const rn_test *t) {
-    if (!rec) return;
-    uint32_t name = ct_intern(rec, t->rom);
-    (void)name;
-    (void)g;
-    CT_EMIT(rec->flags, rec, rn_, TEST_BEGIN, gb_cycles(g), name);
+    rn_emit_test_begin(rec, gb_cycles(g), t->rom);
 }
 
 static void emit_result(ct_recorder *rec, gb *g, const rn_test *t, const rn_result *res) {
-    if (!rec) return;
-    uint32_t name = ct_intern(rec, t->rom);
-    uint32_t verdict = ct_intern(rec, rn_status_name(res->status));
-    (void)name;
-    (void)verdict;
-    (void)g;
-    CT_EMIT(rec->flags, rec, rn_, TEST_RESULT, gb_cycles(g), name, verdict);
-    CT_EMIT(rec->flags, rec, rn_, TEST_END, gb_cycles(g), verdict);
+    rn_emit_test_result(rec, gb_cycles(g), t->rom, rn_status_name(res->status));
 }
 
 static bool regs_equal(const gb_regs *x, const gb_regs *y) {

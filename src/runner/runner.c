@@ -327,6 +327,10 @@ static void on_interrupt(int sig) {
     interrupted = sig;
 }
 
+int rn_interrupted(void) {
+    return interrupted;
+}
+
 /* A test that was not started. */
 static void not_run(rn_result *r, const char *why) {
     memset(r, 0, sizeof *r);
