@@ -61,7 +61,7 @@ static int one_pass(const char *path, unsigned frames, int m, sums *s) {
     }
     const size_t n = gb_state_size(g);
     ct_ckpt *ring = ct_ckpt_create(n, GB_CKPT_DEFAULT_BYTES, 0, err, sizeof err);
-    uint8_t *buf = malloc(n);
+    uint8_t *buf = calloc(1, n);
     uLongf zcap = compressBound((uLong)n);
     uint8_t *z = malloc(zcap);
     if (!ring || !buf || !z) {
@@ -76,10 +76,11 @@ static int one_pass(const char *path, unsigned frames, int m, sums *s) {
         double t0 = cpu_now();
         gb_run(g, FRAME_CYCLES, GB_STOP_FRAME);
         double t1 = cpu_now();
-        gb_state_save(g, buf, n);
+        size_t same[2]; /* as gb_ckpt saves and pushes */
+        gb_state_update(g, buf, n, same);
         double kept = (double)n;
         if (m == M_DELTA) {
-            ct_ckpt_push(ring, gb_cycles(g), 0, buf);
+            ct_ckpt_push_kept(ring, gb_cycles(g), 0, buf, f ? same[0] : 0, f ? same[1] : 0);
             unsigned c = ct_ckpt_count(ring);
             /* What the previous checkpoint became: its delta against this one. */
             if (c >= 2) kept = (double)ct_ckpt_stored(ring, c - 2);

@@ -194,8 +194,14 @@ static int reserve(ct_ckpt *c) {
 }
 
 int ct_ckpt_push(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob) {
+    return ct_ckpt_push_kept(c, stamp, tag, blob, 0, 0);
+}
+
+int ct_ckpt_push_kept(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob, size_t kept_from,
+                      size_t kept_to) {
     const uint8_t *nb = blob;
     if (c->n && at(c, c->n - 1)->stamp >= stamp) {
+        kept_from = kept_to = 0; /* the head changes: no promise about it holds */
         int keep = ct_ckpt_find(c, stamp);
         if (keep >= 0 && at(c, (unsigned)keep)->stamp == stamp) keep--;
         ct_ckpt_truncate(c, keep);
@@ -215,6 +221,10 @@ int ct_ckpt_push(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob) {
              * cache, without reading the head). */
             if (off % SPAN == 0 && c->blob - off >= SPAN) {
                 size_t k = off / SPAN;
+                if (!run && off >= kept_from && off + SPAN <= kept_to) {
+                    b += SPAN / BLOCK - 1; /* the caller left it as the head has it */
+                    continue;
+                }
                 if (!run && !memcmp(c->zspan[k] ? zeros : c->head + off, nb + off, SPAN)) {
                     b += SPAN / BLOCK - 1;
                     continue;
