@@ -483,6 +483,54 @@ static void test_serial(void) {
     gb_destroy(g);
 }
 
+/* One NOP (one M-cycle) per step, n times. */
+static void nops(gb *g, unsigned n) {
+    for (unsigned i = 0; i < n; i++)
+        gb_step(g);
+}
+
+/* A transfer started at internal counter `start` ends (IF.serial) exactly
+ * `end` T-cycles later, and not 4 T-cycles before. With `div_at` nonzero,
+ * DIV is written that many T-cycles after the start and `end` counts from
+ * the write. */
+static void serial_case(uint16_t start, unsigned div_at, unsigned end) {
+    gb *g = boot(NULL, 0); /* NOPs */
+    gb_timer_reset(g, start);
+    g->intf = 0;
+    gb_bus_write(g, 0xFF02, 0x81);
+    if (div_at) {
+        nops(g, div_at / 4);
+        gb_bus_write(g, 0xFF04, 0);
+    }
+    nops(g, end / 4 - 1);
+    CHECK_EQ(g->intf & GB_INT_SERIAL, 0);
+    nops(g, 1);
+    CHECK(g->intf & GB_INT_SERIAL);
+    CHECK_EQ(gb_peek(g, 0xFF01), 0xFF); /* eight ones shifted in */
+    gb_destroy(g);
+}
+
+/* The serial clock counts falling edges of counter bit 7, 16 to a byte: a
+ * start with bit 8 high ends on a rising edge of bit 8, and a DIV reset
+ * with bit 7 high is an edge (gambatte hwtests serial/nopx2_start_wait_*,
+ * start_late_div_write_wait_read_if_*). */
+static void test_serial_edges(void) {
+    serial_case(0x0010, 0, 0x1000 - 0x0010); /* bit 8 low: 8 bit-8 periods */
+    serial_case(0x0100, 0, 0x1000);          /* bit 8 high: half a bit later */
+    serial_case(0x002C, 3712 - 44, 256);     /* DIV reset at $0E80: the 15th edge */
+    serial_case(0x002C, 3708 - 44, 512);     /* at $0E7C: not an edge */
+    serial_case(0x002C, 3964 - 44, 256);     /* at $0F7C: 15 edges, not one */
+    gb *g = boot(NULL, 0);                   /* at $0F80: the 16th edge ends the byte */
+    gb_timer_reset(g, 0x002C);
+    g->intf = 0;
+    gb_bus_write(g, 0xFF02, 0x81);
+    nops(g, (3968 - 44) / 4);
+    CHECK_EQ(g->intf & GB_INT_SERIAL, 0);
+    gb_bus_write(g, 0xFF04, 0);
+    CHECK(g->intf & GB_INT_SERIAL);
+    gb_destroy(g);
+}
+
 /* Post-boot state of DMG rev ABC. */
 static void test_post_boot(void) {
     static const uint8_t code[] = {0x00};
@@ -645,6 +693,7 @@ int main(void) {
     test_lockup();
     test_save_states();
     test_serial();
+    test_serial_edges();
     test_post_boot();
     test_boot_rom();
     test_trace_points();
