@@ -36,7 +36,8 @@ void run_opts_help(FILE *f) {
           "  --boot-rom FILE       start from a 256-byte DMG boot ROM\n"
           "  --trace FILTER        events to record (env CERES_TRACE; default\n"
           "                        " GB_DEFAULT_FILTER ")\n"
-          "  --trace-buffer SIZE   ring size: 4M (default), 512K, 200000ev; 0 = off\n"
+          "  --trace-buffer SIZE   ring memory, used all but a few bytes, never more:\n"
+          "                        4M (default), 512K, 200000ev; 0 = off\n"
           "  --trace-out FILE      dump the ring at the end (.perfetto-trace, .json,\n"
           "                        .log, .ctrace)\n"
           "  --trace-format F      perfetto | json | log | ctrace (else from the extension)\n"
@@ -305,8 +306,10 @@ static int check_combination(run_opts *o, const char *prog) {
         return 2;
     }
     /* Text logs show instructions disassembled, with the registers. */
-    o->dump =
-        (ct_dump_opts){.format = CT_FMT_AUTO, .raw_cycles = o->raw, .line_fmt = gb_disasm_line_fmt};
+    o->dump = (ct_dump_opts){.format = CT_FMT_AUTO,
+                             .raw_cycles = o->raw,
+                             .line_fmt = gb_disasm_line_fmt,
+                             .look = &gb_look};
     if (o->fmt_name && ct_format_parse(o->fmt_name, &o->dump.format)) {
         fprintf(stderr, "%s: --trace-format: unknown format '%s' (perfetto, json, log, ctrace)\n",
                 prog, o->fmt_name);

@@ -49,7 +49,8 @@ enum { LCDC_TILES = 0x10, LCDC_WIN = 0x20, LCDC_WINMAP = 0x40, LCDC_ON = 0x80 };
  * blocking one M-cycle into the line (lcdon_timing: STAT reads mode 0 and
  * LY=LYC false at the M-cycle LY changes; intr_2_mode3_timing,
  * intr_1_2_timing-GS). */
-#define DOT_M2 4
+#define DOT_M2     4
+#define DOT_M2_END 8 /* end of the mode 2 interrupt pulse */
 /* VBlank (IF bit 0), STAT mode 1, and the mode-2 source pulse of line 144. */
 #define DOT_VBLANK 4
 /* Line 153: LY reads 153 for one M-cycle, then 0; the comparator sees 153,
@@ -71,7 +72,7 @@ enum ev {
     EV_MODE0_IRQ, /* mode 0 interrupt source */
     EV_MODE0,     /* STAT mode 0, access restored, line drawn */
     EV_VBLANK,    /* line 144: mode 1, IF VBlank, frame completed */
-    EV_M2_OFF,    /* line 144: end of the mode 2 source pulse */
+    EV_M2_OFF,    /* end of the mode 2 source pulse */
     EV_CMP,       /* comparator on for LY */
     EV_153_LY0,   /* line 153: LY reads 0, comparator sees 153 */
     EV_CMP_OFF,   /* comparator idle */
@@ -88,8 +89,9 @@ typedef struct sched {
 enum { K_VISIBLE, K_LCDON0, K_VBLANK144, K_VBLANK, K_LINE153 };
 
 static const sched visible[] = {
-    {DOT_M2, EV_MODE2, 0}, {DOT_SCANEND, EV_SCAN_END, 0}, {DOT_M3, EV_MODE3, 0},
-    {DOT_M0, EV_MODE0, 1}, {DOT_M0_IRQ, EV_MODE0_IRQ, 1}, {LINE_DOTS, EV_LINE_END, 0},
+    {DOT_M2, EV_MODE2, 0},       {DOT_M2_END, EV_M2_OFF, 0}, {DOT_SCANEND, EV_SCAN_END, 0},
+    {DOT_M3, EV_MODE3, 0},       {DOT_M0, EV_MODE0, 1},      {DOT_M0_IRQ, EV_MODE0_IRQ, 1},
+    {LINE_DOTS, EV_LINE_END, 0},
 };
 static const sched lcdon0[] = {
     {DOT_SCANEND + LCDON_SHIFT, EV_SCAN_END, 0},
@@ -567,6 +569,7 @@ static void line_start(gb *g) {
     /* The comparator is idle for the first M-cycle of a line, except on
      * line 0 where LY has read 0 since early line 153: LYC=0 matches once
      * per frame. */
+    p->lyc_prev = p->lyc_flag;
     if (p->line != 0) {
         p->cmp_on = 0;
         compare(g);
@@ -591,11 +594,21 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
     switch (ev) {
     case EV_MODE2:
         set_mode(g, 2, at);
-        p->src = SRC_M2; /* replaces mode 0 or 1 without a gap */
         p->block = BLK_OAM_R | BLK_OAM_W;
         p->cmp_on = 1;
         p->cmp_ly = p->line;
         compare(g);
+        /* The mode 2 interrupt source is a pulse of one M-cycle, not a level
+         * held through mode 2: a STAT write in the M-cycle it begins that
+         * enables it requests the interrupt, one M-cycle later nothing
+         * (gambatte m2enable late_enable_1/_2), and later in mode 2 the DMG
+         * write glitch finds no mode 2 source (miscmstatirq
+         * lycstatwirq_trigger_00_*). It replaces mode 0 or 1 without a gap;
+         * a line high when it comes (mode 0 or 1 enabled) swallows it, and
+         * so does LY=LYC of the line before with its source enabled: then
+         * enabling mode 2 in this M-cycle requests nothing either (m2enable
+         * late_enable_m0disable_2, enable_after_lycint_1). */
+        p->src = p->stat_line || (p->lyc_prev && (p->stat & SRC_LYC)) ? 0 : SRC_M2;
         /* The window's Y condition: WY=LY at the start of a line, kept until
          * the end of the frame (Pan Docs, Window). */
         if (p->ly == p->wy) p->win_hit = 1;
@@ -652,7 +665,7 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
         g->stop_reasons |= GB_STOP_FRAME;
         GB_TRACE(g, PPU_FRAME_END, (uint32_t)g->frames);
         break;
-    case EV_M2_OFF: p->src = SRC_M1; break;
+    case EV_M2_OFF: p->src &= (uint8_t)~SRC_M2; break;
     case EV_CMP:
         p->cmp_on = 1;
         p->cmp_ly = p->line;
@@ -792,11 +805,18 @@ void gb_ppu_write(gb *g, uint16_t addr, uint8_t v) {
     }
     case 0xFF41:
         /* DMG quirk: the write acts as if $FF were written for one cycle, so
-         * it can request the interrupt in modes 0-2 or on LY=LYC (Pan Docs,
-         * STAT, "Spurious STAT interrupts"). */
+         * it can request the interrupt in modes 0 and 1 or on LY=LYC (Pan
+         * Docs, STAT, "Spurious STAT interrupts"). Not on the mode 2 pulse:
+         * a write at the M-cycle mode 2 begins requests nothing unless it
+         * enables mode 2 (gambatte miscmstatirq m0statwirq_2 vs m2enable
+         * late_enable_1). */
         if (p->lcdc & LCDC_ON) {
-            p->stat = 0x78;
-            stat_update(g);
+            uint8_t glitch = (uint8_t)((p->src & ~SRC_M2) | (p->lyc_flag ? SRC_LYC : 0));
+            if (glitch && !p->stat_line) {
+                g->intf |= GB_INT_STAT;
+                GB_TRACE(g, PPU_STAT_IRQ, p->ly, glitch);
+                p->stat_line = 1;
+            }
         }
         p->stat = v & 0x78;
         stat_update(g);
@@ -895,4 +915,46 @@ void gb_ppu_init(gb *g) {
     p->lyc_flag = 1;
     p->step = 3; /* only the line end is left on line 153 */
     p->next_dot = event_dot(p);
+}
+
+/* The debugger's view (gb_get_ppu): a copy of the pipeline run from its
+ * checkpoint to the present dot, without output (the PPU and the frame
+ * being drawn are put back as they were). */
+void gb_get_ppu(gb *g, gb_ppu_info *out) {
+    gb_ppu *p = &g->ppu;
+    memset(out, 0, sizeof *out);
+    out->lcd_on = (p->lcdc & LCDC_ON) != 0;
+    out->mode = p->mode;
+    out->ly = p->ly;
+    out->line = p->line;
+    out->dot = p->dot;
+    out->objs = p->nobj;
+    out->win_hit = p->win_hit;
+    out->win_line = p->win_line;
+    if (!p->fifo_live || p->line >= 144) return;
+    out->mode3_len = (uint16_t)(172 + p->m3_extra);
+    /* What a run writes besides its gb_fifo: the line of the frame being
+     * drawn and the object fetch log. */
+    uint8_t *row = p->fb[(p->front & 1) ^ 1] + p->line * 160u, px_saved[160];
+    uint8_t pen[sizeof p->obj_pen];
+    uint16_t odot[sizeof p->obj_dot / sizeof p->obj_dot[0]], olog = p->obj_log;
+    memcpy(px_saved, row, sizeof px_saved);
+    memcpy(pen, p->obj_pen, sizeof pen);
+    memcpy(odot, p->obj_dot, sizeof odot);
+    gb_fifo f = p->fifo;
+    unsigned t = p->dot > p->fifo_t0 ? p->dot - p->fifo_t0 : 0;
+    fifo_run(g, &f, t < FIFO_T_MAX ? t : FIFO_T_MAX, false);
+    memcpy(row, px_saved, sizeof px_saved);
+    memcpy(p->obj_pen, pen, sizeof pen);
+    memcpy(p->obj_dot, odot, sizeof odot);
+    p->obj_log = olog;
+    out->pipeline = p->mode == 3;
+    out->fetch_step = f.fstep;
+    out->fetch_x = f.fx;
+    out->bg_fifo = f.bg_n;
+    out->fine_left = f.fine;
+    out->pushed = (uint8_t)(f.px < 0 ? 0 : f.px > 160 ? 160 : f.px);
+    out->window = f.win != 0;
+    out->obj_fetch = f.ostall != 0;
+    out->obj_next = f.onext;
 }

@@ -75,6 +75,7 @@ typedef struct gb_ppu {
     /* LY=LYC comparator: idle for a moment at the start of every line. */
     uint8_t cmp_on, cmp_ly;
     uint8_t lyc_flag; /* STAT bit 2; kept while the LCD is off */
+    uint8_t lyc_prev; /* lyc_flag at the end of the line before */
 
     /* STAT interrupt: active mode sources (STAT enable bit positions 3-5),
      * and the level of the ORed line; a rising edge requests IF bit 1. */

@@ -31,9 +31,10 @@ int ct_parse_size(const char *s, uint64_t *bytes, uint64_t *events, char *err, s
 /* Create a recorder whose memory (ring + sync table) never exceeds `bytes`,
  * or, with `events`, holds at least that many of the schema's largest records
  * and keeps exactly the last (overwrite) / first (discard) `events` on dump.
- * Memory is pre-faulted. NULL on error (err says why), e.g. for a byte bound
- * below 16 KiB + 32 B: readers find records through 4 KiB sync chunks, and a
- * wrapped ring of fewer than four of them would lose most of its records. */
+ * The memory is an anonymous mapping, reserved but not touched: pages are
+ * faulted in (zero-filled) as the ring first reaches them. NULL on error (err says why), e.g. for a
+ * byte bound below 16 KiB + 32 B: readers find records through 4 KiB sync chunks, and a wrapped
+ * ring of fewer than four of them would lose most of its records. */
 ct_recorder *ct_recorder_create(const ct_schema *s, uint64_t bytes, uint64_t events, ct_mode mode,
                                 char *err, size_t errlen);
 void ct_recorder_destroy(ct_recorder *r);
@@ -113,6 +114,23 @@ typedef enum ct_format {
 typedef int (*ct_line_fmt)(void *ctx, const ct_schema *s, uint16_t id, uint64_t ts,
                            const uint8_t *payload, char *buf, size_t len);
 
+/* How the Perfetto exporter shows a schema's events, set up by the program
+ * that knows what they mean (the emulator names instructions by their
+ * disassembly); both calls are optional.
+ *  - event(): asked once per event id before a dump. *hex: the fields
+ *    (bit f = field f) shown in hex (as pointer values). *key: for a CT_STEP
+ *    event, the fields its slice name depends on (at most 8 bytes of fields
+ *    in all, else ignored): each distinct combination of their values is
+ *    one name, interned once, and named by slice_name().
+ *  - slice_name(): the name of a step event with those key values, into buf
+ *    (NUL-terminated); returns its length, or -1 for the event's own name. */
+typedef struct ct_look {
+    void (*event)(void *ctx, const ct_schema *s, uint16_t id, uint32_t *hex, uint32_t *key);
+    int (*slice_name)(void *ctx, const ct_schema *s, uint16_t id, const uint8_t *payload, char *buf,
+                      size_t len);
+    void *ctx;
+} ct_look;
+
 typedef struct ct_dump_opts {
     ct_format format;
     bool raw_cycles; /* timestamps as raw ticks instead of nanoseconds */
@@ -122,6 +140,9 @@ typedef struct ct_dump_opts {
      * with protoc) instead of deflate-compressed TracePacket.compressed_packets
      * chunks (about 6x smaller; Perfetto reads both). */
     bool uncompressed;
+    /* .perfetto-trace: slice names and hex fields (NULL: event names,
+     * decimal). */
+    const ct_look *look;
 } ct_dump_opts;
 
 ct_format ct_format_from_path(const char *path);

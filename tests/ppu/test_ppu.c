@@ -299,6 +299,55 @@ static void test_mode2_irq(void) {
     gb_destroy(g);
 }
 
+/* The mode 2 source is a pulse of one M-cycle, not a level: enabling it in
+ * STAT in the M-cycle mode 2 begins requests the interrupt, one M-cycle
+ * later nothing; the DMG STAT write quirk does not see it; a line held
+ * high by mode 0 or by LY=LYC on the line before swallows it (gambatte
+ * m2enable late_enable_1/_2, late_enable_m0disable_2, enable_after_lycint_1,
+ * miscmstatirq lycstatwirq_trigger_00_00, m0statwirq_2). */
+static void test_mode2_pulse(void) {
+    gb *g = make_gb();
+    restart(g, 0x91);
+    wr(g, 0xFF45, 99);
+    wr(g, 0xFF41, 0x00);
+    run_to(g, 10, 4);
+    g->intf = 0;
+    wr(g, 0xFF41, 0x20); /* in the M-cycle mode 2 begins */
+    CHECK_EQ(g->intf, GB_INT_STAT);
+    run_to(g, 11, 8);
+    g->intf = 0;
+    wr(g, 0xFF41, 0x20); /* one M-cycle later: the pulse is over */
+    CHECK_EQ(g->intf, 0);
+    /* The write quirk in mode 2 (no mode 2 source): nothing. */
+    wr(g, 0xFF41, 0x00);
+    run_to(g, 12, 40);
+    wr(g, 0xFF41, 0x00);
+    CHECK_EQ(g->intf, 0);
+    /* ... nor at the M-cycle mode 2 begins. */
+    run_to(g, 13, 4);
+    wr(g, 0xFF41, 0x00);
+    CHECK_EQ(g->intf, 0);
+    /* Mode 0 enabled holds the line into mode 2: enabling mode 2 there
+     * (and dropping mode 0) requests nothing. */
+    wr(g, 0xFF41, 0x08);
+    run_to(g, 14, 300);
+    g->intf = 0;
+    run_to(g, 15, 4);
+    wr(g, 0xFF41, 0x20);
+    CHECK_EQ(g->intf, 0);
+    /* LY=LYC with its source enabled on the line before: no mode 2
+     * request on the next line; on the line after that, one. */
+    wr(g, 0xFF41, 0x60);
+    wr(g, 0xFF45, 20);
+    run_to(g, 20, 200);
+    g->intf = 0;
+    run_to(g, 21, 100);
+    CHECK_EQ(g->intf, 0);
+    run_to(g, 22, 100);
+    CHECK_EQ(g->intf, GB_INT_STAT);
+    gb_destroy(g);
+}
+
 /* STAT line blocking: with mode 0 and LYC both enabled, the LYC match on
  * the next line does not request again while mode 0 holds the line high,
  * and mode 2 following mode 0 requests nothing (stat_irq_blocking). */
@@ -1055,6 +1104,7 @@ int main(void) {
     test_object_penalties();
     test_lyc_and_vblank();
     test_mode2_irq();
+    test_mode2_pulse();
     test_stat_blocking();
     test_lcd_off_on();
     test_bg_scroll();
