@@ -949,7 +949,8 @@ void gb_get_ppu(gb *g, gb_ppu_info *out) {
     out->fetch_step = f.fstep;
     out->fetch_x = f.fx;
     out->bg_fifo = f.bg_n;
-    out->fine_left = f.fine;
+    /* the discard ends when its count reaches SCX%8 (read at each dot) */
+    out->fine_left = f.fine ? (uint8_t)(((p->scx & 7u) - (f.fine0 & 7u)) & 7u) : 0;
     out->pushed = (uint8_t)(f.px < 0 ? 0 : f.px > 160 ? 160 : f.px);
     out->window = f.win != 0;
     out->obj_fetch = f.ostall != 0;
