@@ -230,12 +230,15 @@ int bench_recorder(int argc, char **argv, bench_results *out) {
         return 2;
     }
     ct_filter_apply(r, "trace", err, sizeof err);
-    floor_ring f = {NULL, r->ring.mask, 0};
-    if (posix_memalign((void **)&f.w, 64, (r->ring.mask + 1) * sizeof(uint64_t)) != 0) {
+    uint64_t fcap = 1; /* the floor masks: the largest power of two in the ring */
+    while (fcap * 2 <= r->ring.cap)
+        fcap *= 2;
+    floor_ring f = {NULL, fcap - 1, 0};
+    if (posix_memalign((void **)&f.w, 64, fcap * sizeof(uint64_t)) != 0) {
         ct_recorder_destroy(r);
         return 2;
     }
-    memset(f.w, 0, (r->ring.mask + 1) * sizeof(uint64_t));
+    memset(f.w, 0, fcap * sizeof(uint64_t));
 
     /* Warm up both, then alternate so frequency changes hit both alike. */
     run_emit(r, n / 10);
