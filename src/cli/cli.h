@@ -37,8 +37,10 @@ int cli_parse_seconds(const char *s, double *out);
 
 /* Checks a file the run will write, before the run starts: the folder it
  * goes in exists (or is missing and CLI_OUT_MAKES_DIR says the writer makes
- * it) and is writable, the path is not a folder, and "-" is refused (unless
- * CLI_OUT_DASH) since that output cannot go to stdout. Prints "PROG: OPT
+ * it) and is writable, the path is not a folder nor a symbolic link to a
+ * file (ct_file_check: the writer's own rules; a FIFO is never opened), and
+ * "-" is refused (unless CLI_OUT_DASH) since that output cannot go to
+ * stdout. Prints "PROG: OPT
  * PATH: what is wrong" and returns -1, else 0. */
 enum {
     CLI_OUT_DASH = 1,      /* "-" means stdout */

@@ -2,6 +2,8 @@
  * program's own messages, number and path checks, the version text. */
 #include "cli.h"
 
+#include "trace/ct_host.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -106,41 +108,21 @@ int cli_check_output(const char *prog, const char *opt, const char *path, unsign
         return -1;
     }
     if (!strcmp(path, "-")) return 0;
-    struct stat st;
-    if (stat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            fprintf(stderr, "%s: %s %s: is a folder, not a file\n", prog, opt, path);
-            return -1;
-        }
-        if (!S_ISREG(st.st_mode)) {
-            /* A device or a pipe is written in place. */
-            if (access(path, W_OK) == 0) return 0;
-            fprintf(stderr, "%s: %s %s: %s\n", prog, opt, path, strerror(errno));
-            return -1;
-        }
+    /* The writer's own check (ct_file): a symbolic link to a file or a
+     * folder is refused, a device or FIFO must be writable (looked at, never
+     * opened: a FIFO would wait for its reader), and a new or regular file
+     * needs the temporary file beside it, which is made and removed now. */
+    int e = ct_file_check(path);
+    if (e == -ENOENT && (flags & CLI_OUT_MAKES_DIR) && strchr(path, '/')) return 0;
+    if (e == -EISDIR) {
+        fprintf(stderr, "%s: %s %s: is a folder, not a file\n", prog, opt, path);
+        return -1;
     }
-    /* The file goes in through a temporary file created beside it: make
-     * (and remove) one now, so a missing folder, a file where a folder
-     * should be or a read-only place is found before the run. */
-    const char *slash = strrchr(path, '/');
-    size_t dl = slash ? (slash == path ? 1 : (size_t)(slash - path)) : 1;
-    char *probe = malloc(dl + 32);
-    if (!probe) return 0;
-    snprintf(probe, dl + 32, "%.*s/.ceres-check-XXXXXX", (int)dl, slash ? path : ".");
-    if (slash == path) snprintf(probe, dl + 32, "/.ceres-check-XXXXXX");
-    int fd = mkstemp(probe);
-    int rc = 0;
-    if (fd < 0 && errno == ENOENT && (flags & CLI_OUT_MAKES_DIR) && slash) {
-        /* The folder is missing and the writer makes it. */
-    } else if (fd < 0) {
-        fprintf(stderr, "%s: %s %s: %s\n", prog, opt, path, strerror(errno));
-        rc = -1;
-    } else {
-        close(fd);
-        unlink(probe);
+    if (e) {
+        fprintf(stderr, "%s: %s %s: %s\n", prog, opt, path, ct_file_strerror(e));
+        return -1;
     }
-    free(probe);
-    return rc;
+    return 0;
 }
 
 int cli_check_input(const char *prog, const char *what, const char *path) {

@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -86,7 +87,9 @@ static void usage(FILE *f) {
           "Output files are checked before any test runs. Exit status: 0 when every\n"
           "result matches its expectation, 1 otherwise, 2 on bad usage or input (or\n"
           "--out in use by another run), 3 when a failure artifact or report could not\n"
-          "be written (each is named on stderr and in the reports).\n",
+          "be written (each is named on stderr and in the reports), 130/143 when SIGINT/\n"
+          "SIGTERM stopped the run (the tests not started are \"not run\"; the table,\n"
+          "the failure folders and the reports are still written).\n",
           f);
 }
 
@@ -307,7 +310,11 @@ static int parse_options(test_cli *c, rn_opts *o, int argc, char **argv) {
     c->suites_dir = rn_default_suites_dir();
     c->check_arg = "mooneye";
     c->timeout_arg = "20s";
+#ifdef CERES_TRACE_OFF
+    c->trace_buf = "0"; /* nothing could ever be written to a ring */
+#else
     c->trace_buf = "4M";
+#endif
     o->trace_filter = getenv("CERES_TRACE");
     if (o->trace_filter && !*o->trace_filter) o->trace_filter = NULL;
     bool first = true;
@@ -484,8 +491,28 @@ static void list_tests(const selection *s) {
 
 /* ---- running and reporting ------------------------------------------------ */
 
+/* SIGINT/SIGTERM outside the runner's own handling (while the reports are
+ * written): noted, the reports finish, and the exit status says it. */
+static volatile sig_atomic_t report_signal;
+
+static void on_report_signal(int sig) {
+    report_signal = sig;
+}
+
+static void catch_interrupts(struct sigaction *old_int, struct sigaction *old_term) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_report_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, old_int);
+    sigaction(SIGTERM, &sa, old_term);
+}
+
 /* Runs the selection; prints the table and the summary; writes the
- * reports. Returns the exit code. */
+ * reports. Returns the exit code: 128 + the signal when SIGINT or SIGTERM
+ * interrupted the run (after the reports are written, as for a finished
+ * run), else 2 (--out in use), 3 (an artifact not written), 1 (a result
+ * differs from the manifests), 0. */
 static int run_and_report(const test_cli *c, const rn_opts *o, selection *s) {
     if (!c->noperands && access(o->rom_root, R_OK | X_OK)) {
         fprintf(stderr, "%s: ROM root %s is not readable (%s): set --roms DIR or CERES_TESTROMS\n",
@@ -502,7 +529,14 @@ static int run_and_report(const test_cli *c, const rn_opts *o, selection *s) {
     const char *nc = getenv("NO_COLOR");
     p.color = p.tty && !(nc && *nc);
     double t0 = rn_now();
+    /* The runner handles SIGINT/SIGTERM while it forks tests (and puts this
+     * handler back); without fork a signal stops the test in this process,
+     * so the handler comes only after. */
+    struct sigaction old_int, old_term;
+    report_signal = 0;
+    if (o->fork) catch_interrupts(&old_int, &old_term);
     int e = rn_run_all(s->tests, n, o, res, on_progress, &p);
+    if (!o->fork) catch_interrupts(&old_int, &old_term);
     if (p.tty) fputs("\r\033[K", stdout);
     if (e == -EBUSY)
         fprintf(stderr, "%s: --out %s is in use by another `ceres test` run\n", prog, o->out_dir);
@@ -544,7 +578,13 @@ static int run_and_report(const test_cli *c, const rn_opts *o, selection *s) {
     }
     rn_report_summary(stdout, res, n);
     free(res);
-    return busy ? 2 : lost ? 3 : unexpected ? 1 : 0;
+    int sig = o->fork ? rn_interrupted() : 0;
+    if (!sig) sig = report_signal;
+    if (sig) printf("interrupted (%s)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    fflush(stdout);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return sig ? 128 + sig : busy ? 2 : lost ? 3 : unexpected ? 1 : 0;
 }
 
 /* --merge-junit OUT FILE...; 0 or 2. */

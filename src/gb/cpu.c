@@ -63,6 +63,20 @@ static CT_NOINLINE uint8_t rd_slow(gb *g, uint16_t a) {
     return gb_bus_read(g, a);
 }
 
+/* The second half of a write's M-cycle, after the machine advanced: hooks,
+ * trace, and the byte landing. */
+static CT_NOINLINE void wr_land(gb *g, uint16_t a, uint8_t v) {
+    GB_HOOK_WRITE(g, a, v);
+    GB_TRACE(g, MEM_WRITE, a, v);
+    uint8_t *p = g->bus.write_map[a >> 12];
+    if (p)
+        p[a & 0xFFF] = v;
+    else if (a >= 0xFF80 && a != 0xFFFF)
+        g->bus.hram[a - 0xFF80] = v;
+    else
+        gb_bus_write(g, a, v);
+}
+
 static CT_NOINLINE void wr_slow(gb *g, uint16_t a, uint8_t v) {
     if (g->bus.flat) {
         g->bus.flat[a] = v;
@@ -71,12 +85,7 @@ static CT_NOINLINE void wr_slow(gb *g, uint16_t a, uint8_t v) {
         return;
     }
     tick(g);
-    GB_HOOK_WRITE(g, a, v);
-    GB_TRACE(g, MEM_WRITE, a, v);
-    if (a >= 0xFF80 && a != 0xFFFF)
-        g->bus.hram[a - 0xFF80] = v;
-    else
-        gb_bus_write(g, a, v);
+    wr_land(g, a, v);
 }
 
 CT_INLINE uint8_t rd(gb *g, const unsigned I, uint16_t a) {
@@ -326,10 +335,25 @@ static void dispatch(gb *g) {
     idle_sp(g);
     idle(g);
     wr(g, I, --c->sp, (uint8_t)(pc >> 8));
-    /* The vector is chosen after the high byte of PC was pushed: a push that
+    /* IE is taken after the high byte of PC was pushed: a push that
      * overwrites IE ($FFFF) can cancel the interrupt, and the CPU then jumps
-     * to $0000 (mooneye acceptance/interrupts/ie_push). */
-    const uint8_t pend = g->ie & g->intf & 0x1F;
+     * to $0000 (mooneye acceptance/interrupts/ie_push). IF is taken and the
+     * chosen bit cleared in the last M-cycle, with the low byte's push: a
+     * request raised in that M-cycle for the interrupt being dispatched is
+     * acknowledged with it (gambatte hwtests
+     * serial/start_wait_trigger_int8_read_if_1..3: a serial transfer ending
+     * in the 4th M-cycle of its own dispatch leaves IF.serial set, one
+     * ending in the 5th does not), before the low byte lands: a push that
+     * overwrites IF does not change the vector (gambatte hwtests
+     * irq_precedence/if_and_ie_0_vector_4: IF pushed to 0 still jumps to
+     * $50; _3: IF made $01 by the high byte's push jumps to $0000). */
+    const uint8_t ie = g->ie;
+    --c->sp;
+    if (g->bus.flat)
+        wr(g, I, c->sp, (uint8_t)pc);
+    else
+        tick(g);
+    const uint8_t pend = ie & g->intf & 0x1F;
     uint16_t vec = 0;
     if (pend) {
         unsigned bit = 0;
@@ -338,7 +362,7 @@ static void dispatch(gb *g) {
         g->intf &= (uint8_t) ~(1u << bit);
         vec = (uint16_t)(0x40 + 8 * bit);
     }
-    wr(g, I, --c->sp, (uint8_t)pc);
+    if (!g->bus.flat) wr_land(g, c->sp, (uint8_t)pc);
     c->pc = vec;
     if (vec) GB_HOOK_IRQ(g, (uint8_t)((vec - 0x40) / 8));
     GB_TRACE(g, CPU_IRQ, vec, pc);
@@ -747,18 +771,28 @@ CT_INLINE void exec(gb *g, const unsigned I, uint8_t op) {
  * h l f 5-11 | a 12, sp 13-14, ime 15, bank 16-17. So the header word takes
  * pc and the first two instruction bytes, the next word is op2 and gb_cpu.r
  * (B C D E H L F A in memory) shifted up a byte, the last is the four bytes
- * A, SP, IME as gb_cpu holds them, and the bank from a per-page table. On
- * the slow path (a window, hooks: stream, triggers) the generic emitter
- * runs, which also hands the payload to the hooks;
- * tests/perf/test_exec_record.c checks that both write the same records.
+ * A, SP, IME as gb_cpu holds them, and the bank from a per-page table. The
+ * checked path (a window, hooks: stream, triggers) takes the same words and
+ * hands the payload to the hooks; tests/perf/test_exec_record.c checks that
+ * every path writes the records the generic emitter writes.
  * The record, gb_cpu's field order (cpu.h), the assert below and the save
  * state's CPU section (STATE_VERSION in gb.c) change together. */
 _Static_assert(offsetof(gb_cpu, sp) == offsetof(gb_cpu, r) + 8 &&
                    offsetof(gb_cpu, ime) == offsetof(gb_cpu, sp) + 2 && sizeof(bool) == 1,
                "trace_exec copies A, SP and IME as one 32-bit word");
 
-/* Slow path (or a big-endian host): the generic emitter, out of the hot
- * loop so its fifteen arguments do not crowd the registers there. */
+/* The record's words are built from gb_cpu's bytes as they lie in memory
+ * on a little-endian host; elsewhere every record takes the generic
+ * emitter. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define CPU_EXEC_WORDS 1
+#else
+#define CPU_EXEC_WORDS 0
+#endif
+
+#if !CPU_EXEC_WORDS
+/* A big-endian host: the generic emitter, out of the hot loop so its
+ * fifteen arguments do not crowd the registers there. */
 static CT_NOINLINE void trace_exec_generic(gb *g, uint8_t op) {
     const gb_cpu *c = &g->cpu;
     const uint16_t pc = c->pc;
@@ -767,6 +801,7 @@ static CT_NOINLINE void trace_exec_generic(gb *g, uint8_t op) {
                      c->r[GB_R_C], c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H], c->r[GB_R_L],
                      c->r[GB_R_F], c->r[GB_R_A], c->sp, c->ime, g->cart.page_bank[pc >> 12]);
 }
+#else
 
 /* The record's words from the instruction bytes at pc (op op1 op2 op3). */
 CT_INLINE void exec_words(const gb *g, uint16_t pc, uint32_t ins, uint64_t w[3]) {
@@ -780,10 +815,37 @@ CT_INLINE void exec_words(const gb *g, uint16_t pc, uint32_t ins, uint64_t w[3])
     w[2] = (uint64_t)asi | (uint64_t)g->cart.page_bank[pc >> 12] << 32;
 }
 
+/* An instruction without a page pointer: from HRAM or IO ($F000-$FFFF has
+ * no page: it mixes echo RAM, OAM, IO and HRAM), cartridge RAM, VRAM, the
+ * boot ROM, during OAM DMA (gb_bus_remap drops every page so that reads see
+ * the DMA's bus conflicts), or its operands in the next page. The same
+ * words from op and the side-effect-free reads of the two bytes after it
+ * (HRAM directly: mooneye's tests wait there during their DMAs), onto the
+ * fast or the checked record path. Before, these went through the generic
+ * emitter, some five times the cost (a third of a mooneye test's
+ * instructions run from HRAM or during a DMA). */
+static CT_NOINLINE void trace_exec_nomap(gb *g, uint8_t op, bool slow) {
+    const uint16_t pc = g->cpu.pc;
+    uint8_t b1, b2;
+    if (pc >= 0xFF80 && pc <= 0xFFFC && !g->bus.flat) {
+        b1 = g->bus.hram[pc - 0xFF80 + 1];
+        b2 = g->bus.hram[pc - 0xFF80 + 2];
+    } else {
+        b1 = peek(g, (uint16_t)(pc + 1));
+        b2 = peek(g, (uint16_t)(pc + 2));
+    }
+    const uint32_t ins = op | (uint32_t)b1 << 8 | (uint32_t)b2 << 16;
+    uint64_t w[3];
+    exec_words(g, pc, ins, w);
+    if (slow)
+        ct_record_slow(g->rec, gb_ev_CPU_EXEC, g->cycles, w, 18);
+    else
+        ct__ring_put(&g->rec->ring, gb_ev_CPU_EXEC, g->cycles, w, 18);
+}
+
 /* The slow path (a window, hooks): the same words, handed to the recorder's
  * checked path, out of the hot loop. */
 static CT_NOINLINE void trace_exec_slow(gb *g, uint8_t op, const uint8_t *page) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const uint16_t pc = g->cpu.pc;
     if (page != NULL && (pc & 0xFFF) <= 0xFFC) {
         uint32_t ins;
@@ -793,15 +855,13 @@ static CT_NOINLINE void trace_exec_slow(gb *g, uint8_t op, const uint8_t *page) 
         ct_record_slow(g->rec, gb_ev_CPU_EXEC, g->cycles, w, 18);
         return;
     }
-#else
-    (void)page;
-#endif
-    trace_exec_generic(g, op);
+    trace_exec_nomap(g, op, true);
 }
+#endif
 
 /* `fast`: the caller knows the flag is CT_ON (no CT_SLOW bit). */
 CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page, bool fast) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if CPU_EXEC_WORDS
     const uint16_t pc = g->cpu.pc;
     if (CT_LIKELY(fast || !(g->trace_on[gb_ev_CPU_EXEC] & CT_SLOW))) {
         if (CT_LIKELY(page != NULL && (pc & 0xFFF) <= 0xFFC)) {
@@ -813,13 +873,15 @@ CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page, bool fast) {
             ct__ring_put(&g->rec->ring, gb_ev_CPU_EXEC, g->cycles, w, 18);
             return;
         }
-        trace_exec_generic(g, op);
+        trace_exec_nomap(g, op, false);
         return;
     }
+    trace_exec_slow(g, op, page);
 #else
     (void)fast;
+    (void)page;
+    trace_exec_generic(g, op);
 #endif
-    trace_exec_slow(g, op, page);
 }
 
 CT_INLINE void step(gb *g, const unsigned I, uint64_t until, unsigned mask) {

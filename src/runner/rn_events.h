@@ -22,4 +22,13 @@ RN_EVENTS(RN__EMIT)
 /* gb_schema's events, then the runner's. */
 extern const ct_schema rn_schema;
 
+/* The runner's emitter: the only place its events are recorded (each is
+ * off when the recorder's filter leaves it out; rec may be NULL). A test's
+ * span starts with rn_emit_test_begin; rn_emit_test_result records the
+ * verdict (test.result) and closes the span (test.test_end). */
+struct ct_recorder;
+void rn_emit_test_begin(struct ct_recorder *rec, uint64_t cycles, const char *rom);
+void rn_emit_test_result(struct ct_recorder *rec, uint64_t cycles, const char *rom,
+                         const char *verdict);
+
 #endif

@@ -11,6 +11,7 @@
 #define _XOPEN_SOURCE 700 /* sigaltstack */
 #include "runner.h"
 
+#include "../debug/disasm.h"
 #include "../trace/ct_host.h"
 
 #include <errno.h>
@@ -156,7 +157,7 @@ static void crash_artifacts(const rn_test *t, const rn_opts *o, slot *s, rn_resu
             char err[256] = "";
             if (!rc) rc = ct_trace_load(path, &tr, err, sizeof err);
             if (!rc) {
-                ct_dump_opts po = {.format = CT_FMT_PERFETTO};
+                ct_dump_opts po = {.format = CT_FMT_PERFETTO, .look = &gb_look};
                 snprintf(path, sizeof path, "%s/trace.perfetto-trace", dir);
                 int r1 = ct_trace_write(tr, path, &po);
                 snprintf(path, sizeof path, "%s/trace.log", dir);
@@ -325,6 +326,10 @@ static volatile sig_atomic_t interrupted;
 
 static void on_interrupt(int sig) {
     interrupted = sig;
+}
+
+int rn_interrupted(void) {
+    return interrupted;
 }
 
 /* A test that was not started. */

@@ -222,6 +222,10 @@ typedef void (*rn_progress_fn)(void *ctx, size_t idx, const rn_test *t, const rn
  * into the same folder returns -EBUSY at once, every test "not run". */
 int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_result *res,
                rn_progress_fn progress, void *ctx);
+/* The signal (SIGINT or SIGTERM) that interrupted the last rn_run_all (the
+ * tests not started were "not run", the running ones stopped), or 0. The
+ * caller still writes its reports, then exits 128 + that signal. */
+int rn_interrupted(void);
 
 /* Where a test's failure folder goes: OUT/failures/<suite>/<rom without
  * extension, unsafe characters replaced>. */

@@ -94,7 +94,43 @@ static void unit_writer(void) {
     CHECK_EQ(count_entries(dir), before);
 }
 
-/* `ceres test` with --html and --junit on planted symlinks and a FIFO. */
+/* Runs ceres like run_ceres, but kills it after `seconds` (a check that
+ * waits on a FIFO, or a run that was not refused before it started):
+ * returns -1 then. */
+static int run_within(child *c, const char *sub, char *const *env, char *const *args, int seconds) {
+    child_start(c, sub, env, args);
+    for (int ms = 0; ms < seconds * 1000; ms += 10) {
+        if (waitpid(c->pid, &c->status, WNOHANG) == c->pid) {
+            c->pid = -1;
+            break;
+        }
+        sleep_ms(10);
+    }
+    if (c->pid > 0) {
+        kill(c->pid, SIGKILL);
+        child_wait(c);
+        return -1;
+    }
+    c->out = read_text(c->out_path, NULL);
+    c->err = read_text(c->err_path, NULL);
+    if (!c->out) c->out = strdup("");
+    if (!c->err) c->err = strdup("");
+    unlink(c->out_path);
+    unlink(c->err_path);
+    return WIFEXITED(c->status) ? WEXITSTATUS(c->status) : 128 + WTERMSIG(c->status);
+}
+
+/* A reader that drains a FIFO, stopped whether or not a writer came. */
+static void drain_stop(pid_t r) {
+    kill(r, SIGKILL);
+    waitpid(r, NULL, 0);
+}
+
+/* `ceres test` with --html and --junit on planted symlinks: refused before
+ * the run (exit 2), the link's target untouched. (The old test put a FIFO
+ * beside the link in the same run and waited for its reader: once the link
+ * is refused before the run, nothing ever opens the FIFO and that reader
+ * waited for ever. The FIFO has its own run below.) */
 static void reports_not_followed(void) {
     char sub[700], victim[800], p[800];
     snprintf(sub, sizeof sub, "%s/reports", dir);
@@ -105,20 +141,126 @@ static void reports_not_followed(void) {
     CHECK_EQ(symlink("victim", p), 0);
     snprintf(p, sizeof p, "%s/r.html.tmp", sub); /* the old fixed temporary name */
     CHECK_EQ(symlink("victim", p), 0);
+    snprintf(p, sizeof p, "%s/r.xml", sub);
+    CHECK_EQ(symlink("victim", p), 0);
+    child c;
+    char *html[] = {"test",   "../loop.gb", "--timeout",       "30f", "--out", "out",
+                    "--html", "r.html",     "--replay-window", "0",   NULL};
+    int rc = run_within(&c, sub, NULL, html, 60);
+    printf("--html on a link: exit %d\n%s", rc, c.err);
+    CHECK_EQ(rc, 2);
+    CHECK(strstr(c.err, "--html r.html: is a symbolic link") != NULL);
+    child_free(&c);
+    char *junit[] = {"test",    "../loop.gb", "--timeout",       "30f", "--out", "out",
+                     "--junit", "r.xml",      "--replay-window", "0",   NULL};
+    rc = run_within(&c, sub, NULL, junit, 60);
+    printf("--junit on a link: exit %d\n%s", rc, c.err);
+    CHECK_EQ(rc, 2);
+    CHECK(strstr(c.err, "--junit r.xml: is a symbolic link") != NULL);
+    child_free(&c);
+    /* refused before the run: no failure folder was written */
+    snprintf(p, sizeof p, "%s/out/failures", sub);
+    CHECK(access(p, F_OK) != 0);
+    char *t = read_text(victim, NULL);
+    CHECK(t && !strcmp(t, "precious\n"));
+    free(t);
+}
+
+/* A FIFO and /dev/null as report targets: the run goes on and writes into
+ * them in place; the FIFO stays a FIFO. */
+static void reports_into_fifo(void) {
+    char sub[700], p[800];
+    snprintf(sub, sizeof sub, "%s/reports-fifo", dir);
+    mkdir(sub, 0777);
     snprintf(p, sizeof p, "%s/fifo.xml", sub);
     CHECK_EQ(mkfifo(p, 0644), 0);
     pid_t r = drain(p);
     child c;
     char *args[] = {"test",   "../loop.gb", "--timeout", "30f",      "--out",           "out",
-                    "--html", "r.html",     "--junit",   "fifo.xml", "--replay-window", "0",
+                    "--html", "/dev/null",  "--junit",   "fifo.xml", "--replay-window", "0",
                     NULL};
-    int rc = run_ceres(&c, sub, NULL, args);
-    waitpid(r, NULL, 0);
-    printf("reports on links: exit %d\n%s", rc, c.err);
-    CHECK(strstr(c.err, "--html r.html: is a symbolic link") != NULL);
+    int rc = run_within(&c, sub, NULL, args, 120);
+    drain_stop(r);
+    printf("reports into a FIFO and /dev/null: exit %d\n%s", rc, c.err);
+    CHECK_EQ(rc, 1); /* the loop ROM times out: a failed test */
+    CHECK(is_fifo(p));
+    struct stat st;
+    CHECK(lstat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
+    child_free(&c);
+}
+
+/* Issue 12 item 9: every output of `ceres run` and `ceres play` is checked
+ * by the writer's own rules before the run starts. A symlinked target is
+ * refused at once (exit 2, the option and path named), not after a run of
+ * a million frames; a FIFO with no reader is looked at, never opened (the
+ * check would wait for ever), and /dev/null is accepted. */
+static void outputs_checked_first(void) {
+    char sub[700], victim[800], p[800];
+    snprintf(sub, sizeof sub, "%s/outs", dir);
+    mkdir(sub, 0777);
+    snprintf(victim, sizeof victim, "%s/victim", sub);
+    CHECK_EQ(write_file(victim, "precious\n", 9), 0);
+    const char *links[] = {"t.perfetto-trace", "s.png", "d.log"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", sub, links[i]);
+        CHECK_EQ(symlink("victim", p), 0);
+    }
+    snprintf(p, sizeof p, "%s/nobody-reads", sub);
+    CHECK_EQ(mkfifo(p, 0644), 0);
+    const struct {
+        const char *opt, *path;
+    } cases[] = {
+        {"--trace-out", "t.perfetto-trace"}, {"--screenshot", "s.png"}, {"--doctor-log", "d.log"}};
+    for (int play = 0; play < 2; play++) {
+        for (size_t i = 0; i < 3; i++) {
+            if (play && !strcmp(cases[i].opt, "--doctor-log")) continue; /* run only */
+            child c;
+            /* a FIFO nobody reads goes first: checking it must not open it */
+            char *args[] = {play ? "play" : "run",
+                            "../loop.gb",
+                            "--frames",
+                            "1000000",
+                            "--trace-out",
+                            "nobody-reads",
+                            "--trace-format",
+                            "ctrace",
+                            (char *)cases[i].opt,
+                            (char *)cases[i].path,
+                            NULL};
+            if (!strcmp(cases[i].opt, "--trace-out")) {
+                /* the FIFO as the screenshot instead */
+                args[4] = "--screenshot";
+                args[6] = "--frames";
+                args[7] = "1000000";
+            }
+            char *env[] = {"SDL_VIDEODRIVER=dummy", "SDL_AUDIODRIVER=dummy", NULL};
+            int rc = run_within(&c, sub, env, args, 30);
+            printf("%s %s on a link: exit %d\n%s", args[0], cases[i].opt, rc, c.err);
+            if (play && strstr(c.err, "left out of this build")) {
+                child_free(&c);
+                break;
+            }
+            CHECK_EQ(rc, 2);
+            char want[200];
+            snprintf(want, sizeof want, "%s %s: is a symbolic link", cases[i].opt, cases[i].path);
+            CHECK(strstr(c.err, want) != NULL);
+            child_free(&c);
+        }
+    }
+    CHECK(is_fifo(p));
     char *t = read_text(victim, NULL);
     CHECK(t && !strcmp(t, "precious\n"));
     free(t);
+    /* /dev/null and a FIFO with a reader: accepted, written in place */
+    pid_t r = drain(p);
+    child c;
+    char *ok[] = {
+        "run",          "../loop.gb", "--frames",       "5",    "--trace-out", "nobody-reads",
+        "--screenshot", "/dev/null",  "--trace-format", "json", NULL};
+    int rc = run_within(&c, sub, NULL, ok, 60);
+    drain_stop(r);
+    printf("run into a FIFO and /dev/null: exit %d\n%s", rc, c.err);
+    CHECK_EQ(rc, 0);
     CHECK(is_fifo(p));
     child_free(&c);
 }
@@ -206,6 +348,8 @@ int main(void) {
     write_loop_rom(dir, rom, sizeof rom);
     unit_writer();
     reports_not_followed();
+    reports_into_fifo();
+    outputs_checked_first();
     failure_folder_not_followed();
     one_run_per_out();
     full_disk();

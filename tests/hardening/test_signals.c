@@ -155,14 +155,17 @@ static void one(int sig, const char *name, const char *rom_path) {
 
 /* `ceres test`: its test children have the same handler; a child killed
  * mid-test leaves trace.ctrace in the test's failure folder, named on the
- * result line, and state.txt with the cycle count at the signal. */
+ * result line, and state.txt with the cycle count at the signal. Ctrl-C or
+ * SIGTERM sent to `ceres test` itself: the table and the JUnit report are
+ * still written, and it exits 128 + the signal (issue 12 item 6). */
 static void test_child(int sig, const char *name, const char *rom_path, bool to_parent) {
     char *dir = make_tmpdir();
     /* Interrupting `ceres test` itself: two tests, one at a time, the
      * first is stopped and the second not run. */
-    char *args[] = {"test", (char *)rom_path, "--timeout", "1000000f",       "-j",
-                    "1",    "--trace-buffer", "256K",      (char *)rom_path, NULL};
-    if (!to_parent) args[8] = NULL;
+    char *args[] = {
+        "test", (char *)rom_path, "--timeout", "1000000f",       "-j", "1", "--trace-buffer",
+        "256K", "--junit",        "r.xml",     (char *)rom_path, NULL};
+    if (!to_parent) args[10] = NULL;
     child c;
     child_start(&c, dir, NULL, args);
     char kids[128];
@@ -180,13 +183,19 @@ static void test_child(int sig, const char *name, const char *rom_path, bool to_
         kill(to_parent ? c.pid : (pid_t)kid, sig);
     }
     child_wait(&c);
-    printf("ceres test, child %s: status %d\n%s", name, c.status, c.out);
-    CHECK(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 1);
-    char want[64];
+    printf("ceres test, %s %s: status %d\n%s", to_parent ? "parent" : "child", name, c.status,
+           c.out);
+    CHECK(WIFEXITED(c.status) && WEXITSTATUS(c.status) == (to_parent ? 128 + sig : 1));
+    char want[64], junit[800];
+    snprintf(junit, sizeof junit, "%s/r.xml", dir);
+    char *xml = read_text(junit, NULL);
+    CHECK(xml && strstr(xml, "</testsuites>")); /* the report is written whole */
+    free(xml);
     if (to_parent) {
         /* Not the test's fault: an error without a verdict, not a crash. */
         CHECK(strstr(c.out, "] error") && strstr(c.out, "interrupted (SIGINT)"));
         CHECK(strstr(c.out, "not run: interrupted") != NULL);
+        CHECK(strstr(c.out, sig == SIGINT ? "interrupted (SIGINT)\n" : "interrupted (SIGTERM)\n"));
     } else {
         snprintf(want, sizeof want, "died of signal %d (%s)", sig, name);
         CHECK(strstr(c.out, "] crash") && strstr(c.out, want));
