@@ -36,7 +36,7 @@ static void on_usr1(int s) {
 /* ---- dumps on a worker thread --------------------------------------------- */
 
 typedef struct dump_job {
-    ct_recorder rec; /* a copy whose ring points into mem */
+    ct_recorder rec; /* a copy whose rings point into mem */
     uint64_t *mem;
     const char **strings;
     uint8_t fb[GB_LCD_W * GB_LCD_H];
@@ -100,8 +100,9 @@ static void dump_start(gb *g, ct_recorder *rec, const char *dir, const char *rom
         return;
     }
     if (rec) {
-        uint64_t cap = rec->ring.cap;
-        size_t words = ct_ring_mem_bytes(cap) / sizeof *j->mem;
+        size_t words = 0; /* every ring's memory, one after the other */
+        for (unsigned k = 0; k < rec->nrings; k++)
+            words += ct_ring_mem_bytes(rec->rings[k]->cap) / sizeof *j->mem;
         j->mem = malloc(words * sizeof *j->mem);
         j->strings = malloc((rec->nstrings ? rec->nstrings : 1) * sizeof *j->strings);
         if (!j->mem || !j->strings) {
@@ -111,11 +112,20 @@ static void dump_start(gb *g, ct_recorder *rec, const char *dir, const char *rom
             fprintf(stderr, "ceres play: dump: out of memory\n");
             return;
         }
-        memcpy(j->mem, rec->ring.words, words * sizeof *j->mem);
         if (rec->nstrings) memcpy(j->strings, rec->strings, rec->nstrings * sizeof *j->strings);
         j->rec = *rec;
-        j->rec.ring.words = j->mem;
-        j->rec.ring.sync = j->mem + cap + CT_RING_SLACK;
+        uint64_t *at = j->mem;
+        for (unsigned k = 0; k < rec->nrings; k++) {
+            const ct_ring *from = rec->rings[k];
+            ct_ring *to = k ? &j->rec.more[k - 1] : &j->rec.ring;
+            size_t n = ct_ring_mem_bytes(from->cap) / sizeof *j->mem;
+            memcpy(at, from->words, n * sizeof *at);
+            *to = *from;
+            to->words = at;
+            to->sync = at + from->cap + CT_RING_SLACK;
+            j->rec.rings[k] = to;
+            at += n;
+        }
         j->rec.strings = j->strings;
         j->rec.nhooks = 0; /* the copy is only read */
     }

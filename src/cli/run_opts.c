@@ -37,7 +37,10 @@ void run_opts_help(FILE *f) {
           "  --trace FILTER        events to record (env CERES_TRACE; default\n"
           "                        " GB_DEFAULT_FILTER ")\n"
           "  --trace-buffer SIZE   ring memory, used all but a few bytes, never more:\n"
-          "                        4M (default), 512K, 200000ev; 0 = off\n"
+          "                        4M (default), 512K, 200000ev; 0 = off; or rings by\n"
+          "                        class, merged at dump: debug=512K,rest=3584K (each\n"
+          "                        names a target, event or level, e.g. debug: the\n"
+          "                        events at debug level and above; rest: the others)\n"
           "  --trace-out FILE      dump the ring at the end (.perfetto-trace, .json,\n"
           "                        .log, .ctrace)\n"
           "  --trace-format F      perfetto | json | log | ctrace (else from the extension)\n"
@@ -269,7 +272,18 @@ static int check_combination(run_opts *o, const char *prog) {
         fprintf(stderr, "%s: give one of --frames, --cycles, --seconds\n", prog);
         return 2;
     }
-    if (ct_parse_size(o->buf_spec, &o->ring_bytes, &o->ring_events, err, sizeof err)) {
+    if (strchr(o->buf_spec, '=')) {
+        /* Rings by data class (cpu=4M,rest=1M): checked by making them. */
+        ct_recorder *r =
+            ct_recorder_create_spec(&gb_schema, o->buf_spec, CT_OVERWRITE, err, sizeof err);
+        if (!r) {
+            fprintf(stderr, "%s: --trace-buffer: %s\n", prog, err);
+            return 2;
+        }
+        o->ring_bytes = ct_recorder_bytes(r);
+        o->ring_events = 0;
+        ct_recorder_destroy(r);
+    } else if (ct_parse_size(o->buf_spec, &o->ring_bytes, &o->ring_events, err, sizeof err)) {
         fprintf(stderr, "%s: --trace-buffer: %s\n", prog, err);
         return 2;
     }

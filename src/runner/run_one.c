@@ -605,8 +605,7 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
                 rn_artifact_lost(res, "trace.perfetto-trace", rc);
                 /* The ring's real size, not the budget asked for. */
                 fprintf(info, "trace: %s (ring of %zu bytes; --trace-buffer %llu%s)\n",
-                        rc ? strerror(-rc) : "trace.perfetto-trace",
-                        (size_t)ct_ring_bytes(&rec->ring),
+                        rc ? strerror(-rc) : "trace.perfetto-trace", (size_t)ct_recorder_bytes(rec),
                         (unsigned long long)(o->trace_bytes ? o->trace_bytes : o->trace_events),
                         o->trace_bytes ? "" : "ev");
                 rn_path_join(path, sizeof path, dir, "trace.log");

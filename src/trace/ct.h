@@ -233,11 +233,11 @@ typedef struct ct_schema {
     (a)[i_] = 0
 
 /* The payload is packed into words that never escape, so they live in
- * registers, and written straight into the ring. An event whose flag has
- * CT_SLOW set (a recording window, hooks or discard mode) packs a second
- * copy for the out-of-line slow path instead: a payload passed to a call
- * must sit in memory, and making the fast path's copy addressable cost
- * ~0.8 ns per event. */
+ * registers, and written straight into the first ring. An event whose flag
+ * has CT_SLOW set (it goes to another ring, or a recording window, hooks or
+ * discard mode are in play) packs a second copy for the out-of-line path
+ * instead: a payload passed to a call must sit in memory, and making the
+ * fast path's copy addressable cost ~0.8 ns per event. */
 #define CT_EMITTER(pfx, ID, tgt, nm, lvl, kind, ...)                                               \
     CT_INLINE void pfx##emit_##ID(struct ct_recorder *r_, unsigned f_,                             \
                                   uint64_t ts_ CT_FOR_PAIRS(CT__PARAM, __VA_ARGS__)) {             \
@@ -253,7 +253,7 @@ typedef struct ct_schema {
             CT__ZERO(w_);                                                                          \
             unsigned o_ = 0;                                                                       \
             CT_FOR_PAIRS(CT__PACKW, __VA_ARGS__)                                                   \
-            ct_record_slow(r_, (uint16_t)(pfx##ev_##ID), ts_, w_, n_);                             \
+            ct_record_other(r_, f_, (uint16_t)(pfx##ev_##ID), ts_, w_, n_);                        \
         }                                                                                          \
     }                                                                                              \
     CT_COLD_FN void pfx##emit_##ID##_cold(struct ct_recorder *r_, unsigned f_,                     \
@@ -386,19 +386,24 @@ uint64_t ct__ring_cross(ct_ring *r, uint64_t h, uint64_t nh);
 /* The write itself, for overwrite mode (nothing to check): consecutive
  * stores, one add that moves the head and counts the record, one compare
  * for reaching the next chunk. */
-CT_INLINE void ct__ring_put(ct_ring *r, uint16_t id, uint64_t ts, const uint64_t *pw,
-                            unsigned plen) {
+/* `idw`: the id, with the order bits for a ring other than ring 0. */
+CT_INLINE void ct__ring_put_x(ct_ring *r, uint64_t idw, uint64_t ts, const uint64_t *pw,
+                              unsigned plen) {
     const unsigned n = ct_rec_words(plen);
     const uint64_t h = r->hw;
     uint64_t nh = h + (((uint64_t)n << CT_COUNT_BITS) | 1);
     uint64_t *const p = r->words + ((h >> CT_COUNT_BITS) - r->base);
-    p[0] = pw[0] | (uint64_t)id | ((uint64_t)n << 16);
+    p[0] = pw[0] | idw | ((uint64_t)n << 16);
     p[1] = ts;
     for (unsigned k = 2; k < n; k++)
         p[k] = pw[k - 1];
     if (CT_UNLIKELY(nh >= r->cross_at)) nh = ct__ring_cross(r, h, nh);
     CT__SIGNAL_FENCE();
     r->hw = nh;
+}
+CT_INLINE void ct__ring_put(ct_ring *r, uint16_t id, uint64_t ts, const uint64_t *pw,
+                            unsigned plen) {
+    ct__ring_put_x(r, id, ts, pw, plen);
 }
 
 /* Any mode: a record that would pass the limit (discard mode) is dropped. */
@@ -455,9 +460,11 @@ uint16_t ct_ring_read(const ct_ring *r, uint64_t off, uint64_t *ts, uint8_t *out
 /* A hook run after each record with its payload as bytes. */
 typedef void (*ct_hook_fn)(void *ctx, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen);
 #define CT_MAX_HOOKS 4
+/* Rings of one recorder (one per data class, each with its own bound). */
+#define CT_MAX_RINGS 4
 
 typedef struct ct_recorder {
-    ct_ring ring;
+    ct_ring ring; /* ring 0: the plain record path writes here */
     const ct_schema *schema;
     /* Per-event flags, set from a filter spec (ct_filter_apply): 0 off,
      * else CT_ON, plus CT_SLOW while anything needs the checked record path
@@ -485,17 +492,50 @@ typedef struct ct_recorder {
     /* Interned strings for CT_T_STR fields (hosted side fills these). */
     const char **strings;
     uint32_t nstrings, strings_cap;
+    /* Several rings by data class (ct_recorder_add_ring): ring k >= 1 is
+     * more[k - 1], rings[k] points at each, ring_of[] says which ring each
+     * event goes to. Readers merge the rings by timestamp, so one class
+     * (cpu.exec, by the million) cannot evict another (interrupts, DMA,
+     * bank switches). An event of ring k >= 1 has flag CT_ON | CT_SLOW |
+     * k << CT_RING_SHIFT, so the plain path's one test sends it out of line
+     * and the first ring's records cost what they did with one ring. */
+    ct_ring more[CT_MAX_RINGS - 1];
+    ct_ring *rings[CT_MAX_RINGS];
+    unsigned nrings;
+    uint8_t ring_of[CT_MAX_EVENTS];
 } ct_recorder;
 
 /* Values of ct_recorder.flags[]. */
 #define CT_ON 1u /* recorded */
 #define CT_SLOW                                                                                    \
-    2u /* through ct_record_slow: a recording window is set, a                                     \
-          hook is armed or the ring is in discard mode */
+    2u /* not the plain write into ring 0: through ct_record_other (another                        \
+          ring, or CT_CHECKED) */
+#define CT_CHECKED                                                                                 \
+    4u                  /* through ct_record_slow: a recording window is set, a hook is armed,     \
+                           a stop is pending or the ring is in discard mode */
+#define CT_RING_SHIFT 3 /* the event's ring, in the bits above */
+/* Bits 8..15 and 24..31 of a record's first word (ids are below 256): in
+ * rings other than ring 0, the low 16 bits of ring 0's head when the record
+ * was written, so readers merging the rings keep the order of records with
+ * the same stamp (see ct_record_other); 0 in ring 0 and in files. */
+#define CT_ORDER_MASK (((uint64_t)0xFF << 8) | ((uint64_t)0xFF << 24))
+CT_INLINE uint64_t ct__order_bits(uint64_t head_word) {
+    const uint64_t x = (head_word >> (CT_COUNT_BITS - 8)) & 0xFFFF00; /* head bits 0..15 at 8 */
+    return (x | x << 8) & CT_ORDER_MASK;
+}
+CT_INLINE uint16_t ct__order_of(uint64_t w0) {
+    return (uint16_t)(((w0 >> 8) & 0xFF) | ((w0 >> 16) & 0xFF00));
+}
 
 /* Initialise a recorder over a ring in caller memory; all events disabled. */
 void ct_recorder_init(ct_recorder *r, const ct_schema *schema, void *mem, uint64_t capacity_words,
                       ct_mode mode, uint64_t max_events);
+/* Add a ring in caller memory (as for ct_ring_init), in the first ring's
+ * mode, with no event in it yet: returns its number, or -1 when
+ * CT_MAX_RINGS are there. */
+int ct_recorder_add_ring(ct_recorder *r, void *mem, uint64_t capacity_words);
+/* Send event `id` to ring `k` (refreshes the flags). */
+void ct_recorder_set_ring(ct_recorder *r, uint16_t id, unsigned k);
 
 /* Recompute the CT_SLOW bit of every enabled event. Called by everything
  * below that changes the window or the hooks; call it after setting
@@ -503,12 +543,22 @@ void ct_recorder_init(ct_recorder *r, const ct_schema *schema, void *mem, uint64
  * one in its hot struct) must be refreshed from it. */
 void ct_recorder_refresh(ct_recorder *r);
 
-/* The flag an enabled event has now: CT_ON, plus CT_SLOW when needed. For
- * code that calls an emitter (pfx_emit_ID) directly. */
+/* The flag an enabled event of ring 0 has now: CT_ON, plus CT_SLOW |
+ * CT_CHECKED when the checked path is needed. */
 CT_INLINE unsigned ct_recorder_flag(const ct_recorder *r) {
     const bool slow = r->nhooks != 0 || r->ring.mode != CT_OVERWRITE || r->rec_lo != 0 ||
                       r->rec_span != ~(uint64_t)0 || r->stop_after != 0;
-    return slow ? CT_ON | CT_SLOW : CT_ON;
+    return slow ? CT_ON | CT_SLOW | CT_CHECKED : CT_ON;
+}
+/* The flag event `id` has when enabled, with its ring. For code that calls
+ * an emitter (pfx_emit_ID) directly. */
+CT_INLINE unsigned ct_recorder_flag_of(const ct_recorder *r, uint16_t id) {
+    const unsigned f = ct_recorder_flag(r), k = id < CT_MAX_EVENTS ? r->ring_of[id] : 0;
+    return k ? f | CT_SLOW | k << CT_RING_SHIFT : f;
+}
+/* The ring event `id` is written to. */
+CT_INLINE ct_ring *ct_recorder_ring_of(ct_recorder *r, uint16_t id) {
+    return r->rings[id < CT_MAX_EVENTS ? r->ring_of[id] : 0];
 }
 
 /* Add a hook run after each record, with `ctx` as its first argument: 0,
@@ -524,7 +574,7 @@ void *ct_recorder_hook_ctx(const ct_recorder *r, ct_hook_fn fn);
 /* Record event `id` from now on (with the flag the recorder's state needs).
  * A copy of the flags kept elsewhere must be refreshed (gb_set_recorder). */
 CT_INLINE void ct_recorder_enable(ct_recorder *r, uint16_t id) {
-    if (id < CT_MAX_EVENTS) r->flags[id] = (uint8_t)ct_recorder_flag(r);
+    if (id < CT_MAX_EVENTS) r->flags[id] = (uint8_t)ct_recorder_flag_of(r, id);
 }
 /* The event's flag: 0 when it is not recorded. */
 CT_INLINE unsigned ct_recorder_event_flag(const ct_recorder *r, uint16_t id) {
@@ -534,21 +584,27 @@ CT_INLINE unsigned ct_recorder_event_flag(const ct_recorder *r, uint16_t id) {
 CT_INLINE const ct_schema *ct_recorder_schema(const ct_recorder *r) {
     return r->schema;
 }
-/* Records written so far (including overwritten ones). */
+/* Records written so far (including overwritten ones), in all rings. */
 CT_INLINE uint64_t ct_recorder_written(const ct_recorder *r) {
-    return ct_ring_written(&r->ring);
+    uint64_t n = 0;
+    for (unsigned k = 0; k < r->nrings; k++)
+        n += ct_ring_written(r->rings[k]);
+    return n;
 }
-/* Readers keep only the last `n` records written so far and everything
- * after them (n = 0: only what comes next). A start trigger with history. */
+/* Readers keep only the last `n` records written so far in each ring and
+ * everything after them (n = 0: only what comes next). A start trigger
+ * with history. */
 CT_INLINE void ct_recorder_keep_last(ct_recorder *r, uint64_t n) {
-    const uint64_t w = ct_ring_written(&r->ring);
-    r->ring.keep_from = w > n ? w - n : 0;
+    for (unsigned k = 0; k < r->nrings; k++) {
+        const uint64_t w = ct_ring_written(r->rings[k]);
+        r->rings[k]->keep_from = w > n ? w - n : 0;
+    }
 }
 /* Write a record now, past the recording gate (a frozen recorder too): the
  * event that unfreezes it, which went past the closed gate a moment ago. */
 CT_INLINE void ct_recorder_record_now(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p,
                                       unsigned plen) {
-    ct_ring_write(&r->ring, id, ts, p, plen);
+    ct_ring_write(ct_recorder_ring_of(r, id), id, ts, p, plen);
 }
 /* Freeze after `n` more records (the records the stop trigger's `post N`
  * asks for); 0 cancels. */
@@ -582,6 +638,10 @@ CT_INLINE bool ct_recorder_is_recording(const ct_recorder *r, uint64_t ts) {
  * any mode, then the hooks (the stream writer, the emulator's event hook) with the
  * payload as bytes. `pw` is packed as for ct__ring_put. */
 void ct_record_slow(ct_recorder *r, uint16_t id, uint64_t ts, const uint64_t *pw, unsigned plen);
+/* What an emitter calls for a flag with CT_SLOW: the plain write into the
+ * event's ring, or ct_record_slow when CT_CHECKED is set. */
+void ct_record_other(ct_recorder *r, unsigned flag, uint16_t id, uint64_t ts, const uint64_t *pw,
+                     unsigned plen);
 void ct_record_hooks(ct_recorder *r, uint16_t id, uint64_t ts, const uint8_t *p, unsigned plen);
 
 /*

@@ -37,6 +37,22 @@ int ct_parse_size(const char *s, uint64_t *bytes, uint64_t *events, char *err, s
  * ring of fewer than four of them would lose most of its records. */
 ct_recorder *ct_recorder_create(const ct_schema *s, uint64_t bytes, uint64_t events, ct_mode mode,
                                 char *err, size_t errlen);
+/* Several rings by data class, each with its own bound, so a flood of one
+ * class (instructions) cannot evict another (interrupts, DMA, bank
+ * switches). ct_recorder_create_spec chooses the rings: a size as for
+ * ct_parse_size (one ring, as ct_recorder_create), or
+ * SEL=SIZE[,SEL=SIZE...] (e.g. debug=512K,rest=3584K), up to
+ * CT_MAX_RINGS rings in that order, where SEL is a target (`cpu`), an event
+ * (`cpu.irq`), a level (`debug`: the events at that level and above) or
+ * `rest` (every event no other ring takes; the first ring when absent). An
+ * event goes to the ring naming it, else its target, else the most
+ * selective level taking it, else `rest`. The ring taking the most
+ * trace-level events becomes ring 0 (the plain record path's). Readers
+ * merge the rings by timestamp. */
+ct_recorder *ct_recorder_create_spec(const ct_schema *s, const char *spec, ct_mode mode, char *err,
+                                     size_t errlen);
+/* Memory of all the recorder's rings, in bytes (never above the bound). */
+uint64_t ct_recorder_bytes(const ct_recorder *r);
 void ct_recorder_destroy(ct_recorder *r);
 
 /* ---- filters ----------------------------------------------------------- */

@@ -18,12 +18,71 @@
  * appear in a dump (written == count + overwritten in both modes). Walks the
  * ring without writing anything: async-signal-safe. */
 typedef struct ct_scan {
-    uint64_t first, count;
-    uint64_t written, overwritten, dropped;
+    uint64_t count;                         /* records kept, all rings */
+    uint64_t written, overwritten, dropped; /* all rings */
+    unsigned nrings;
+    struct {
+        uint64_t first, count;
+    } ring[CT_MAX_RINGS];
 } ct_scan;
 void ct__ring_scan(const ct_recorder *r, unsigned safety, ct_scan *out);
-/* Words of the record at `off` if it is well formed for the schema, else 0. */
-unsigned ct__rec_ok(const ct_recorder *r, uint64_t off);
+/* Words of the record at `off` of ring `g` if it is well formed for the
+ * schema, else 0. */
+unsigned ct__rec_ok(const ct_recorder *r, const ct_ring *g, uint64_t off);
+/* Memory of all the recorder's rings, in bytes. */
+uint64_t ct__recorder_bytes(const ct_recorder *r);
+
+/* The kept records of every ring, merged by timestamp (oldest first; on
+ * equal stamps in the order they were written: see ct_record_other). No
+ * allocation: async-signal-safe. */
+typedef struct ct_merge {
+    unsigned n;
+    struct {
+        const ct_ring *g;
+        uint64_t off, left;
+    } c[CT_MAX_RINGS];
+} ct_merge;
+static inline void ct__merge_begin(ct_merge *m, const ct_recorder *r, const ct_scan *sc) {
+    m->n = sc->nrings;
+    for (unsigned k = 0; k < m->n; k++) {
+        m->c[k].g = r->rings[k];
+        m->c[k].off = sc->ring[k].first;
+        m->c[k].left = sc->ring[k].count;
+    }
+}
+/* Of two records with the same stamp, whether the one of ring `a` (its
+ * order bits, or its offset in ring 0: `ta`) was written before the one of
+ * ring `b` (`tb`): a record of another ring carries ring 0's head when it
+ * was written; two records of other rings between the same two of ring 0's
+ * keep the rings' order. */
+static inline bool ct__merge_before(unsigned a, uint16_t ta, unsigned b, uint16_t tb) {
+    const int16_t d = (int16_t)(uint16_t)(ta - tb);
+    if (a && b) return d < 0 || (d == 0 && a < b);
+    if (a) return d <= 0; /* b is ring 0's record at offset tb */
+    return d < 0;         /* a is ring 0's record at offset ta */
+}
+static inline uint16_t ct__merge_tag(const ct_merge *m, unsigned k) {
+    return k ? ct__order_of(ct_ring_word(m->c[k].g, m->c[k].off)) : (uint16_t)m->c[0].off;
+}
+/* The ring and offset of the next record; false at the end. */
+static inline bool ct__merge_next(ct_merge *m, const ct_ring **g, uint64_t *off) {
+    int best = -1;
+    uint64_t bts = 0;
+    for (unsigned k = 0; k < m->n; k++) {
+        if (!m->c[k].left) continue;
+        const uint64_t ts = ct_ring_word(m->c[k].g, m->c[k].off + 1);
+        if (best < 0 || ts < bts ||
+            (ts == bts && ct__merge_before(k, ct__merge_tag(m, k), (unsigned)best,
+                                           ct__merge_tag(m, (unsigned)best))))
+            best = (int)k, bts = ts;
+    }
+    if (best < 0) return false;
+    *g = m->c[best].g;
+    *off = m->c[best].off;
+    m->c[best].off += ct_ring_rec_words(*g, *off);
+    m->c[best].left--;
+    return true;
+}
 
 /* Timestamp in nanoseconds (exact integer math for ts_hz < 1.8e10) or raw
  * ticks. */
@@ -61,26 +120,29 @@ typedef struct ct_src {
     const char *const *strings;
     uint32_t nstrings;
     uint64_t nev, written, overwritten, dropped, ring_bytes;
-    const ct_event *ev;  /* a trace's events, or NULL to read the ring */
-    const ct_ring *ring; /* with the offset of the first record to read */
-    uint64_t first;
+    const ct_event *ev; /* a trace's events, or NULL to read the rings */
+    ct_merge rings;     /* where the rings' kept records start */
 } ct_src;
 typedef struct ct_src_it {
-    uint64_t i, off;
+    uint64_t i;
+    ct_merge m;
     ct_event tmp;
 } ct_src_it;
 void ct__src_from_trace(ct_src *s, const ct_trace *t);
 void ct__src_from_recorder(ct_src *s, const ct_recorder *r);
 static inline void ct__src_begin(const ct_src *s, ct_src_it *it) {
     it->i = 0;
-    it->off = s->first;
+    it->m = s->rings;
 }
-/* The next event, oldest first, or NULL at the end. */
+/* The next event, oldest first (the rings merged by timestamp), or NULL at
+ * the end. */
 static inline const ct_event *ct__src_next(const ct_src *s, ct_src_it *it) {
     if (it->i >= s->nev) return NULL;
     if (s->ev) return &s->ev[it->i++];
-    it->tmp.id = ct_ring_read(s->ring, it->off, &it->tmp.ts, it->tmp.payload);
-    it->off += ct_ring_rec_words(s->ring, it->off);
+    const ct_ring *g;
+    uint64_t off;
+    if (!ct__merge_next(&it->m, &g, &off)) return NULL;
+    it->tmp.id = ct_ring_read(g, off, &it->tmp.ts, it->tmp.payload);
     it->i++;
     return &it->tmp;
 }

@@ -100,24 +100,40 @@ int ct__dump_ctrace_ring(const ct_recorder *r, int fd, unsigned safety) {
     ct__wbuf_init(&w, fd, buf, sizeof buf);
     ct_scan sc;
     ct__ring_scan(r, safety, &sc);
-    uint64_t nwords = 0, off = sc.first;
-    for (uint64_t i = 0; i < sc.count; i++) {
-        unsigned n = ct_ring_rec_words(&r->ring, off);
-        nwords += n;
-        off += n;
+    uint64_t nwords = 0;
+    for (unsigned k = 0; k < sc.nrings; k++) {
+        uint64_t off = sc.ring[k].first;
+        for (uint64_t i = 0; i < sc.ring[k].count; i++) {
+            unsigned n = ct_ring_rec_words(r->rings[k], off);
+            nwords += n;
+            off += n;
+        }
     }
-    const uint64_t stats[4] = {sc.written, sc.overwritten, sc.dropped, ct_ring_bytes(&r->ring)};
+    const uint64_t stats[4] = {sc.written, sc.overwritten, sc.dropped, ct__recorder_bytes(r)};
     put_header(&w, r->schema, r->strings, r->nstrings, r->ring.mode == CT_DISCARD, stats, sc.count,
                nwords);
-    for (uint64_t k = 0; k < nwords; k++)
-        put_le(&w, ct_ring_word(&r->ring, sc.first + k), 8);
+    /* The records of every ring, merged by timestamp. */
+    ct_merge m;
+    ct__merge_begin(&m, r, &sc);
+    const ct_ring *g;
+    uint64_t off;
+    while (ct__merge_next(&m, &g, &off)) {
+        const unsigned n = ct_ring_rec_words(g, off);
+        /* Without the order byte (only meaningful in the ring). */
+        put_le(&w, ct_ring_word(g, off) & ~CT_ORDER_MASK, 8);
+        for (unsigned k = 1; k < n; k++)
+            put_le(&w, ct_ring_word(g, off + k), 8);
+    }
     ct__wbuf_flush(&w);
     return w.err;
 }
 
 int ct_dump_ctrace_fd(const ct_recorder *r, int fd) {
     /* The interrupted write may have been overwriting the oldest chunk. */
-    return ct__dump_ctrace_ring(r, fd, ct_ring_head(&r->ring) > r->ring.cap ? 1 : 0);
+    bool wrapped = false;
+    for (unsigned k = 0; k < r->nrings; k++)
+        wrapped = wrapped || ct_ring_head(r->rings[k]) > r->rings[k]->cap;
+    return ct__dump_ctrace_ring(r, fd, wrapped ? 1 : 0);
 }
 
 int ct__write_ctrace(const ct_trace *t, ct_wbuf *w) {

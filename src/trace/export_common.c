@@ -40,8 +40,7 @@ void ct__src_from_trace(ct_src *s, const ct_trace *t) {
     s->dropped = t->dropped;
     s->ring_bytes = t->ring_bytes;
     s->ev = t->ev;
-    s->ring = NULL;
-    s->first = 0;
+    s->rings.n = 0;
 }
 
 void ct__src_from_recorder(ct_src *s, const ct_recorder *r) {
@@ -54,10 +53,9 @@ void ct__src_from_recorder(ct_src *s, const ct_recorder *r) {
     s->written = sc.written;
     s->overwritten = sc.overwritten;
     s->dropped = sc.dropped;
-    s->ring_bytes = ct_ring_bytes(&r->ring);
+    s->ring_bytes = ct__recorder_bytes(r);
     s->ev = NULL;
-    s->ring = &r->ring;
-    s->first = sc.first;
+    ct__merge_begin(&s->rings, r, &sc);
 }
 
 /* Two digits per division, from a table. */

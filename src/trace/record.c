@@ -17,12 +17,28 @@ void ct_recorder_init(ct_recorder *r, const ct_schema *schema, void *mem, uint64
     r->strings = 0;
     r->nstrings = 0;
     r->strings_cap = 0;
+    r->rings[0] = &r->ring;
+    for (unsigned k = 1; k < CT_MAX_RINGS; k++)
+        r->rings[k] = &r->more[k - 1];
+    r->nrings = 1;
+    for (unsigned i = 0; i < CT_MAX_EVENTS; i++)
+        r->ring_of[i] = 0;
+}
+
+int ct_recorder_add_ring(ct_recorder *r, void *mem, uint64_t capacity_words) {
+    if (r->nrings >= CT_MAX_RINGS) return -1;
+    ct_ring_init(r->rings[r->nrings], mem, capacity_words, (ct_mode)r->ring.mode, 0);
+    return (int)r->nrings++;
+}
+
+void ct_recorder_set_ring(ct_recorder *r, uint16_t id, unsigned k) {
+    if (id < CT_MAX_EVENTS && k < r->nrings) r->ring_of[id] = (uint8_t)k;
+    ct_recorder_refresh(r);
 }
 
 void ct_recorder_refresh(ct_recorder *r) {
-    const uint8_t on = (uint8_t)ct_recorder_flag(r);
     for (unsigned i = 0; i < CT_MAX_EVENTS; i++)
-        if (r->flags[i]) r->flags[i] = on;
+        if (r->flags[i]) r->flags[i] = (uint8_t)ct_recorder_flag_of(r, (uint16_t)i);
 }
 
 int ct_recorder_add_hook(ct_recorder *r, ct_hook_fn fn, void *ctx) {
@@ -52,13 +68,34 @@ void *ct_recorder_hook_ctx(const ct_recorder *r, ct_hook_fn fn) {
 }
 
 void ct_recorder_stop_after(ct_recorder *r, uint64_t n) {
-    r->stop_after = n ? ct_ring_written(&r->ring) + n : 0;
+    r->stop_after = n ? ct_recorder_written(r) + n : 0;
     ct_recorder_refresh(r);
 }
 
+/* A record for a ring other than ring 0 carries, in spare bits of its first
+ * word, the low 16 bits of ring 0's head when it was written: readers
+ * merging the rings put it before the ring-0 record at that offset when
+ * both have the same stamp, so records of one cycle keep the order they
+ * were written in (an instruction, then the halt it causes; a bus write,
+ * then the register write it is). */
+void ct_record_other(ct_recorder *r, unsigned flag, uint16_t id, uint64_t ts, const uint64_t *pw,
+                     unsigned plen) {
+    if (CT_LIKELY(!(flag & CT_CHECKED)))
+        ct__ring_put_x(r->rings[(flag >> CT_RING_SHIFT) & (CT_MAX_RINGS - 1)],
+                       id | ct__order_bits(r->ring.hw), ts, pw, plen);
+    else
+        ct_record_slow(r, id, ts, pw, plen);
+}
+
 void ct_record_slow(ct_recorder *r, uint16_t id, uint64_t ts, const uint64_t *pw, unsigned plen) {
-    if (ts - r->rec_lo <= r->rec_span) ct_ring_write_words(&r->ring, id, ts, pw, plen);
-    if (CT_UNLIKELY(r->stop_after != 0) && ct_ring_written(&r->ring) >= r->stop_after) {
+    if (ts - r->rec_lo <= r->rec_span) {
+        ct_ring *g = ct_recorder_ring_of(r, id);
+        if (ct_ring_head(g) + ct_rec_words(plen) > g->limit)
+            g->dropped++;
+        else
+            ct__ring_put_x(g, id | (g == &r->ring ? 0 : ct__order_bits(r->ring.hw)), ts, pw, plen);
+    }
+    if (CT_UNLIKELY(r->stop_after != 0) && ct_recorder_written(r) >= r->stop_after) {
         r->stop_after = 0;
         ct_recorder_pause(r);
     }

@@ -144,46 +144,198 @@ static void *ring_map(size_t bytes) {
     return p == MAP_FAILED ? NULL : p;
 }
 
+/* Words of a ring for a byte bound, or 0 with a message. */
+static uint64_t words_for(uint64_t bytes, char *err, size_t errlen) {
+    uint64_t words = ct_ring_words_for_bytes((size_t)(bytes > SIZE_MAX ? SIZE_MAX : bytes));
+    if (words < MIN_WORDS) {
+        ct_errf(err, errlen, "ring size %llu bytes is too small (minimum %zu)",
+                (unsigned long long)bytes, ct_ring_mem_bytes(MIN_WORDS));
+        return 0;
+    }
+    return words;
+}
+
+/* A recorder with `n` rings of words[k] words; ring_of[] (schema order)
+ * says where each event goes. */
+static ct_recorder *create_rings(const ct_schema *s, ct_mode mode, uint64_t events,
+                                 const uint64_t *words, unsigned n, const uint8_t *ring_of,
+                                 char *err, size_t errlen) {
+    ct_recorder *r = calloc(1, sizeof *r);
+    if (!r) {
+        ct_errf(err, errlen, "out of memory");
+        return NULL;
+    }
+    for (unsigned k = 0; k < n; k++) {
+        size_t mem_bytes = ct_ring_mem_bytes(words[k]);
+        void *mem = ring_map(mem_bytes);
+        if (!mem) {
+            ct_errf(err, errlen, "cannot allocate a %zu-byte ring", mem_bytes);
+            if (k)
+                ct_recorder_destroy(r);
+            else
+                free(r);
+            return NULL;
+        }
+        if (k == 0)
+            ct_recorder_init(r, s, mem, words[0], mode, events);
+        else
+            ct_recorder_add_ring(r, mem, words[k]);
+    }
+    for (uint32_t i = 0; ring_of && i < s->nevents; i++)
+        r->ring_of[i] = ring_of[i];
+    ct_recorder_refresh(r);
+    return r;
+}
+
 ct_recorder *ct_recorder_create(const ct_schema *s, uint64_t bytes, uint64_t events, ct_mode mode,
                                 char *err, size_t errlen) {
     unsigned max_words;
     if (check_schema(s, err, errlen, &max_words)) return NULL;
-    uint64_t words;
+    uint64_t words[1];
     if (events) {
         /* Room for `events` of the largest records, plus what a reader may
          * skip at the old end: up to one sync chunk (two for the crash
-         * handler) and a record straddling the chunk boundary. */
+         * handler) and a record straddling the chunk boundary. One ring:
+         * readers keep exactly the last (first) `events`. */
         if (events > ((uint64_t)1 << 36)) {
             ct_errf(err, errlen, "event bound %llu is too large", (unsigned long long)events);
             return NULL;
         }
         uint64_t need = events * max_words + (2u << CT_SYNC_SHIFT) + 2 * CT_REC_MAX_WORDS;
-        words = need > MIN_WORDS ? need : MIN_WORDS;
-    } else if (bytes) {
-        words = ct_ring_words_for_bytes((size_t)(bytes > SIZE_MAX ? SIZE_MAX : bytes));
-        if (words < MIN_WORDS) {
-            ct_errf(err, errlen, "ring size %llu bytes is too small (minimum %zu)",
-                    (unsigned long long)bytes, ct_ring_mem_bytes(MIN_WORDS));
-            return NULL;
-        }
-    } else {
+        words[0] = need > MIN_WORDS ? need : MIN_WORDS;
+        return create_rings(s, mode, events, words, 1, NULL, err, errlen);
+    }
+    if (!bytes) {
         ct_errf(err, errlen, "ring size 0: recording is off");
         return NULL;
     }
-    size_t mem_bytes = ct_ring_mem_bytes(words);
-    void *mem = ring_map(mem_bytes);
-    if (!mem) {
-        ct_errf(err, errlen, "cannot allocate a %zu-byte ring", mem_bytes);
-        return NULL;
+    if (!(words[0] = words_for(bytes, err, errlen))) return NULL;
+    return create_rings(s, mode, 0, words, 1, NULL, err, errlen);
+}
+
+/* Which ring of a spec event `d` goes to: its own name, else its target,
+ * else the most selective level that takes it, else the `rest` ring (the
+ * first ring when there is none). */
+typedef struct ring_sel {
+    const char *sel; /* not NUL-terminated: sel[0..len) */
+    size_t len;
+} ring_sel;
+
+static bool sel_is(const ring_sel *r, const char *w) {
+    return strlen(w) == r->len && !strncmp(r->sel, w, r->len);
+}
+
+static int sel_level(const ring_sel *r) {
+    static const char *const names[] = {"error", "warn", "info", "debug", "trace"};
+    for (int l = 0; l < 5; l++)
+        if (sel_is(r, names[l])) return l + CT_LVL_ERROR;
+    return -1;
+}
+
+ct_recorder *ct_recorder_create_spec(const ct_schema *s, const char *spec, ct_mode mode, char *err,
+                                     size_t errlen) {
+    unsigned max_words;
+    if (check_schema(s, err, errlen, &max_words)) return NULL;
+    if (!spec || !strchr(spec, '=')) {
+        uint64_t bytes, events;
+        if (ct_parse_size(spec, &bytes, &events, err, errlen)) return NULL;
+        return ct_recorder_create(s, bytes, events, mode, err, errlen);
     }
-    ct_recorder *r = calloc(1, sizeof *r);
-    if (!r) {
-        munmap(mem, mem_bytes);
-        ct_errf(err, errlen, "out of memory");
-        return NULL;
+    ring_sel sel[CT_MAX_RINGS];
+    uint64_t words[CT_MAX_RINGS];
+    unsigned n = 0;
+    int rest = -1;
+    for (const char *p = spec; *p;) {
+        const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        char size[32];
+        if (!eq || eq == p || (size_t)(end - eq - 1) >= sizeof size || end == eq + 1) {
+            ct_errf(err, errlen, "bad ring spec '%s' (expected e.g. cpu=4M,rest=1M)", spec);
+            return NULL;
+        }
+        if (n == CT_MAX_RINGS) {
+            ct_errf(err, errlen, "ring spec '%s': at most %d rings", spec, CT_MAX_RINGS);
+            return NULL;
+        }
+        memcpy(size, eq + 1, (size_t)(end - eq - 1));
+        size[end - eq - 1] = 0;
+        uint64_t bytes, events;
+        if (ct_parse_size(size, &bytes, &events, err, errlen)) return NULL;
+        if (!bytes) {
+            ct_errf(err, errlen, "ring spec '%s': each ring needs a byte size", spec);
+            return NULL;
+        }
+        if (!(words[n] = words_for(bytes, err, errlen))) return NULL;
+        sel[n].sel = p;
+        sel[n].len = (size_t)(eq - p);
+        /* A selector must name something: rest, a level, a target or an
+         * event of the schema. */
+        bool known = sel_is(&sel[n], "rest") || sel_level(&sel[n]) >= 0;
+        for (uint32_t i = 0; !known && i < s->nevents; i++) {
+            const ct_event_desc *d = &s->events[i];
+            char full[128];
+            snprintf(full, sizeof full, "%s.%s", d->target, d->name);
+            known = sel_is(&sel[n], d->target) || sel_is(&sel[n], full);
+        }
+        if (!known) {
+            ct_errf(err, errlen, "ring spec '%s': '%.*s' is no target, event or level (or rest)",
+                    spec, (int)sel[n].len, sel[n].sel);
+            return NULL;
+        }
+        if (sel_is(&sel[n], "rest")) rest = (int)n;
+        n++;
+        p = comma ? comma + 1 : end;
     }
-    ct_recorder_init(r, s, mem, words, mode, events);
-    return r;
+    uint8_t ring_of[CT_MAX_EVENTS] = {0};
+    for (uint32_t i = 0; i < s->nevents; i++) {
+        const ct_event_desc *d = &s->events[i];
+        char full[128];
+        snprintf(full, sizeof full, "%s.%s", d->target, d->name);
+        int by_event = -1, by_target = -1, by_level = -1, lvl = 99;
+        for (unsigned k = 0; k < n; k++) {
+            int l = sel_level(&sel[k]);
+            if (sel_is(&sel[k], full))
+                by_event = (int)k;
+            else if (sel_is(&sel[k], d->target))
+                by_target = (int)k;
+            else if (l >= 0 && d->level <= l && l < lvl)
+                by_level = (int)k, lvl = l;
+        }
+        int k = by_event >= 0    ? by_event
+                : by_target >= 0 ? by_target
+                : by_level >= 0  ? by_level
+                : rest >= 0      ? rest
+                                 : 0;
+        ring_of[i] = (uint8_t)k;
+    }
+    /* The ring taking the most trace-level events (the flood: instructions,
+     * bus accesses) becomes ring 0, the one the plain record path (and a
+     * host's own fast loop) writes to; the others keep their order. */
+    unsigned flood[CT_MAX_RINGS] = {0}, top = 0;
+    for (uint32_t i = 0; i < s->nevents; i++)
+        if (s->events[i].level == CT_LVL_TRACE) flood[ring_of[i]]++;
+    for (unsigned k = 1; k < n; k++)
+        if (flood[k] > flood[top]) top = k;
+    if (top) {
+        const uint64_t w = words[top];
+        for (unsigned k = top; k > 0; k--)
+            words[k] = words[k - 1];
+        words[0] = w;
+        for (uint32_t i = 0; i < s->nevents; i++)
+            ring_of[i] = ring_of[i] == top ? 0 : ring_of[i] < top ? ring_of[i] + 1 : ring_of[i];
+    }
+    return create_rings(s, mode, 0, words, n, ring_of, err, errlen);
+}
+
+uint64_t ct__recorder_bytes(const ct_recorder *r) {
+    uint64_t n = 0;
+    for (unsigned k = 0; k < r->nrings; k++)
+        n += ct_ring_bytes(r->rings[k]);
+    return n;
+}
+
+uint64_t ct_recorder_bytes(const ct_recorder *r) {
+    return ct__recorder_bytes(r);
 }
 
 void ct_recorder_destroy(ct_recorder *r) {
@@ -192,7 +344,8 @@ void ct_recorder_destroy(ct_recorder *r) {
     for (uint32_t i = 0; i < r->nstrings; i++)
         free((void *)r->strings[i]);
     free(r->strings);
-    munmap(r->ring.words, ct_ring_bytes(&r->ring));
+    for (unsigned k = 0; k < r->nrings; k++)
+        munmap(r->rings[k]->words, ct_ring_bytes(r->rings[k]));
     free(r);
 }
 
@@ -216,20 +369,21 @@ uint32_t ct_intern(ct_recorder *r, const char *str) {
 
 /* ---- ring scans and snapshots ------------------------------------------ */
 
-unsigned ct__rec_ok(const ct_recorder *r, uint64_t off) {
-    uint64_t w0 = ct_ring_word(&r->ring, off);
-    unsigned id = (unsigned)(w0 & 0xFFFF), n = (unsigned)((w0 >> 16) & 0xFF);
+unsigned ct__rec_ok(const ct_recorder *r, const ct_ring *g, uint64_t off) {
+    uint64_t w0 = ct_ring_word(g, off);
+    unsigned id = (unsigned)(w0 & 0xFF), n = (unsigned)((w0 >> 16) & 0xFF);
     if (id >= r->schema->nevents || n != ct_rec_words(r->schema->events[id].payload_bytes))
         return 0;
-    return off + n <= ct_ring_head(&r->ring) ? n : 0;
+    return off + n <= ct_ring_head(g) ? n : 0;
 }
 
-void ct__ring_scan(const ct_recorder *r, unsigned safety, ct_scan *out) {
-    const ct_ring *g = &r->ring;
+/* One ring: where its kept records start, how many, and its statistics. */
+static void scan_ring(const ct_recorder *r, const ct_ring *g, unsigned safety, uint64_t *pfirst,
+                      uint64_t *pcount, ct_scan *out) {
     uint64_t first = ct_ring_first(g, safety), off = first, cnt = 0;
     const uint64_t head = ct_ring_head(g), written = ct_ring_written(g);
     unsigned n;
-    while (off < head && (n = ct__rec_ok(r, off)) != 0) {
+    while (off < head && (n = ct__rec_ok(r, g, off)) != 0) {
         off += n;
         cnt++;
     }
@@ -244,18 +398,25 @@ void ct__ring_scan(const ct_recorder *r, unsigned safety, ct_scan *out) {
         keep = g->max_events;
     }
     for (uint64_t i = 0; i < skip; i++)
-        first += ct__rec_ok(r, first);
-    out->first = first;
-    out->count = keep;
+        first += ct__rec_ok(r, g, first);
+    *pfirst = first;
+    *pcount = keep;
+    out->count += keep;
     if (g->mode == CT_DISCARD) {
-        out->written = keep;
-        out->overwritten = 0;
-        out->dropped = g->dropped + (written > keep ? written - keep : 0);
+        out->written += keep;
+        out->dropped += g->dropped + (written > keep ? written - keep : 0);
     } else {
-        out->written = written;
-        out->overwritten = written > keep ? written - keep : 0;
-        out->dropped = g->dropped;
+        out->written += written;
+        out->overwritten += written > keep ? written - keep : 0;
+        out->dropped += g->dropped;
     }
+}
+
+void ct__ring_scan(const ct_recorder *r, unsigned safety, ct_scan *out) {
+    out->count = out->written = out->overwritten = out->dropped = 0;
+    out->nrings = r->nrings;
+    for (unsigned k = 0; k < r->nrings; k++)
+        scan_ring(r, r->rings[k], safety, &out->ring[k].first, &out->ring[k].count, out);
 }
 
 int ct_trace_from_recorder(const ct_recorder *r, ct_trace **out) {
@@ -273,17 +434,19 @@ int ct_trace_from_recorder(const ct_recorder *r, ct_trace **out) {
         if (!t->strings[i]) goto oom;
         t->nstrings = i + 1;
     }
-    uint64_t off = sc.first;
-    for (uint64_t i = 0; i < sc.count; i++) {
-        ct_event *e = &t->ev[i];
-        e->id = ct_ring_read(&r->ring, off, &e->ts, e->payload);
-        off += ct_ring_rec_words(&r->ring, off);
+    ct_merge m;
+    ct__merge_begin(&m, r, &sc);
+    const ct_ring *g;
+    uint64_t off, i = 0;
+    while (i < sc.count && ct__merge_next(&m, &g, &off)) {
+        ct_event *e = &t->ev[i++];
+        e->id = ct_ring_read(g, off, &e->ts, e->payload);
     }
-    t->nev = sc.count;
+    t->nev = i;
     t->written = sc.written;
     t->overwritten = sc.overwritten;
     t->dropped = sc.dropped;
-    t->ring_bytes = ct_ring_bytes(&r->ring);
+    t->ring_bytes = ct__recorder_bytes(r);
     *out = t;
     return 0;
 oom:

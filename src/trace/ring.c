@@ -115,5 +115,5 @@ uint16_t ct_ring_read(const ct_ring *r, uint64_t off, uint64_t *ts, uint8_t *out
             if (b < CT_MAX_PAYLOAD) out[b] = (uint8_t)(v >> (8 * i));
         }
     }
-    return (uint16_t)(w0 & 0xFFFF);
+    return (uint16_t)(w0 & 0xFF); /* bits 8..15: see CT_ORDER_MASK */
 }
