@@ -65,7 +65,8 @@ static void usage(FILE *f) {
           "flight recorder:\n"
           "  --trace FILTER        events to record (env CERES_TRACE; default\n"
           "                        " GB_DEFAULT_FILTER ")\n"
-          "  --trace-buffer SIZE   ring per test: 4M (default), 512K, 200000ev; 0 = off\n"
+          "  --trace-buffer SIZE   ring memory per test, used all but a few bytes, never\n"
+          "                        more: 4M (default), 512K, 200000ev; 0 = off\n"
           "  --replay-window N     T-cycles before a failure kept by the replay\n"
           "                        (default 2000000; 0 = no replay)\n"
           "output:\n"
@@ -309,7 +310,11 @@ static int parse_options(test_cli *c, rn_opts *o, int argc, char **argv) {
     c->suites_dir = rn_default_suites_dir();
     c->check_arg = "mooneye";
     c->timeout_arg = "20s";
+#ifdef CERES_TRACE_OFF
+    c->trace_buf = "0"; /* nothing could ever be written to a ring */
+#else
     c->trace_buf = "4M";
+#endif
     o->trace_filter = getenv("CERES_TRACE");
     if (o->trace_filter && !*o->trace_filter) o->trace_filter = NULL;
     bool first = true;

@@ -17,9 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CONTINUE_LIMIT (60ull * RN_CYCLES_PER_SEC) /* continue/until give up after */
-#define STEP_LIMIT     (5ull * RN_CYCLES_PER_SEC)  /* next/finish (step by step) */
-#define RING_BYTES     (4u << 20)
+#define CONTINUE_LIMIT  (60ull * RN_CYCLES_PER_SEC) /* continue/until give up after */
+#define STEP_LIMIT      (5ull * RN_CYCLES_PER_SEC)  /* next/finish (step by step) */
+#define RING_BYTES      (4u << 20)
+#define SCAN_RING_BYTES (64u << 10)
 
 typedef struct bp {
     int id;
@@ -35,6 +36,11 @@ struct dbg {
     size_t rom_size;
     gb_ckpt *ck;
     ct_recorder *rec;
+    /* Re-executions (backward commands) record into this ring, never into
+     * `rec`: only the events that event() conditions name are enabled in
+     * it, so those conditions see the same records as when running
+     * forward. */
+    ct_recorder *scan_rec;
     gb_trig_set *trig; /* the breakpoints, armed while running forward */
     gb_trig_set *tmp;  /* a temporary condition (until, last-write) */
     bp bps[GB_TRIG_MAX];
@@ -89,9 +95,18 @@ static void clear_request(gb *g) {
     gb_run(g, 0, 0); /* drops a stop request left by a trigger */
 }
 
+/* Arm a set: running forward (record) its events reach the flight
+ * recorder; re-executing, they reach the scan ring when some condition
+ * names an event (its hook sees every record there), else no recorder. */
 static void arm(dbg *d, gb_trig_set *s, bool record) {
+    bool events = false;
+    for (unsigned k = 0; k < s->n; k++)
+        if (s->t[k].event_id >= 0) events = true;
+    ct_recorder *r = record ? d->rec : events ? d->scan_rec : NULL;
+    s->rec = r ? r : d->rec; /* the set enables its events in the ring it is armed with */
     gb_trig_arm(d->g, s);
-    gb_set_recorder(d->g, record ? d->rec : NULL);
+    s->rec = d->rec;
+    gb_set_recorder(d->g, r);
 }
 
 static void disarm(dbg *d) {
@@ -942,13 +957,45 @@ static void cmd_bt(dbg *d) {
 }
 
 static void cmd_ppu(dbg *d) {
-    uint8_t lcdc = gb_peek(d->g, 0xFF40), stat = gb_peek(d->g, 0xFF41), ly = gb_peek(d->g, 0xFF44);
-    say(d, "LCD %s, mode %u, LY %u, LYC %u, STAT $%02X, LCDC $%02X\n", lcdc & 0x80 ? "on" : "off",
-        stat & 3, ly, gb_peek(d->g, 0xFF45), stat, lcdc);
-    num(d, "mode", stat & 3);
-    num(d, "ly", ly);
+    uint8_t lcdc = gb_peek(d->g, 0xFF40), stat = gb_peek(d->g, 0xFF41);
+    gb_ppu_info p;
+    gb_get_ppu(d->g, &p);
+    say(d, "LCD %s, mode %u, LY %u (line %u), dot %u, LYC %u, STAT $%02X, LCDC $%02X\n",
+        p.lcd_on ? "on" : "off", p.mode, p.ly, p.line, p.dot, gb_peek(d->g, 0xFF45), stat, lcdc);
+    if (p.mode3_len)
+        say(d, "mode 3 of this line: %u dots; pipeline %s\n", p.mode3_len,
+            p.pipeline ? "running" : "done");
+    if (p.pipeline)
+        say(d,
+            "fetcher: step %u of tile %u (%s); BG FIFO %u pixels; %u pushed; fine scroll %u "
+            "left; objects %u (next %u)%s\n",
+            p.fetch_step, p.fetch_x, p.window ? "window" : "background", p.bg_fifo, p.pushed,
+            p.fine_left, p.objs, p.obj_next, p.obj_fetch ? ", fetching an object" : "");
+    say(d, "window: %s, line counter %u\n", p.win_hit ? "WY matched this frame" : "not reached",
+        p.win_line);
+    num(d, "mode", p.mode);
+    num(d, "ly", p.ly);
+    num(d, "line", p.line);
+    num(d, "dot", p.dot);
     num(d, "lcdc", lcdc);
     num(d, "stat", stat);
+    cJSON_AddBoolToObject(d->ans, "lcd_on", p.lcd_on);
+    num(d, "mode3_len", p.mode3_len);
+    cJSON *f = cJSON_AddObjectToObject(d->ans, "fifo");
+    if (f) {
+        cJSON_AddBoolToObject(f, "running", p.pipeline);
+        cJSON_AddNumberToObject(f, "fetch_step", p.fetch_step);
+        cJSON_AddNumberToObject(f, "fetch_x", p.fetch_x);
+        cJSON_AddNumberToObject(f, "bg_pixels", p.bg_fifo);
+        cJSON_AddNumberToObject(f, "pushed", p.pushed);
+        cJSON_AddNumberToObject(f, "fine_left", p.fine_left);
+        cJSON_AddBoolToObject(f, "window", p.window);
+        cJSON_AddBoolToObject(f, "obj_fetch", p.obj_fetch);
+        cJSON_AddNumberToObject(f, "objects", p.objs);
+        cJSON_AddNumberToObject(f, "obj_next", p.obj_next);
+    }
+    cJSON_AddBoolToObject(d->ans, "win_hit", p.win_hit);
+    num(d, "win_line", p.win_line);
 }
 
 static void cmd_trace(dbg *d, const char *line, const char *arg) {
@@ -1279,6 +1326,8 @@ dbg *dbg_create(const dbg_opts *o, char *err, size_t errlen) {
     if (!d->ck) goto fail;
     d->rec = ct_recorder_create(&gb_schema, RING_BYTES, 0, CT_OVERWRITE, err, errlen);
     if (!d->rec || ct_filter_apply(d->rec, GB_DEFAULT_FILTER, err, errlen)) goto fail;
+    d->scan_rec = ct_recorder_create(&gb_schema, SCAN_RING_BYTES, 0, CT_OVERWRITE, err, errlen);
+    if (!d->scan_rec || ct_filter_apply(d->scan_rec, "off", err, errlen)) goto fail;
     d->trig = malloc(sizeof *d->trig);
     d->tmp = malloc(sizeof *d->tmp);
     if (!d->trig || !d->tmp) {
@@ -1298,6 +1347,7 @@ void dbg_destroy(dbg *d) {
     if (d->g) gb_trig_arm(d->g, NULL);
     gb_ckpt_destroy(d->ck);
     if (d->rec) ct_recorder_destroy(d->rec);
+    if (d->scan_rec) ct_recorder_destroy(d->scan_rec);
     gb_destroy(d->g);
     free(d->trig);
     free(d->tmp);

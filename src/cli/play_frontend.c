@@ -99,8 +99,8 @@ static void dump_start(gb *g, ct_recorder *rec, const char *dir, const char *rom
         return;
     }
     if (rec) {
-        uint64_t cap = rec->ring.mask + 1;
-        size_t words = (size_t)(cap + CT_RING_SLACK + (cap >> CT_SYNC_SHIFT));
+        uint64_t cap = rec->ring.cap;
+        size_t words = ct_ring_mem_bytes(cap) / sizeof *j->mem;
         j->mem = malloc(words * sizeof *j->mem);
         j->strings = malloc((rec->nstrings ? rec->nstrings : 1) * sizeof *j->strings);
         if (!j->mem || !j->strings) {

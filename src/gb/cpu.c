@@ -747,18 +747,28 @@ CT_INLINE void exec(gb *g, const unsigned I, uint8_t op) {
  * h l f 5-11 | a 12, sp 13-14, ime 15, bank 16-17. So the header word takes
  * pc and the first two instruction bytes, the next word is op2 and gb_cpu.r
  * (B C D E H L F A in memory) shifted up a byte, the last is the four bytes
- * A, SP, IME as gb_cpu holds them, and the bank from a per-page table. On
- * the slow path (a window, hooks: stream, triggers) the generic emitter
- * runs, which also hands the payload to the hooks;
- * tests/perf/test_exec_record.c checks that both write the same records.
+ * A, SP, IME as gb_cpu holds them, and the bank from a per-page table. The
+ * checked path (a window, hooks: stream, triggers) takes the same words and
+ * hands the payload to the hooks; tests/perf/test_exec_record.c checks that
+ * every path writes the records the generic emitter writes.
  * The record, gb_cpu's field order (cpu.h), the assert below and the save
  * state's CPU section (STATE_VERSION in gb.c) change together. */
 _Static_assert(offsetof(gb_cpu, sp) == offsetof(gb_cpu, r) + 8 &&
                    offsetof(gb_cpu, ime) == offsetof(gb_cpu, sp) + 2 && sizeof(bool) == 1,
                "trace_exec copies A, SP and IME as one 32-bit word");
 
-/* Slow path (or a big-endian host): the generic emitter, out of the hot
- * loop so its fifteen arguments do not crowd the registers there. */
+/* The record's words are built from gb_cpu's bytes as they lie in memory
+ * on a little-endian host; elsewhere every record takes the generic
+ * emitter. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define CPU_EXEC_WORDS 1
+#else
+#define CPU_EXEC_WORDS 0
+#endif
+
+#if !CPU_EXEC_WORDS
+/* A big-endian host: the generic emitter, out of the hot loop so its
+ * fifteen arguments do not crowd the registers there. */
 static CT_NOINLINE void trace_exec_generic(gb *g, uint8_t op) {
     const gb_cpu *c = &g->cpu;
     const uint16_t pc = c->pc;
@@ -767,6 +777,7 @@ static CT_NOINLINE void trace_exec_generic(gb *g, uint8_t op) {
                      c->r[GB_R_C], c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H], c->r[GB_R_L],
                      c->r[GB_R_F], c->r[GB_R_A], c->sp, c->ime, g->cart.page_bank[pc >> 12]);
 }
+#else
 
 /* The record's words from the instruction bytes at pc (op op1 op2 op3). */
 CT_INLINE void exec_words(const gb *g, uint16_t pc, uint32_t ins, uint64_t w[3]) {
@@ -780,10 +791,37 @@ CT_INLINE void exec_words(const gb *g, uint16_t pc, uint32_t ins, uint64_t w[3])
     w[2] = (uint64_t)asi | (uint64_t)g->cart.page_bank[pc >> 12] << 32;
 }
 
+/* An instruction without a page pointer: from HRAM or IO ($F000-$FFFF has
+ * no page: it mixes echo RAM, OAM, IO and HRAM), cartridge RAM, VRAM, the
+ * boot ROM, during OAM DMA (gb_bus_remap drops every page so that reads see
+ * the DMA's bus conflicts), or its operands in the next page. The same
+ * words from op and the side-effect-free reads of the two bytes after it
+ * (HRAM directly: mooneye's tests wait there during their DMAs), onto the
+ * fast or the checked record path. Before, these went through the generic
+ * emitter, some five times the cost (a third of a mooneye test's
+ * instructions run from HRAM or during a DMA). */
+static CT_NOINLINE void trace_exec_nomap(gb *g, uint8_t op, bool slow) {
+    const uint16_t pc = g->cpu.pc;
+    uint8_t b1, b2;
+    if (pc >= 0xFF80 && pc <= 0xFFFC && !g->bus.flat) {
+        b1 = g->bus.hram[pc - 0xFF80 + 1];
+        b2 = g->bus.hram[pc - 0xFF80 + 2];
+    } else {
+        b1 = peek(g, (uint16_t)(pc + 1));
+        b2 = peek(g, (uint16_t)(pc + 2));
+    }
+    const uint32_t ins = op | (uint32_t)b1 << 8 | (uint32_t)b2 << 16;
+    uint64_t w[3];
+    exec_words(g, pc, ins, w);
+    if (slow)
+        ct_record_slow(g->rec, gb_ev_CPU_EXEC, g->cycles, w, 18);
+    else
+        ct__ring_put(&g->rec->ring, gb_ev_CPU_EXEC, g->cycles, w, 18);
+}
+
 /* The slow path (a window, hooks): the same words, handed to the recorder's
  * checked path, out of the hot loop. */
 static CT_NOINLINE void trace_exec_slow(gb *g, uint8_t op, const uint8_t *page) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     const uint16_t pc = g->cpu.pc;
     if (page != NULL && (pc & 0xFFF) <= 0xFFC) {
         uint32_t ins;
@@ -793,15 +831,13 @@ static CT_NOINLINE void trace_exec_slow(gb *g, uint8_t op, const uint8_t *page) 
         ct_record_slow(g->rec, gb_ev_CPU_EXEC, g->cycles, w, 18);
         return;
     }
-#else
-    (void)page;
-#endif
-    trace_exec_generic(g, op);
+    trace_exec_nomap(g, op, true);
 }
+#endif
 
 /* `fast`: the caller knows the flag is CT_ON (no CT_SLOW bit). */
 CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page, bool fast) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if CPU_EXEC_WORDS
     const uint16_t pc = g->cpu.pc;
     if (CT_LIKELY(fast || !(g->trace_on[gb_ev_CPU_EXEC] & CT_SLOW))) {
         if (CT_LIKELY(page != NULL && (pc & 0xFFF) <= 0xFFC)) {
@@ -813,13 +849,15 @@ CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page, bool fast) {
             ct__ring_put(&g->rec->ring, gb_ev_CPU_EXEC, g->cycles, w, 18);
             return;
         }
-        trace_exec_generic(g, op);
+        trace_exec_nomap(g, op, false);
         return;
     }
+    trace_exec_slow(g, op, page);
 #else
     (void)fast;
+    (void)page;
+    trace_exec_generic(g, op);
 #endif
-    trace_exec_slow(g, op, page);
 }
 
 CT_INLINE void step(gb *g, const unsigned I, uint64_t until, unsigned mask) {

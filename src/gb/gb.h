@@ -100,6 +100,31 @@ void gb_set_interrupts(gb *g, uint8_t ie, uint8_t iflag);
 /* Read memory as the CPU would see it, without side effects or timing. */
 uint8_t gb_peek(gb *g, uint16_t addr);
 
+/* The PPU as a debugger shows it: its mode, the dot of the line and the
+ * pixel pipeline of mode 3 at this very dot (the pipeline is run ahead
+ * inside the PPU; this runs a copy of it to the present and changes
+ * nothing in the machine). */
+typedef struct gb_ppu_info {
+    bool lcd_on;
+    uint8_t mode;       /* as STAT bits 0-1 read it */
+    uint8_t ly, line;   /* LY as read, and the line being scanned (they differ on line 153) */
+    uint16_t dot;       /* dot within the line, 0..455 */
+    uint16_t mode3_len; /* dots of this line's mode 3 (172 + penalties) once it began, else 0 */
+    /* The pipeline (meaningful while `pipeline` is true: mode 3 of a visible line). */
+    bool pipeline;
+    uint8_t fetch_step;     /* dots into the current background/window tile fetch (0..7) */
+    uint8_t fetch_x;        /* tile column being fetched */
+    uint8_t bg_fifo;        /* pixels in the background FIFO (0..16) */
+    uint8_t fine_left;      /* SCX fine-scroll pixels still to drop */
+    uint8_t pushed;         /* pixels pushed to the screen on this line (0..160) */
+    bool window;            /* the fetcher is on the window */
+    bool obj_fetch;         /* an object fetch is stalling the pipeline */
+    uint8_t objs, obj_next; /* objects found by the OAM scan; the next one to match */
+    bool win_hit;           /* WY matched LY in this frame */
+    uint8_t win_line;       /* the window's internal line counter */
+} gb_ppu_info;
+void gb_get_ppu(gb *g, gb_ppu_info *out);
+
 /* The last completed frame: 160x144 bytes, shade 0 (white) .. 3 (black). */
 const uint8_t *gb_framebuffer(const gb *g);
 

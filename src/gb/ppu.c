@@ -862,3 +862,45 @@ void gb_ppu_init(gb *g) {
     p->step = 3; /* only the line end is left on line 153 */
     p->next_dot = event_dot(p);
 }
+
+/* The debugger's view (gb_get_ppu): a copy of the pipeline run from its
+ * checkpoint to the present dot, without output (the PPU and the frame
+ * being drawn are put back as they were). */
+void gb_get_ppu(gb *g, gb_ppu_info *out) {
+    gb_ppu *p = &g->ppu;
+    memset(out, 0, sizeof *out);
+    out->lcd_on = (p->lcdc & LCDC_ON) != 0;
+    out->mode = p->mode;
+    out->ly = p->ly;
+    out->line = p->line;
+    out->dot = p->dot;
+    out->objs = p->nobj;
+    out->win_hit = p->win_hit;
+    out->win_line = p->win_line;
+    if (!p->fifo_live || p->line >= 144) return;
+    out->mode3_len = (uint16_t)(172 + p->m3_extra);
+    /* What a run writes besides its gb_fifo: the line of the frame being
+     * drawn and the object fetch log. */
+    uint8_t *row = p->fb[(p->front & 1) ^ 1] + p->line * 160u, px_saved[160];
+    uint8_t pen[sizeof p->obj_pen];
+    uint16_t odot[sizeof p->obj_dot / sizeof p->obj_dot[0]], olog = p->obj_log;
+    memcpy(px_saved, row, sizeof px_saved);
+    memcpy(pen, p->obj_pen, sizeof pen);
+    memcpy(odot, p->obj_dot, sizeof odot);
+    gb_fifo f = p->fifo;
+    unsigned t = p->dot > p->fifo_t0 ? p->dot - p->fifo_t0 : 0;
+    fifo_run(g, &f, t < FIFO_T_MAX ? t : FIFO_T_MAX, false);
+    memcpy(row, px_saved, sizeof px_saved);
+    memcpy(p->obj_pen, pen, sizeof pen);
+    memcpy(p->obj_dot, odot, sizeof odot);
+    p->obj_log = olog;
+    out->pipeline = p->mode == 3;
+    out->fetch_step = f.fstep;
+    out->fetch_x = f.fx;
+    out->bg_fifo = f.bg_n;
+    out->fine_left = f.fine;
+    out->pushed = (uint8_t)(f.px < 0 ? 0 : f.px > 160 ? 160 : f.px);
+    out->window = f.win != 0;
+    out->obj_fetch = f.ostall != 0;
+    out->obj_next = f.onext;
+}

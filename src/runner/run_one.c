@@ -28,6 +28,15 @@
  * (the window is ~28 frames by default), taken after the poll's check, with
  * the check's own state (blargg serial: when "Failed" appeared) as tag. */
 #define CKPT_POLLS 8
+
+/* A build with the trace points compiled out (ceres-notrace) can never
+ * write a ring: it makes none, whatever --trace-buffer says, and runs no
+ * replay (whose only product is a trace). */
+#ifdef CERES_TRACE_OFF
+#define RN_CAN_RECORD false
+#else
+#define RN_CAN_RECORD true
+#endif
 #define CKPT_BYTES (8u << 20)
 
 /* What each check kind stops the machine for, and whether it polls. */
@@ -51,7 +60,7 @@ void rn_opts_default(rn_opts *o) {
     o->rom_root = rn_default_rom_root();
     o->out_dir = "out";
     o->trace_filter = NULL;
-    o->trace_bytes = 4u << 20;
+    o->trace_bytes = RN_CAN_RECORD ? 4u << 20 : 0;
     o->replay_window = 2000000;
     o->replay_bytes = 64u << 20;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -545,9 +554,11 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
         set_error(res, "cannot run %s: %s", path, err);
         goto done;
     }
+    const bool recording = RN_CAN_RECORD && (o->trace_bytes || o->trace_events);
     ct_recorder *rec =
-        make_recorder(o->trace_bytes, o->trace_events, o->trace_filter, err, sizeof err);
-    if (!rec && (o->trace_bytes || o->trace_events)) {
+        recording ? make_recorder(o->trace_bytes, o->trace_events, o->trace_filter, err, sizeof err)
+                  : NULL;
+    if (!rec && recording) {
         set_error(res, "recorder: %s", err);
         gb_destroy(g);
         goto done;
@@ -594,7 +605,7 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
                 /* The ring's real size, not the budget asked for. */
                 fprintf(info, "trace: %s (ring of %zu bytes; --trace-buffer %llu%s)\n",
                         rc ? strerror(-rc) : "trace.perfetto-trace",
-                        ct_ring_mem_bytes(rec->ring.mask + 1),
+                        (size_t)ct_ring_bytes(&rec->ring),
                         (unsigned long long)(o->trace_bytes ? o->trace_bytes : o->trace_events),
                         o->trace_bytes ? "" : "ev");
                 rn_path_join(path, sizeof path, dir, "trace.log");
@@ -608,17 +619,21 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
                 rn_artifact_lost(res, "trace.log", rc);
                 if (known) fprintf(info, "text tail: not written for a known failure\n");
             } else {
-                fprintf(info, "trace: recording was off (--trace-buffer 0)\n");
+                fprintf(info, "trace: %s\n",
+                        RN_CAN_RECORD ? "recording was off (--trace-buffer 0)"
+                                      : "none (trace points compiled out of this build)");
             }
             rn_path_join(path, sizeof path, dir, "screen.png");
             rc = rn_png_write_shades(path, gb_framebuffer(g), GB_LCD_W, GB_LCD_H);
             if (rc) fprintf(info, "screen.png: %s\n", strerror(-rc));
             rn_artifact_lost(res, "screen.png", rc);
-            if (o->replay_window && !known) {
+            if (o->replay_window && !known && RN_CAN_RECORD) {
                 res->replay = replay(t, o, rom, size, res, ref, &glyphs, r.ck, dir, info);
             } else {
                 fprintf(info, "replay: %s\n",
-                        known ? "not run for a known failure" : "off (--replay-window 0)");
+                        known            ? "not run for a known failure"
+                        : !RN_CAN_RECORD ? "not run (trace points compiled out of this build)"
+                                         : "off (--replay-window 0)");
             }
         }
         if (info) fclose(info);

@@ -5,8 +5,11 @@
  * (all available with -ffreestanding) and never calls libc: the caller hands
  * it memory, the timestamp comes in as an argument.
  *
- * Ring layout (after LTTng-UST): a power-of-two array of 64-bit words and a
- * free-running write offset `head` (in words) masked on use. A record is
+ * Ring layout (after LTTng-UST): an array of 64-bit words of any length (so
+ * a byte budget buys a ring within a few bytes of it) and a free-running
+ * write offset `head` (in words); word `head - base` is written next, where
+ * `base`, a multiple of the capacity, moves on by one capacity each time
+ * the ring wraps. A record is
  *
  *   word 0   id (16 bits) | nwords (8 bits) << 16 | payload bytes 0..3 << 32
  *   word 1   timestamp (u64, caller's clock: T-cycles for the emulator)
@@ -17,11 +20,14 @@
  *
  * In overwrite mode the oldest records are overwritten. The reader finds the
  * first whole record through a small "sync" table: for every 4 KiB chunk of
- * the ring it holds the offset of the first record that starts in it. The
+ * the ring (the last one may be shorter) it holds the offset of the first
+ * record that starts in it. The
  * write path touches it only when a record crosses into a new chunk, and
  * does the rest of its rare work there too: a record that runs past the end
  * of the ring is written on into a few words of slack and its tail moved to
- * the start, and the record count kept in the head word's low bits is
+ * the start (the end of the ring is where the last chunk ends, so the
+ * chunk compare is the wrap check too), and the record count kept in the
+ * head word's low bits is
  * folded into a 64-bit total. So the common write is a few stores and one
  * add, with no test for wrap, limit, window or hooks: a per-event flag bit
  * (CT_SLOW) sends every record through a checked out-of-line path instead
@@ -276,9 +282,12 @@ CT_INLINE unsigned ct_field_size(uint8_t type) {
 
 #define CT_SYNC_SHIFT    9 /* 512 words = 4 KiB per sync chunk */
 #define CT_REC_MAX_WORDS (2 + (CT_MAX_PAYLOAD + 7) / 8)
-/* A ring has at least one sync chunk, so its end is a chunk boundary and a
- * record running past it always crosses into a new chunk. */
-#define CT_RING_MIN_WORDS ((uint64_t)1 << CT_SYNC_SHIFT)
+#define CT_SYNC_WORDS    ((uint64_t)1 << CT_SYNC_SHIFT)
+/* The smallest ring: a few sync chunks (a wrapped ring of fewer would lose
+ * most of its records to the reader's search for the first whole one). Its
+ * end is always a chunk boundary (the last chunk is cut short), so a record
+ * running past it always crosses into a new chunk. */
+#define CT_RING_MIN_WORDS (4 * CT_SYNC_WORDS)
 /* Words past the end of the ring: a record that runs past the end is first
  * written there in one piece, then its tail is moved to the start. */
 #define CT_RING_SLACK CT_REC_MAX_WORDS
@@ -290,7 +299,8 @@ typedef enum ct_mode {
 
 typedef struct ct_ring {
     uint64_t *words;     /* capacity + CT_RING_SLACK words, caller's memory */
-    uint64_t mask;       /* capacity - 1 (capacity a power of two) */
+    uint64_t base;       /* head offset of words[0] in the current lap: a
+                            multiple of `cap`, moved on at each wrap */
     uint64_t hw;         /* head word: the free-running write offset in words
                             above CT_COUNT_BITS (read it with ct_ring_head)
                             and, below, the records written since the last
@@ -305,8 +315,8 @@ typedef struct ct_ring {
                             with --pre N history sets it) */
     uint64_t max_events; /* event bound (0 = none): readers keep the last N;
                             in discard mode, records past it are dropped */
-    uint64_t *sync;      /* capacity >> CT_SYNC_SHIFT entries */
-    uint64_t sync_mask;
+    uint64_t *sync;      /* one entry per chunk: ct_ring_nsync(cap) */
+    uint64_t cap;        /* capacity in words, >= CT_RING_MIN_WORDS */
     uint8_t mode;
 } ct_ring;
 
@@ -323,20 +333,32 @@ CT_INLINE uint64_t ct_ring_written(const ct_ring *r) {
     return r->nrec + (r->hw & (((uint64_t)1 << CT_COUNT_BITS) - 1));
 }
 
-/* Bytes of caller memory a ring of `capacity_words` (power of two, >=
- * CT_RING_MIN_WORDS) needs: the words, the slack and the sync table. */
-CT_INLINE size_t ct_ring_mem_bytes(uint64_t capacity_words) {
-    uint64_t nsync = capacity_words >> CT_SYNC_SHIFT;
-    if (nsync == 0) nsync = 1;
-    return (size_t)((capacity_words + CT_RING_SLACK + nsync) * sizeof(uint64_t));
+/* Sync chunks of a ring of `capacity_words`: the last one may be short. */
+CT_INLINE uint64_t ct_ring_nsync(uint64_t capacity_words) {
+    return (capacity_words + CT_SYNC_WORDS - 1) >> CT_SYNC_SHIFT;
 }
 
-/* Largest power-of-two word capacity whose ct_ring_mem_bytes() fits in
- * `bytes`; 0 if even the minimum (CT_RING_MIN_WORDS) does not fit. */
+/* Bytes of caller memory a ring of `capacity_words` (>= CT_RING_MIN_WORDS)
+ * needs: the words, the slack and the sync table. */
+CT_INLINE size_t ct_ring_mem_bytes(uint64_t capacity_words) {
+    return (size_t)((capacity_words + CT_RING_SLACK + ct_ring_nsync(capacity_words)) *
+                    sizeof(uint64_t));
+}
+
+/* Largest word capacity whose ct_ring_mem_bytes() fits in `bytes` (it
+ * leaves less than 16 bytes of them unused); 0 if even the minimum
+ * (CT_RING_MIN_WORDS) does not fit. */
 uint64_t ct_ring_words_for_bytes(size_t bytes);
 
+/* The memory a ring uses, in bytes (what a budget is compared with). */
+CT_INLINE uint64_t ct_ring_bytes(const ct_ring *r) {
+    return ct_ring_mem_bytes(r->cap);
+}
+
 /* Initialise a ring in caller memory (8-byte aligned, ct_ring_mem_bytes()
- * long) and touch every page of it so the record path never page-faults. */
+ * long; it need not be zeroed). Touches one word of it: pages come in as
+ * the head reaches them, so memory mapped lazily (ct_recorder_create uses
+ * an anonymous mapping) costs only what a run fills. */
 void ct_ring_init(ct_ring *r, void *mem, uint64_t capacity_words, ct_mode mode,
                   uint64_t max_events);
 void ct_ring_reset(ct_ring *r);
@@ -369,7 +391,7 @@ CT_INLINE void ct__ring_put(ct_ring *r, uint16_t id, uint64_t ts, const uint64_t
     const unsigned n = ct_rec_words(plen);
     const uint64_t h = r->hw;
     uint64_t nh = h + (((uint64_t)n << CT_COUNT_BITS) | 1);
-    uint64_t *const p = r->words + ((h >> CT_COUNT_BITS) & r->mask);
+    uint64_t *const p = r->words + ((h >> CT_COUNT_BITS) - r->base);
     p[0] = pw[0] | (uint64_t)id | ((uint64_t)n << 16);
     p[1] = ts;
     for (unsigned k = 2; k < n; k++)
@@ -407,8 +429,17 @@ CT_INLINE void ct_ring_write(ct_ring *r, uint16_t id, uint64_t ts, const uint8_t
  * extra chunks are skipped at the old end (the crash handler passes 1 in case
  * the interrupted write was overwriting the oldest chunk). */
 uint64_t ct_ring_first(const ct_ring *r, unsigned safety);
+/* Where the word at offset `off` lies in the ring: off modulo the capacity,
+ * with no division for the offsets a reader asks for (the current lap and
+ * the one before it). */
+CT_INLINE uint64_t ct_ring_pos(const ct_ring *r, uint64_t off) {
+    uint64_t d = off - r->base;
+    if (CT_LIKELY(d < r->cap)) return d;
+    d += r->cap;
+    return d < r->cap ? d : off % r->cap;
+}
 CT_INLINE uint64_t ct_ring_word(const ct_ring *r, uint64_t off) {
-    return r->words[off & r->mask];
+    return r->words[ct_ring_pos(r, off)];
 }
 CT_INLINE unsigned ct_ring_rec_words(const ct_ring *r, uint64_t off) {
     return (unsigned)((ct_ring_word(r, off) >> 16) & 0xFF);

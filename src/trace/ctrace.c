@@ -106,8 +106,7 @@ int ct__dump_ctrace_ring(const ct_recorder *r, int fd, unsigned safety) {
         nwords += n;
         off += n;
     }
-    const uint64_t stats[4] = {sc.written, sc.overwritten, sc.dropped,
-                               ct_ring_mem_bytes(r->ring.mask + 1)};
+    const uint64_t stats[4] = {sc.written, sc.overwritten, sc.dropped, ct_ring_bytes(&r->ring)};
     put_header(&w, r->schema, r->strings, r->nstrings, r->ring.mode == CT_DISCARD, stats, sc.count,
                nwords);
     for (uint64_t k = 0; k < nwords; k++)
@@ -118,7 +117,7 @@ int ct__dump_ctrace_ring(const ct_recorder *r, int fd, unsigned safety) {
 
 int ct_dump_ctrace_fd(const ct_recorder *r, int fd) {
     /* The interrupted write may have been overwriting the oldest chunk. */
-    return ct__dump_ctrace_ring(r, fd, ct_ring_head(&r->ring) > r->ring.mask + 1 ? 1 : 0);
+    return ct__dump_ctrace_ring(r, fd, ct_ring_head(&r->ring) > r->ring.cap ? 1 : 0);
 }
 
 int ct__write_ctrace(const ct_trace *t, ct_wbuf *w) {

@@ -54,7 +54,7 @@ void ct__src_from_recorder(ct_src *s, const ct_recorder *r) {
     s->written = sc.written;
     s->overwritten = sc.overwritten;
     s->dropped = sc.dropped;
-    s->ring_bytes = ct_ring_mem_bytes(r->ring.mask + 1);
+    s->ring_bytes = ct_ring_bytes(&r->ring);
     s->ev = NULL;
     s->ring = &r->ring;
     s->first = sc.first;

@@ -4,80 +4,99 @@
 #include "ct.h"
 
 uint64_t ct_ring_words_for_bytes(size_t bytes) {
-    uint64_t words = CT_RING_MIN_WORDS;
-    if (ct_ring_mem_bytes(words) > bytes) return 0;
-    while (words < ((uint64_t)1 << 40) && ct_ring_mem_bytes(words * 2) <= bytes)
-        words *= 2;
-    return words;
-}
-
-/* Write zeros through a volatile pointer: the compiler may not turn this into
- * a memset call (which would be a libc reference) and every page is touched,
- * so the record path never takes a page fault. */
-static void zero_words(uint64_t *w, uint64_t n) {
-    volatile uint64_t *v = w;
-    for (uint64_t i = 0; i < n; i++)
-        v[i] = 0;
+    const uint64_t avail = bytes / sizeof(uint64_t), max = (uint64_t)1 << 40;
+    if (avail <= CT_RING_SLACK) return 0;
+    /* Each chunk of 512 words costs one more for its sync entry: start just
+     * below the best fit and step up to it. */
+    const uint64_t t = avail - CT_RING_SLACK;
+    uint64_t w = t - (t + 512) / 513;
+    while (w > 0 && ct_ring_mem_bytes(w) > bytes)
+        w--;
+    while (w < max && ct_ring_mem_bytes(w + 1) <= bytes)
+        w++;
+    return w >= CT_RING_MIN_WORDS ? w : 0;
 }
 
 void ct_ring_init(ct_ring *r, void *mem, uint64_t capacity_words, ct_mode mode,
                   uint64_t max_events) {
-    CT_ASSERT(capacity_words >= CT_RING_MIN_WORDS && (capacity_words & (capacity_words - 1)) == 0);
-    const uint64_t nsync = capacity_words >> CT_SYNC_SHIFT;
+    CT_ASSERT(capacity_words >= CT_RING_MIN_WORDS);
     r->words = (uint64_t *)mem;
-    r->mask = capacity_words - 1;
+    r->cap = capacity_words;
     r->sync = r->words + capacity_words + CT_RING_SLACK;
-    r->sync_mask = nsync - 1;
     r->mode = (uint8_t)mode;
     r->max_events = max_events;
-    zero_words(r->words, capacity_words + CT_RING_SLACK + nsync);
+    /* No word of the ring is touched here: a page is faulted in when the
+     * head first reaches it, so a run pays only for the part of the ring it
+     * fills (a 1 GiB ring costs nothing at start, a short test writes a few
+     * pages). */
     ct_ring_reset(r);
 }
 
 void ct_ring_reset(ct_ring *r) {
-    uint64_t cap = r->mask + 1;
     r->hw = 0;
-    r->cross_at = (uint64_t)1 << (CT_SYNC_SHIFT + CT_COUNT_BITS);
+    r->base = 0;
+    r->cross_at = CT_SYNC_WORDS << CT_COUNT_BITS;
     r->nrec = 0;
     r->dropped = 0;
     r->keep_from = 0;
-    r->limit = r->mode == CT_DISCARD ? cap : ~(uint64_t)0;
+    r->limit = r->mode == CT_DISCARD ? r->cap : ~(uint64_t)0;
     /* An event bound (max_events) is applied by readers: they keep the last
-     * max_events records (overwrite) or the first max_events (discard). */
-    for (uint64_t i = 0; i <= r->sync_mask; i++)
-        r->sync[i] = ~(uint64_t)0;
+     * max_events records (overwrite) or the first max_events (discard).
+     * Only the first sync entry is set: readers look up the entry of a chunk
+     * only when it starts below the head, and the head cannot reach a chunk
+     * without ct__ring_cross writing that chunk's entry first, so older
+     * contents of the table (a previous run, uninitialised memory) are never
+     * read. */
     r->sync[0] = 0;
 }
 
 uint64_t ct__ring_cross(ct_ring *r, uint64_t h, uint64_t nh) {
+    (void)h;
     r->nrec += nh & (((uint64_t)1 << CT_COUNT_BITS) - 1);
-    h >>= CT_COUNT_BITS;
     nh >>= CT_COUNT_BITS;
-    r->cross_at = (((nh >> CT_SYNC_SHIFT) + 1) << CT_SYNC_SHIFT) << CT_COUNT_BITS;
-    const uint64_t cap = r->mask + 1, i = h & r->mask, end = i + (nh - h);
-    /* The ring's end is a chunk boundary: a record that ran past it into the
-     * slack is completed at the start (through a volatile pointer, so the
-     * copy cannot become a memmove call). */
-    volatile uint64_t *w = r->words;
-    for (uint64_t k = cap; k < end; k++)
-        w[k - cap] = w[k];
-    r->sync[(nh >> CT_SYNC_SHIFT) & r->sync_mask] = nh;
+    const uint64_t cap = r->cap;
+    uint64_t at = nh - r->base; /* where the next record starts */
+    if (at >= cap) {
+        /* The ring's end is a chunk boundary: a record that ran past it
+         * into the slack is completed at the start (through a volatile
+         * pointer, so the copy cannot become a memmove call), and the next
+         * lap begins. */
+        volatile uint64_t *w = r->words;
+        for (uint64_t k = cap; k < at; k++)
+            w[k - cap] = w[k];
+        r->base += cap;
+        at -= cap;
+    }
+    const uint64_t chunk = at >> CT_SYNC_SHIFT;
+    uint64_t next = (chunk + 1) << CT_SYNC_SHIFT;
+    if (next > cap) next = cap; /* the last chunk ends at the ring's end */
+    r->cross_at = (r->base + next) << CT_COUNT_BITS;
+    r->sync[chunk] = nh;
     return nh << CT_COUNT_BITS;
 }
 
 uint64_t ct_ring_first(const ct_ring *r, unsigned safety) {
-    const uint64_t cap = r->mask + 1, head = ct_ring_head(r);
+    const uint64_t cap = r->cap, head = ct_ring_head(r);
     if (head <= cap && safety == 0) return 0;
-    uint64_t oldest = head > cap ? head - cap : 0;
-    if (oldest == 0 && safety == 0) return 0;
-    uint64_t chunk = (oldest + ((uint64_t)1 << CT_SYNC_SHIFT) - 1) >> CT_SYNC_SHIFT;
-    chunk += safety;
-    for (;; chunk++) {
-        uint64_t start = chunk << CT_SYNC_SHIFT;
+    const uint64_t oldest = head > cap ? head - cap : 0;
+    /* The first chunk that starts at or after the oldest word: chunk j of
+     * the lap starting at offset `lap`. */
+    uint64_t pos = oldest % cap, lap = oldest - pos;
+    uint64_t j = (pos + CT_SYNC_WORDS - 1) >> CT_SYNC_SHIFT;
+    if ((j << CT_SYNC_SHIFT) >= cap) j = 0, lap += cap;
+    for (;;) {
+        const uint64_t start = lap + (j << CT_SYNC_SHIFT);
         if (start >= head) return head;
-        uint64_t s = r->sync[chunk & r->sync_mask];
-        /* The entry belongs to this generation only if it lies inside the chunk. */
-        if (s != ~(uint64_t)0 && s >= start && s < start + ((uint64_t)1 << CT_SYNC_SHIFT)) return s;
+        if (safety) {
+            safety--;
+        } else {
+            uint64_t len = cap - (j << CT_SYNC_SHIFT);
+            if (len > CT_SYNC_WORDS) len = CT_SYNC_WORDS;
+            /* The entry belongs to this lap only if it lies inside the chunk. */
+            const uint64_t s = r->sync[j];
+            if (s >= start && s - start < len) return s;
+        }
+        if ((++j << CT_SYNC_SHIFT) >= cap) j = 0, lap += cap;
     }
 }
 

@@ -422,6 +422,34 @@ static void bad_input(void) {
     session_free(&s);
 }
 
+/* ppu: mode, dot, LY and the pixel pipeline at the present dot. */
+static void ppu_command(void) {
+    session s;
+    run_session(&s, rom_path, "",
+                "stepf\nuntil ly==5\nstepd 120\nppu\nstepd 40\nppu\nstepd 200\nppu\n");
+    CHECK_EQ(s.n, 8);
+    if (s.n == 8) {
+        const cJSON *a = s.ans[3], *b = s.ans[5], *c = s.ans[7];
+        const cJSON *fa = cJSON_GetObjectItemCaseSensitive(a, "fifo"),
+                    *fb = cJSON_GetObjectItemCaseSensitive(b, "fifo"),
+                    *fc = cJSON_GetObjectItemCaseSensitive(c, "fifo");
+        CHECK(jok(a) && jok(b) && jok(c));
+        CHECK_EQ(jnum(a, "mode"), 3);
+        CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fa, "running")));
+        CHECK_EQ(jnum(b, "mode"), 3);
+        CHECK(jnum(b, "dot") > jnum(a, "dot"));
+        /* 40 dots later, about 40 more pixels out. */
+        CHECK(jnum(fb, "pushed") > jnum(fa, "pushed") + 30);
+        CHECK(jnum(fb, "bg_pixels") <= 16);
+        CHECK_EQ(jnum(c, "mode"), 0);
+        CHECK(!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fc, "running")));
+        CHECK_EQ(jnum(c, "mode3_len"), 172);
+        CHECK(strstr(jtext(a), "fetcher: step") != NULL);
+        printf("ppu: %s", jtext(b));
+    }
+    session_free(&s);
+}
+
 /* A real ROM: blargg cpu_instrs 01-special, backward against power-on. */
 static void real_rom(void) {
     const char *roms = getenv("CERES_TESTROMS");
@@ -496,8 +524,12 @@ int main(void) {
     backward_commands();
     twins("pc==0x0200", false);
     twins("$C011", true);
+    /* event() conditions: seen by the re-execution of a backward search too. */
+    twins("event(timer.overflow)", false);
+    twins("event(cart.bank) && rom_bank==3", false);
     ring_wrap_and_bounds();
     bad_input();
+    ppu_command();
     real_rom();
     run_to_failure();
     char cmd[200];
