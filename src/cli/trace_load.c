@@ -184,6 +184,29 @@ static int by_time(const void *pa, const void *pb) {
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* An event the emulator's schema has (by target.name): its unsigned fields
+ * keep their declared widths (a text trace shows a u16 that held 4 as 4). */
+static void tb_gb_widths(tb *b) {
+    for (unsigned i = 0; i < b->nev; i++) {
+        tb_event *e = &b->ev[i];
+        for (uint32_t k = 0; k < gb_schema.nevents; k++) {
+            const ct_event_desc *d = &gb_schema.events[k];
+            if (strcmp(d->target, e->target) || strcmp(d->name, e->name)) continue;
+            for (unsigned f = 0; f < e->nfields; f++) {
+                int g = ct_field_index(d, e->f[f].name);
+                if (g < 0) continue;
+                uint8_t ty = d->fields[g].type;
+                uint64_t wmax = ty == CT_T_U8    ? 0xFF
+                                : ty == CT_T_U16 ? 0xFFFF
+                                : ty == CT_T_U32 ? UINT32_MAX
+                                : ty == CT_T_U64 ? UINT64_MAX
+                                                 : 0;
+                if (wmax && e->f[f].max < wmax) e->f[f].max = wmax;
+            }
+        }
+    }
+}
+
 /* The trace: field types from the values, payloads packed, records in time
  * order. Takes what b owns. */
 static int tb_finish(tb *b, uint64_t ts_hz, const char *name, ct_trace **out) {
@@ -503,6 +526,13 @@ static int log_value(tb *b, tb_rec *r, const char **sp) {
         kind = 2;
     } else if (vl > 2 && v[0] == '0' && v[1] == 'x') {
         if (!hexval(v + 2, vl - 2, &x)) return -1;
+        /* The digits show the field's width (0x04: u8, 0x0004: u16). */
+        if (tb_set(b, r, s, kl, 0, x)) return -1;
+        int fi = tb_field_id(&b->ev[r->id], s, kl);
+        uint64_t wmax = vl - 2 >= 16 ? UINT64_MAX : (1ull << (4 * (vl - 2))) - 1;
+        if (fi >= 0 && b->ev[r->id].f[fi].max < wmax) b->ev[r->id].f[fi].max = wmax;
+        *sp = v + vl;
+        return 0;
     } else {
         char num[32];
         if (vl == 0 || vl >= sizeof num) return -1;
@@ -630,6 +660,7 @@ int cli_trace_load(const char *path, ct_trace **out, char *err, size_t errlen) {
     rc = json ? parse_json((const char *)buf, len, b, &hz, &stats)
               : parse_log((char *)buf, b, &hz, &stats);
     if (!rc && !json) log_kinds(b);
+    if (!rc) tb_gb_widths(b);
     free(buf);
     if (!rc) rc = tb_finish(b, hz, json ? "json" : "log", out);
     tb_free(b);
