@@ -56,4 +56,21 @@ static inline bool dir_file_has(const char *dir, const char *file, const char *n
     return ok;
 }
 
+/* Whether `ceres run`'s summary in dir/file says it ran from `cycles` to
+ * less than one instruction (24 T-cycles) past it: the run ends on an
+ * instruction boundary, which depends on the program's phase. */
+static inline bool dir_file_ran(const char *dir, const char *file, unsigned long cycles) {
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    char *text = read_text(p, NULL);
+    if (!text) return false;
+    const char *at = strstr(text, "ceres run: ");
+    unsigned long n = 0;
+    bool ok =
+        at && sscanf(at, "ceres run: %lu T-cycles", &n) == 1 && n >= cycles && n < cycles + 24;
+    if (!ok) fprintf(stderr, "%s: not a run of %lu T-cycles:\n%s\n", p, cycles, text);
+    free(text);
+    return ok;
+}
+
 #endif

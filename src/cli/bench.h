@@ -41,5 +41,6 @@ void bench_header(const char *title);
 int bench_recorder(int argc, char **argv, bench_results *out); /* bench_recorder.c */
 int bench_emu(int argc, char **argv, bench_results *out);      /* bench_emu.c */
 int bench_suite(int argc, char **argv, bench_results *out);    /* bench_suite.c */
+int bench_ckpt(int argc, char **argv, bench_results *out);     /* bench_ckpt.c */
 
 #endif

@@ -17,6 +17,7 @@
  * dump.real.perfetto.bytes_per_event. */
 #include "bench.h"
 #include "cli.h"
+#include "debug/disasm.h"
 #include "gb/gb.h"
 #include "gb/gb_events.h"
 #include "runner/runner.h"
@@ -129,7 +130,7 @@ static int dump_bench(const char *dir, const char *fmt, ct_recorder *r, uint64_t
                       double *secs, double *bytes_per_event) {
     char path[512];
     snprintf(path, sizeof path, "%s/bench.%s", dir, fmt);
-    ct_dump_opts o = {0};
+    ct_dump_opts o = {.look = &gb_look};
     ct_format_parse(fmt, &o.format);
     /* CPU time of this thread, which includes the write(2) calls: on a
      * shared machine, time spent preempted is not the dump's. */

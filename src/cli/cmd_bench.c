@@ -1,4 +1,4 @@
-/* `ceres bench [recorder|emu|suite] [--json FILE]`: dispatch to the benches
+/* `ceres bench [recorder|emu|suite|ckpt] [--json FILE]`: dispatch to the benches
  * and the small results writer they share. */
 #include "bench.h"
 #include "cli.h"
@@ -76,7 +76,7 @@ int bench_row(const char *what, double value, const char *unit, const char *budg
 }
 
 static void usage(FILE *f) {
-    fputs("usage: ceres bench [recorder|emu|suite] [--json FILE] [bench options]\n"
+    fputs("usage: ceres bench [recorder|emu|suite|ckpt] [--json FILE] [bench options]\n"
           "\n"
           "Measure the performance budgets (DESIGN.md section 5) and print a table\n"
           "with a verdict per budget. Without a bench name, run them all.\n"
@@ -84,6 +84,7 @@ static void usage(FILE *f) {
           "  recorder   record path against a plain store, dump time and size\n"
           "  emu        emulator speed with tracing off/on (ceres-notrace twin)\n"
           "  suite      the whole ROM suite with the recorder on and off\n"
+          "  ckpt       a checkpoint per frame: reverse delta vs zlib, time and size\n"
           "\n"
           "options:\n"
           "  --json FILE  also write all figures as one flat JSON object\n"
@@ -113,7 +114,8 @@ int cmd_bench(int argc, char **argv) {
             json = argv[++i];
         } else if (!strncmp(a, "--json=", 7)) {
             json = a + 7;
-        } else if (!which && (!strcmp(a, "recorder") || !strcmp(a, "emu") || !strcmp(a, "suite"))) {
+        } else if (!which && (!strcmp(a, "recorder") || !strcmp(a, "emu") || !strcmp(a, "suite") ||
+                              !strcmp(a, "ckpt"))) {
             which = a;
         } else if (!which && (!strcmp(a, "--help") || !strcmp(a, "-h"))) {
             usage(stdout);
@@ -136,6 +138,7 @@ int cmd_bench(int argc, char **argv) {
         {"recorder", bench_recorder, true},
         {"emu", bench_emu, BENCH_PRESENT(bench_emu)},
         {"suite", bench_suite, BENCH_PRESENT(bench_suite)},
+        {"ckpt", bench_ckpt, true},
     };
     bench_results *res = calloc(1, sizeof *res);
     int status = 0;

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "crash.h"
 #include "run_opts.h"
+#include "run_replay.h"
 
 #include "../debug/doctor.h"
 #include "../gb/gb_events.h"
@@ -29,6 +30,12 @@ static void usage(FILE *f) {
           "\n",
           f);
     run_opts_help(f);
+    fputs("  --dump-detail D       what a --trace-dump-on snapshot holds: ring (the\n"
+          "                        ring as it is, the default), full (also NAME.NNNN.full.EXT:\n"
+          "                        its window re-run from the checkpoint before it, kept\n"
+          "                        every frame, with every event), full-from-power-on\n"
+          "                        (the same re-run from power-on: no checkpoints)\n",
+          f);
     fputs("\n"
           "Prints the serial output, if any, to stdout and a summary to stderr. A crash\n"
           "(SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, a stack overflow too) writes the\n"
@@ -62,6 +69,7 @@ typedef struct run_state {
     uint8_t locked_op;
     pl_input in; /* --input, --play-input, --record-input */
     bool inputs, desynced;
+    run_replay *replay; /* --dump-detail full */
 } run_state;
 
 static const char *const prog = "ceres run";
@@ -320,7 +328,9 @@ static void run_loop(const run_opts *o, run_state *s) {
         if (s->inputs)
             input_frame(o, s, mask);
         else
-            s->why = s->doctor ? gb_doctor_run(g, s->doctor, n, mask) : gb_run(g, n, mask);
+            s->why = s->doctor   ? gb_doctor_run(g, s->doctor, n, mask)
+                     : s->replay ? run_replay_run(s->replay, g, n, mask)
+                                 : gb_run(g, n, mask);
         if (gb_cycles(g) >= crash_at) test_crash();
         if ((s->why & GB_STOP_LOCKUP) && !s->locked) {
             gb_regs r;
@@ -332,6 +342,7 @@ static void run_loop(const run_opts *o, run_state *s) {
         }
         if (s->why & GB_STOP_LD_B_B) break;
         if (to_frame && gb_frames(g) > o->wf_hi) break;
+        if (s->replay && run_replay_after(s->replay, g, s->trig, prog)) continue;
         if (s->why & GB_STOP_REQUEST) break;
     }
     sigaction(SIGUSR1, &old_usr1, NULL);
@@ -435,14 +446,59 @@ static void release(run_state *s) {
         gb_trig_arm(s->g, NULL);
         free(s->trig);
     }
+    run_replay_destroy(s->replay);
     if (s->rec) ct_recorder_destroy(s->rec);
     if (s->g) gb_destroy(s->g);
     free(s->boot);
 }
 
+/* --dump-detail: 0 ring, 1 full, 2 full-from-power-on. */
+enum { O_DUMP_DETAIL = RUN_OPT_EXTRA };
+static const struct option run_own_longs[] = {
+    {"dump-detail", required_argument, NULL, O_DUMP_DETAIL}, {NULL, 0, NULL, 0}};
+
+static int run_own_option(void *ctx, int code, const char *v) {
+    int *detail = ctx;
+    if (code != O_DUMP_DETAIL) return 2;
+    *detail = !strcmp(v, "ring")                 ? 0
+              : !strcmp(v, "full")               ? 1
+              : !strcmp(v, "full-from-power-on") ? 2
+                                                 : -1;
+    if (*detail >= 0) return 0;
+    fprintf(stderr, "%s: --dump-detail wants ring, full or full-from-power-on, not '%s'\n", prog,
+            v);
+    return 2;
+}
+
+/* --dump-detail full: checkpoints, and the triggers pause the run at each snapshot. */
+static int arm_replay(const run_opts *o, run_state *s, int detail) {
+    if (!detail) return 0;
+    if (!s->trig || s->inputs) {
+        fprintf(stderr,
+                "%s: --dump-detail %s needs --trace-dump-on and no --input, --play-input, "
+                "--record-input\n",
+                prog, detail == 1 ? "full" : "full-from-power-on");
+        return 2;
+    }
+    char err[600];
+    s->replay = run_replay_create(s->g, o->rom_path, s->boot, s->boot ? 256 : 0, detail == 2, err,
+                                  sizeof err);
+    if (!s->replay) {
+        fprintf(stderr, "%s: --dump-detail: %s\n", prog, err);
+        return 2;
+    }
+    s->trig->stop_on_dump = true;
+    return 0;
+}
+
 int cmd_run(int argc, char **argv) {
     run_opts o;
-    const run_opts_ext ext = {.prog = prog, .usage = usage};
+    int detail = 0;
+    run_opts_ext ext = {.prog = prog,
+                        .usage = usage,
+                        .longs = run_own_longs,
+                        .on_option = run_own_option,
+                        .ctx = &detail};
     int rc = run_opts_parse(&o, argc, argv, &ext);
     if (rc >= 0) return rc;
 
@@ -451,6 +507,7 @@ int cmd_run(int argc, char **argv) {
     if (!rc) rc = open_doctor_log(&o, &s);
     if (!rc) rc = attach_recorder(&o, &s);
     if (!rc) rc = arm_triggers(&o, &s);
+    if (!rc) rc = arm_replay(&o, &s, detail);
     if (!rc) rc = arm_crash_dump(&o, &s);
     if (!rc) {
         run_loop(&o, &s);

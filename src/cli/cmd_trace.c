@@ -147,6 +147,8 @@ static int cmd_convert(int argc, char **argv) {
     /* A .log keeps the disassembly, as `ceres run --trace-out X.log` writes it. */
     ct_format of = o.format != CT_FMT_AUTO ? o.format : ct_format_from_path(out);
     if (of == CT_FMT_LOG && !o.line_fmt) o.line_fmt = gb_disasm_line_fmt;
+    /* A .perfetto-trace names instructions and PPU modes, in hex. */
+    o.look = &gb_look;
     int rc = to_stdout ? write_stdout(t, &o) : ct_trace_write(t, out, &o);
     ct_trace_free(t);
     if (rc != 0) {

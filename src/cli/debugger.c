@@ -1025,7 +1025,7 @@ static void cmd_dump(dbg *d, const char *line, const char *arg) {
         fail_at(d, line, strlen(line), "dump needs a file name");
         return;
     }
-    ct_dump_opts o = {.format = CT_FMT_AUTO, .line_fmt = gb_disasm_line_fmt};
+    ct_dump_opts o = {.format = CT_FMT_AUTO, .line_fmt = gb_disasm_line_fmt, .look = &gb_look};
     int rc = ct_dump(d->rec, arg, &o);
     if (rc)
         fail(d, "error: %s: %s\n", arg, strerror(-rc));

@@ -17,7 +17,7 @@ static void usage(FILE *f) {
           "  play ROM [options]      play a ROM in a window (SDL2), F12 dumps the recorder\n"
           "  test [options] [ROM...] run test ROM suites, dump traces of failures\n"
           "  trace convert|cat|stats|diff ...  work with dumped traces\n"
-          "  bench [recorder|emu|suite] [--json FILE]  measure the performance budgets\n"
+          "  bench [recorder|emu|suite|ckpt] [--json FILE]  measure the performance budgets\n"
           "  debug ROM [options]     a debugger that goes backwards (checkpoints)\n"
           "\n"
           "`ceres <command> --help` (or -h) describes each command. Options follow the\n"

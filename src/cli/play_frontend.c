@@ -56,7 +56,8 @@ static void *dump_main(void *arg) {
     bool ok = true;
     if (j->mem) {
         snprintf(path, sizeof path, "%s.perfetto-trace", j->base);
-        ct_dump_opts o = {.format = CT_FMT_PERFETTO, .line_fmt = gb_disasm_line_fmt};
+        ct_dump_opts o = {
+            .format = CT_FMT_PERFETTO, .line_fmt = gb_disasm_line_fmt, .look = &gb_look};
         int e = ct_dump(&j->rec, path, &o);
         if (e) {
             fprintf(stderr, "ceres play: dump %s: %s\n", path, strerror(-e));
@@ -477,6 +478,7 @@ static int setup_recording(session *s, char *err, size_t errlen) {
                      o->dump_dir, s->rom_base);
         s->trig->dump_opts = o->dump;
         s->trig->dump_opts.line_fmt = gb_disasm_line_fmt;
+        s->trig->dump_opts.look = &gb_look;
         if (s->trig->dump_opts.format == CT_FMT_AUTO)
             s->trig->dump_opts.format = ct_format_from_path(s->trig->dump_base);
         if (s->trig->dump_opts.format == CT_FMT_AUTO) s->trig->dump_opts.format = CT_FMT_PERFETTO;

@@ -306,8 +306,10 @@ static int check_combination(run_opts *o, const char *prog) {
         return 2;
     }
     /* Text logs show instructions disassembled, with the registers. */
-    o->dump =
-        (ct_dump_opts){.format = CT_FMT_AUTO, .raw_cycles = o->raw, .line_fmt = gb_disasm_line_fmt};
+    o->dump = (ct_dump_opts){.format = CT_FMT_AUTO,
+                             .raw_cycles = o->raw,
+                             .line_fmt = gb_disasm_line_fmt,
+                             .look = &gb_look};
     if (o->fmt_name && ct_format_parse(o->fmt_name, &o->dump.format)) {
         fprintf(stderr, "%s: --trace-format: unknown format '%s' (perfetto, json, log, ctrace)\n",
                 prog, o->fmt_name);

@@ -358,3 +358,78 @@ int gb_disasm_line_fmt(void *ctx, const ct_schema *s, uint16_t id, uint64_t ts,
                      v[11] & 0xFF, v[12] & 0xFFFF, v[13] & 1);
     return r < 0 ? -1 : (r >= (int)len ? (int)len - 1 : r);
 }
+
+/* ---- the Perfetto look of the emulator's events ------------------------ */
+
+static bool is_event(const ct_schema *s, uint16_t id, const char *target, const char *name) {
+    return id < s->nevents && !strcmp(s->events[id].target, target) &&
+           !strcmp(s->events[id].name, name);
+}
+
+/* Fields shown in hex: addresses, registers, bytes. */
+static bool hex_field(const char *n) {
+    static const char *const names[] = {
+        "pc", "sp", "addr", "reg", "value", "src", "dst", "vector", "op",   "op1", "op2",
+        "a",  "f",  "b",    "c",   "d",     "e",   "h",   "l",      "tima", "tma", "div"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(n, names[i])) return true;
+    return false;
+}
+
+static void look_event(void *ctx, const ct_schema *s, uint16_t id, uint32_t *hex, uint32_t *key) {
+    (void)ctx;
+    *hex = *key = 0;
+    if (id >= s->nevents) return;
+    const ct_event_desc *d = &s->events[id];
+    for (unsigned f = 0; f < d->nfields && f < 32; f++)
+        if (d->fields[f].type != CT_T_BOOL && d->fields[f].type != CT_T_STR &&
+            hex_field(d->fields[f].name))
+            *hex |= 1u << f;
+    /* By name: a trace read back has its own field order and widths. */
+    static const char *const exec_key[] = {"pc", "op", "op1", "op2", "bank"};
+    if (is_event(s, id, "cpu", "exec")) {
+        for (size_t i = 0; i < sizeof exec_key / sizeof *exec_key; i++) {
+            int f = ct_field_index(d, exec_key[i]);
+            if (f < 0) {
+                *key = 0;
+                return;
+            }
+            *key |= 1u << f;
+        }
+    } else if (is_event(s, id, "ppu", "mode")) {
+        int f = ct_field_index(d, "mode");
+        if (f >= 0) *key = 1u << f;
+    }
+}
+
+static int look_name(void *ctx, const ct_schema *s, uint16_t id, const uint8_t *payload, char *buf,
+                     size_t len) {
+    (void)ctx;
+    const ct_event_desc *d = &s->events[id];
+    if (is_event(s, id, "cpu", "exec")) {
+        int fpc = ct_field_index(d, "pc"), fop = ct_field_index(d, "op"),
+            f1 = ct_field_index(d, "op1"), f2 = ct_field_index(d, "op2"),
+            fb = ct_field_index(d, "bank");
+        if (fpc < 0 || fop < 0 || f1 < 0 || f2 < 0 || fb < 0) return -1;
+        unsigned pc = (unsigned)ct_field_u64(d, (unsigned)fpc, payload) & 0xFFFF;
+        char ins[32];
+        gb_disasm((uint16_t)pc, (uint8_t)ct_field_u64(d, (unsigned)fop, payload),
+                  (uint8_t)ct_field_u64(d, (unsigned)f1, payload),
+                  (uint8_t)ct_field_u64(d, (unsigned)f2, payload), ins, sizeof ins);
+        int r = snprintf(buf, len, "%s @%02X:%04X", ins,
+                         (unsigned)ct_field_u64(d, (unsigned)fb, payload) & 0xFFFF, pc);
+        return r < 0 || (size_t)r >= len ? -1 : r;
+    }
+    if (is_event(s, id, "ppu", "mode")) {
+        int f = ct_field_index(d, "mode");
+        if (f < 0) return -1;
+        static const char *const modes[4] = {"HBlank", "VBlank", "OAM scan", "drawing"};
+        uint64_t m = ct_field_u64(d, (unsigned)f, payload);
+        if (m > 3) return -1;
+        int r = snprintf(buf, len, "%s", modes[m]);
+        return r < 0 || (size_t)r >= len ? -1 : r;
+    }
+    return -1;
+}
+
+const ct_look gb_look = {look_event, look_name, NULL};

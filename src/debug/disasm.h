@@ -4,7 +4,7 @@
 #ifndef CERES_GB_DISASM_H
 #define CERES_GB_DISASM_H
 
-#include "../trace/ct.h"
+#include "../trace/ct_host.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -23,5 +23,13 @@ unsigned gb_disasm(uint16_t pc, uint8_t op, uint8_t op1, uint8_t op2, char *buf,
  * the instruction), -1 (the generic form) for other events. */
 int gb_disasm_line_fmt(void *ctx, const ct_schema *s, uint16_t id, uint64_t ts,
                        const uint8_t *payload, char *buf, size_t len);
+
+/* How a .perfetto-trace shows the emulator's events (ct_dump_opts.look):
+ * instruction slices named by their disassembly with bank and address
+ * (`LD A,[HL+] @01:4A3C`, one interned name per instruction site), PPU mode
+ * slices by mode (`OAM scan`, `drawing`, `HBlank`, `VBlank`), addresses,
+ * registers and bytes in hex. Events are found by name, so it also fits a
+ * trace read back from a file. */
+extern const ct_look gb_look;
 
 #endif

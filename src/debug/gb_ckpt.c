@@ -14,7 +14,8 @@ typedef struct input {
 
 struct gb_ckpt {
     ct_ckpt *ring;
-    uint8_t *buf; /* one state */
+    uint8_t *buf;     /* one state */
+    bool buf_is_head; /* buf holds the ring's newest entry (the last one taken) */
     size_t size;
     unsigned every;
     uint64_t next_frame; /* frame count at which the next one is taken */
@@ -40,7 +41,7 @@ gb_ckpt *gb_ckpt_create(gb *g, unsigned every_frames, uint64_t max_bytes, unsign
     }
     k->size = gb_state_size(g);
     k->every = every_frames;
-    k->buf = malloc(k->size);
+    k->buf = calloc(1, k->size); /* not a state: the first save is whole */
     k->ring = k->buf ? ct_ckpt_create(k->size, max_bytes, max_count, err, errlen) : NULL;
     if (!k->ring || gb_ckpt_take(k, g, 0)) {
         if (k->ring && err && errlen) snprintf(err, errlen, "cannot take a checkpoint");
@@ -60,9 +61,14 @@ void gb_ckpt_destroy(gb_ckpt *k) {
 }
 
 int gb_ckpt_take(gb_ckpt *k, gb *g, uint64_t tag) {
-    long n = gb_state_save(g, k->buf, k->size);
+    /* Saved over the last checkpoint taken, what the save left alone
+     * needs no comparing. */
+    size_t kept[2];
+    long n = gb_state_update(g, k->buf, k->size, kept);
     if (n < 0) return (int)n;
-    int rc = ct_ckpt_push(k->ring, gb_cycles(g), tag, k->buf);
+    if (!k->buf_is_head) kept[0] = kept[1] = 0;
+    int rc = ct_ckpt_push_kept(k->ring, gb_cycles(g), tag, k->buf, kept[0], kept[1]);
+    k->buf_is_head = rc == 0;
     if (rc) return rc;
     k->next_frame = gb_frames(g) + k->every;
     k->next_cycle = deadline(k, g);
@@ -114,6 +120,7 @@ unsigned gb_ckpt_run(gb_ckpt *k, gb *g, uint64_t max_cycles, unsigned stop_mask)
 /* A new timeline from the present on. */
 static void cut_future(gb_ckpt *k, gb *g) {
     uint64_t now = gb_cycles(g);
+    k->buf_is_head = false;
     while (k->nin && k->in[k->nin - 1].cycle >= now)
         k->nin--;
     if (k->in_next > k->nin) k->in_next = k->nin;
@@ -145,6 +152,7 @@ void gb_ckpt_buttons(gb_ckpt *k, gb *g, uint8_t pressed) {
 
 int gb_ckpt_restore_index(gb_ckpt *k, gb *g, unsigned i) {
     if (i >= ct_ckpt_count(k->ring)) return -ENOENT;
+    k->buf_is_head = false;
     int rc = ct_ckpt_get(k->ring, i, k->buf);
     if (!rc) rc = gb_state_load(g, k->buf, k->size);
     if (rc) return rc;
@@ -164,8 +172,30 @@ int gb_ckpt_restore(gb_ckpt *k, gb *g, uint64_t cycle, uint64_t *tag) {
     return gb_ckpt_restore_index(k, g, (unsigned)i);
 }
 
+int gb_ckpt_replay(gb_ckpt *k, gb *other, uint64_t from, uint64_t to, uint64_t *start) {
+    int i = ct_ckpt_find(k->ring, from);
+    if (i < 0) return -ENOENT;
+    k->buf_is_head = false;
+    int rc = ct_ckpt_get(k->ring, (unsigned)i, k->buf);
+    if (!rc) rc = gb_state_load(other, k->buf, k->size);
+    if (rc) return rc;
+    if (start) *start = gb_cycles(other);
+    size_t in = 0;
+    while (in < k->nin && k->in[in].cycle <= gb_cycles(other))
+        in++;
+    while (gb_cycles(other) < to) {
+        uint64_t now = gb_cycles(other), target = to;
+        while (in < k->nin && k->in[in].cycle <= now)
+            gb_set_buttons(other, k->in[in++].pressed);
+        if (in < k->nin && k->in[in].cycle < target) target = k->in[in].cycle;
+        gb_run(other, target - now, 0);
+    }
+    return 0;
+}
+
 int gb_ckpt_rebase(gb_ckpt *k, gb *g) {
     k->nin = k->in_next = 0;
+    k->buf_is_head = false;
     ct_ckpt_truncate(k->ring, -1);
     return gb_ckpt_take(k, g, 0);
 }

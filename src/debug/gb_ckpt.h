@@ -42,6 +42,15 @@ int gb_ckpt_restore(gb_ckpt *k, gb *g, uint64_t cycle, uint64_t *tag);
 /* Restore entry i of the ring (0 = oldest). */
 int gb_ckpt_restore_index(gb_ckpt *k, gb *g, unsigned i);
 
+/* Re-run a stretch of the recorded run on another machine `other` (made
+ * from the same ROM and boot ROM, a recorder attached as the caller likes):
+ * restore the newest checkpoint at or before `from` into it and run it to
+ * `to` (the first instruction boundary at or after it), applying the logged
+ * joypad changes. The ring and the recorded machine's position in the log
+ * are left as they were. 0 (the cycle it started from in *start), -ENOENT
+ * when no checkpoint is that old, or a load error. */
+int gb_ckpt_replay(gb_ckpt *k, gb *other, uint64_t from, uint64_t to, uint64_t *start);
+
 /* Drop everything after the machine's present (after gb_state_load of a
  * foreign state, say) and take a checkpoint there. */
 int gb_ckpt_rebase(gb_ckpt *k, gb *g);

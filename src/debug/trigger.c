@@ -515,6 +515,7 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
         if (t->done) return;
         snapshot(s);
         if (t->max_dumps && s->dumps_written >= t->max_dumps) t->done = true;
+        if (s->stop_on_dump) gb_request_stop(g);
         break;
     case GB_TRIG_MARK:
 #ifndef CERES_TRACE_OFF

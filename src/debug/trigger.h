@@ -78,8 +78,10 @@ typedef struct gb_trig_set {
     ct_dump_opts dump_opts;
     unsigned dumps_written;
     int last_dump_error;
-    bool has_state; /* some state condition is evaluated at every fetch */
-    bool in_hook;   /* re-entrancy guard (marks are events too) */
+    bool stop_on_dump; /* DUMP also asks the run to stop (gb_request_stop), so its
+                          caller can act on the snapshot at once */
+    bool has_state;    /* some state condition is evaluated at every fetch */
+    bool in_hook;      /* re-entrancy guard (marks are events too) */
     uint8_t exec_bm[GB_HOOK_BITMAP_BYTES], read_bm[GB_HOOK_BITMAP_BYTES],
         write_bm[GB_HOOK_BITMAP_BYTES];
     /* Instruction fetches at which the fetch hook must run: exec_bm, or

@@ -547,6 +547,14 @@ void gb_apu_init(gb *g) {
     for (size_t k = 0; k < sizeof post_boot / sizeof post_boot[0]; k++)
         reg_write(g, post_boot[k][0], post_boot[k][1]);
     a->ch[SQ1].vol = 0; /* the chime has faded */
+    /* Square 1 keeps running at the chime's last frequency ($7C1, a step
+     * every 252 T-cycles): at the hand-over it is at duty step 2, 28
+     * T-cycles before the next step (gambatte hwtests sound/ch1_init_pos_1..8:
+     * a trigger at T-cycle 528 finds step 4, one at 532 step 5, and one at
+     * 1536 / 1540 steps 8 / 9 of the 50 % duty). */
+    a->ch[SQ1].pos = 2;
+    a->ch[SQ1].timer = 28;
+    a->ch[SQ1].level = (duty_waves[a->regs[NR11] >> 6] >> (7 - 2)) & 1;
     mix(a);
     set_budget(a);
 }

@@ -68,17 +68,24 @@ static void update_busy(gb_bus *b) {
 
 /* ---- serial -------------------------------------------------------------- */
 
-/* Internal clock: 8192 Hz, one bit on every falling edge of counter bit 8
- * (every 512 T-cycles), so a byte takes 8 * 512 T-cycles. With no peer the
- * bits shifted in are 1. */
-static void serial_tick(gb *g) {
+/* Internal clock: 8192 Hz, a byte in 8 * 512 T-cycles. The transfer counts
+ * falling edges of counter bit 7 (every 256 T-cycles) from the SC write on:
+ * every second one shifts a bit (with no peer the bits shifted in are 1),
+ * the 16th ends the byte and raises IF.serial. So a transfer started while
+ * counter bit 8 is high ends half a bit later than on bit 8's own falling
+ * edge (gambatte hwtests serial/nopx2_start_wait_read_if_1 reads IF $E0,
+ * _2 one M-cycle later $E8), and a DIV reset while bit 7 is high is one of
+ * those edges (serial/start_late_div_write_wait_read_if_1a..4: the byte
+ * ends 256 T-cycles after a reset at counter $E80 or $F7C, but 512 after
+ * one at $E7C and at once for one at $F80). */
+static void serial_edge(gb *g) {
     gb_bus *b = &g->bus;
-    if ((gb_timer_counter(g) & 0x1FF) != 0) return;
+    if (++b->serial_edges & 1) return;
     b->sb = (uint8_t)(b->sb << 1 | 1);
-    if (++b->serial_bits < 8) return;
+    if (b->serial_edges < 16) return;
     b->serial_active = false;
     update_busy(b);
-    b->serial_bits = 0;
+    b->serial_edges = 0;
     b->sc &= 0x7F;
     g->intf |= GB_INT_SERIAL;
     if (g->serial_len < GB_SERIAL_LOG_MAX) g->serial_log[g->serial_len++] = b->serial_out;
@@ -86,12 +93,20 @@ static void serial_tick(gb *g) {
     GB_TRACE(g, SERIAL_BYTE, b->serial_out);
 }
 
+static void serial_tick(gb *g) {
+    if ((gb_timer_counter(g) & 0xFF) == 0) serial_edge(g);
+}
+
+void gb_bus_div_reset(gb *g, uint16_t counter) {
+    if (g->bus.serial_active && (counter & 0x80)) serial_edge(g);
+}
+
 static void serial_write_sc(gb *g, uint8_t v) {
     gb_bus *b = &g->bus;
     b->sc = v & 0x81;
     if ((v & 0x81) == 0x81) {
         b->serial_active = true;
-        b->serial_bits = 0;
+        b->serial_edges = 0;
         b->serial_out = b->sb;
     } else {
         b->serial_active = false;

@@ -26,9 +26,9 @@ typedef struct gb_bus {
 
     /* Serial ($FF01/$FF02), internal clock only (no peer: receives $FF). */
     uint8_t sb, sc;
-    bool serial_active;  /* a transfer is shifting out */
-    uint8_t serial_bits; /* bits shifted so far */
-    uint8_t serial_out;  /* the byte being sent */
+    bool serial_active;   /* a transfer is shifting out */
+    uint8_t serial_edges; /* counter bit 7 falling edges since the start, 0..15 */
+    uint8_t serial_out;   /* the byte being sent */
 
     /* Joypad ($FF00). */
     uint8_t joyp_select; /* bits 4-5 as written */
@@ -61,6 +61,8 @@ void gb_bus_write(gb *g, uint16_t addr, uint8_t v);
 uint8_t gb_bus_peek(gb *g, uint16_t addr); /* no side effects */
 void gb_bus_tick(gb *g);                   /* one M-cycle of OAM DMA and serial (when busy) */
 void gb_bus_set_buttons(gb *g, uint8_t pressed);
+/* DIV was written while the internal counter read `counter` (serial clock). */
+void gb_bus_div_reset(gb *g, uint16_t counter);
 
 /* DMG OAM corruption bug: an access to $FE00-$FEFF (or the 16-bit inc/dec
  * unit holding such an address) while the PPU scans OAM corrupts the row it

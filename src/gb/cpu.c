@@ -63,6 +63,20 @@ static CT_NOINLINE uint8_t rd_slow(gb *g, uint16_t a) {
     return gb_bus_read(g, a);
 }
 
+/* The second half of a write's M-cycle, after the machine advanced: hooks,
+ * trace, and the byte landing. */
+static CT_NOINLINE void wr_land(gb *g, uint16_t a, uint8_t v) {
+    GB_HOOK_WRITE(g, a, v);
+    GB_TRACE(g, MEM_WRITE, a, v);
+    uint8_t *p = g->bus.write_map[a >> 12];
+    if (p)
+        p[a & 0xFFF] = v;
+    else if (a >= 0xFF80 && a != 0xFFFF)
+        g->bus.hram[a - 0xFF80] = v;
+    else
+        gb_bus_write(g, a, v);
+}
+
 static CT_NOINLINE void wr_slow(gb *g, uint16_t a, uint8_t v) {
     if (g->bus.flat) {
         g->bus.flat[a] = v;
@@ -71,12 +85,7 @@ static CT_NOINLINE void wr_slow(gb *g, uint16_t a, uint8_t v) {
         return;
     }
     tick(g);
-    GB_HOOK_WRITE(g, a, v);
-    GB_TRACE(g, MEM_WRITE, a, v);
-    if (a >= 0xFF80 && a != 0xFFFF)
-        g->bus.hram[a - 0xFF80] = v;
-    else
-        gb_bus_write(g, a, v);
+    wr_land(g, a, v);
 }
 
 CT_INLINE uint8_t rd(gb *g, const unsigned I, uint16_t a) {
@@ -326,10 +335,25 @@ static void dispatch(gb *g) {
     idle_sp(g);
     idle(g);
     wr(g, I, --c->sp, (uint8_t)(pc >> 8));
-    /* The vector is chosen after the high byte of PC was pushed: a push that
+    /* IE is taken after the high byte of PC was pushed: a push that
      * overwrites IE ($FFFF) can cancel the interrupt, and the CPU then jumps
-     * to $0000 (mooneye acceptance/interrupts/ie_push). */
-    const uint8_t pend = g->ie & g->intf & 0x1F;
+     * to $0000 (mooneye acceptance/interrupts/ie_push). IF is taken and the
+     * chosen bit cleared in the last M-cycle, with the low byte's push: a
+     * request raised in that M-cycle for the interrupt being dispatched is
+     * acknowledged with it (gambatte hwtests
+     * serial/start_wait_trigger_int8_read_if_1..3: a serial transfer ending
+     * in the 4th M-cycle of its own dispatch leaves IF.serial set, one
+     * ending in the 5th does not), before the low byte lands: a push that
+     * overwrites IF does not change the vector (gambatte hwtests
+     * irq_precedence/if_and_ie_0_vector_4: IF pushed to 0 still jumps to
+     * $50; _3: IF made $01 by the high byte's push jumps to $0000). */
+    const uint8_t ie = g->ie;
+    --c->sp;
+    if (g->bus.flat)
+        wr(g, I, c->sp, (uint8_t)pc);
+    else
+        tick(g);
+    const uint8_t pend = ie & g->intf & 0x1F;
     uint16_t vec = 0;
     if (pend) {
         unsigned bit = 0;
@@ -338,7 +362,7 @@ static void dispatch(gb *g) {
         g->intf &= (uint8_t) ~(1u << bit);
         vec = (uint16_t)(0x40 + 8 * bit);
     }
-    wr(g, I, --c->sp, (uint8_t)pc);
+    if (!g->bus.flat) wr_land(g, c->sp, (uint8_t)pc);
     c->pc = vec;
     if (vec) GB_HOOK_IRQ(g, (uint8_t)((vec - 0x40) / 8));
     GB_TRACE(g, CPU_IRQ, vec, pc);

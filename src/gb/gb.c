@@ -376,7 +376,10 @@ static uint32_t get32(const uint8_t *p) {
     return v;
 }
 
-long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
+/* zero_to: the serial log in buf is cleared from serial_len up to this
+ * length, the struct's end for a whole save (a buffer saved before holds
+ * zeros beyond its own length, and in the padding after the log). */
+static long state_save(const gb *g, uint8_t *buf, size_t size, size_t zero_to) {
     const size_t need = gb_state_size(g);
     if (!buf || size < need) return -ENOSPC;
     section s[NSECTIONS];
@@ -387,7 +390,7 @@ long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
     const uint32_t serial_len = (uint32_t)g->serial_len;
     const size_t log = offsetof(core_state, serial_log);
     memset(core, 0, log);
-    memset(core + log + serial_len, 0, sizeof(core_state) - log - serial_len);
+    if (zero_to > serial_len) memset(core + log + serial_len, 0, zero_to - serial_len);
 #define CORE_PUT(field, src)                                                                       \
     memcpy(core + offsetof(core_state, field), src, sizeof(((core_state *)0)->field))
     CORE_PUT(cycles, &g->cycles);
@@ -420,6 +423,28 @@ long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
         p += s[i].size;
     }
     return (long)(p - buf);
+}
+
+long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
+    return state_save(g, buf, size, sizeof(core_state) - offsetof(core_state, serial_log));
+}
+
+long gb_state_update(const gb *g, uint8_t *buf, size_t size, size_t kept[2]) {
+    kept[0] = kept[1] = 0;
+    /* A state of this layout: magic, version, the CORE section first with
+     * its size; its serial length says where its zeros begin. */
+    uint32_t old = 0;
+    if (!buf || size < gb_state_size(g) || memcmp(buf, STATE_MAGIC, 8) != 0 ||
+        get32(buf + 8) != STATE_VERSION || get32(buf + 12) != NSECTIONS ||
+        memcmp(buf + 16, "CORE", 4) != 0 || get32(buf + 20) != sizeof(core_state))
+        return gb_state_save(g, buf, size);
+    memcpy(&old, buf + 24 + offsetof(core_state, serial_len), 4);
+    if (old > GB_SERIAL_LOG_MAX) return gb_state_save(g, buf, size);
+    long n = state_save(g, buf, size, old);
+    size_t len = g->serial_len > old ? g->serial_len : old;
+    kept[0] = 24 + offsetof(core_state, serial_log) + len;
+    kept[1] = 24 + sizeof(core_state);
+    return n;
 }
 
 int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
@@ -461,7 +486,7 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
         memcpy(apu, at[5], sizeof *apu);
         memcpy(&tm, at[3], sizeof tm);
         ok = gb_apu_state_check(apu) == 0 && tm.reload <= 2 &&
-             at[2][offsetof(gb_bus, dma_index)] <= 160 && at[2][offsetof(gb_bus, serial_bits)] < 8;
+             at[2][offsetof(gb_bus, dma_index)] <= 160 && at[2][offsetof(gb_bus, serial_edges)] < 16;
     }
     if (!ok || !apu) {
         free(core);

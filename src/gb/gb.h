@@ -173,6 +173,13 @@ void gb_flat_clear(gb *g);
  * or a negative error (and leaves the machine unchanged on error). */
 size_t gb_state_size(const gb *g);
 long gb_state_save(const gb *g, uint8_t *buf, size_t size);
+/* gb_state_save into a buffer that holds a state saved before (by either
+ * function, of a machine of the same ROM, unchanged since): the same bytes,
+ * without clearing again the unused part of the serial log, which is zero
+ * there already (checkpoints save every frame). kept[0]..kept[1] is the
+ * byte range of buf it left as it was (empty when none). Any other buffer
+ * gets a whole gb_state_save. */
+long gb_state_update(const gb *g, uint8_t *buf, size_t size, size_t kept[2]);
 int gb_state_load(gb *g, const uint8_t *buf, size_t size);
 
 /* Battery-backed cartridge RAM (and the MBC3 clock): what a .sav file

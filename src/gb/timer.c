@@ -120,6 +120,7 @@ void gb_timer_write(gb *g, uint16_t addr, uint8_t v) {
         t->base = (uint16_t)(0 - g->cycles);
         GB_TRACE(g, TIMER_DIV_RESET, c, t->tima);
         if (c & APU_BIT) gb_apu_div_event(g);
+        gb_bus_div_reset(g, c);
         if ((t->tac & 4) && (c & tac_bit[t->tac & 3])) inc_tima(g);
         break;
     case 0xFF05:

@@ -6,6 +6,7 @@
 
 #include "../debug/trigger.h"
 #include "../debug/gb_ckpt.h"
+#include "../debug/disasm.h"
 
 #include "../gb/gb_events.h"
 #include "../play/input.h"
@@ -444,7 +445,7 @@ static int replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_t
                 regs_equal(&res2.regs, &first->regs) && !strcmp(res2.message, first->message);
     char path[4200];
     rn_path_join(path, sizeof path, dir, "replay.perfetto-trace");
-    ct_dump_opts dopts = {.format = CT_FMT_PERFETTO};
+    ct_dump_opts dopts = {.format = CT_FMT_PERFETTO, .look = &gb_look};
     int rc = ct_dump(rec, path, &dopts);
     rn_artifact_lost(first, "replay.perfetto-trace", rc);
     char start[64] = "power-on";
@@ -598,7 +599,7 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
             rn_failure_clear_files(dir);
             res->artifacts = true;
             if (rec) {
-                ct_dump_opts dopts = {.format = CT_FMT_PERFETTO};
+                ct_dump_opts dopts = {.format = CT_FMT_PERFETTO, .look = &gb_look};
                 rn_path_join(path, sizeof path, dir, "trace.perfetto-trace");
                 rc = ct_dump(rec, path, &dopts);
                 rn_artifact_lost(res, "trace.perfetto-trace", rc);

@@ -10,6 +10,7 @@
  * to the running ones (so each keeps its last events) and reports. */
 #include "runner.h"
 
+#include "../debug/disasm.h"
 #include "../trace/ct_crash.h"
 #include "../trace/ct_host.h"
 
@@ -145,7 +146,7 @@ static void crash_artifacts(const rn_test *t, const rn_opts *o, slot *s, rn_resu
             char err[256] = "";
             if (!rc) rc = ct_trace_load(path, &tr, err, sizeof err);
             if (!rc) {
-                ct_dump_opts po = {.format = CT_FMT_PERFETTO};
+                ct_dump_opts po = {.format = CT_FMT_PERFETTO, .look = &gb_look};
                 snprintf(path, sizeof path, "%s/trace.perfetto-trace", dir);
                 int r1 = ct_trace_write(tr, path, &po);
                 snprintf(path, sizeof path, "%s/trace.log", dir);

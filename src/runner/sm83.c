@@ -246,8 +246,10 @@ static void trace_vector(gb *g, uint8_t *flat, const gb_bus_access *log, const c
         ct_format fmt;
     } outs[] = {{"trace.perfetto-trace", CT_FMT_PERFETTO}, {"trace.log", CT_FMT_LOG}};
     for (size_t i = 0; i < sizeof outs / sizeof *outs; i++) {
-        ct_dump_opts o = {
-            .format = outs[i].fmt, .raw_cycles = true, .line_fmt = gb_disasm_line_fmt};
+        ct_dump_opts o = {.format = outs[i].fmt,
+                          .raw_cycles = true,
+                          .line_fmt = gb_disasm_line_fmt,
+                          .look = &gb_look};
         if (snprintf(path, sizeof path, "%s/%s", dir, outs[i].name) >= (int)sizeof path) continue;
         int rc = ct_dump(rec, path, &o);
         fprintf(info, "%s: %s\n", outs[i].name,

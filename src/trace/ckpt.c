@@ -24,6 +24,7 @@ struct ct_ckpt {
     uint64_t max_bytes;
     unsigned max_count;
     uint8_t *head;    /* the newest entry, whole */
+    uint8_t *zspan;   /* per whole SPAN of head: 1 when it is all zero bytes */
     uint8_t *scratch; /* a delta being built */
     size_t scratch_cap;
     entry *e; /* circular: e[(first + i) % cap] is entry i */
@@ -31,13 +32,26 @@ struct ct_ckpt {
     uint64_t bytes, evicted;
 };
 
+static const uint8_t zeros[SPAN];
+
+static size_t nspans(size_t blob) {
+    return blob / SPAN;
+}
+
+/* Which spans of the head are all zero (a machine state has large zero
+ * areas that stay zero: a push then reads only the new blob there). */
+static void zero_spans(ct_ckpt *c) {
+    for (size_t k = 0; k < nspans(c->blob); k++)
+        c->zspan[k] = !memcmp(c->head + k * SPAN, zeros, SPAN);
+}
+
 static size_t scratch_size(size_t blob) {
     size_t blocks = (blob + BLOCK - 1) / BLOCK;
     return blob + 8 * ((blocks + 1) / 2 + 1);
 }
 
 size_t ct_ckpt_min_bytes(size_t blob_size) {
-    return 2 * blob_size + scratch_size(blob_size) + 64 * sizeof(entry) + 4096;
+    return 2 * blob_size + scratch_size(blob_size) + nspans(blob_size) + 64 * sizeof(entry) + 4096;
 }
 
 static entry *at(const ct_ckpt *c, unsigned i) {
@@ -63,15 +77,18 @@ ct_ckpt *ct_ckpt_create(size_t blob_size, uint64_t max_bytes, unsigned max_count
     c->max_count = max_count;
     c->scratch_cap = scratch_size(blob_size);
     c->head = malloc(blob_size);
+    c->zspan = calloc(nspans(blob_size) + 1, 1);
     c->scratch = malloc(c->scratch_cap);
     c->cap = 64;
     c->e = calloc(c->cap, sizeof *c->e);
-    if (!c->head || !c->scratch || !c->e) goto oom;
-    c->bytes = sizeof *c + blob_size + c->scratch_cap + c->cap * sizeof *c->e + 3 * HEAP_OVERHEAD;
+    if (!c->head || !c->zspan || !c->scratch || !c->e) goto oom;
+    c->bytes = sizeof *c + blob_size + nspans(blob_size) + 1 + c->scratch_cap +
+               c->cap * sizeof *c->e + 4 * HEAP_OVERHEAD;
     return c;
 oom:
     if (c) {
         free(c->head);
+        free(c->zspan);
         free(c->scratch);
         free(c->e);
         free(c);
@@ -85,6 +102,7 @@ void ct_ckpt_destroy(ct_ckpt *c) {
     for (unsigned i = 0; i < c->n; i++)
         free(at(c, i)->delta);
     free(c->head);
+    free(c->zspan);
     free(c->scratch);
     free(c->e);
     free(c);
@@ -142,6 +160,7 @@ void ct_ckpt_truncate(ct_ckpt *c, int i) {
     /* Entry i becomes the newest: rebuild it in place of the head. */
     for (unsigned j = c->n - 1; j-- > (unsigned)i;)
         apply(c, at(c, j), c->head);
+    zero_spans(c);
     for (unsigned j = (unsigned)i; j < c->n; j++) {
         entry *x = at(c, j);
         c->bytes -= delta_cost(x);
@@ -175,8 +194,14 @@ static int reserve(ct_ckpt *c) {
 }
 
 int ct_ckpt_push(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob) {
+    return ct_ckpt_push_kept(c, stamp, tag, blob, 0, 0);
+}
+
+int ct_ckpt_push_kept(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob, size_t kept_from,
+                      size_t kept_to) {
     const uint8_t *nb = blob;
     if (c->n && at(c, c->n - 1)->stamp >= stamp) {
+        kept_from = kept_to = 0; /* the head changes: no promise about it holds */
         int keep = ct_ckpt_find(c, stamp);
         if (keep >= 0 && at(c, (unsigned)keep)->stamp == stamp) keep--;
         ct_ckpt_truncate(c, keep);
@@ -191,11 +216,21 @@ int ct_ckpt_push(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob) {
         for (size_t b = 0; b < nblocks; b++) {
             size_t off = b * BLOCK, len = c->blob - off < BLOCK ? c->blob - off : BLOCK;
             /* Most of a state does not change: skip equal spans of SPAN
-             * bytes with one memcmp each before looking block by block. */
-            if (!run && off % SPAN == 0 && c->blob - off >= SPAN &&
-                !memcmp(c->head + off, nb + off, SPAN)) {
-                b += SPAN / BLOCK - 1;
-                continue;
+             * bytes with one memcmp each before looking block by block (a
+             * span that was and is all zero: against a zero block in the
+             * cache, without reading the head). */
+            if (off % SPAN == 0 && c->blob - off >= SPAN) {
+                size_t k = off / SPAN;
+                if (!run && off >= kept_from && off + SPAN <= kept_to) {
+                    b += SPAN / BLOCK - 1; /* the caller left it as the head has it */
+                    continue;
+                }
+                if (!run && !memcmp(c->zspan[k] ? zeros : c->head + off, nb + off, SPAN)) {
+                    b += SPAN / BLOCK - 1;
+                    continue;
+                }
+                /* The head's span becomes the new one: whether it is zero. */
+                c->zspan[k] = !memcmp(nb + off, zeros, SPAN);
             }
             if (!memcmp(c->head + off, nb + off, len)) {
                 if (run) {
@@ -226,6 +261,7 @@ int ct_ckpt_push(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob) {
                 /* Put the head back as it was. */
                 prev->delta = c->scratch;
                 apply(c, prev, c->head);
+                zero_spans(c);
                 prev->delta = NULL;
                 prev->len = 0;
                 return -ENOMEM;
@@ -235,6 +271,7 @@ int ct_ckpt_push(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob) {
         }
     } else {
         memcpy(c->head, nb, c->blob);
+        zero_spans(c);
     }
     entry *x = &c->e[(c->first + c->n) % c->cap];
     x->stamp = stamp;

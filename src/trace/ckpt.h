@@ -34,6 +34,11 @@ void ct_ckpt_destroy(ct_ckpt *c);
  * goes another way). Evicts the oldest until the bounds hold. 0 or -ENOMEM
  * (the ring is then unchanged). */
 int ct_ckpt_push(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob);
+/* The same, with a promise: bytes kept_from..kept_to of blob equal the
+ * newest entry's (the caller saved over a copy of it and left them alone);
+ * they are not compared. Ignored when the push drops entries first. */
+int ct_ckpt_push_kept(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob, size_t kept_from,
+                      size_t kept_to);
 
 unsigned ct_ckpt_count(const ct_ckpt *c);
 /* Entry i, 0 = oldest. */

@@ -114,6 +114,23 @@ typedef enum ct_format {
 typedef int (*ct_line_fmt)(void *ctx, const ct_schema *s, uint16_t id, uint64_t ts,
                            const uint8_t *payload, char *buf, size_t len);
 
+/* How the Perfetto exporter shows a schema's events, set up by the program
+ * that knows what they mean (the emulator names instructions by their
+ * disassembly); both calls are optional.
+ *  - event(): asked once per event id before a dump. *hex: the fields
+ *    (bit f = field f) shown in hex (as pointer values). *key: for a CT_STEP
+ *    event, the fields its slice name depends on (at most 8 bytes of fields
+ *    in all, else ignored): each distinct combination of their values is
+ *    one name, interned once, and named by slice_name().
+ *  - slice_name(): the name of a step event with those key values, into buf
+ *    (NUL-terminated); returns its length, or -1 for the event's own name. */
+typedef struct ct_look {
+    void (*event)(void *ctx, const ct_schema *s, uint16_t id, uint32_t *hex, uint32_t *key);
+    int (*slice_name)(void *ctx, const ct_schema *s, uint16_t id, const uint8_t *payload, char *buf,
+                      size_t len);
+    void *ctx;
+} ct_look;
+
 typedef struct ct_dump_opts {
     ct_format format;
     bool raw_cycles; /* timestamps as raw ticks instead of nanoseconds */
@@ -123,6 +140,9 @@ typedef struct ct_dump_opts {
      * with protoc) instead of deflate-compressed TracePacket.compressed_packets
      * chunks (about 6x smaller; Perfetto reads both). */
     bool uncompressed;
+    /* .perfetto-trace: slice names and hex fields (NULL: event names,
+     * decimal). */
+    const ct_look *look;
 } ct_dump_opts;
 
 ct_format ct_format_from_path(const char *path);

@@ -5,20 +5,29 @@
  * Layout of a dump, all on one packet sequence:
  *   1. a packet that clears the sequence's incremental state and carries a
  *      ClockSnapshot defining clock 64 as incremental (each event packet's
- *      timestamp is a delta from the previous one: 1-3 bytes instead of 9),
- *      TracePacketDefaults selecting clock 64, and InternedData with every
- *      event name and field name, so events carry small ids;
+ *      timestamp is a delta from the previous one: 1-3 bytes instead of 9,
+ *      none when it is 0: trace_processor gives a packet without one the
+ *      latest time, as perfetto_read.c does),
+ *      TracePacketDefaults selecting clock 64 and, as the default track, the
+ *      first step event's (instructions, in the emulator), and InternedData
+ *      with every event name (iid = id + 1) and field name;
  *   2. one TrackDescriptor per target, per step event and per counter event
  *      (written at every dump, so a wrapped ring still names its tracks);
  *   2b. one TraceStats packet: the ring's statistics (events written,
  *      overwritten, dropped as BufferStats chunks_written / overwritten /
  *      discarded, the ring's bytes as buffer_size);
- *   3. one TrackEvent packet per event: type, name id, track, and the fields
- *      as debug annotations with interned names (counters too, besides their
- *      value, so that perfetto_read.c can rebuild every event).
- * The event packets (about 35 bytes for a 3-field event) are deflated in
- * chunks of whole packets, each chunk one TracePacket.compressed_packets
- * (under the 512 KB Perfetto allows), unless opts->uncompressed. */
+ *   3. one TrackEvent packet per event (SEQ_NEEDS_INCREMENTAL_STATE: they
+ *      use the interned names, the defaults and the incremental clock):
+ *      type, name id, track, and the fields as debug annotations with
+ *      interned names (counters too, besides their value, so that
+ *      perfetto_read.c can rebuild every event); fields a ct_look marks as
+ *      hex are pointer values, which Perfetto shows in hex. Step events
+ *      (slices that tile their track) are written compactly, see
+ *      step_event(): slice names per key interned as they first appear,
+ *      key fields once per name, the other fields where they change.
+ * The event packets are deflated in chunks of whole packets, each chunk one
+ * TracePacket.compressed_packets (under the 512 KB Perfetto allows), unless
+ * opts->uncompressed. */
 #include "ct_internal.h"
 
 #include <errno.h>
@@ -51,6 +60,8 @@ enum {
     CLK_TIMESTAMP = 2,
     CLK_INCREMENTAL = 3,
     DEF_TIMESTAMP_CLOCK_ID = 58,
+    DEF_TRACK_EVENT = 11,
+    TED_TRACK_UUID = 11,
     ID_EVENT_NAMES = 2,
     ID_ANNOTATION_NAMES = 3,
     NAME_IID = 1,
@@ -69,10 +80,11 @@ enum {
     DA_UINT = 3,
     DA_INT = 4,
     DA_STRING = 6,
+    DA_POINTER = 7,
 };
 enum { WT_VARINT = 0, WT_LEN = 2 };
 enum { TYPE_SLICE_BEGIN = 1, TYPE_SLICE_END = 2, TYPE_INSTANT = 3, TYPE_COUNTER = 4 };
-enum { SEQ_INCREMENTAL_STATE_CLEARED = 1 };
+enum { SEQ_INCREMENTAL_STATE_CLEARED = 1, SEQ_NEEDS_INCREMENTAL_STATE = 2 };
 #define SEQ_ID     1u
 #define CLOCK_INCR 64u /* sequence-scoped clock ids are 64..127 */
 #define CLOCK_BOOT 6u  /* BUILTIN_CLOCK_BOOTTIME, the default trace clock */
@@ -170,6 +182,21 @@ static void m_sub(msg *m, unsigned field, const msg *sub) {
  * packet started in a chunk never makes the buffer flush halfway. */
 #define CHUNK       (256u << 10)
 #define CHUNK_SLACK 256u
+/* Interned slice names of step events (one per distinct key) take the iids
+ * after the schema's event names. */
+#define SITE_IID0 (CT_MAX_EVENTS + 1u)
+/* Beyond this many names (perfetto_read.c reads as many), a slice is named
+ * after its event and carries its key fields. */
+#define MAX_SITES      ((size_t)1 << 20)
+#define SLICE_NAME_MAX 256u
+
+/* A distinct name key of a step event and its interned name. */
+typedef struct site {
+    uint64_t key;
+    uint32_t iid; /* 0: free slot */
+    uint16_t id;
+    bool announced; /* its key fields were written with one of its slices */
+} site;
 
 typedef struct pctx {
     const ct_src *t;
@@ -182,62 +209,173 @@ typedef struct pctx {
     uint32_t ann_base[CT_MAX_EVENTS]; /* interned field-name ids: ann_base[id] + field + 1 */
     uint64_t last_ns;
     bool raw;
+    int err;
+    /* Timestamps to ns by a shift when ts_hz is a power of two and the
+     * product fits (else ct__ts_ns); the default track's uuid (0: none). */
+    int hz_shift;
+    uint64_t default_track;
+    const ct_look *look;
+    /* Per event id: where each field lies in the payload, and its look. */
+    struct {
+        uint8_t off[CT_MAX_FIELDS], size[CT_MAX_FIELDS], type[CT_MAX_FIELDS];
+        uint32_t hex, key;
+        uint8_t words;                     /* 8-byte words the payload spans */
+        uint8_t nkey, key_f[8];            /* the key fields, in order */
+        uint32_t byte_bit[CT_MAX_PAYLOAD]; /* the field of each payload byte, as a bit */
+    } f[CT_MAX_EVENTS];
+    /* Step events: the payload of the slice in progress, whether one is
+     * open, whether one was written yet. */
+    uint8_t prev[CT_MAX_EVENTS][CT_MAX_PAYLOAD];
+    uint8_t step_open[CT_MAX_EVENTS], step_seen[CT_MAX_EVENTS];
+    /* Slice names by key: open addressing, a power-of-two table. */
+    site *sites;
+    size_t nsites, site_cap;
+    uint32_t next_iid;
 } pctx;
 
-/* Value part of a debug annotation for field f (without the name). */
-typedef struct aval {
+/* Field f of an event, from the offsets worked out once per id. */
+static inline uint64_t fval(const pctx *c, unsigned id, unsigned f, const uint8_t *payload) {
+    const uint8_t *p = payload + c->f[id].off[f];
+    uint64_t v = 0;
+    switch (c->f[id].size[f]) {
+    case 1: v = p[0]; break;
+    case 2: v = (uint64_t)p[0] | (uint64_t)p[1] << 8; break;
+    case 4: {
+        uint32_t x =
+            (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        v = c->f[id].type[f] == CT_T_I32 ? (uint64_t)(int64_t)(int32_t)x : x;
+        break;
+    }
+    default:
+        for (unsigned i = 0; i < c->f[id].size[f]; i++)
+            v |= (uint64_t)p[i] << (8 * i);
+        break;
+    }
+    return v;
+}
+
+/* One debug annotation: its name id and value. */
+typedef struct ann {
+    uint32_t iid;
     unsigned field; /* DA_* */
     uint64_t v;
     const char *s;
     size_t slen;
-} aval;
+    unsigned len; /* of the DebugAnnotation message */
+} ann;
 
-static aval annotation_value(const pctx *c, const ct_event_desc *d, unsigned f,
-                             const uint8_t *payload) {
-    aval a = {DA_UINT, ct_field_u64(d, f, payload), NULL, 0};
-    switch (d->fields[f].type) {
-    case CT_T_I32: a.field = DA_INT; break;
-    case CT_T_BOOL: a.field = DA_BOOL; break;
+static void ann_set(const pctx *c, unsigned id, unsigned f, uint64_t v, ann *a) {
+    a->iid = c->ann_base[id] + f + 1;
+    a->v = v;
+    a->s = NULL;
+    a->slen = 0;
+    switch (c->f[id].type[f]) {
+    case CT_T_I32: a->field = DA_INT; break;
+    case CT_T_BOOL: a->field = DA_BOOL; break;
     case CT_T_STR:
-        a.field = DA_STRING;
-        a.s = ct__src_string(c->t, a.v);
-        if (!a.s) a.s = "?";
-        a.slen = strlen(a.s);
+        a->field = DA_STRING;
+        a->s = ct__src_string(c->t, v);
+        if (!a->s) a->s = "?";
+        a->slen = strlen(a->s);
         break;
-    default: break;
+    default: a->field = c->f[id].hex >> f & 1 ? DA_POINTER : DA_UINT; break;
     }
-    return a;
+    a->len = fvlen(DA_NAME_IID, a->iid) +
+             (a->s ? (unsigned)flen(a->field, a->slen) : fvlen(a->field, a->v));
 }
 
-static inline unsigned aval_len(const aval *a) {
-    return a->s ? (unsigned)flen(a->field, a->slen) : fvlen(a->field, a->v);
-}
+/* One TrackEvent packet: type, name (0: none), track, counter value,
+ * annotations, and a name to intern first (iid new_iid) if any. */
+typedef struct evpk {
+    unsigned type, name_iid, track;
+    bool counter;
+    int64_t cv;
+    const ann *a;
+    unsigned na;
+    const char *new_name;
+    size_t new_len;
+} evpk;
 
-/* One TrackEvent packet. nf: how many fields become annotations. */
-static void event_packet(pctx *c, uint64_t ts, unsigned type, unsigned name_iid, unsigned track,
-                         const ct_event_desc *d, unsigned id, const uint8_t *payload, unsigned nf,
-                         bool counter) {
+/* put_event() without string fields: every annotation is under 128 bytes,
+ * so the TrackEvent is built in place with one-byte lengths. */
+static void put_event_small(pctx *c, uint64_t delta, bool track, const evpk *e) {
+    uint8_t te[24 + CT_MAX_FIELDS * 24], *q = te;
+    q = pfv(q, TE_TYPE, e->type);
+    if (e->name_iid) q = pfv(q, TE_NAME_IID, e->name_iid);
+    if (track) q = pfv(q, TE_TRACK_UUID, e->track + 1u);
+    if (e->counter) q = pfv(q, TE_COUNTER_VALUE, (uint64_t)e->cv);
+    for (unsigned i = 0; i < e->na; i++) {
+        const ann *a = &e->a[i];
+        q = ptag(q, TE_ANNOTATIONS, WT_LEN);
+        uint8_t *len = q++;
+        q = pfv(q, DA_NAME_IID, a->iid);
+        q = pfv(q, a->field, a->v);
+        *len = (uint8_t)(q - len - 1);
+    }
+    const size_t ten = (size_t)(q - te);
+    uint64_t en = 0, id = 0;
+    if (e->new_name) {
+        en = fvlen(NAME_IID, e->name_iid) + flen(NAME_NAME, e->new_len);
+        id = flen(ID_EVENT_NAMES, en);
+    }
+    const uint64_t pkt = (delta ? fvlen(TP_TIMESTAMP, delta) : 0) + fvlen(TP_SEQ_ID, SEQ_ID) +
+                         fvlen(TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE) +
+                         flen(TP_TRACK_EVENT, ten) + (id ? flen(TP_INTERNED_DATA, id) : 0);
+    const uint64_t total = flen(TRACE_PACKET, pkt);
     ct_wbuf *w = c->w;
-    uint64_t ns = ct__ts_ns(ts, c->t->schema->ts_hz, c->raw);
+    if (c->chunk.cap) {
+        if (c->chunk.n + total > CHUNK) ct__wbuf_flush(&c->chunk);
+        w = &c->chunk;
+    }
+    uint8_t *p0 = ct__wbuf_reserve(w, (size_t)total), *p = p0;
+    p = pfl(p, TRACE_PACKET, pkt);
+    if (delta) p = pfv(p, TP_TIMESTAMP, delta);
+    p = pfv(p, TP_SEQ_ID, SEQ_ID);
+    p = pfv(p, TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE);
+    if (id) {
+        p = pfl(p, TP_INTERNED_DATA, id);
+        p = pfl(p, ID_EVENT_NAMES, en);
+        p = pfv(p, NAME_IID, e->name_iid);
+        p = pfl(p, NAME_NAME, e->new_len);
+        memcpy(p, e->new_name, e->new_len);
+        p += e->new_len;
+    }
+    p = pfl(p, TP_TRACK_EVENT, ten);
+    memcpy(p, te, ten);
+    p += ten;
+    put_raw(w, p0, p);
+}
+
+static void put_event(pctx *c, uint64_t ts, const evpk *e) {
+    ct_wbuf *w = c->w;
+    uint64_t ns = c->hz_shift >= 0 && ts <= UINT64_MAX / 1000000000u
+                      ? ts * 1000000000u >> c->hz_shift
+                      : ct__ts_ns(ts, c->t->schema->ts_hz, c->raw);
     if (ns < c->last_ns) ns = c->last_ns; /* keep deltas non-negative */
     uint64_t delta = ns - c->last_ns;
     c->last_ns = ns;
 
-    aval av[CT_MAX_FIELDS];
-    unsigned alen[CT_MAX_FIELDS];
-    uint64_t te = fvlen(TE_TYPE, type) + fvlen(TE_TRACK_UUID, track + 1u);
-    if (name_iid) te += fvlen(TE_NAME_IID, name_iid);
-    int64_t cv = 0;
-    if (counter) {
-        cv = (int64_t)ct_field_u64(d, 0, payload);
-        te += fvlen(TE_COUNTER_VALUE, (uint64_t)cv);
+    const bool track = e->track + 1u != c->default_track;
+    bool strings = false;
+    for (unsigned i = 0; i < e->na; i++)
+        strings |= e->a[i].s != NULL;
+    if (!strings) {
+        put_event_small(c, delta, track, e);
+        return;
     }
-    for (unsigned f = 0; f < nf; f++) {
-        av[f] = annotation_value(c, d, f, payload);
-        alen[f] = fvlen(DA_NAME_IID, c->ann_base[id] + f + 1) + aval_len(&av[f]);
-        te += flen(TE_ANNOTATIONS, alen[f]);
+    uint64_t te = fvlen(TE_TYPE, e->type) + (track ? fvlen(TE_TRACK_UUID, e->track + 1u) : 0);
+    if (e->name_iid) te += fvlen(TE_NAME_IID, e->name_iid);
+    if (e->counter) te += fvlen(TE_COUNTER_VALUE, (uint64_t)e->cv);
+    for (unsigned i = 0; i < e->na; i++)
+        te += flen(TE_ANNOTATIONS, e->a[i].len);
+    uint64_t en = 0, id = 0;
+    if (e->new_name) {
+        en = fvlen(NAME_IID, e->name_iid) + flen(NAME_NAME, e->new_len);
+        id = flen(ID_EVENT_NAMES, en);
     }
-    uint64_t pkt = fvlen(TP_TIMESTAMP, delta) + fvlen(TP_SEQ_ID, SEQ_ID) + flen(TP_TRACK_EVENT, te);
+    uint64_t pkt = (delta ? fvlen(TP_TIMESTAMP, delta) : 0) + fvlen(TP_SEQ_ID, SEQ_ID) +
+                   fvlen(TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE) +
+                   flen(TP_TRACK_EVENT, te) + (id ? flen(TP_INTERNED_DATA, id) : 0);
     uint64_t total = flen(TRACE_PACKET, pkt);
     if (c->chunk.cap) {
         /* Whole packets per chunk; one too big for a chunk goes out plain. */
@@ -247,26 +385,212 @@ static void event_packet(pctx *c, uint64_t ts, unsigned type, unsigned name_iid,
 
     uint8_t *p0 = ct__wbuf_reserve(w, 64), *p = p0;
     p = pfl(p, TRACE_PACKET, pkt);
-    p = pfv(p, TP_TIMESTAMP, delta);
+    if (delta) p = pfv(p, TP_TIMESTAMP, delta);
     p = pfv(p, TP_SEQ_ID, SEQ_ID);
+    p = pfv(p, TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE);
+    if (id) {
+        p = pfl(p, TP_INTERNED_DATA, id);
+        p = pfl(p, ID_EVENT_NAMES, en);
+        p = pfv(p, NAME_IID, e->name_iid);
+        p = pfl(p, NAME_NAME, e->new_len);
+        put_raw(w, p0, p);
+        ct__wbuf_put(w, e->new_name, e->new_len);
+        p0 = p = ct__wbuf_reserve(w, 64);
+    }
     p = pfl(p, TP_TRACK_EVENT, te);
-    p = pfv(p, TE_TYPE, type);
-    if (name_iid) p = pfv(p, TE_NAME_IID, name_iid);
-    p = pfv(p, TE_TRACK_UUID, track + 1u);
-    if (counter) p = pfv(p, TE_COUNTER_VALUE, (uint64_t)cv);
+    p = pfv(p, TE_TYPE, e->type);
+    if (e->name_iid) p = pfv(p, TE_NAME_IID, e->name_iid);
+    if (track) p = pfv(p, TE_TRACK_UUID, e->track + 1u);
+    if (e->counter) p = pfv(p, TE_COUNTER_VALUE, (uint64_t)e->cv);
     put_raw(w, p0, p);
-    for (unsigned f = 0; f < nf; f++) {
+    for (unsigned i = 0; i < e->na; i++) {
+        const ann *a = &e->a[i];
         p0 = p = ct__wbuf_reserve(w, 48);
-        p = pfl(p, TE_ANNOTATIONS, alen[f]);
-        p = pfv(p, DA_NAME_IID, c->ann_base[id] + f + 1);
-        if (av[f].s) {
-            p = pfl(p, av[f].field, av[f].slen);
+        p = pfl(p, TE_ANNOTATIONS, a->len);
+        p = pfv(p, DA_NAME_IID, a->iid);
+        if (a->s) {
+            p = pfl(p, a->field, a->slen);
             put_raw(w, p0, p);
-            ct__wbuf_put(w, av[f].s, av[f].slen);
+            ct__wbuf_put(w, a->s, a->slen);
         } else {
-            p = pfv(p, av[f].field, av[f].v);
+            p = pfv(p, a->field, a->v);
             put_raw(w, p0, p);
         }
+    }
+}
+
+/* An event other than a step: every field, each time. */
+static void plain_event(pctx *c, const ct_event *ev, unsigned type, unsigned name_iid,
+                        unsigned track, unsigned nf, bool counter) {
+    ann a[CT_MAX_FIELDS];
+    evpk e = {type, name_iid, track, counter, 0, a, nf, NULL, 0};
+    if (counter) e.cv = (int64_t)fval(c, ev->id, 0, ev->payload);
+    for (unsigned f = 0; f < nf; f++)
+        ann_set(c, ev->id, f, fval(c, ev->id, f, ev->payload), &a[f]);
+    put_event(c, ev->ts, &e);
+}
+
+static inline size_t site_hash(uint64_t key, unsigned id, size_t mask) {
+    uint64_t h = (key ^ (uint64_t)id << 56) * 0x9E3779B97F4A7C15u;
+    return (size_t)(h >> 32) & mask;
+}
+
+/* The slice name of step event `id` with this key: found, or added (*added
+ * set). NULL when there are MAX_SITES already (or memory runs out: c->err). */
+static site *site_get(pctx *c, unsigned id, uint64_t key, bool *added) {
+    *added = false;
+    if ((c->nsites + 1) * 2 > c->site_cap && c->nsites < MAX_SITES) {
+        size_t cap = c->site_cap ? c->site_cap * 2 : 1024;
+        site *ns = calloc(cap, sizeof *ns);
+        if (!ns) {
+            c->err = -ENOMEM;
+            return NULL;
+        }
+        for (size_t i = 0; i < c->site_cap; i++) {
+            if (!c->sites[i].iid) continue;
+            size_t h = site_hash(c->sites[i].key, c->sites[i].id, cap - 1);
+            while (ns[h].iid)
+                h = (h + 1) & (cap - 1);
+            ns[h] = c->sites[i];
+        }
+        free(c->sites);
+        c->sites = ns;
+        c->site_cap = cap;
+    }
+    size_t mask = c->site_cap - 1, h = site_hash(key, id, mask);
+    for (;; h = (h + 1) & mask) {
+        site *s = &c->sites[h];
+        if (!s->iid) break;
+        if (s->key == key && s->id == id) return s;
+    }
+    if (c->nsites >= MAX_SITES) return NULL;
+    site *s = &c->sites[h];
+    s->key = key;
+    s->id = (uint16_t)id;
+    s->iid = c->next_iid++;
+    s->announced = false;
+    c->nsites++;
+    *added = true;
+    return s;
+}
+
+/* A step event: the slice before it ends here, this one begins. Slices are
+ * written so that Perfetto shows what matters and the file stays small:
+ *  - with a look that keys its names (the instruction's address, bank and
+ *    bytes), the slice is named once per key (interned) and the key fields
+ *    are written with the first slice of each name only (the name says
+ *    them); the first slice of the event writes every field;
+ *  - the other fields ride on the end of the slice before, where they
+ *    differ from that slice's: the registers an instruction changed show
+ *    as its own arguments (and are the next slice's starting values).
+ * perfetto_read.c undoes both. */
+static void step_event(pctx *c, const ct_event *ev, unsigned track, unsigned nf) {
+    const unsigned id = ev->id;
+    const uint32_t keym = c->f[id].key;
+    uint64_t v[CT_MAX_FIELDS];
+    ann a[CT_MAX_FIELDS];
+    if (c->step_open[id]) {
+        /* The fields whose bytes changed, a word at a time. */
+        uint32_t changed = 0;
+        for (unsigned w = 0; w < c->f[id].words; w++) {
+            uint64_t x, y;
+            memcpy(&x, ev->payload + 8 * w, 8);
+            memcpy(&y, c->prev[id] + 8 * w, 8);
+            if (x == y) continue;
+            for (unsigned b = 0; b < 8; b++)
+                if (ev->payload[8 * w + b] != c->prev[id][8 * w + b])
+                    changed |= c->f[id].byte_bit[8 * w + b];
+        }
+        changed &= ~keym;
+        evpk e = {TYPE_SLICE_END, 0, track, false, 0, a, 0, NULL, 0};
+        for (unsigned f = 0; changed; f++, changed >>= 1)
+            if (changed & 1) ann_set(c, id, f, fval(c, id, f, ev->payload), &a[e.na++]);
+        put_event(c, ev->ts, &e);
+    }
+    if (!c->step_seen[id])
+        for (unsigned f = 0; f < nf; f++)
+            v[f] = fval(c, id, f, ev->payload);
+    else
+        for (unsigned k = 0; k < c->f[id].nkey; k++)
+            v[c->f[id].key_f[k]] = fval(c, id, c->f[id].key_f[k], ev->payload);
+    evpk e = {TYPE_SLICE_BEGIN, id + 1u, track, false, 0, a, 0, NULL, 0};
+    char name[SLICE_NAME_MAX];
+    site *s = NULL;
+    if (keym) {
+        uint64_t key = 0;
+        unsigned sh = 0;
+        for (unsigned k = 0; k < c->f[id].nkey; k++) {
+            const unsigned f = c->f[id].key_f[k];
+            key |= v[f] << sh;
+            sh += 8u * c->f[id].size[f];
+        }
+        bool added;
+        s = site_get(c, id, key, &added);
+        if (c->err) return;
+        if (s) e.name_iid = s->iid;
+        if (added) {
+            int k = c->look->slice_name
+                        ? c->look->slice_name(c->look->ctx, c->t->schema, (uint16_t)id, ev->payload,
+                                              name, sizeof name)
+                        : -1;
+            if (k < 0 || (size_t)k >= sizeof name) {
+                const char *en = c->t->schema->events[id].name;
+                k = (int)strlen(en);
+                if ((size_t)k >= sizeof name) k = (int)sizeof name - 1;
+                memcpy(name, en, (size_t)k);
+            }
+            e.new_name = name;
+            e.new_len = (size_t)k;
+        }
+    }
+    if (!c->step_seen[id]) {
+        for (unsigned f = 0; f < nf; f++)
+            ann_set(c, id, f, v[f], &a[e.na++]);
+    } else if (keym && (!s || !s->announced)) {
+        /* A name's first slice (or one past MAX_SITES names): its key. */
+        for (unsigned k = 0; k < c->f[id].nkey; k++)
+            ann_set(c, id, c->f[id].key_f[k], v[c->f[id].key_f[k]], &a[e.na++]);
+        if (s) s->announced = true;
+    }
+    put_event(c, ev->ts, &e);
+    memcpy(c->prev[id], ev->payload, 8u * c->f[id].words);
+    c->step_seen[id] = c->step_open[id] = 1;
+}
+
+/* The look of each event: field offsets, hex fields, name keys. */
+static void look_setup(pctx *c) {
+    const ct_schema *s = c->t->schema;
+    for (uint32_t id = 0; id < s->nevents && id < CT_MAX_EVENTS; id++) {
+        const ct_event_desc *d = &s->events[id];
+        unsigned off = 0, keybytes = 0;
+        for (unsigned f = 0; f < d->nfields && f < CT_MAX_FIELDS; f++) {
+            unsigned sz = ct_field_size(d->fields[f].type);
+            if (off + sz > CT_MAX_PAYLOAD) sz = 0; /* as ct_field_u64: reads as 0 */
+            c->f[id].off[f] = (uint8_t)(sz ? off : 0);
+            c->f[id].size[f] = (uint8_t)sz;
+            c->f[id].type[f] = d->fields[f].type;
+            for (unsigned b = 0; b < sz; b++)
+                c->f[id].byte_bit[off + b] = 1u << f;
+            off += ct_field_size(d->fields[f].type);
+        }
+        c->f[id].words = (uint8_t)((off < CT_MAX_PAYLOAD ? off + 7 : CT_MAX_PAYLOAD) / 8);
+        uint32_t hex = 0, key = 0;
+        if (c->look && c->look->event) c->look->event(c->look->ctx, s, (uint16_t)id, &hex, &key);
+        if (d->kind != CT_STEP) key = 0;
+        for (unsigned f = 0; f < d->nfields && f < CT_MAX_FIELDS; f++) {
+            if (d->fields[f].type == CT_T_STR) key &= ~(1u << f);
+            if (key >> f & 1) keybytes += c->f[id].size[f];
+        }
+        unsigned nkey = 0;
+        for (unsigned f = 0; f < d->nfields && f < CT_MAX_FIELDS; f++)
+            if (key >> f & 1) {
+                if (nkey == 8) keybytes = 9; /* too many: no key */
+                if (nkey < 8) c->f[id].key_f[nkey++] = (uint8_t)f;
+            }
+        if (keybytes > 8) key = nkey = 0;
+        c->f[id].hex = hex;
+        c->f[id].key = key;
+        c->f[id].nkey = (uint8_t)nkey;
     }
 }
 
@@ -342,6 +666,12 @@ static int write_preamble(pctx *c, uint64_t t0) {
     m_sub(&pk, TP_CLOCK_SNAPSHOT, &b);
     a.n = b.n = 0;
     m_var(&a, DEF_TIMESTAMP_CLOCK_ID, CLOCK_INCR);
+    if (c->default_track) {
+        b.n = 0;
+        m_var(&b, TED_TRACK_UUID, c->default_track);
+        m_sub(&a, DEF_TRACK_EVENT, &b);
+        b.n = 0;
+    }
     m_sub(&pk, TP_DEFAULTS, &a);
     a.n = 0;
     uint32_t ann = 0;
@@ -410,8 +740,18 @@ int ct__write_perfetto(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
     c->t = t;
     c->w = w;
     c->raw = o->raw_cycles;
+    c->look = o->look;
+    c->next_iid = SITE_IID0;
     ct__tracks_build(t->schema, &c->tr);
+    look_setup(c);
     const ct_schema *s = t->schema;
+    c->hz_shift = -1;
+    for (int k = 0; k < 63 && !c->raw && s->ts_hz; k++)
+        if (s->ts_hz == (uint64_t)1 << k) c->hz_shift = k;
+    /* Event packets on the first step event's track (instructions, in the
+     * emulator: most of a trace) leave their track to the defaults. */
+    for (uint32_t id = 0; id < s->nevents && id < CT_MAX_EVENTS && !c->default_track; id++)
+        if (s->events[id].kind == CT_STEP) c->default_track = c->tr.of_event[id] + 1u;
     ct_src_it it;
     ct__src_begin(t, &it);
     const ct_event *e = ct__src_next(t, &it);
@@ -420,57 +760,47 @@ int ct__write_perfetto(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
     int err = write_preamble(c, t0);
     if (!err && !o->uncompressed) err = chunks_open(c);
     uint32_t depth[CT_MAX_TRACKS] = {0};
-    uint8_t step_open[CT_MAX_EVENTS] = {0};
     uint64_t last_ts = 0;
     ct__src_begin(t, &it);
-    while (!err && !w->err && (e = ct__src_next(t, &it)) != NULL) {
+    while (!err && !c->err && !w->err && (e = ct__src_next(t, &it)) != NULL) {
         const ct_event_desc *d = &s->events[e->id];
-        unsigned track = c->tr.of_event[e->id], nf = d->nfields;
+        unsigned track = c->tr.of_event[e->id], nf = d->nfields, name = e->id + 1u;
         last_ts = e->ts;
         switch (d->kind) {
         case CT_BEGIN:
             depth[track]++;
-            event_packet(c, e->ts, TYPE_SLICE_BEGIN, e->id + 1u, track, d, e->id, e->payload, nf,
-                         false);
+            plain_event(c, e, TYPE_SLICE_BEGIN, name, track, nf, false);
             break;
         case CT_END:
             /* An end whose begin was overwritten stays visible as an instant. */
             if (depth[track]) {
                 depth[track]--;
-                event_packet(c, e->ts, TYPE_SLICE_END, e->id + 1u, track, d, e->id, e->payload, nf,
-                             false);
+                plain_event(c, e, TYPE_SLICE_END, name, track, nf, false);
             } else {
-                event_packet(c, e->ts, TYPE_INSTANT, e->id + 1u, track, d, e->id, e->payload, nf,
-                             false);
+                plain_event(c, e, TYPE_INSTANT, name, track, nf, false);
             }
             break;
-        case CT_STEP:
-            if (step_open[e->id])
-                event_packet(c, e->ts, TYPE_SLICE_END, 0, track, d, e->id, e->payload, 0, false);
-            step_open[e->id] = 1;
-            event_packet(c, e->ts, TYPE_SLICE_BEGIN, e->id + 1u, track, d, e->id, e->payload, nf,
-                         false);
-            break;
-        case CT_COUNTER:
-            event_packet(c, e->ts, TYPE_COUNTER, e->id + 1u, track, d, e->id, e->payload, nf, true);
-            break;
-        default:
-            event_packet(c, e->ts, TYPE_INSTANT, e->id + 1u, track, d, e->id, e->payload, nf,
-                         false);
-            break;
+        case CT_STEP: step_event(c, e, track, nf); break;
+        case CT_COUNTER: plain_event(c, e, TYPE_COUNTER, name, track, nf, true); break;
+        default: plain_event(c, e, TYPE_INSTANT, name, track, nf, false); break;
         }
     }
+    if (!err) err = c->err;
     /* The last step of each id lasts until the end of the trace. */
-    for (unsigned id = 0; id < s->nevents && !err; id++)
-        if (step_open[id])
-            event_packet(c, last_ts, TYPE_SLICE_END, 0, c->tr.of_event[id], &s->events[id], id,
-                         NULL, 0, false);
+    for (unsigned id = 0; id < s->nevents && id < CT_MAX_EVENTS && !err; id++)
+        if (c->step_open[id]) {
+            evpk x = {TYPE_SLICE_END, 0, c->tr.of_event[id], false, 0, NULL, 0, NULL, 0};
+            put_event(c, last_ts, &x);
+        }
     /* Balanced slices: whatever is still open (the frame in progress, a
      * handler the ring ended in) ends with the trace. */
     for (unsigned k = 0; k < c->tr.n && !err; k++)
-        for (; depth[k]; depth[k]--)
-            event_packet(c, last_ts, TYPE_SLICE_END, 0, k, &s->events[0], 0, NULL, 0, false);
+        for (; depth[k]; depth[k]--) {
+            evpk x = {TYPE_SLICE_END, 0, k, false, 0, NULL, 0, NULL, 0};
+            put_event(c, last_ts, &x);
+        }
     int cerr = chunks_close(c);
+    free(c->sites);
     free(c);
     return err ? err : cerr ? cerr : w->err;
 }

@@ -6,7 +6,16 @@
  * TrackEvent type and track), field types from the annotation values (an
  * unsigned field gets the smallest width that holds every value seen).
  * Timestamps come back in nanoseconds (ts_hz = 1e9); levels are unknown
- * (info). Compressed chunks are inflated with a size cap. */
+ * (info). Compressed chunks are inflated with a size cap.
+ *
+ * Step events (a child track each, named "target.event") are written
+ * compactly (see perfetto.c): the first slice of a track carries every
+ * field; a slice named with an iid past the schema's names (one per key,
+ * e.g. an instruction site) carries its key fields the first time that
+ * name is announced, and later slices of that name take them from there;
+ * the other fields ride on the end of the slice before, where they
+ * changed. Fields a slice does not carry keep their last value. Hex fields
+ * are pointer values, read as unsigned. */
 #include "ct_internal.h"
 
 #include <errno.h>
@@ -21,6 +30,9 @@
 #define MAX_EVENTS    ((size_t)1 << 24)
 #define MAX_VALUES    ((size_t)1 << 26)
 #define MAX_STRINGS   65536u
+/* Interned slice names past the schema's (perfetto.c: SITE_IID0 on). */
+#define SITE_IID0 (CT_MAX_EVENTS + 1u)
+#define MAX_SITES ((size_t)1 << 20)
 
 enum { V_UINT = 1, V_INT, V_BOOL, V_STR };
 enum { TYPE_SLICE_BEGIN = 1, TYPE_SLICE_END = 2, TYPE_INSTANT = 3, TYPE_COUNTER = 4 };
@@ -103,8 +115,25 @@ typedef struct pr_evinfo {
     uint64_t maxv[CT_MAX_FIELDS];
 } pr_evinfo;
 
+/* What a slice name past the schema's stands for: the key fields its
+ * announcement carried (mask of field slots, values at voff). */
+typedef struct pr_site {
+    uint32_t voff;
+    uint16_t mask;
+    bool known;
+} pr_site;
+
 typedef struct pr {
     char *ev_name[CT_MAX_EVENTS];
+    /* The step event of a child track (eid + 1), resolved from its name. */
+    uint16_t track_eid[CT_MAX_TRACKS + 1];
+    bool claimed[CT_MAX_EVENTS];
+    /* Step events: field values of the slice in progress (by slot). */
+    uint64_t cur[CT_MAX_EVENTS][CT_MAX_FIELDS];
+    pr_site *sites;
+    size_t site_cap;
+    uint64_t *svals;
+    size_t nsvals, svcap;
     char *ann_name[MAX_ANN];
     struct {
         char *name;
@@ -120,6 +149,7 @@ typedef struct pr {
     char **strings;
     uint32_t nstrings, scap;
     uint64_t last_ns;
+    uint64_t default_track; /* TracePacketDefaults' track_event_defaults */
     /* TraceStats as perfetto.c writes it: BufferStats chunks = events. */
     bool have_stats;
     uint64_t written, overwritten, dropped, ring_bytes;
@@ -157,10 +187,11 @@ static void parse_interned(pr *r, const uint8_t *p, size_t n) {
             if (g == 2) nm = dd, nl = ll;
         }
         if (e.bad || iid == 0 || bad_name_field(nm, nl) ||
-            iid > (f == 2 ? CT_MAX_EVENTS : MAX_ANN)) {
+            iid > (f == 2 ? SITE_IID0 + MAX_SITES : MAX_ANN)) {
             fail(r, "bad interned name");
             return;
         }
+        if (f == 2 && iid >= SITE_IID0) continue; /* a slice's display name */
         char **slot = f == 2 ? &r->ev_name[iid - 1] : &r->ann_name[iid - 1];
         free(*slot);
         *slot = dup_n(nm, nl);
@@ -216,6 +247,22 @@ static void parse_track(pr *r, const uint8_t *p, size_t n) {
     if (!r->track[uuid].name) r->oom = true;
     r->track[uuid].parent = (uint32_t)parent;
     r->track[uuid].counter = counter;
+    /* A child track "target.event": the first event of that name not
+     * taken yet by an earlier child track (the writer interns names and
+     * makes child tracks in schema order). */
+    const char *pn = parent ? r->track[parent].name : NULL;
+    r->track_eid[uuid] = 0;
+    if (pn && r->track[uuid].name) {
+        size_t k = strlen(pn);
+        const char *tn = r->track[uuid].name;
+        if (!strncmp(tn, pn, k) && tn[k] == '.')
+            for (uint32_t i = 0; i < r->nev_names; i++)
+                if (!r->claimed[i] && r->ev_name[i] && !strcmp(r->ev_name[i], tn + k + 1)) {
+                    r->claimed[i] = true;
+                    r->track_eid[uuid] = (uint16_t)(i + 1);
+                    break;
+                }
+    }
 }
 
 /* The array `a` of *cap elements of `size` bytes, doubled (from `first`);
@@ -262,6 +309,11 @@ static uint32_t intern(pr *r, const uint8_t *p, size_t n) {
     return r->nstrings++;
 }
 
+static void step_event(pr *r, uint64_t ts, unsigned eid, uint16_t track, uint64_t type,
+                       uint64_t name, const uint32_t *ann, const uint8_t *vk, const uint64_t *val,
+                       unsigned nf);
+static void add_event(pr *r, uint64_t ts, unsigned eid, const uint64_t *val, unsigned nf);
+
 static void parse_event(pr *r, uint64_t ts, const uint8_t *p, size_t n) {
     pb b = {p, n, 0, false};
     uint32_t f;
@@ -296,7 +348,7 @@ static void parse_event(pr *r, uint64_t ts, const uint8_t *p, size_t n) {
                     iid = w;
                 else if (g == 2)
                     vk[nf] = V_BOOL, val[nf] = w != 0;
-                else if (g == 3)
+                else if (g == 3 || g == 7) /* uint, pointer (a hex field) */
                     vk[nf] = V_UINT, val[nf] = w;
                 else if (g == 4)
                     vk[nf] = V_INT, val[nf] = w;
@@ -318,8 +370,17 @@ static void parse_event(pr *r, uint64_t ts, const uint8_t *p, size_t n) {
         fail(r, "bad track event");
         return;
     }
+    if (track == 0) track = r->default_track;
+    if (track == 0 || track > CT_MAX_TRACKS || type < 1 || type > 4) {
+        fail(r, "bad track event");
+        return;
+    }
+    if (r->track_eid[track] && (type == TYPE_SLICE_BEGIN || type == TYPE_SLICE_END)) {
+        step_event(r, ts, r->track_eid[track] - 1u, (uint16_t)track, type, name, ann, vk, val, nf);
+        return;
+    }
     if (name == 0) return; /* the end of a step: implied by the next step */
-    if (name > CT_MAX_EVENTS || track == 0 || track > CT_MAX_TRACKS || type < 1 || type > 4) {
+    if (name > CT_MAX_EVENTS) {
         fail(r, "bad track event");
         return;
     }
@@ -346,6 +407,98 @@ static void parse_event(pr *r, uint64_t ts, const uint8_t *p, size_t n) {
         /* An end whose begin was lost is written as an instant. */
         if (e->kind == CT_INSTANT && kind == CT_END) e->kind = CT_END;
     }
+    add_event(r, ts, eid, val, nf);
+}
+
+/* The slot of annotation `iid` among event e's fields, or -1. */
+static int slot_of(const pr_evinfo *e, uint32_t iid) {
+    for (unsigned i = 0; i < e->nf; i++)
+        if (e->ann[i] == iid) return (int)i;
+    return -1;
+}
+
+/* The site of a slice name past the schema's, grown on demand. */
+static pr_site *site_at(pr *r, uint64_t name) {
+    size_t i = (size_t)(name - SITE_IID0);
+    if (i >= r->site_cap) {
+        size_t cap = r->site_cap ? r->site_cap : 1024;
+        while (cap <= i)
+            cap *= 2;
+        pr_site *ns = realloc(r->sites, cap * sizeof *ns);
+        if (!ns) {
+            r->oom = true;
+            return NULL;
+        }
+        memset(ns + r->site_cap, 0, (cap - r->site_cap) * sizeof *ns);
+        r->sites = ns;
+        r->site_cap = cap;
+    }
+    return &r->sites[i];
+}
+
+/* A slice begin or end on the child track of step event eid. */
+static void step_event(pr *r, uint64_t ts, unsigned eid, uint16_t track, uint64_t type,
+                       uint64_t name, const uint32_t *ann, const uint8_t *vk, const uint64_t *val,
+                       unsigned nf) {
+    pr_evinfo *e = &r->ev[eid];
+    if (name > SITE_IID0 + MAX_SITES || (name && name < SITE_IID0 && name != eid + 1u)) {
+        fail(r, "bad step event name");
+        return;
+    }
+    if (!e->seen) {
+        if (type == TYPE_SLICE_END) return; /* nothing to carry yet */
+        /* The first slice: every field. */
+        e->seen = true;
+        e->kind = CT_STEP;
+        e->nf = (uint8_t)nf;
+        e->track = track;
+        memcpy(e->ann, ann, nf * sizeof ann[0]);
+        memcpy(e->vkind, vk, nf);
+        memcpy(r->cur[eid], val, nf * sizeof val[0]);
+    } else {
+        uint64_t v[CT_MAX_FIELDS];
+        int slot[CT_MAX_FIELDS];
+        uint16_t mask = 0;
+        for (unsigned i = 0; i < nf; i++) {
+            slot[i] = slot_of(e, ann[i]);
+            if (slot[i] < 0 || e->vkind[slot[i]] != vk[i] || (mask >> slot[i] & 1)) {
+                fail(r, "an event's fields differ between occurrences");
+                return;
+            }
+            mask |= (uint16_t)(1u << slot[i]);
+            v[slot[i]] = val[i];
+        }
+        if (type == TYPE_SLICE_BEGIN && name >= SITE_IID0) {
+            pr_site *st = site_at(r, name);
+            if (!st) return;
+            if (st->known) {
+                for (unsigned k = 0; k < e->nf; k++)
+                    if (st->mask >> k & 1) r->cur[eid][k] = r->svals[st->voff + k];
+            } else {
+                /* Its announcement: the key fields, kept for later slices. */
+                if (r->svcap - r->nsvals < e->nf) {
+                    uint64_t *nv = grow(r, r->svals, &r->svcap, sizeof *nv, 16384,
+                                        MAX_SITES * CT_MAX_FIELDS, "too many slice names");
+                    if (!nv) return;
+                    r->svals = nv;
+                }
+                st->known = true;
+                st->mask = mask;
+                st->voff = (uint32_t)r->nsvals;
+                for (unsigned k = 0; k < e->nf; k++)
+                    r->svals[r->nsvals + k] = mask >> k & 1 ? v[k] : 0;
+                r->nsvals += e->nf;
+            }
+        }
+        for (unsigned k = 0; k < e->nf; k++)
+            if (mask >> k & 1) r->cur[eid][k] = v[k];
+        if (type == TYPE_SLICE_END) return; /* the values the next slice starts with */
+    }
+    add_event(r, ts, eid, r->cur[eid], e->nf);
+}
+
+static void add_event(pr *r, uint64_t ts, unsigned eid, const uint64_t *val, unsigned nf) {
+    pr_evinfo *e = &r->ev[eid];
     for (unsigned i = 0; i < nf; i++)
         if (val[i] > e->maxv[i]) e->maxv[i] = val[i];
     if (r->nevs == r->evcap) {
@@ -439,6 +592,25 @@ static void parse_trace_stats(pr *r, const uint8_t *p, size_t n) {
     if (b.bad) fail(r, "bad trace stats");
 }
 
+/* TracePacketDefaults { track_event_defaults { track_uuid } }. */
+static void parse_defaults(pr *r, const uint8_t *p, size_t n) {
+    pb b = {p, n, 0, false};
+    uint32_t f;
+    uint64_t v;
+    const uint8_t *d;
+    size_t len;
+    while (pb_next(&b, &f, &v, &d, &len)) {
+        if (f != 11 || !d) continue;
+        pb c = {d, len, 0, false};
+        const uint8_t *dd;
+        size_t ll;
+        while (pb_next(&c, &f, &v, &dd, &ll))
+            if (f == 11 && !dd) r->default_track = v;
+        if (c.bad) fail(r, "bad packet defaults");
+    }
+    if (r->default_track > CT_MAX_TRACKS || b.bad) fail(r, "bad packet defaults");
+}
+
 static void parse_packet(pr *r, const uint8_t *p, size_t n, int depth) {
     pb b = {p, n, 0, false};
     uint32_t f;
@@ -470,6 +642,9 @@ static void parse_packet(pr *r, const uint8_t *p, size_t n, int depth) {
             break;
         case 35:
             if (d) parse_trace_stats(r, d, len);
+            break;
+        case 59:
+            if (d) parse_defaults(r, d, len);
             break;
         case 11:
             te = d;
@@ -618,6 +793,8 @@ int ct__parse_perfetto(const uint8_t *buf, size_t len, ct_trace **out, char *err
     for (uint32_t i = 0; i < r->nstrings; i++)
         free(r->strings[i]);
     free(r->strings);
+    free(r->sites);
+    free(r->svals);
     free(r->evs);
     free(r->vals);
     free(r);

@@ -373,7 +373,28 @@ static void test_random(void) {
     free(g);
 }
 
+/* Square 1 after the hand-over: still running the chime's $7C1 at duty
+ * step 2, stepping at T-cycle 28 and every 252 after (gambatte hwtests
+ * sound/ch1_init_pos_*): a trigger keeps the step it finds, so its duty
+ * bit says where the channel was. */
+static void test_post_boot_square1_phase(void) {
+    static const struct {
+        unsigned t;
+        uint8_t pos, level;
+    } at[] = {{528, 4, 0}, {532, 5, 1}, {1536, 8 & 7, 1}, {1540, 9 & 7, 0}};
+    for (size_t k = 0; k < sizeof at / sizeof at[0]; k++) {
+        gb *g = new_gb();
+        mcycles(g, at[k].t / 4);
+        wr(g, 0xFF12, 0x80);
+        wr(g, 0xFF14, 0x80); /* trigger, frequency $0C1: no step for 7420 T */
+        CHECK_EQ(g->apu.ch[0].pos, at[k].pos);
+        CHECK_EQ(g->apu.ch[0].level, at[k].level);
+        free(g);
+    }
+}
+
 int main(void) {
+    test_post_boot_square1_phase();
     test_registers();
     test_length();
     test_envelope_dac();

@@ -483,6 +483,96 @@ static void test_serial(void) {
     gb_destroy(g);
 }
 
+/* One NOP (one M-cycle) per step, n times. */
+static void nops(gb *g, unsigned n) {
+    for (unsigned i = 0; i < n; i++)
+        gb_step(g);
+}
+
+/* A transfer started at internal counter `start` ends (IF.serial) exactly
+ * `end` T-cycles later, and not 4 T-cycles before. With `div_at` nonzero,
+ * DIV is written that many T-cycles after the start and `end` counts from
+ * the write. */
+static void serial_case(uint16_t start, unsigned div_at, unsigned end) {
+    gb *g = boot(NULL, 0); /* NOPs */
+    gb_timer_reset(g, start);
+    g->intf = 0;
+    gb_bus_write(g, 0xFF02, 0x81);
+    if (div_at) {
+        nops(g, div_at / 4);
+        gb_bus_write(g, 0xFF04, 0);
+    }
+    nops(g, end / 4 - 1);
+    CHECK_EQ(g->intf & GB_INT_SERIAL, 0);
+    nops(g, 1);
+    CHECK(g->intf & GB_INT_SERIAL);
+    CHECK_EQ(gb_peek(g, 0xFF01), 0xFF); /* eight ones shifted in */
+    gb_destroy(g);
+}
+
+/* The serial clock counts falling edges of counter bit 7, 16 to a byte: a
+ * start with bit 8 high ends on a rising edge of bit 8, and a DIV reset
+ * with bit 7 high is an edge (gambatte hwtests serial/nopx2_start_wait_*,
+ * start_late_div_write_wait_read_if_*). */
+static void test_serial_edges(void) {
+    serial_case(0x0010, 0, 0x1000 - 0x0010); /* bit 8 low: 8 bit-8 periods */
+    serial_case(0x0100, 0, 0x1000);          /* bit 8 high: half a bit later */
+    serial_case(0x002C, 3712 - 44, 256);     /* DIV reset at $0E80: the 15th edge */
+    serial_case(0x002C, 3708 - 44, 512);     /* at $0E7C: not an edge */
+    serial_case(0x002C, 3964 - 44, 256);     /* at $0F7C: 15 edges, not one */
+    gb *g = boot(NULL, 0);                   /* at $0F80: the 16th edge ends the byte */
+    gb_timer_reset(g, 0x002C);
+    g->intf = 0;
+    gb_bus_write(g, 0xFF02, 0x81);
+    nops(g, (3968 - 44) / 4);
+    CHECK_EQ(g->intf & GB_INT_SERIAL, 0);
+    gb_bus_write(g, 0xFF04, 0);
+    CHECK(g->intf & GB_INT_SERIAL);
+    gb_destroy(g);
+}
+
+/* An interrupt dispatch takes IF (and clears the bit it serves) in its
+ * fifth M-cycle, before the low byte of PC lands; IE after the high byte's
+ * push (gambatte hwtests serial/start_wait_trigger_int8_read_if_1..3,
+ * irq_precedence/if_and_ie_0_vector_3/4). */
+static void dispatch_case(unsigned m, bool want_if) {
+    gb *g = boot(NULL, 0);
+    gb_timer_reset(g, 0x0004);
+    gb_bus_write(g, 0xFF02, 0x81); /* ends when the counter reaches $1000 */
+    /* The dispatch's M-cycle m (1..5, 6 = the next) is the one the counter
+     * reaches $1000 in. */
+    nops(g, (0x1000 - 0x0004) / 4 - m);
+    g->ie = GB_INT_SERIAL;
+    g->intf = GB_INT_SERIAL;
+    g->cpu.ime = true;
+    gb_step(g);
+    CHECK_EQ(g->cpu.pc, 0x58);
+    if (m > 5) gb_step(g); /* the handler's first M-cycle (LD B,B) */
+    CHECK_EQ((g->intf & GB_INT_SERIAL) != 0, want_if);
+    gb_destroy(g);
+}
+
+static void vector_case(uint16_t sp, uint16_t want_pc, uint8_t want_if) {
+    gb *g = boot(NULL, 0);
+    nops(g, 0x80); /* PC $0180: the low byte pushed is $80 */
+    g->cpu.sp = sp;
+    g->ie = GB_INT_TIMER;
+    g->intf = GB_INT_TIMER;
+    g->cpu.ime = true;
+    gb_step(g);
+    CHECK_EQ(g->cpu.pc, want_pc);
+    CHECK_EQ(g->intf & 0x1F, want_if);
+    gb_destroy(g);
+}
+
+static void test_dispatch_ack(void) {
+    dispatch_case(4, false);         /* raised again in the 4th M-cycle: acknowledged */
+    dispatch_case(5, false);         /* in the 5th: acknowledged with the dispatch */
+    dispatch_case(6, true);          /* in the handler's first: stays */
+    vector_case(0xFF11, 0x50, 0x00); /* low byte $80 pushed into IF: still $50 */
+    vector_case(0xFF10, 0x00, 0x01); /* high byte $01 pushed into IF: no vector */
+}
+
 /* Post-boot state of DMG rev ABC. */
 static void test_post_boot(void) {
     static const uint8_t code[] = {0x00};
@@ -645,6 +735,8 @@ int main(void) {
     test_lockup();
     test_save_states();
     test_serial();
+    test_serial_edges();
+    test_dispatch_ack();
     test_post_boot();
     test_boot_rom();
     test_trace_points();

@@ -271,6 +271,12 @@ static void backward_commands(void) {
     CMD("watch w $C011");
     CMD("stepf");
     MOTION("reverse-continue", "reverse-continue to a watchpoint");
+    CMD("delete");
+    CMD("break event(timer.overflow)");
+    CMD("continue");
+    CMD("continue");
+    const int ev_back = idx;
+    MOTION("reverse-continue", "reverse-continue to an event()");
     CMD("bt");
     session s;
     run_session(&s, rom_path, "", script);
@@ -309,6 +315,7 @@ static void backward_commands(void) {
     CHECK_EQ(jreg(s.ans[lw], "pc"), 0x0203);
     CHECK(jnum(s.ans[lc], "old") != jnum(s.ans[lc], "new"));
     CHECK_EQ(jreg(s.ans[rf], "pc"), 0x0169);
+    CHECK(jnum(s.ans[ev_back], "cycle") < jnum(s.ans[ev_back - 1], "cycle"));
     printf("%d positions checked against power-on\n", verified);
     session_free(&s);
 }
@@ -378,6 +385,42 @@ static void ring_wrap_and_bounds(void) {
         CHECK(jnum(s.ans[i], "max_bytes") == 1 << 20);
     }
     session_free(&s);
+
+    /* The smallest memory bound and a count bound together, over 200
+     * frames: the ring wraps; backstep across the evictions lands where a
+     * run from power-on does. */
+    script[0] = 0;
+    for (int i = 0; i < 200; i++)
+        add(script, sizeof script, "stepf", NULL);
+    k = 101;
+    add(script, sizeof script, "backstep 100000", &k);
+    add(script, sizeof script, "checkpoints", NULL);
+    run_session(&s, rom_path, "--checkpoint-memory 452K --checkpoints 50", script);
+    CHECK_EQ(s.n, 203);
+    if (s.n == 203) {
+        CHECK(jok(s.ans[200]));
+        CHECK_EQ(jnum(s.ans[202], "count"), 50);
+        CHECK(jnum(s.ans[202], "oldest") > 140 * 70224.0); /* power-on was evicted */
+        CHECK(jnum(s.ans[202], "bytes") <= 452 * 1024);
+        printf("452K ring: %.0f checkpoints, oldest at cycle %.0f\n", jnum(s.ans[202], "count"),
+               jnum(s.ans[202], "oldest"));
+        char f[200];
+        snprintf(f, sizeof f, "%s/s101.state", dir);
+        verify(rom_path, f, (uint64_t)jnum(s.ans[200], "cycle"));
+    }
+    session_free(&s);
+}
+
+/* The text under the caret of an error answer ("error: ...\n  LINE\n  ^"),
+ * or NULL. */
+static const char *under_caret(const char *text) {
+    const char *l2 = strchr(text, '\n');
+    const char *l3 = l2 ? strchr(l2 + 1, '\n') : NULL;
+    const char *c = l3 ? strchr(l3 + 1, '^') : NULL;
+    if (!c) return NULL;
+    size_t col = (size_t)(c - (l3 + 1));
+    const char *end = strchr(l2 + 1, '\n');
+    return (size_t)(end - (l2 + 1)) > col ? l2 + 1 + col : NULL;
 }
 
 /* Bad input: an error answer with a caret, and the session goes on. */
@@ -418,6 +461,18 @@ static void bad_input(void) {
     }
     if (s.n == (int)nb + 1) CHECK(jok(s.ans[nb]));
     CHECK(carets >= 14);
+    /* The caret stands under what is wrong. */
+    static const struct {
+        int i;
+        const char *at;
+    } where_[] = {{0, "frobnicate"}, {5, "unless a"}, {6, "zz"}, {7, "0"}, {8, "-1"}};
+    for (size_t k = 0; k < sizeof where_ / sizeof where_[0] && s.n > (int)nb; k++) {
+        const char *u = under_caret(jtext(s.ans[where_[k].i]));
+        bool ok = u && !strncmp(u, where_[k].at, strlen(where_[k].at));
+        CHECK(ok);
+        if (!ok)
+            fprintf(stderr, "caret of '%s': %s\n", bad[where_[k].i], jtext(s.ans[where_[k].i]));
+    }
     printf("%zu bad commands answered (%d with a caret), the session went on\n", nb, carets);
     session_free(&s);
 }
@@ -524,6 +579,7 @@ int main(void) {
     backward_commands();
     twins("pc==0x0200", false);
     twins("$C011", true);
+    twins("rw $C010 if value&1", true);
     /* event() conditions: seen by the re-execution of a backward search too. */
     twins("event(timer.overflow)", false);
     twins("event(cart.bank) && rom_bank==3", false);

@@ -24,7 +24,7 @@ parts = set()
 binary = os.environ.get("CERES_BIN")
 if binary and os.access(binary, os.X_OK):
     h = subprocess.run([binary, "bench", "--help"], capture_output=True, text=True)
-    parts = set(re.findall(r"\b(recorder|emu|suite)\b", h.stdout + h.stderr))
+    parts = set(re.findall(r"\b(recorder|emu|suite|ckpt)\b", h.stdout + h.stderr))
 for r in rows[2:]:
     cells = [c.strip() for c in r.strip("|").split("|")]
     cmd = cells[ci] if ci < len(cells) else ""

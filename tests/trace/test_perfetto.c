@@ -66,11 +66,123 @@ static unsigned count(const char *hay, const char *needle) {
     return n;
 }
 
+/* Every needle found in hay, in this order. */
+static bool in_order(const char *hay, const char *const *needles, unsigned n) {
+    const char *p = hay;
+    for (unsigned i = 0; i < n; i++) {
+        const char *q = strstr(p, needles[i]);
+        if (!q) {
+            fprintf(stderr, "not found (in order): %s\n", needles[i]);
+            return false;
+        }
+        p = q + strlen(needles[i]);
+    }
+    return true;
+}
+
+/* A look of our own: exec slices named after their opcode ("op 01"), pc in
+ * hex. */
+static void look_event(void *ctx, const ct_schema *s, uint16_t id, uint32_t *hex, uint32_t *key) {
+    (void)ctx;
+    *hex = *key = 0;
+    if (!strcmp(s->events[id].name, "exec")) {
+        *hex = 1u << ct_field_index(&s->events[id], "pc");
+        *key = 1u << ct_field_index(&s->events[id], "op");
+    }
+    if (!strcmp(s->events[id].name, "read")) *hex = 1u; /* addr */
+}
+static int look_name(void *ctx, const ct_schema *s, uint16_t id, const uint8_t *p, char *buf,
+                     size_t len) {
+    (void)ctx;
+    const ct_event_desc *d = &s->events[id];
+    return snprintf(buf, len, "op %02X", (unsigned)ct_field_u64(d, 1, p));
+}
+static const ct_look test_look = {look_event, look_name, NULL};
+
+/* Step slices with a look: each name interned once with the packet that
+ * first uses it, key fields with the first slice of each name only, the
+ * other fields on the end of the slice before where they changed, hex as
+ * pointer values, SEQ_NEEDS_INCREMENTAL_STATE on every event packet, the
+ * exec track as the default; and read back, every field of every event. */
+static void test_look_layout(const char *proto) {
+    ct_recorder *r = ct_recorder_create(&ts_schema, 1 << 20, 0, CT_OVERWRITE, NULL, 0);
+    CHECK(r != NULL);
+    if (!r) return;
+    ct_filter_apply(r, "trace", NULL, 0);
+    static const struct {
+        uint16_t pc;
+        uint8_t op;
+    } ex[] = {{0x100, 1}, {0x102, 2}, {0x104, 1}, {0x104, 2}, {0x1234, 2}};
+    for (unsigned i = 0; i < 5; i++)
+        CT_EMIT(r->flags, r, ts_, EXEC, 10 * (i + 1), ex[i].pc, ex[i].op);
+    CT_EMIT(r->flags, r, ts_, READ, 70, 0xC123, 7, 9);
+    ct_dump_opts o = {.uncompressed = true, .look = &test_look};
+    CHECK_EQ(ct_dump(r, tu_path("look.perfetto-trace"), &o), 0);
+    char *txt = decode(tu_path("look.perfetto-trace"), proto);
+    CHECK(txt != NULL);
+    if (txt) {
+        const char *seq[] = {
+            /* defaults: the exec track (uuid 2, the first step's) */
+            "track_event_defaults {\n      track_uuid: 2\n",
+            /* slice 1: every field, a new name interned with it */
+            "name_iid: 1\n      pointer_value: 256\n", "name_iid: 2\n      uint_value: 1\n",
+            "type: TYPE_SLICE_BEGIN\n    name_iid: 257\n  }",
+            "event_names {\n      iid: 257\n      name: \"op 01\"", "sequence_flags: 2",
+            /* its end: pc changed (hex), op is the key */
+            "name_iid: 1\n      pointer_value: 258\n    }\n    type: TYPE_SLICE_END\n  }",
+            /* slice 2: a new name: its key only */
+            "name_iid: 2\n      uint_value: 2\n    }\n    type: TYPE_SLICE_BEGIN\n    "
+            "name_iid: 258\n",
+            "name: \"op 02\"", "pointer_value: 260\n    }\n    type: TYPE_SLICE_END",
+            /* slice 3: the first name again, announced now (slice 1 had every field) */
+            "name_iid: 2\n      uint_value: 1\n    }\n    type: TYPE_SLICE_BEGIN\n    "
+            "name_iid: 257\n  }\n  sequence_flags: 2",
+            /* slice 4: nothing changed, a known name: no arguments at all */
+            "track_event {\n    type: TYPE_SLICE_END\n  }",
+            "track_event {\n    type: TYPE_SLICE_BEGIN\n    name_iid: 258\n  }",
+            /* slice 5 */
+            "pointer_value: 4660\n    }\n    type: TYPE_SLICE_END",
+            "track_event {\n    type: TYPE_SLICE_BEGIN\n    name_iid: 258\n  }",
+            /* the read, on its own track, addr in hex */
+            "pointer_value: 49443\n", "track_uuid: 3\n"};
+        CHECK(in_order(txt, seq, sizeof seq / sizeof *seq));
+        CHECK_EQ(count(txt, "name: \"op 01\""), 1);
+        CHECK_EQ(count(txt, "name: \"op 02\""), 1);
+        CHECK_EQ(count(txt, "sequence_flags: 2"), count(txt, "track_event {"));
+        /* 5 begins, 4 ends before the next begin, the last end, the read */
+        CHECK_EQ(count(txt, "track_event {"), 11);
+    }
+    free(txt);
+    ct_trace *l = NULL;
+    char err[256];
+    CHECK_EQ(ct_trace_load(tu_path("look.perfetto-trace"), &l, err, sizeof err), 0);
+    if (l) {
+        CHECK_EQ(l->nev, 6);
+        for (unsigned i = 0; i < 5 && i < l->nev; i++) {
+            const ct_event_desc *d = &l->schema.events[l->ev[i].id];
+            CHECK(!strcmp(d->name, "exec") && !strcmp(d->target, "cpu") && d->kind == CT_STEP);
+            CHECK_EQ(ct_field_u64(d, (unsigned)ct_field_index(d, "pc"), l->ev[i].payload),
+                     ex[i].pc);
+            CHECK_EQ(ct_field_u64(d, (unsigned)ct_field_index(d, "op"), l->ev[i].payload),
+                     ex[i].op);
+            CHECK_EQ(l->ev[i].ts, ts_ns(10 * (i + 1)));
+        }
+        if (l->nev == 6) {
+            const ct_event_desc *d = &l->schema.events[l->ev[5].id];
+            CHECK(!strcmp(d->name, "read"));
+            CHECK_EQ(ct_field_u64(d, 0, l->ev[5].payload), 0xC123);
+        }
+    }
+    ct_trace_free(l);
+    ct_recorder_destroy(r);
+}
+
 int main(void) {
     const char *proto = getenv("CERES_PERFETTO_PROTO");
     if (!proto || !tu_exists(proto)) TEST_SKIP("CERES_PERFETTO_PROTO not set or missing");
     if (system("protoc --version > /dev/null 2>&1") != 0) TEST_SKIP("protoc not installed");
     tu_tmpdir();
+    test_look_layout(proto);
 
     const uint64_t n = 20000;
     ct_recorder *r = tu_wrapped(64 << 10, n);
