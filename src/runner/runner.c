@@ -5,9 +5,10 @@
  * SIGILL, SIGFPE, SIGABRT (and SIGTERM, which the parent sends to a stuck
  * child, and SIGINT, Ctrl-C): the crash handler of src/trace/ct_crash.c,
  * which writes the flight recorder's ring and the machine's screen to
- * files the parent opened before the fork, then re-raises. The parent turns those into the failure
- * folder. On SIGINT/SIGTERM the parent starts no more tests, passes SIGINT
- * to the running ones (so each keeps its last events) and reports. */
+ * files the parent opened before the fork, then re-raises. The parent
+ * turns those into the failure folder. On SIGINT/SIGTERM the parent starts
+ * no more tests, passes SIGINT to the running ones (so each keeps its last
+ * events) and reports. */
 #include "runner.h"
 
 #include "../debug/disasm.h"
