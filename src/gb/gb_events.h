@@ -31,7 +31,7 @@ extern "C" {
     E(PPU_FRAME_END, ppu, frame_end, DEBUG, END, U32, frame)                                       \
     E(PPU_STAT_IRQ, ppu, stat_irq, DEBUG, INSTANT, U8, ly, U8, source)                             \
     E(PPU_LYC, ppu, lyc_match, DEBUG, INSTANT, U8, ly)                                             \
-    E(PPU_FETCH, ppu, fetch, TRACE, INSTANT, U8, step, U8, x, BOOL, window, U16, dot)              \
+    E(PPU_FETCH, ppu, fetch, TRACE, INSTANT, U8, tile, U8, x, BOOL, window, U16, dot)              \
     E(PPU_SPRITE, ppu, sprite, DEBUG, INSTANT, U8, obj, U8, x, U8, penalty, U16, dot)              \
     E(PPU_PUSH, ppu, push, TRACE, INSTANT, U8, x, U8, shade, U16, dot)                             \
     E(DMA_START, dma, start, DEBUG, BEGIN, U16, src, U8, delay)                                    \

@@ -49,7 +49,8 @@ enum { LCDC_TILES = 0x10, LCDC_WIN = 0x20, LCDC_WINMAP = 0x40, LCDC_ON = 0x80 };
  * blocking one M-cycle into the line (lcdon_timing: STAT reads mode 0 and
  * LY=LYC false at the M-cycle LY changes; intr_2_mode3_timing,
  * intr_1_2_timing-GS). */
-#define DOT_M2 4
+#define DOT_M2     4
+#define DOT_M2_END 8 /* end of the mode 2 interrupt pulse */
 /* VBlank (IF bit 0), STAT mode 1, and the mode-2 source pulse of line 144. */
 #define DOT_VBLANK 4
 /* Line 153: LY reads 153 for one M-cycle, then 0; the comparator sees 153,
@@ -71,7 +72,7 @@ enum ev {
     EV_MODE0_IRQ, /* mode 0 interrupt source */
     EV_MODE0,     /* STAT mode 0, access restored, line drawn */
     EV_VBLANK,    /* line 144: mode 1, IF VBlank, frame completed */
-    EV_M2_OFF,    /* line 144: end of the mode 2 source pulse */
+    EV_M2_OFF,    /* end of the mode 2 source pulse */
     EV_CMP,       /* comparator on for LY */
     EV_153_LY0,   /* line 153: LY reads 0, comparator sees 153 */
     EV_CMP_OFF,   /* comparator idle */
@@ -88,8 +89,9 @@ typedef struct sched {
 enum { K_VISIBLE, K_LCDON0, K_VBLANK144, K_VBLANK, K_LINE153 };
 
 static const sched visible[] = {
-    {DOT_M2, EV_MODE2, 0}, {DOT_SCANEND, EV_SCAN_END, 0}, {DOT_M3, EV_MODE3, 0},
-    {DOT_M0, EV_MODE0, 1}, {DOT_M0_IRQ, EV_MODE0_IRQ, 1}, {LINE_DOTS, EV_LINE_END, 0},
+    {DOT_M2, EV_MODE2, 0},       {DOT_M2_END, EV_M2_OFF, 0}, {DOT_SCANEND, EV_SCAN_END, 0},
+    {DOT_M3, EV_MODE3, 0},       {DOT_M0, EV_MODE0, 1},      {DOT_M0_IRQ, EV_MODE0_IRQ, 1},
+    {LINE_DOTS, EV_LINE_END, 0},
 };
 static const sched lcdon0[] = {
     {DOT_SCANEND + LCDON_SHIFT, EV_SCAN_END, 0},
@@ -217,6 +219,20 @@ static inline unsigned bg_tile_base(const gb_ppu *p, uint8_t t) {
     return (p->lcdc & LCDC_TILES) ? t * 16u : (unsigned)(0x1000 + (int8_t)t * 16);
 }
 
+/* The pipeline's trace records of this line (ppu.fetch, ppu.push,
+ * ppu.sprite), kept as the pipeline runs ahead and written when mode 3
+ * ends: the pipeline runs once, and a register write drops the records
+ * from its dot on before the pipeline runs ahead again. */
+static inline void plog_add(gb_ppu *p, uint8_t id, uint8_t a, uint8_t b, uint8_t c, unsigned dot) {
+    if (p->plog_n >= GB_PLOG_MAX) return;
+    gb_plog *e = &p->plog[p->plog_n++];
+    e->id = id;
+    e->a = a;
+    e->b = b;
+    e->c = c;
+    e->dot = (uint16_t)dot;
+}
+
 /* One dot of the background/window fetcher. Registers are read at the dot
  * of the read: SCX (coarse), SCY, WY's line counter, LCDC bits 3, 4, 6. */
 CT_INLINE void fetch_dot(gb *g, gb_fifo *f, bool emit) {
@@ -243,11 +259,11 @@ CT_INLINE void fetch_dot(gb *g, gb_fifo *f, bool emit) {
             else
                 f->lo = b;
         }
-        if (emit && (f->fstep & 1) == 0)
-            GB_TRACE(g, PPU_FETCH, (uint8_t)(f->fstep / 2 - 1), f->fx, f->win,
-                     (uint16_t)(p->fifo_t0 + f->t));
     }
     if (f->fstep == FETCH_HI && f->bg_n == 0) {
+        /* One record per fetch, at the dot its 8 pixels enter the FIFO
+         * (the reads are 2, 4 and 6 dots into it, before this dot). */
+        if (emit) plog_add(p, GB_PLOG_FETCH, f->tile, f->fx, f->win, p->fifo_t0 + f->t);
         f->bg_lo = f->lo;
         f->bg_hi = f->hi;
         f->bg_n = 8;
@@ -293,7 +309,7 @@ static inline bool chunk_clear(const gb_ppu *p, const gb_fifo *f) {
 
 /* The object fetch ends: its row goes into the object FIFO where the FIFO
  * holds transparent pixels (an object fetched earlier keeps its pixels). */
-static void obj_merge(gb *g, gb_fifo *f, bool emit) {
+static void obj_merge(gb *g, gb_fifo *f) {
     gb_ppu *p = &g->ppu;
     const uint8_t *o = &p->oam[(p->obj[f->ocur % 10] % 40) * 4];
     unsigned h = (p->lcdc & LCDC_OBJ16) ? 16 : 8;
@@ -312,31 +328,26 @@ static void obj_merge(gb *g, gb_fifo *f, bool emit) {
     f->ob_hi |= hi & take;
     f->ob_pal = (uint8_t)((f->ob_pal & ~take) | ((attr & 0x10) ? take : 0));
     f->ob_pri = (uint8_t)((f->ob_pri & ~take) | ((attr & 0x80) ? take : 0));
-    /* Kept for the line's ppu.sprite records (run ahead, then again from
-     * each write: the last run's values are the line's). */
-    unsigned k = f->ocur % 10;
-    p->obj_pen[k] = (uint8_t)(f->t + 1 - f->owait);
-    p->obj_dot[k] = (uint16_t)(p->fifo_t0 + f->t);
-    p->obj_log |= (uint16_t)(1u << k);
-    if (emit)
-        GB_TRACE(g, PPU_SPRITE, p->obj[f->ocur % 10], o[1], (uint8_t)(f->t + 1 - f->owait),
-                 (uint16_t)(p->fifo_t0 + f->t));
+    /* ppu.sprite is at debug level: logged on every run ahead. */
+    if (p->plog_on)
+        plog_add(p, GB_PLOG_SPRITE, p->obj[f->ocur % 10], o[1], (uint8_t)(f->t + 1 - f->owait),
+                 p->fifo_t0 + f->t);
 }
 
-/* The per-dot trace points are on (ppu.fetch, ppu.push): no shortcut. */
+/* The pipeline's trace points are on (ppu.fetch, ppu.push): the pipeline is
+ * run once more at the end of mode 3 to record them. */
 static inline bool trace_heavy(const gb *g) {
     return (g->trace_on[gb_ev_PPU_FETCH] | g->trace_on[gb_ev_PPU_PUSH]) != 0;
 }
 
 /* The window starts: the background FIFO is cleared and the fetcher
  * restarts on the window's first tile (6 dots to the first window pixel). */
-CT_INLINE void win_start(gb *g, gb_fifo *f, bool emit) {
+CT_INLINE void win_start(gb_fifo *f) {
     f->win = 1;
     f->fx = 0;
     f->fstep = 0;
     f->bg_n = 0;
     f->first = 0;
-    if (emit) GB_TRACE(g, PPU_FETCH, 3, 0, 1, (uint16_t)(g->ppu.fifo_t0 + f->t));
     f->t++;
 }
 
@@ -347,7 +358,7 @@ CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
     uint8_t *out = p->fb[(p->front & 1) ^ 1] + (p->line < 144 ? p->line : 0) * 160u;
     while (!f->done && f->t < stop) {
         if (f->ostall) {
-            if (--f->ostall == 0) obj_merge(g, f, emit);
+            if (--f->ostall == 0) obj_merge(g, f);
             f->t++;
             continue;
         }
@@ -356,27 +367,38 @@ CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
             f->t++;
             continue;
         }
+        /* SCX fine scroll: from the first pixel in the background FIFO,
+         * pixels are dropped (objects not matched) until the count dropped
+         * equals SCX%8, compared all along, as SCX reads at the start of
+         * the dot and again after the drop: a write to SCX in these dots
+         * changes the line's fine scroll (gambatte scx_during_m3:
+         * scx_0360c0 and scx_0063c0, $03 then $60 or $00 then $63 written
+         * as mode 3 begins; scx_0761c0_2, $61 written after one pixel is
+         * dropped stops the drop there; enable_display
+         * ly0_late_scx7_m3stat_scx{0,1,3}_{1,2,3}: SCX=7 written before
+         * the first pixel counts, written after a drop of 3 matched SCX=3
+         * does not). */
+        if (f->fine && (f->fine0 & 7u) == (p->scx & 7u)) f->fine = 0;
         if (f->fine) {
             /* WX=0 matches one pixel into the fine-scroll discard, so the
              * window loses the rest of it too: SCX%8 + 7 pixels cut (Pan
              * Docs, Window). */
-            if (!f->win && p->wx == 0 && f->fine0 - f->fine == 1 && (p->lcdc & LCDC_WIN) &&
-                p->win_hit) {
-                win_start(g, f, emit);
+            if (!f->win && p->wx == 0 && f->fine0 == 1 && (p->lcdc & LCDC_WIN) && p->win_hit) {
+                win_start(f);
                 continue;
             }
-            /* SCX fine scroll: pixels dropped, objects not matched. */
             f->bg_lo = (uint8_t)(f->bg_lo << 1);
             f->bg_hi = (uint8_t)(f->bg_hi << 1);
             f->bg_n--;
-            f->fine--;
+            f->fine0++;
+            if ((f->fine0 & 7u) == (p->scx & 7u)) f->fine = 0;
             f->t++;
             continue;
         }
         /* The window starts where WX matches: the background FIFO is
          * cleared and the fetcher restarts on the window's first tile. */
         if (!f->win && (p->lcdc & LCDC_WIN) && p->win_hit && f->px + 7 == p->wx) {
-            win_start(g, f, emit);
+            win_start(f);
             continue;
         }
         if (f->onext < p->nobj && f->onext < 10 &&
@@ -396,8 +418,8 @@ CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
         f->owait = 0xFFFF;
         /* A tile just pushed, and nothing for the next 8 pixels but the
          * fetch of the next tile: run those 8 dots at once. */
-        if ((!emit || !trace_heavy(g)) && f->fstep == 0 && f->bg_n == 8 && f->px >= 0 &&
-            f->px <= 152 && f->t + 8u <= stop && chunk_clear(p, f)) {
+        if (f->fstep == 0 && f->bg_n == 8 && f->px >= 0 && f->px <= 152 && f->t + 8u <= stop &&
+            chunk_clear(p, f)) {
             fetch_tile(p, f);
             unsigned px = (unsigned)f->px;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -435,6 +457,11 @@ CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
                     f->ob_pal = (uint8_t)(f->ob_pal << 1);
                     f->ob_pri = (uint8_t)(f->ob_pri << 1);
                 }
+            if (emit) {
+                /* ppu.push for the pixel at a multiple of 8 among these. */
+                unsigned k = (8u - (px & 7u)) & 7u;
+                plog_add(p, GB_PLOG_PUSH, (uint8_t)(px + k), out[px + k], 0, p->fifo_t0 + f->t + k);
+            }
             f->bg_n = 0;
             f->px = (int16_t)(px + 8);
             if (f->px == 160) f->done = 1;
@@ -451,7 +478,8 @@ CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
             else
                 shade = (uint8_t)((p->bgp >> (c * 2)) & 3);
             if (p->line < 144) out[f->px] = shade;
-            if (emit) GB_TRACE(g, PPU_PUSH, (uint8_t)f->px, shade, (uint16_t)(p->fifo_t0 + f->t));
+            if (emit && (f->px & 7) == 0)
+                plog_add(p, GB_PLOG_PUSH, (uint8_t)f->px, shade, 0, p->fifo_t0 + f->t);
         }
         f->bg_lo = (uint8_t)(f->bg_lo << 1);
         f->bg_hi = (uint8_t)(f->bg_hi << 1);
@@ -473,10 +501,11 @@ static void fifo_start(gb_ppu *p, uint16_t t0) {
     memset(f, 0, sizeof *f);
     f->px = -8;
     f->first = 1;
-    f->fine = f->fine0 = p->scx & 7;
+    f->fine = 1;
     f->owait = 0xFFFF;
     p->fifo_t0 = t0;
-    p->obj_log = 0;
+    p->plog_n = 0;
+    p->plog_on = 1;
 }
 
 /* From the checkpoint, run ahead to the end of mode 3 (pixels drawn, the
@@ -484,7 +513,10 @@ static void fifo_start(gb_ppu *p, uint16_t t0) {
 static void fifo_ahead(gb *g) {
     gb_ppu *p = &g->ppu;
     gb_fifo w = p->fifo;
-    fifo_run(g, &w, FIFO_T_MAX, false);
+    if (CT_UNLIKELY(trace_heavy(g)))
+        fifo_run(g, &w, FIFO_T_MAX, true);
+    else
+        fifo_run(g, &w, FIFO_T_MAX, false);
     unsigned end = w.t > FIFO_T_END ? w.t : FIFO_T_END;
     p->m3_extra = (uint16_t)(end - FIFO_T_END);
     p->fifo_end = w.t;
@@ -507,10 +539,13 @@ static bool fifo_before_write(gb *g) {
     if (!p->fifo_live || p->line >= 144) return false;
     unsigned t = p->dot + FIFO_WRITE_DOT > p->fifo_t0 ? p->dot + FIFO_WRITE_DOT - p->fifo_t0 : 0;
     if (t >= p->fifo_end) return false;
-    if (CT_UNLIKELY(trace_heavy(g)))
-        fifo_run(g, &p->fifo, t, true);
-    else
-        fifo_run(g, &p->fifo, t, false);
+    /* The checkpoint runs to the write's dot without logging: the records
+     * of the run ahead before that dot stand, the rest are dropped. */
+    p->plog_on = 0;
+    fifo_run(g, &p->fifo, t, false);
+    p->plog_on = 1;
+    while (p->plog_n > 0 && p->plog[p->plog_n - 1].dot >= p->fifo_t0 + t)
+        p->plog_n--;
     return true;
 }
 
@@ -535,6 +570,7 @@ static void line_start(gb *g) {
     /* The comparator is idle for the first M-cycle of a line, except on
      * line 0 where LY has read 0 since early line 153: LYC=0 matches once
      * per frame. */
+    p->lyc_prev = p->lyc_flag;
     if (p->line != 0) {
         p->cmp_on = 0;
         compare(g);
@@ -559,11 +595,21 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
     switch (ev) {
     case EV_MODE2:
         set_mode(g, 2, at);
-        p->src = SRC_M2; /* replaces mode 0 or 1 without a gap */
         p->block = BLK_OAM_R | BLK_OAM_W;
         p->cmp_on = 1;
         p->cmp_ly = p->line;
         compare(g);
+        /* The mode 2 interrupt source is a pulse of one M-cycle, not a level
+         * held through mode 2: a STAT write in the M-cycle it begins that
+         * enables it requests the interrupt, one M-cycle later nothing
+         * (gambatte m2enable late_enable_1/_2), and later in mode 2 the DMG
+         * write glitch finds no mode 2 source (miscmstatirq
+         * lycstatwirq_trigger_00_*). It replaces mode 0 or 1 without a gap;
+         * a line high when it comes (mode 0 or 1 enabled) swallows it, and
+         * so does LY=LYC of the line before with its source enabled: then
+         * enabling mode 2 in this M-cycle requests nothing either (m2enable
+         * late_enable_m0disable_2, enable_after_lycint_1). */
+        p->src = p->stat_line || (p->lyc_prev && (p->stat & SRC_LYC)) ? 0 : SRC_M2;
         /* The window's Y condition: WY=LY at the start of a line, kept until
          * the end of the frame (Pan Docs, Window). */
         if (p->ly == p->wy) p->win_hit = 1;
@@ -590,15 +636,17 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
         break;
     case EV_MODE0_IRQ: p->src = SRC_M0; break;
     case EV_MODE0:
-        /* The pixels are drawn; with the pipeline's trace points on, run
-         * it once more from the checkpoint to record what it did. */
-        if (CT_UNLIKELY(trace_heavy(g)))
-            fifo_run(g, &p->fifo, FIFO_T_MAX, true);
-        else if (CT_UNLIKELY(g->trace_on[gb_ev_PPU_SPRITE]))
-            for (unsigned k = 0; k < 10; k++)
-                if (p->obj_log >> k & 1)
-                    GB_TRACE(g, PPU_SPRITE, p->obj[k], p->oam[(p->obj[k] % 40) * 4 + 1],
-                             p->obj_pen[k], p->obj_dot[k]);
+        /* The pixels are drawn: the pipeline's trace records of the line. */
+        for (unsigned i = 0; i < p->plog_n && i < GB_PLOG_MAX; i++) {
+            const gb_plog *e = &p->plog[i];
+            if (e->id == GB_PLOG_FETCH)
+                GB_TRACE(g, PPU_FETCH, e->a, e->b, e->c, e->dot);
+            else if (e->id == GB_PLOG_PUSH)
+                GB_TRACE(g, PPU_PUSH, e->a, e->b, e->dot);
+            else
+                GB_TRACE(g, PPU_SPRITE, e->a, e->b, e->c, e->dot);
+        }
+        p->plog_n = 0;
         if (p->win_drawn) p->win_line++;
         set_mode(g, 0, at);
         p->block = 0;
@@ -618,7 +666,7 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
         g->stop_reasons |= GB_STOP_FRAME;
         GB_TRACE(g, PPU_FRAME_END, (uint32_t)g->frames);
         break;
-    case EV_M2_OFF: p->src = SRC_M1; break;
+    case EV_M2_OFF: p->src &= (uint8_t)~SRC_M2; break;
     case EV_CMP:
         p->cmp_on = 1;
         p->cmp_ly = p->line;
@@ -758,11 +806,18 @@ void gb_ppu_write(gb *g, uint16_t addr, uint8_t v) {
     }
     case 0xFF41:
         /* DMG quirk: the write acts as if $FF were written for one cycle, so
-         * it can request the interrupt in modes 0-2 or on LY=LYC (Pan Docs,
-         * STAT, "Spurious STAT interrupts"). */
+         * it can request the interrupt in modes 0 and 1 or on LY=LYC (Pan
+         * Docs, STAT, "Spurious STAT interrupts"). Not on the mode 2 pulse:
+         * a write at the M-cycle mode 2 begins requests nothing unless it
+         * enables mode 2 (gambatte miscmstatirq m0statwirq_2 vs m2enable
+         * late_enable_1). */
         if (p->lcdc & LCDC_ON) {
-            p->stat = 0x78;
-            stat_update(g);
+            uint8_t glitch = (uint8_t)((p->src & ~SRC_M2) | (p->lyc_flag ? SRC_LYC : 0));
+            if (glitch && !p->stat_line) {
+                g->intf |= GB_INT_STAT;
+                GB_TRACE(g, PPU_STAT_IRQ, p->ly, glitch);
+                p->stat_line = 1;
+            }
         }
         p->stat = v & 0x78;
         stat_update(g);
@@ -791,8 +846,8 @@ void gb_ppu_write(gb *g, uint16_t addr, uint8_t v) {
 int gb_ppu_state_check(const gb_ppu *p) {
     bool ok = p->kind < NKINDS && p->step < sched_len[p->kind] && p->front <= 1 && p->nobj <= 10 &&
               p->line <= 153 && p->fifo.bg_n <= 8 && p->fifo.fstep <= 6 && p->fifo.px >= -8 &&
-              p->fifo.px <= 160 && p->fifo.fine <= 7 && p->fifo.onext <= 10 && p->fifo.ocur < 10 &&
-              p->mode <= 3 && p->dot < LINE_DOTS + 4;
+              p->fifo.px <= 160 && p->fifo.fine <= 1 && p->fifo.onext <= 10 && p->fifo.ocur < 10 &&
+              p->mode <= 3 && p->dot < LINE_DOTS + 4 && p->plog_n <= GB_PLOG_MAX;
     for (unsigned k = 0; ok && k < p->nobj; k++)
         ok = p->obj[k] < 40;
     return ok ? 0 : -EINVAL;
@@ -880,20 +935,17 @@ void gb_get_ppu(gb *g, gb_ppu_info *out) {
     if (!p->fifo_live || p->line >= 144) return;
     out->mode3_len = (uint16_t)(172 + p->m3_extra);
     /* What a run writes besides its gb_fifo: the line of the frame being
-     * drawn and the object fetch log. */
+     * drawn and the pipeline's trace log (kept off for the copy). */
     uint8_t *row = p->fb[(p->front & 1) ^ 1] + p->line * 160u, px_saved[160];
-    uint8_t pen[sizeof p->obj_pen];
-    uint16_t odot[sizeof p->obj_dot / sizeof p->obj_dot[0]], olog = p->obj_log;
+    uint8_t log_on = p->plog_on, log_n = p->plog_n;
     memcpy(px_saved, row, sizeof px_saved);
-    memcpy(pen, p->obj_pen, sizeof pen);
-    memcpy(odot, p->obj_dot, sizeof odot);
+    p->plog_on = 0;
     gb_fifo f = p->fifo;
     unsigned t = p->dot > p->fifo_t0 ? p->dot - p->fifo_t0 : 0;
     fifo_run(g, &f, t < FIFO_T_MAX ? t : FIFO_T_MAX, false);
     memcpy(row, px_saved, sizeof px_saved);
-    memcpy(p->obj_pen, pen, sizeof pen);
-    memcpy(p->obj_dot, odot, sizeof odot);
-    p->obj_log = olog;
+    p->plog_on = log_on;
+    p->plog_n = log_n;
     out->pipeline = p->mode == 3;
     out->fetch_step = f.fstep;
     out->fetch_x = f.fx;

@@ -25,8 +25,8 @@ typedef struct gb gb;
 typedef struct gb_fifo {
     uint16_t t;    /* dots since the pipeline started */
     int16_t px;    /* screen x of the next pixel out; negative: off screen */
-    uint8_t fine;  /* SCX fine-scroll pixels still to discard */
-    uint8_t fine0; /* SCX%8 at the start of the line */
+    uint8_t fine;  /* the SCX fine-scroll discard is on (0 or 1) */
+    uint8_t fine0; /* pixels it has discarded (it ends when %8 = SCX%8) */
     uint8_t bg_n;  /* pixels in the background FIFO */
     uint8_t bg_lo; /* background FIFO planes, the next pixel in bit 7 */
     uint8_t bg_hi;
@@ -44,6 +44,14 @@ typedef struct gb_fifo {
     uint8_t ob_lo, ob_hi, ob_pal, ob_pri;
     uint8_t done; /* 160 pixels out */
 } gb_fifo;
+
+/* One trace record of the pipeline, kept until mode 3 ends. */
+enum { GB_PLOG_FETCH, GB_PLOG_PUSH, GB_PLOG_SPRITE, GB_PLOG_MAX = 64 };
+typedef struct gb_plog {
+    uint16_t dot;
+    uint8_t id; /* GB_PLOG_FETCH (tile, x, window), _PUSH (x, shade), _SPRITE (obj, x, penalty) */
+    uint8_t a, b, c;
+} gb_plog;
 
 typedef struct gb_ppu {
     uint8_t vram[0x2000];
@@ -67,6 +75,7 @@ typedef struct gb_ppu {
     /* LY=LYC comparator: idle for a moment at the start of every line. */
     uint8_t cmp_on, cmp_ly;
     uint8_t lyc_flag; /* STAT bit 2; kept while the LCD is off */
+    uint8_t lyc_prev; /* lyc_flag at the end of the line before */
 
     /* STAT interrupt: active mode sources (STAT enable bit positions 3-5),
      * and the level of the ORed line; a rising edge requests IF bit 1. */
@@ -91,11 +100,12 @@ typedef struct gb_ppu {
     uint16_t fifo_t0;
     uint16_t fifo_end; /* pipeline dot of the end of mode 3, as run ahead */
     uint8_t fifo_live; /* this line's pipeline has started (till line end) */
-    /* Object fetches of the line (entries of obj[]): penalty and dot, for
-     * the ppu.sprite records written at the end of mode 3. */
-    uint16_t obj_log;
-    uint8_t obj_pen[10];
-    uint16_t obj_dot[10];
+    /* The pipeline's trace records of the line (ppu.fetch and ppu.push
+     * with their trace points on, ppu.sprite always), written when mode 3
+     * ends: what the last run ahead did. */
+    gb_plog plog[GB_PLOG_MAX];
+    uint8_t plog_n;
+    uint8_t plog_on; /* the pipeline is running ahead: log its records */
 } gb_ppu;
 
 void gb_ppu_init(gb *g); /* post-boot state (LCD on, LY 0) */

@@ -299,6 +299,55 @@ static void test_mode2_irq(void) {
     gb_destroy(g);
 }
 
+/* The mode 2 source is a pulse of one M-cycle, not a level: enabling it in
+ * STAT in the M-cycle mode 2 begins requests the interrupt, one M-cycle
+ * later nothing; the DMG STAT write quirk does not see it; a line held
+ * high by mode 0 or by LY=LYC on the line before swallows it (gambatte
+ * m2enable late_enable_1/_2, late_enable_m0disable_2, enable_after_lycint_1,
+ * miscmstatirq lycstatwirq_trigger_00_00, m0statwirq_2). */
+static void test_mode2_pulse(void) {
+    gb *g = make_gb();
+    restart(g, 0x91);
+    wr(g, 0xFF45, 99);
+    wr(g, 0xFF41, 0x00);
+    run_to(g, 10, 4);
+    g->intf = 0;
+    wr(g, 0xFF41, 0x20); /* in the M-cycle mode 2 begins */
+    CHECK_EQ(g->intf, GB_INT_STAT);
+    run_to(g, 11, 8);
+    g->intf = 0;
+    wr(g, 0xFF41, 0x20); /* one M-cycle later: the pulse is over */
+    CHECK_EQ(g->intf, 0);
+    /* The write quirk in mode 2 (no mode 2 source): nothing. */
+    wr(g, 0xFF41, 0x00);
+    run_to(g, 12, 40);
+    wr(g, 0xFF41, 0x00);
+    CHECK_EQ(g->intf, 0);
+    /* ... nor at the M-cycle mode 2 begins. */
+    run_to(g, 13, 4);
+    wr(g, 0xFF41, 0x00);
+    CHECK_EQ(g->intf, 0);
+    /* Mode 0 enabled holds the line into mode 2: enabling mode 2 there
+     * (and dropping mode 0) requests nothing. */
+    wr(g, 0xFF41, 0x08);
+    run_to(g, 14, 300);
+    g->intf = 0;
+    run_to(g, 15, 4);
+    wr(g, 0xFF41, 0x20);
+    CHECK_EQ(g->intf, 0);
+    /* LY=LYC with its source enabled on the line before: no mode 2
+     * request on the next line; on the line after that, one. */
+    wr(g, 0xFF41, 0x60);
+    wr(g, 0xFF45, 20);
+    run_to(g, 20, 200);
+    g->intf = 0;
+    run_to(g, 21, 100);
+    CHECK_EQ(g->intf, 0);
+    run_to(g, 22, 100);
+    CHECK_EQ(g->intf, GB_INT_STAT);
+    gb_destroy(g);
+}
+
 /* STAT line blocking: with mode 0 and LYC both enabled, the LYC match on
  * the next line does not request again while mode 0 holds the line high,
  * and mode 2 following mode 0 requests nothing (stat_irq_blocking). */
@@ -687,12 +736,56 @@ static void test_write_dot(void) {
     gb_destroy(g);
 }
 
+/* The fine-scroll discard compares the count of dropped pixels with SCX%8
+ * as it reads at each dot, from the first pixel in the FIFO (t = 5, dot 85
+ * with the write seen 2 dots before the end of its M-cycle): SCX written at
+ * dot 84 (t = 2) sets the line's fine scroll, at dot 88 (t = 6, one pixel
+ * dropped) it stops the drop at 1, at dot 96 (t = 14, the drop of 3 done)
+ * it changes nothing (gambatte scx_during_m3 scx_0360c0_1,
+ * scx_0761c0_2, enable_display ly0_late_scx7_m3stat_scx3_2). */
+static void test_scx_fine_write(void) {
+    gb *g = make_gb();
+    fill_tiles(g);
+    for (unsigned i = 0; i < 1024; i++)
+        g->ppu.vram[0x1800 + i] = (uint8_t)(i * 7 + 1);
+    static const struct {
+        uint8_t scx0, dot, scx1, fine;
+        uint16_t m0; /* dot STAT first reads mode 0 */
+    } cfg[] = {
+        {3, 84, 0, 0, 256}, /* before the first pixel: no drop */
+        {0, 84, 7, 7, 260}, /* before the first pixel: 7 dropped */
+        {7, 88, 1, 1, 256}, /* one pixel dropped: stops there */
+        {3, 96, 7, 3, 256}, /* after the drop of 3: no change */
+    };
+    for (size_t k = 0; k < sizeof cfg / sizeof cfg[0]; k++) {
+        restart(g, 0x91);
+        wr(g, 0xFF47, 0xE4);
+        run_to(g, 5, 8);
+        wr(g, 0xFF43, cfg[k].scx0);
+        run_to(g, 5, cfg[k].dot);
+        wr(g, 0xFF43, cfg[k].scx1);
+        CHECK_EQ(dot_of_mode(g, 0), cfg[k].m0);
+        const uint8_t *fb = frame(g);
+        unsigned bad = 0;
+        for (unsigned x = 0; x < 160; x++) {
+            unsigned bx = (x + (cfg[k].scx1 & ~7u) + cfg[k].fine) & 255, by = 5;
+            unsigned t = g->ppu.vram[0x1800 + (by / 8) * 32 + bx / 8];
+            bad += fb[5 * 160 + x] != tile_color(t, by % 8, bx % 8);
+        }
+        if (bad) fprintf(stderr, "scx write %zu: %u pixels differ\n", k, bad);
+        CHECK_EQ(bad, 0);
+    }
+    gb_destroy(g);
+}
+
 /* ppu.sprite gives each object fetch with its penalty (6 dots, plus the wait
  * for the background fetch: 5 dots for an object at X=0, 1 for X=20, whose
- * pixel 12 is 4 into its tile); ppu.push one record per pixel; ppu.fetch
- * the three reads of each background fetch: the line's first (thrown
- * away), the 20 tiles shown, and the next one, fetched while the last 8
- * pixels leave the FIFO. */
+ * pixel 12 is 4 into its tile); ppu.push one record per 8 pixels sent to
+ * the screen (x = 0, 8, ..., 152, with the dot it left the FIFO); ppu.fetch
+ * one per background fetch, at the dot its pixels enter the FIFO: the
+ * line's first (thrown away) and the 20 tiles shown (the 22nd fetch is
+ * still waiting for room when the line ends). The records cost what they
+ * tell: a few dozen a line, not one per pixel and fetch step. */
 static void test_pipeline_trace(void) {
     gb *g = make_gb();
     char err[256];
@@ -708,16 +801,31 @@ static void test_pipeline_trace(void) {
     gb_set_recorder(g, r);
     run_to(g, 0x43, 0);
     gb_set_recorder(g, NULL);
-    unsigned pushes = 0, fetches = 0, sprites = 0, order_ok = 1;
+    unsigned pushes = 0, fetches = 0, sprites = 0, order_ok = 1, dots_ok = 1;
+    uint16_t last_push = 0, last_fetch = 0;
     uint8_t pay[CT_MAX_PAYLOAD];
     for (uint64_t off = ct_ring_first(&r->ring, 0); off < ct_ring_head(&r->ring);
          off += ct_ring_rec_words(&r->ring, off)) {
         uint64_t ts;
         uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);
         if (id == gb_ev_PPU_PUSH) {
-            order_ok &= pay[0] == pushes;
+            uint16_t dot = (uint16_t)(pay[2] | pay[3] << 8);
+            order_ok &= pay[0] == pushes * 8;
+            /* pixel 0 at dot 80 + 13 + 11 (the object at X=0), then 8
+             * dots apart, but for the 7 of the object at pixel 12 */
+            if (pushes == 0) dots_ok &= dot == 104;
+            if (pushes > 0) dots_ok &= dot - last_push == (pushes == 2 ? 15 : 8);
+            last_push = dot;
             pushes++;
         } else if (id == gb_ev_PPU_FETCH) {
+            uint16_t dot = (uint16_t)(pay[3] | pay[4] << 8);
+            /* tile column fetches++ - 1 (the first fetch is column 0 too),
+             * on the background, first at dot 80 + 6 */
+            CHECK_EQ(pay[1], fetches ? fetches - 1 : 0);
+            CHECK_EQ(pay[2], 0);
+            if (fetches == 0) dots_ok &= dot == 85;
+            dots_ok &= dot > last_fetch;
+            last_fetch = dot;
             fetches++;
         } else if (id == gb_ev_PPU_SPRITE) {
             /* X order: the object at X=0 first */
@@ -727,9 +835,10 @@ static void test_pipeline_trace(void) {
             sprites++;
         }
     }
-    CHECK_EQ(pushes, 160);
+    CHECK_EQ(pushes, 20);
     CHECK(order_ok);
-    CHECK_EQ(fetches, 22 * 3);
+    CHECK(dots_ok);
+    CHECK_EQ(fetches, 21);
     CHECK_EQ(sprites, 2);
     /* At debug level (the default filter) only ppu.sprite, from the run
      * ahead's log: the same two records. */
@@ -755,6 +864,51 @@ static void test_pipeline_trace(void) {
     }
     CHECK_EQ(n, 2);
     CHECK_EQ(heavy, 0);
+    ct_recorder_destroy(r);
+    gb_destroy(g);
+}
+
+/* The pipeline's records are kept as it runs ahead and written when mode 3
+ * ends; a BGP write mid-line (from pixel 69, see test_write_dot) drops the
+ * records from its dot on and the run from the write logs them again: one
+ * record per 8 pixels still, in order, the ones after the write with the
+ * new shade. */
+static void test_pipeline_trace_write(void) {
+    gb *g = make_gb();
+    char err[256];
+    ct_recorder *r = ct_recorder_create(&gb_schema, 1u << 20, 0, CT_OVERWRITE, err, sizeof err);
+    CHECK(r != NULL);
+    if (!r) return;
+    CHECK_EQ(ct_filter_apply(r, "off,ppu=trace", err, sizeof err), 0);
+    memset(g->ppu.vram, 0, 0x2000);
+    for (unsigned rr = 0; rr < 8; rr++)
+        g->ppu.vram[16 + rr * 2] = 0xFF; /* tile 1: colour 1 */
+    memset(g->ppu.vram + 0x1800, 1, 0x400);
+    memset(g->ppu.oam, 0, sizeof g->ppu.oam);
+    restart(g, 0x91);
+    wr(g, 0xFF47, 0x04); /* colour 1 -> shade 1 */
+    run_to(g, 5, 0);
+    gb_set_recorder(g, r);
+    run_to(g, 5, 164);
+    wr(g, 0xFF47, 0x0C); /* colour 1 -> shade 3 */
+    run_to(g, 6, 0);
+    gb_set_recorder(g, NULL);
+    unsigned pushes = 0, fetches = 0, ok = 1;
+    uint8_t pay[CT_MAX_PAYLOAD];
+    for (uint64_t off = ct_ring_first(&r->ring, 0); off < ct_ring_head(&r->ring);
+         off += ct_ring_rec_words(&r->ring, off)) {
+        uint64_t ts;
+        uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);
+        if (id == gb_ev_PPU_PUSH) {
+            ok &= pay[0] == pushes * 8;
+            ok &= pay[1] == (pay[0] < 69 ? 1 : 3);
+            pushes++;
+        }
+        fetches += id == gb_ev_PPU_FETCH;
+    }
+    CHECK_EQ(pushes, 20);
+    CHECK_EQ(fetches, 21);
+    CHECK(ok);
     ct_recorder_destroy(r);
     gb_destroy(g);
 }
@@ -950,6 +1104,7 @@ int main(void) {
     test_object_penalties();
     test_lyc_and_vblank();
     test_mode2_irq();
+    test_mode2_pulse();
     test_stat_blocking();
     test_lcd_off_on();
     test_bg_scroll();
@@ -957,7 +1112,9 @@ int main(void) {
     test_objects();
     test_mid_line_write();
     test_write_dot();
+    test_scx_fine_write();
     test_pipeline_trace();
+    test_pipeline_trace_write();
     test_dma_hides_objects();
     test_trace_points();
     test_post_boot();
