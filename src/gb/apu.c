@@ -554,6 +554,14 @@ void gb_apu_init(gb *g) {
      * 1536 / 1540 steps 8 / 9 of the 50 % duty). */
     a->ch[SQ1].pos = 2;
     a->ch[SQ1].timer = 28;
+    /* The frame sequencer's next step is 1: the envelope step (7) comes at
+     * the seventh DIV event after the hand-over, T-cycle 54328 (gambatte
+     * hwtests sound/ch2_init_env_counter_timing_1..4: square 2 triggered at
+     * once with volume 0 rising every envelope step, its period rewritten to
+     * 0 at T-cycle 54324 stays silent, at 54328 or later it plays at volume
+     * 1; after an NR52 power cycle the next step is 0,
+     * ch2_init_reset_env_counter_timing_*). */
+    a->fs_step = 1;
     a->ch[SQ1].level = (duty_waves[a->regs[NR11] >> 6] >> (7 - 2)) & 1;
     mix(a);
     set_budget(a);

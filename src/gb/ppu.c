@@ -102,7 +102,7 @@ static const sched lcdon0[] = {
 };
 static const sched vblank144[] = {
     {DOT_VBLANK, EV_VBLANK, 0},
-    {DOT_M3, EV_M2_OFF, 0},
+    {DOT_M2_END, EV_M2_OFF, 0},
     {LINE_DOTS, EV_LINE_END, 0},
 };
 static const sched vblank[] = {
@@ -590,6 +590,12 @@ static void line_start(gb *g) {
     stat_update(g);
 }
 
+/* The mode 2 pulse finds the line high (mode 0 or 1 enabled) or LY=LYC
+ * of the line before with its source enabled (see EV_MODE2). */
+static inline bool m2_swallowed(const gb_ppu *p) {
+    return p->stat_line || (p->lyc_prev && (p->stat & SRC_LYC));
+}
+
 static void run_event(gb *g, uint8_t ev, uint16_t at) {
     gb_ppu *p = &g->ppu;
     switch (ev) {
@@ -609,7 +615,7 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
          * so does LY=LYC of the line before with its source enabled: then
          * enabling mode 2 in this M-cycle requests nothing either (m2enable
          * late_enable_m0disable_2, enable_after_lycint_1). */
-        p->src = p->stat_line || (p->lyc_prev && (p->stat & SRC_LYC)) ? 0 : SRC_M2;
+        p->src = m2_swallowed(p) ? 0 : SRC_M2;
         /* The window's Y condition: WY=LY at the start of a line, kept until
          * the end of the frame (Pan Docs, Window). */
         if (p->ly == p->wy) p->win_hit = 1;
@@ -656,9 +662,17 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
         p->cmp_on = 1;
         p->cmp_ly = p->line;
         compare(g);
-        /* The mode 2 source also fires at line 144, with VBlank (mooneye
-         * vblank_stat_intr-GS). */
-        p->src = SRC_M1 | SRC_M2;
+        /* The mode 2 pulse also comes at line 144, with VBlank (mooneye
+         * vblank_stat_intr-GS), swallowed as on the visible lines; just
+         * ahead of the mode 1 source, so with mode 2 enabled mode 1 finds
+         * the line high either way: after LY=LYC on line 143 no request at
+         * all (gambatte m1 m1irq_m2enable_lyc_1, lyc143_late_m2enable_*). */
+        if (m2_swallowed(p)) {
+            if (p->stat & SRC_M2) p->stat_line = 1;
+            p->src = SRC_M1;
+        } else {
+            p->src = SRC_M1 | SRC_M2;
+        }
         g->intf |= GB_INT_VBLANK;
         p->front = (p->front & 1) ^ 1;
         g->frames++;
@@ -950,7 +964,8 @@ void gb_get_ppu(gb *g, gb_ppu_info *out) {
     out->fetch_step = f.fstep;
     out->fetch_x = f.fx;
     out->bg_fifo = f.bg_n;
-    out->fine_left = f.fine;
+    /* the discard ends when its count reaches SCX%8 (read at each dot) */
+    out->fine_left = f.fine ? (uint8_t)(((p->scx & 7u) - (f.fine0 & 7u)) & 7u) : 0;
     out->pushed = (uint8_t)(f.px < 0 ? 0 : f.px > 160 ? 160 : f.px);
     out->window = f.win != 0;
     out->obj_fetch = f.ostall != 0;

@@ -393,7 +393,21 @@ static void test_post_boot_square1_phase(void) {
     }
 }
 
+/* The frame sequencer hands over with step 1 next: the envelope step is the
+ * seventh DIV event (gambatte hwtests sound/ch2_init_env_counter_timing_*). */
+static void test_post_boot_frame_sequencer(void) {
+    gb *g = new_gb();
+    wr(g, 0xFF17, 0x09); /* square 2: volume 0, rising, period 1 */
+    wr(g, 0xFF19, 0x87); /* trigger */
+    frame_steps(g, 6);
+    CHECK_EQ(g->apu.ch[1].vol, 0);
+    frame_steps(g, 1);
+    CHECK_EQ(g->apu.ch[1].vol, 1);
+    free(g);
+}
+
 int main(void) {
+    test_post_boot_frame_sequencer();
     test_post_boot_square1_phase();
     test_registers();
     test_length();

@@ -345,6 +345,21 @@ static void test_mode2_pulse(void) {
     CHECK_EQ(g->intf, 0);
     run_to(g, 22, 100);
     CHECK_EQ(g->intf, GB_INT_STAT);
+    /* Line 144 after LY=LYC on 143, with mode 1 and mode 2 enabled: the
+     * swallowed mode 2 pulse keeps mode 1 from requesting (gambatte m1
+     * m1irq_m2enable_lyc_1); VBlank itself is requested. */
+    wr(g, 0xFF41, 0x70);
+    wr(g, 0xFF45, 143);
+    run_to(g, 143, 200);
+    g->intf = 0;
+    run_to(g, 144, 100);
+    CHECK_EQ(g->intf, GB_INT_VBLANK);
+    /* Without LY=LYC on 143: one request at line 144. */
+    wr(g, 0xFF45, 99);
+    run_to(g, 143, 300);
+    g->intf = 0;
+    run_to(g, 144, 100);
+    CHECK_EQ(g->intf, GB_INT_VBLANK | GB_INT_STAT);
     gb_destroy(g);
 }
 
