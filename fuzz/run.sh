@@ -12,7 +12,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:?usage: fuzz/run.sh BUILD_DIR [TARGET...]}"
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(rom ctrace filter trigger state)
+[ ${#targets[@]} -gt 0 ] || targets=(rom ctrace filter trigger state text)
 secs="${FUZZ_SECONDS:-60}"
 roms="${CERES_TESTROMS:-$here/../../shared/testroms}"
 bin="$build/bin"
@@ -55,6 +55,7 @@ for t in "${targets[@]}"; do
     maxlen=4096
     [ "$t" = rom ] && maxlen=65536
     [ "$t" = ctrace ] && maxlen=262144
+    [ "$t" = text ] && maxlen=65536
     echo "fuzz: $t for ${secs}s (corpus $c)"
     ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1" \
         UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \

@@ -55,4 +55,10 @@ int cli_check_input(const char *prog, const char *what, const char *path);
 /* `ceres --version` text: version, commit, build options. */
 void cli_print_version(FILE *f);
 
+/* Reads any trace file Ceres writes (.ctrace, .perfetto-trace, Chrome
+ * .json, .log) or a Gameboy Doctor log into a trace (trace_load.c). 0, or
+ * -errno with a message in err. */
+struct ct_trace;
+int cli_trace_load(const char *path, struct ct_trace **out, char *err, size_t errlen);
+
 #endif

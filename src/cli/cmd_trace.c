@@ -36,8 +36,9 @@ static void usage(FILE *f) {
 static void convert_usage(FILE *f) {
     fputs("usage: ceres trace convert IN OUT [--format F] [--raw-cycles] [--uncompressed]\n"
           "\n"
-          "Read IN (a .ctrace dump, or a .perfetto-trace written by Ceres: its\n"
-          "timestamps come back in ns, field widths as the values need) and write\n"
+          "Read IN (any trace Ceres writes: a .ctrace dump; a .perfetto-trace, .json\n"
+          "or .log, whose schema is rebuilt from the file: time stamps in ns, or raw\n"
+          "ticks as written with --raw-cycles; field widths as the values need) and write\n"
           "OUT (- for stdout, with --format). The format comes from OUT's extension\n"
           "unless --format is given:\n"
           "  perfetto  .perfetto-trace  Perfetto protobuf (open in ui.perfetto.dev)\n"
@@ -133,7 +134,7 @@ static int cmd_convert(int argc, char **argv) {
     }
     char err[512];
     ct_trace *t = NULL;
-    if (ct_trace_load(in, &t, err, sizeof err) != 0) {
+    if (is_doctor_log(in) || cli_trace_load(in, &t, err, sizeof err) != 0) {
         if (is_doctor_log(in))
             snprintf(err, sizeof err,
                      "%s is a Gameboy Doctor log: without a clock it does not convert to a timed "
@@ -159,27 +160,23 @@ static int cmd_convert(int argc, char **argv) {
 
 /* ---- reading any trace --------------------------------------------------- */
 
-/* A .ctrace, a .perfetto-trace written by Ceres, or a Gameboy Doctor log. */
+/* Any trace Ceres writes (.ctrace, .perfetto-trace, .json, .log) or a
+ * Gameboy Doctor log: trace_load.c. */
 static int load_any(const char *path, ct_trace **t, char *err, size_t errlen) {
-    char head[160] = {0};
-    size_t n;
-    int e = ct_read_head(path, head, sizeof head - 1, &n);
-    if (e) {
-        snprintf(err, errlen, "%s: %s", path, ct_file_strerror(e));
-        return e;
-    }
-    if (gb_doctor_sniff(head, n)) return gb_doctor_load(path, t, err, errlen);
-    return ct_trace_load(path, t, err, errlen);
+    return cli_trace_load(path, t, err, errlen);
 }
 
 /* Whether a trace is the emulator's (shown in T-cycles, with frames and
  * disassembly) or another program's (shown in its own clock and generic
- * lines). A .ctrace names its schema; a .perfetto-trace does not, so one
- * counts as the emulator's when every event recorded in it is one of gb's. */
+ * lines). A .ctrace names its schema; a .perfetto-trace, .json or .log does
+ * not, so one counts as the emulator's when every event recorded in it is
+ * one of gb's. */
 static bool is_gb_trace(const ct_trace *t) {
     const char *n = t->schema.name ? t->schema.name : "";
     if (!strcmp(n, "gb") || !strcmp(n, "gameboy-doctor")) return true;
-    if (strcmp(n, "perfetto") || t->nev == 0) return false;
+    /* Read back from a format without the schema's name: by its events. */
+    bool rebuilt = !strcmp(n, "perfetto") || !strcmp(n, "json") || !strcmp(n, "log");
+    if (!rebuilt || t->nev == 0) return false;
     bool used[CT_MAX_EVENTS] = {0};
     for (uint64_t i = 0; i < t->nev; i++)
         if (t->ev[i].id < CT_MAX_EVENTS) used[t->ev[i].id] = true;
@@ -241,7 +238,8 @@ static void cat_usage(FILE *f) {
     fputs("usage: ceres trace cat TRACE [--filter SPEC] [--from CYCLE] [--to CYCLE]\n"
           "                       [--grep TEXT]\n"
           "\n"
-          "Print TRACE (.ctrace, .perfetto-trace, or a Gameboy Doctor log) as text, one\n"
+          "Print TRACE (any trace Ceres writes: .ctrace, .perfetto-trace, .json, .log;\n"
+          "or a Gameboy Doctor log) as text, one\n"
           "event a line, stamped with its T-cycle (a doctor log: its line number from\n"
           "0; another program's trace: its own clock's ticks). cpu.exec events show\n"
           "bank:pc, the instruction bytes, the disassembly and the registers before it.\n"
@@ -512,8 +510,10 @@ static void diff_usage(FILE *f) {
           "\n"
           "Find the first event where traces A and B diverge (the same ROM on two builds\n"
           "or settings, or two emulators) and show N events of context on each side and\n"
-          "the fields that differ. A and B are .ctrace, .perfetto-trace or Gameboy\n"
-          "Doctor logs (e.g. from `ceres run --doctor-log` or another emulator).\n"
+          "the fields that differ. A and B are traces Ceres wrote (.ctrace,\n"
+          ".perfetto-trace, .json, .log) or Gameboy Doctor logs (e.g. from `ceres run\n"
+          "--doctor-log` or another emulator). A .log's disassembled cpu.exec lines\n"
+          "show only the instruction's own bytes: op1 and op2 past it read back as 0.\n"
           "\n"
           "Events are matched by name and fields by name: only the events both traces\n"
           "can hold are compared, and of those the fields both carry (a doctor log has\n"

@@ -499,6 +499,12 @@ static void fire(gb *g, gb_trig_set *s, gb_trigger *t, unsigned idx, const occ *
                                             : -1;
             if (id >= 0 && r->flags[id])
                 s->stop_on_id = id + 1;
+            else if (o->kind == OCC_STATE)
+                /* cycle, ly, frame: the window ends at this M-cycle,
+                 * inclusive, so the records stamped with it stay (the
+                 * ppu.ly of ly==, the ppu.frame_end of frame== come just
+                 * after the hook that fired it). */
+                ct_recorder_stop_at(r, gb_cycles(g));
             else
                 ct_recorder_pause(r);
         } else {
@@ -533,15 +539,7 @@ static void run_occ(gb *g, gb_trig_set *s, occ *o) {
     for (unsigned i = 0; i < s->n; i++) {
         gb_trigger *t = &s->t[i];
         if (!(t->occ & o->kind)) continue;
-        bool v = eval(g, t, t->root, o);
-        if (o->kind == OCC_STATE) {
-            bool rising = v && !t->state;
-            t->state = v;
-            if (!rising) continue;
-        } else if (!v) {
-            continue;
-        }
-        fire(g, s, t, i, o);
+        if (eval(g, t, t->root, o)) fire(g, s, t, i, o);
     }
     s->in_hook = false;
 }
@@ -554,21 +552,65 @@ static uint16_t current_pc(const gb *g) {
 
 /* ---- the debug hooks (gb_hooks.h) ----------------------------------------- */
 
-/* A frame began: frame-only states are evaluated at its first fetch. */
-static void on_frame(gb *g, void *ctx) {
+/* Exact states (conditions on cycle, ly and frame only) change value only
+ * when the frame count or LY changes (the frame and line hooks) or when
+ * the cycle count crosses one of their thresholds (the time hook): they are
+ * evaluated at exactly those moments, so they fire at the M-cycle in which
+ * they become true, halted or not. Other states (on bank, or a masked
+ * cycle) are evaluated at every fetch. */
+static void run_states(gb *g, gb_trig_set *s, bool exact) {
+    if (s->in_hook) return;
+    s->in_hook = true;
+    occ st = {.kind = OCC_STATE, .pc = current_pc(g)};
+    st.schema = s->rec ? ct_recorder_schema(s->rec) : &gb_schema;
+    for (unsigned i = 0; i < s->n; i++) {
+        gb_trigger *t = &s->t[i];
+        if (t->occ != OCC_STATE || t->exact != exact) continue;
+        bool v = eval(g, t, t->root, &st);
+        bool rising = v && !t->state;
+        t->state = v;
+        if (rising) fire(g, s, t, i, &st);
+    }
+    s->in_hook = false;
+}
+
+/* The next cycle after now at which a cycle comparison of an exact state
+ * can change value, or UINT64_MAX. */
+static uint64_t next_threshold(const gb_trig_set *s, uint64_t now) {
+    uint64_t best = UINT64_MAX;
+    for (unsigned i = 0; i < s->n; i++) {
+        const gb_trigger *t = &s->t[i];
+        if (t->occ != OCC_STATE || !t->exact) continue;
+        for (int k = 0; k < t->nnodes; k++) {
+            const gb_trig_node *n = &t->nodes[k];
+            if (n->kind != N_CMP || n->var != V_CYCLE) continue;
+            /* the value changes at rhs (==, !=, <, >=) or at rhs + 1 (>, <=, ==, !=) */
+            uint64_t a = n->rhs, b = n->rhs + 1;
+            if (a > now && a < best) best = a;
+            if (b > now && b != 0 && b < best) best = b;
+        }
+    }
+    return best;
+}
+
+static void on_time(gb *g, void *ctx) {
     gb_trig_set *s = ctx;
-    if (s->state_frame_only) gb_hooks_fetch_bitmap(g, s->state_bm);
+    run_states(g, s, true);
+    gb_hooks_at(g, next_threshold(s, gb_cycles(g)));
+}
+
+static void on_line(gb *g, void *ctx, uint8_t ly) {
+    (void)ly;
+    run_states(g, ctx, true);
+}
+
+static void on_frame(gb *g, void *ctx) {
+    run_states(g, ctx, true);
 }
 
 static void on_fetch(gb *g, void *ctx, uint16_t pc) {
     gb_trig_set *s = ctx;
-    if (s->has_state) {
-        /* Frame-only states change only with the frame: back to exec_bm
-         * until the next one. */
-        if (s->state_frame_only) gb_hooks_fetch_bitmap(g, s->fetch_bm);
-        occ st = {.kind = OCC_STATE, .pc = pc};
-        run_occ(g, s, &st);
-    }
+    if (s->has_state) run_states(g, s, false);
     if (GB_HOOK_BIT(s->exec_bm, pc)) {
         occ o = {.kind = OCC_EXEC, .pc = pc};
         run_occ(g, s, &o);
@@ -682,7 +724,6 @@ void gb_trig_arm(gb *g, gb_trig_set *s) {
         if (t->occ & OCC_EXEC) collect(t, t->root, OCC_EXEC, s->exec_bm);
         if (t->occ & OCC_READ) collect(t, t->root, OCC_READ, s->read_bm);
         if (t->occ & OCC_WRITE) collect(t, t->root, OCC_WRITE, s->write_bm);
-        if (t->occ & OCC_STATE) s->has_state = true;
         if (t->event_id >= 0) {
             s->event_on[t->event_id] = 1;
             /* The event must reach the recorder to be seen: enable it. */
@@ -695,19 +736,35 @@ void gb_trig_arm(gb *g, gb_trig_set *s) {
         if (has_start && !s->pre) ct_recorder_pause(s->rec);
         gb_set_recorder(g, s->rec);
     }
-    /* States on `frame` alone can only change when a frame begins. */
-    s->state_frame_only = s->has_state;
+    /* Which states are exact (see run_states), and which moments they need. */
+    bool need_line = false, need_frame = false, need_time = false;
     for (unsigned i = 0; i < s->n; i++) {
-        const gb_trigger *t = &s->t[i];
-        if (!(t->occ & OCC_STATE)) continue;
-        for (int k = 0; k < t->nnodes; k++)
-            if (t->nodes[k].kind == N_CMP &&
-                (t->nodes[k].var == V_CYCLE || t->nodes[k].var == V_LY))
-                s->state_frame_only = false;
+        gb_trigger *t = &s->t[i];
+        if (t->occ != OCC_STATE) continue;
+        t->exact = true;
+        bool line = false, frame = false, time = false;
+        for (int k = 0; k < t->nnodes; k++) {
+            const gb_trig_node *n = &t->nodes[k];
+            if (n->kind != N_CMP) continue;
+            if (n->var == V_LY)
+                line = true;
+            else if (n->var == V_FRAME)
+                frame = true;
+            else if (n->var == V_CYCLE && n->mask == ~(uint64_t)0)
+                time = true;
+            else
+                t->exact = false;
+        }
+        if (!t->exact) {
+            s->has_state = true;
+            continue;
+        }
+        need_line |= line;
+        need_frame |= frame;
+        need_time |= time;
     }
-    memset(s->state_bm, 0xFF, sizeof s->state_bm);
     for (size_t k = 0; k < sizeof s->fetch_bm; k++)
-        s->fetch_bm[k] = s->has_state && !s->state_frame_only ? 0xFF : s->exec_bm[k];
+        s->fetch_bm[k] = s->has_state ? 0xFF : s->exec_bm[k];
     s->hooks = (gb_hooks){
         .ctx = s,
         .fetch = on_fetch,
@@ -716,15 +773,19 @@ void gb_trig_arm(gb *g, gb_trig_set *s) {
         .read_bm = s->read_bm,
         .write_bm = s->write_bm,
         .irq = on_irq,
-        .frame = on_frame,
+        .frame = need_frame ? on_frame : NULL,
+        .line = need_line ? on_line : NULL,
+        .time = need_time ? on_time : NULL,
         /* Also when no trigger names an event: the event hook keeps every
          * record on the recorder's checked path, where a window moved by a
          * start or stop in the middle of a run takes effect at once. */
         .event = s->rec ? on_event : NULL,
     };
     gb_set_hooks(g, &s->hooks);
-    /* Evaluate the states at the first fetch, then at each frame's. */
-    if (s->state_frame_only) gb_hooks_fetch_bitmap(g, s->state_bm);
+    /* The exact states as they are now (a state true from the start fires
+     * at once), then at each threshold. */
+    run_states(g, s, true);
+    if (need_time) gb_hooks_at(g, next_threshold(s, gb_cycles(g)));
 }
 
 int gb_trig_window_frames(gb_trig_set *s, uint64_t lo, uint64_t hi, char *err, size_t errlen) {

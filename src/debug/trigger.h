@@ -11,7 +11,12 @@
  *   combined with && || ! and parentheses.
  * A condition with an occurrence atom (pc==, read, write, irq, event) fires at
  * every occurrence that satisfies it; a pure state condition (cycle>=N,
- * frame==N, ly==N) fires when it becomes true (rising edge).
+ * frame==N, ly==N) fires when it becomes true (rising edge), at the M-cycle
+ * it does (the core's time, line and frame hooks), halted or not. A state
+ * on `bank` or a masked cycle is evaluated at each instruction fetch.
+ * Windows (a start, then a stop) are inclusive at both ends: the records
+ * stamped with the cycle a start or a stop fires at are kept, and so is
+ * the event that made the stop's condition hold.
  *
  * Triggers are a client of the core's debug hooks (gb/gb_hooks.h) and act on
  * the recorder through its API (keep the last N, record now, enable an
@@ -61,6 +66,7 @@ typedef struct gb_trigger {
     uint64_t fires;     /* times the condition held */
     bool done;          /* START/STOP fired already; DUMP reached max */
     bool state;         /* last value (for edge-triggered state conditions) */
+    bool exact;         /* a state on cycle, ly and frame only (gb_trig_arm) */
 } gb_trigger;
 
 typedef struct gb_trig_set {
@@ -74,19 +80,15 @@ typedef struct gb_trig_set {
     int last_dump_error;
     bool stop_on_dump; /* DUMP also asks the run to stop (gb_request_stop), so its
                           caller can act on the snapshot at once */
-    bool has_state;    /* some trigger is a state condition */
+    bool has_state;    /* some state condition is evaluated at every fetch */
     bool in_hook;      /* re-entrancy guard (marks are events too) */
     uint8_t exec_bm[GB_HOOK_BITMAP_BYTES], read_bm[GB_HOOK_BITMAP_BYTES],
         write_bm[GB_HOOK_BITMAP_BYTES];
     /* Instruction fetches at which the fetch hook must run: exec_bm, or
-     * every address when some trigger is a state condition. */
+     * every address when some state condition is not exact (on bank, or a
+     * masked cycle). Exact states (cycle, ly, frame) are evaluated by the
+     * time, line and frame hooks at the M-cycle they change. */
     uint8_t fetch_bm[GB_HOOK_BITMAP_BYTES];
-    /* When every state condition is on `frame` only, states are evaluated at
-     * the first fetch after each new frame: the frame hook points the
-     * machine at this all-ones bitmap for that one fetch, at fetch_bm
-     * otherwise. */
-    bool state_frame_only;
-    uint8_t state_bm[GB_HOOK_BITMAP_BYTES];
     uint8_t event_on[CT_MAX_EVENTS];
     int stop_on_id; /* a stop fired by pc/read/write/irq: recording stops once the
                     next record of id stop_on_id - 1 (the trigger's own event) is in */
@@ -108,7 +110,8 @@ int gb_trig_add(gb_trig_set *s, const char *expr, gb_trig_action action, char *e
 void gb_trig_arm(gb *g, gb_trig_set *s);
 
 /* Record only inside a cycle window (exact to the cycle) or frame window
- * (from the first instruction of frame lo to the end of frame hi);
+ * (from the M-cycle frame lo begins, the VBlank that counts it, to the one
+ * frame hi + 1 begins, both included);
  * hi = UINT64_MAX for an open end. */
 int gb_trig_window_frames(gb_trig_set *s, uint64_t lo, uint64_t hi, char *err, size_t errlen);
 

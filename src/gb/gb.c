@@ -94,6 +94,7 @@ static void forward_event(void *ctx, uint16_t id, uint64_t ts, const uint8_t *p,
 void gb_set_hooks(gb *g, const gb_hooks *h) {
     if (g->rec) ct_recorder_remove_hook(g->rec, forward_event, g);
     g->hooks = h;
+    g->hook_at = UINT64_MAX;
     g->hook_fetch_bm = h && h->fetch && h->fetch_bm ? h->fetch_bm : gb_hook_none_bm;
     const bool acc = h && h->access;
     g->hook_read_bm = acc && h->read_bm ? h->read_bm : gb_hook_none_bm;
@@ -103,6 +104,16 @@ void gb_set_hooks(gb *g, const gb_hooks *h) {
         g->hook_reads || any_bit(g->hook_write_bm != gb_hook_none_bm ? g->hook_write_bm : NULL);
     if (g->rec && h && h->event) ct_recorder_add_hook(g->rec, forward_event, g);
     gb_set_recorder(g, g->rec); /* the hook changes the recorder's flags */
+}
+
+void gb_hooks_at(gb *g, uint64_t cycle) {
+    g->hook_at = cycle;
+    if (g->timer.next > cycle) g->timer.next = cycle; /* one compare serves both */
+}
+
+void gb_hook_time(gb *g) {
+    g->hook_at = UINT64_MAX;
+    if (g->hooks && g->hooks->time) g->hooks->time(g, g->hooks->ctx);
 }
 
 const gb_hooks *gb_get_hooks(const gb *g) {
@@ -504,6 +515,7 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
     memcpy(&g->cpu, at[1], sizeof g->cpu);
     memcpy(&g->bus, at[2], GB_BUS_STATE_BYTES);
     memcpy(&g->timer, at[3], sizeof g->timer);
+    if (g->timer.next > g->hook_at) g->timer.next = g->hook_at; /* a hook's time */
     memcpy(&g->ppu, ppu, sizeof g->ppu);
     free(ppu);
     memcpy(&g->apu, apu, sizeof g->apu);

@@ -6,7 +6,7 @@
  *
  * A client fills one gb_hooks and arms it with gb_set_hooks(); the machine
  * keeps the pointer (the struct and its bitmaps must outlive the arming) and
- * calls the callbacks below at five kinds of moments. One client at a time:
+ * calls the callbacks below at seven kinds of moments. One client at a time:
  * a tool that wants triggers and breakpoints together folds them into one
  * set (the trigger language already is the condition language).
  *
@@ -18,6 +18,9 @@
  *           read or write bitmap only when some bit is set in one of them
  *   irq     one pointer test per interrupt dispatch (rare)
  *   frame   one pointer test per frame (rare)
+ *   line    one pointer test per change of LY (154 a frame)
+ *   time    nothing: the time set with gb_hooks_at shares the timer's
+ *           next-event compare that the clock makes every M-cycle anyway
  *   event   nothing on the machine: the recorder calls it from its checked
  *           record path (the event's flag gets CT_SLOW while it is armed)
  * A callback runs only on a bitmap hit; it then sees the exact moment, and
@@ -99,6 +102,21 @@ typedef struct gb_hooks {
      * the events it wants with ct_recorder_enable. A line or dot position
      * comes from ppu.* events or from gb_peek(g, 0xFF44) at a fetch. */
     void (*event)(gb *g, void *ctx, uint16_t id, uint64_t ts, const uint8_t *payload);
+
+    /* LY changed: the PPU set a new LY (each line's start, line 153's early
+     * LY = 0, the LCD turned off), at that dot, before the ppu.ly record.
+     * `ly` is the new value; gb_cycles() the M-cycle it happened in. A
+     * condition on LY is exact here (a fetch may come up to 6 M-cycles
+     * later, or never while the CPU is halted). */
+    void (*line)(gb *g, void *ctx, uint8_t ly);
+
+    /* A time was reached: called once, in the first M-cycle at whose end
+     * gb_cycles() is at or past the time set with gb_hooks_at (the clock
+     * moves by 4 T-cycles), halted or not, before the rest of the machine
+     * (PPU, APU, DMA) advances in that M-cycle, so the records stamped with
+     * that M-cycle come after it. One-shot: the callback sets the next time
+     * with gb_hooks_at if it wants one. */
+    void (*time)(gb *g, void *ctx);
 } gb_hooks;
 
 /* Arm `h` on the machine (NULL disarms). Reads the bitmaps once to know
@@ -114,6 +132,10 @@ void gb_set_hooks(gb *g, const gb_hooks *h);
  * executes it without calling the fetch callback for it again, so a
  * breakpoint does not hold the machine in place. */
 void gb_break(gb *g);
+
+/* Call the `time` hook when gb_cycles() reaches `cycle` (UINT64_MAX: no
+ * time). Cheap, allowed from inside any callback; gb_set_hooks clears it. */
+void gb_hooks_at(gb *g, uint64_t cycle);
 
 /* The armed hooks, or NULL. */
 const gb_hooks *gb_get_hooks(const gb *g);

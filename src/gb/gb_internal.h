@@ -41,6 +41,8 @@ struct gb {
     const uint8_t *hook_write_bm; /* never NULL while hook_rw is set */
     uint8_t hook_rw;              /* some bit is set in hook_read_bm or hook_write_bm */
     uint8_t hook_reads;           /* some bit is set in hook_read_bm */
+    uint64_t hook_at;             /* gb_hooks_at's time (UINT64_MAX none); the
+                                     timer's next event is never later (timer.c) */
 
     gb_model model;
     /* Interrupt handlers entered and not yet returned from: SP right after
@@ -97,6 +99,13 @@ extern const uint8_t gb_hook_none_bm[GB_HOOK_BITMAP_BYTES];
         if (CT_UNLIKELY((g)->hooks != NULL) && (g)->hooks->irq)                                    \
             (g)->hooks->irq((g), (g)->hooks->ctx, (bit));                                          \
     } while (0)
+#define GB_HOOK_LINE(g, ly)                                                                        \
+    do {                                                                                           \
+        if (CT_UNLIKELY((g)->hooks != NULL) && (g)->hooks->line)                                   \
+            (g)->hooks->line((g), (g)->hooks->ctx, (ly));                                          \
+    } while (0)
+/* The time of gb_hooks_at was reached (called from the timer's event). */
+void gb_hook_time(gb *g);
 #define GB_HOOK_FRAME(g)                                                                           \
     do {                                                                                           \
         if (CT_UNLIKELY((g)->hooks != NULL) && (g)->hooks->frame)                                  \

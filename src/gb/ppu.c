@@ -152,6 +152,7 @@ static void set_mode(gb *g, uint8_t mode, uint16_t dot) {
 
 static void set_ly(gb *g, uint8_t ly) {
     g->ppu.ly = ly;
+    GB_HOOK_LINE(g, ly); /* before the record: a trigger on LY keeps it */
     GB_TRACE(g, PPU_LY, ly);
 }
 

@@ -51,15 +51,18 @@ static void schedule(gb *g) {
     gb_timer *t = &g->timer;
     if (t->reload) {
         t->next = g->cycles + 4;
-        return;
+    } else {
+        const uint16_t c = gb_timer_counter(g);
+        unsigned d = to_edge(c, APU_BIT);
+        if (t->tac & 4) {
+            const unsigned e = to_edge(c, tac_bit[t->tac & 3]);
+            if (e < d) d = e;
+        }
+        t->next = g->cycles + d;
     }
-    const uint16_t c = gb_timer_counter(g);
-    unsigned d = to_edge(c, APU_BIT);
-    if (t->tac & 4) {
-        const unsigned e = to_edge(c, tac_bit[t->tac & 3]);
-        if (e < d) d = e;
-    }
-    t->next = g->cycles + d;
+    /* A debug hook's time (gb_hooks_at) shares the clock's compare: an
+     * early call finds no edge and schedules again. */
+    if (t->next > g->hook_at) t->next = g->hook_at;
 }
 
 static inline void inc_tima(gb *g) {
@@ -79,6 +82,7 @@ void gb_timer_reset(gb *g, uint16_t counter) {
 
 void gb_timer_event(gb *g) {
     gb_timer *t = &g->timer;
+    if (CT_UNLIKELY(g->cycles >= g->hook_at)) gb_hook_time(g);
     if (t->reload != 0) {
         if (t->reload == 1) {
             t->tima = t->tma;

@@ -3,15 +3,16 @@
  * wall-clock safety limit is stopped and reported as a hang; the others go
  * on. Before running, the child installs a handler for SIGSEGV, SIGBUS,
  * SIGILL, SIGFPE, SIGABRT (and SIGTERM, which the parent sends to a stuck
- * child, and SIGINT, Ctrl-C) that writes the flight recorder's ring with
- * ct_dump_ctrace_fd and the machine's screen to files the parent opened
- * before the fork, then re-raises. The parent turns those into the failure
- * folder. On SIGINT/SIGTERM the parent starts no more tests, passes SIGINT
- * to the running ones (so each keeps its last events) and reports. */
-#define _XOPEN_SOURCE 700 /* sigaltstack */
+ * child, and SIGINT, Ctrl-C): the crash handler of src/trace/ct_crash.c,
+ * which writes the flight recorder's ring and the machine's screen to
+ * files the parent opened before the fork, then re-raises. The parent
+ * turns those into the failure folder. On SIGINT/SIGTERM the parent starts
+ * no more tests, passes SIGINT to the running ones (so each keeps its last
+ * events) and reports. */
 #include "runner.h"
 
 #include "../debug/disasm.h"
+#include "../trace/ct_crash.h"
 #include "../trace/ct_host.h"
 
 #include <errno.h>
@@ -35,19 +36,20 @@ typedef struct crash_info {
 } crash_info;
 #define CRASH_MAGIC 0x43525348u /* "CRSH" */
 
-/* Child side. A process runs one test at a time; a signal handler can only
- * find its state through a static. */
+/* Child side. A process runs one test at a time; its crash handler
+ * (src/trace/ct_crash.c, the same as `ceres run`'s) writes the ring into
+ * the file the parent opened, and `write_screen` adds the machine's screen
+ * and state. A handler can only find the machine through a static. */
 static struct {
     gb *volatile g;
-    ct_recorder *volatile rec;
-    int ring_fd, screen_fd, res_fd;
+    int screen_fd, res_fd;
 } child;
 
 /* Called with the machine when the test starts and with NULL when its check
  * is decided: the verdict is saved right away, so a child stopped later
  * (while writing its failure folder or replaying) still reports it. */
 static void on_machine(void *ctx, gb *g, ct_recorder *rec) {
-    child.rec = rec;
+    ct_crash_set_recorder(rec);
     child.g = g;
     if (!g && ctx && pwrite(child.res_fd, ctx, sizeof(rn_result), 0) < 0) {
         /* the final write below tries again */
@@ -65,41 +67,29 @@ static void write_all(int fd, const void *p, size_t n) {
     }
 }
 
-/* Async-signal-safe: write(2) only (gb_framebuffer, gb_cycles, gb_frames
- * and gb_get_regs only read fields). */
-static void crash_handler(int sig) {
-    int saved = errno;
-    ct_recorder *rec = child.rec;
+/* After the ring, in the crash handler: write(2) only (gb_framebuffer,
+ * gb_cycles, gb_frames and gb_get_regs only read fields). */
+static void write_screen(void *ctx, int sig) {
+    (void)ctx;
+    (void)sig;
     gb *g = child.g;
-    if (rec) ct_dump_ctrace_fd(rec, child.ring_fd);
-    if (g) {
-        write_all(child.screen_fd, gb_framebuffer(g), GB_LCD_W * GB_LCD_H);
-        crash_info ci = {CRASH_MAGIC, 0, gb_cycles(g), gb_frames(g), {0}};
-        gb_get_regs(g, &ci.regs);
-        write_all(child.screen_fd, &ci, sizeof ci);
-    }
-    errno = saved;
-    signal(sig, SIG_DFL);
-    raise(sig);
+    if (!g) return;
+    write_all(child.screen_fd, gb_framebuffer(g), GB_LCD_W * GB_LCD_H);
+    crash_info ci = {CRASH_MAGIC, 0, gb_cycles(g), gb_frames(g), {0}};
+    gb_get_regs(g, &ci.regs);
+    write_all(child.screen_fd, &ci, sizeof ci);
 }
 
-static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTERM, SIGINT};
-
 static void child_main(const rn_test *t, const rn_opts *o, int res_fd, int ring_fd, int screen_fd) {
-    child.ring_fd = ring_fd;
     child.screen_fd = screen_fd;
     child.res_fd = res_fd;
-    /* The handler runs on its own stack, so a stack overflow is dumped too. */
-    static uint8_t alt_stack[256 * 1024];
-    stack_t ss = {.ss_sp = alt_stack, .ss_size = sizeof alt_stack, .ss_flags = 0};
-    sigaltstack(&ss, NULL);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = crash_handler;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_NODEFER | SA_ONSTACK;
-    for (size_t i = 0; i < sizeof crash_signals / sizeof *crash_signals; i++)
-        sigaction(crash_signals[i], &sa, NULL);
+    /* SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, and SIGTERM (which the
+     * parent sends to a stuck child) and SIGINT (Ctrl-C) as crashes: the
+     * ring, the screen, then the signal again. */
+    ct_crash_cfg cfg = {.fd = ring_fd, .extra = write_screen};
+    if (ct_crash_arm(&cfg) != 0) {
+        /* no alternate stack: the test runs without a crash dump */
+    }
     rn_result res;
     memset(&res, 0, sizeof res);
     rn_run_one_hooked(t, o, &res, on_machine, &res);

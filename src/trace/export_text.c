@@ -190,7 +190,7 @@ static inline void put_span(ct_wbuf *w, const jnames *j, span sp) {
  * counter's value is its first field). */
 static void put_json_event(ct_wbuf *w, const jnames *jn, const ct_schema *s, uint16_t id,
                            uint64_t ts, const uint8_t *payload, char ph, uint64_t dur, unsigned tid,
-                           const strtab *st, bool raw) {
+                           const strtab *st, bool raw, int64_t seq) {
     const ct_event_desc *d = &s->events[id];
     char head[] = "{\"ph\":\"i\",";
     head[7] = ph;
@@ -203,6 +203,12 @@ static void put_json_event(ct_wbuf *w, const jnames *jn, const ct_schema *s, uin
         put_ts_us(w, dur, s->ts_hz, raw);
     }
     put_span(w, jn, jn->tid[tid]);
+    if (seq >= 0) {
+        /* A step comes out when it ends: its place among the events, so a
+         * reader puts it back where it was recorded. */
+        put_lit(w, ",\"seq\":");
+        put_u(w, (uint64_t)seq);
+    }
     put_lit(w, ",\"args\":{");
     const unsigned nf = ph == 'C' ? 1 : d->nfields;
     for (unsigned f = 0; f < nf && f < d->nfields; f++) {
@@ -256,19 +262,21 @@ static void put_json_head(ct_wbuf *w, const ct_schema *s, const ct_tracks *tr) {
 typedef struct steps {
     uint8_t pending[CT_MAX_EVENTS];
     uint64_t ts[CT_MAX_EVENTS];
+    int64_t seq[CT_MAX_EVENTS]; /* its place among the events, or -1 */
     uint8_t payload[CT_MAX_EVENTS][CT_MAX_PAYLOAD];
 } steps;
 
 static void step_event(ct_wbuf *w, const jnames *jn, const ct_schema *s, steps *st, uint16_t id,
                        uint64_t ts, const uint8_t *p, unsigned plen, unsigned tid,
-                       const strtab *strs, bool raw) {
+                       const strtab *strs, bool raw, int64_t seq) {
     if (st->pending[id]) {
         put_s(w, ",\n");
         put_json_event(w, jn, s, id, st->ts[id], st->payload[id], 'X',
-                       ts > st->ts[id] ? ts - st->ts[id] : 0, tid, strs, raw);
+                       ts > st->ts[id] ? ts - st->ts[id] : 0, tid, strs, raw, st->seq[id]);
     }
     st->pending[id] = 1;
     st->ts[id] = ts;
+    st->seq[id] = seq;
     memcpy(st->payload[id], p, plen < CT_MAX_PAYLOAD ? plen : CT_MAX_PAYLOAD);
 }
 
@@ -279,7 +287,8 @@ static void steps_flush(ct_wbuf *w, const jnames *jn, const ct_schema *s, steps 
         if (st->pending[id]) {
             put_s(w, ",\n");
             put_json_event(w, jn, s, (uint16_t)id, st->ts[id], st->payload[id], 'X',
-                           end > st->ts[id] ? end - st->ts[id] : 0, tr->of_event[id], strs, raw);
+                           end > st->ts[id] ? end - st->ts[id] : 0, tr->of_event[id], strs, raw,
+                           st->seq[id]);
             st->pending[id] = 0;
         }
 }
@@ -297,11 +306,11 @@ int ct__write_json(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
     }
     strtab strs = {t->strings, t->nstrings};
     uint32_t depth[CT_MAX_TRACKS] = {0};
-    uint64_t last = 0;
+    uint64_t last = 0, seq = 0;
     put_json_head(w, s, &tr);
     ct_src_it it;
     ct__src_begin(t, &it);
-    for (const ct_event *e; (e = ct__src_next(t, &it)) != NULL && !w->err;) {
+    for (const ct_event *e; (e = ct__src_next(t, &it)) != NULL && !w->err; seq++) {
         const ct_event_desc *d = &s->events[e->id];
         unsigned tid = tr.of_event[e->id];
         char ph = 'i';
@@ -320,13 +329,13 @@ int ct__write_json(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
             break;
         case CT_STEP:
             step_event(w, jn, s, st, e->id, e->ts, e->payload, d->payload_bytes, tid, &strs,
-                       o->raw_cycles);
+                       o->raw_cycles, (int64_t)seq);
             continue;
         case CT_COUNTER: ph = 'C'; break;
         default: break;
         }
         put_s(w, ",\n");
-        put_json_event(w, jn, s, e->id, e->ts, e->payload, ph, 0, tid, &strs, o->raw_cycles);
+        put_json_event(w, jn, s, e->id, e->ts, e->payload, ph, 0, tid, &strs, o->raw_cycles, -1);
     }
     steps_flush(w, jn, s, st, &tr, last, &strs, o->raw_cycles);
     /* Balanced slices: whatever is still open (the frame in progress, a
@@ -348,6 +357,8 @@ int ct__write_json(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
     put_u(w, t->dropped);
     put_s(w, ",\"ts_hz\":");
     put_u(w, s->ts_hz);
+    /* How to read "ts" back: raw ticks of ts_hz, or microseconds. */
+    put_s(w, o->raw_cycles ? ",\"raw_cycles\":true" : ",\"raw_cycles\":false");
     put_s(w, "}}\n");
     return w->err;
 }
@@ -458,11 +469,13 @@ static void stream_event(void *ctx, uint16_t id, uint64_t ts, const uint8_t *p, 
         }
         break;
     case CT_COUNTER: ph = 'C'; break;
-    case CT_STEP: step_event(&s->w, s->jn, sc, &s->st, id, ts, p, plen, tid, &st, s->raw); return;
+    case CT_STEP:
+        step_event(&s->w, s->jn, sc, &s->st, id, ts, p, plen, tid, &st, s->raw, -1);
+        return;
     default: break;
     }
     put_s(&s->w, ",\n");
-    put_json_event(&s->w, s->jn, sc, id, ts, p, ph, 0, tid, &st, s->raw);
+    put_json_event(&s->w, s->jn, sc, id, ts, p, ph, 0, tid, &st, s->raw, -1);
 }
 
 int ct_stream_open(ct_recorder *r, const char *path, bool raw_cycles, char *err, size_t errlen) {

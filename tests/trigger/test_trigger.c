@@ -25,9 +25,18 @@ typedef struct run {
     ct_trace *t;
 } run;
 
+/* The program setup() builds (trig_program.h's, or halting's). */
+static const uint8_t *cur_prog = program;
+static size_t cur_len = sizeof program;
+
+/* Halts between vblank interrupts (handler: reti): the CPU fetches nothing
+ * for most of each frame.
+ *   0150 ld a,1 / ldh (IE),a / ei / halt / nop / jr $0155 */
+static const uint8_t halting[] = {0x3E, 0x01, 0xE0, 0xFF, 0xFB, 0x76, 0x00, 0x18, 0xFC};
+
 static void setup(run *r, const char *filter) {
     char err[256];
-    testrom_build(rom, program, sizeof program);
+    testrom_build(rom, cur_prog, cur_len);
     rom[0x40] = 0xD9; /* reti */
     memset(r, 0, sizeof *r);
     r->g = gb_create(rom, sizeof rom, NULL, err, sizeof err);
@@ -208,30 +217,44 @@ static void test_cycle_window(void) {
     teardown(&r);
 }
 
-/* Frames 2..3: from the first instruction of frame 2 to the end of frame 3. */
+/* The cycle of each frame's start (the VBlank entry that counts it), from
+ * the core's frame hook. */
+static uint64_t frame_at[8];
+static void note_frame(gb *g, void *ctx) {
+    (void)ctx;
+    if (gb_frames(g) < 8) frame_at[gb_frames(g)] = gb_cycles(g);
+}
+
+/* Frames 2..3: from the M-cycle frame 2 begins to the one frame 4 begins,
+ * both included (issue 12 item 17: exact to the cycle, not at the next
+ * instruction). */
 static void test_frame_window(void) {
     char err[256];
-    /* The cycles at which frames 2 and 4 begin, from a plain run. */
     testrom_build(rom, program, sizeof program);
     rom[0x40] = 0xD9;
     gb *g = gb_create(rom, sizeof rom, NULL, err, sizeof err);
-    uint64_t c2 = 0, c4 = 0;
-    while (gb_frames(g) < 4) {
-        gb_run(g, 1000000, GB_STOP_FRAME);
-        if (gb_frames(g) == 2 && !c2) c2 = gb_cycles(g);
-    }
-    c4 = gb_cycles(g);
+    gb_hooks h = {.frame = note_frame};
+    gb_set_hooks(g, &h);
+    gb_run(g, 5 * 70224, 0);
+    gb_set_hooks(g, NULL);
     gb_destroy(g);
+    uint64_t c2 = frame_at[2], c4 = frame_at[4];
+    CHECK(c2 > 0 && c4 > c2);
 
     run r;
-    setup(&r, "cpu=trace,mem=trace");
+    setup(&r, "cpu=trace,mem=trace,ppu=debug");
     CHECK_EQ(gb_trig_window_frames(r.set, 2, 3, err, sizeof err), 0);
     go(&r, 6 * 70224);
     CHECK(r.t->nev > 1000);
     for (uint64_t i = 0; i < r.t->nev; i++)
-        CHECK(r.t->ev[i].ts >= c2 && r.t->ev[i].ts <= c4 + 32);
-    CHECK(r.t->ev[0].ts < c2 + 32);
-    CHECK(r.t->ev[r.t->nev - 1].ts > c4 - 32);
+        CHECK(r.t->ev[i].ts >= c2 && r.t->ev[i].ts <= c4);
+    /* both ends are there: the frame_end that counted frame 2 (stamped c2)
+     * opens the trace, the one that counted frame 4 closes it */
+    CHECK_EQ(r.t->ev[0].ts, c2);
+    int64_t first_end = find(r.t, "ppu", "frame_end", "frame", 2);
+    int64_t last_end = find(r.t, "ppu", "frame_end", "frame", 4);
+    CHECK(first_end >= 0 && r.t->ev[first_end].ts == c2);
+    CHECK(last_end >= 0 && r.t->ev[last_end].ts == c4);
     teardown(&r);
 }
 
@@ -334,6 +357,98 @@ static void test_pc_bank_read(void) {
     teardown(&r);
 }
 
+/* Issue 12 item 17: state conditions fire at the M-cycle they become
+ * true, as pc, read, write, irq and event do, not at the next instruction
+ * fetch (which never comes while the CPU is halted). A mark shows the
+ * cycle a trigger fired at. */
+static void test_exact_states(void) {
+    for (int halt = 0; halt < 2; halt++) {
+        cur_prog = halt ? halting : program;
+        cur_len = halt ? sizeof halting : sizeof program;
+        run r;
+        setup(&r, "ppu=debug");
+        /* cycle>=N: at the first M-cycle end at or past N (the clock moves
+         * by 4 from 0), whatever instruction is under way */
+        static const uint64_t ns[] = {50001, 50002, 50003, 50004, 123457, 200010};
+        for (size_t i = 0; i < sizeof ns / sizeof *ns; i++) {
+            char e[40];
+            snprintf(e, sizeof e, "cycle>=%llu", (unsigned long long)ns[i]);
+            add(&r, e, GB_TRIG_MARK);
+        }
+        add(&r, "ly==144", GB_TRIG_MARK);            /* mark id 6 */
+        add(&r, "frame==3", GB_TRIG_MARK);           /* mark id 7 */
+        add(&r, "ly==10 && frame>=2", GB_TRIG_MARK); /* mark id 8: a conjunction */
+        go(&r, 5 * 70224);
+        uint64_t seen[9] = {0};
+        for (uint64_t i = 0; i < r.t->nev; i++) {
+            if (!is(r.t, i, "trace", "mark")) continue;
+            unsigned id = (unsigned)field(r.t, i, "trigger");
+            uint64_t ts = r.t->ev[i].ts;
+            CHECK(id < 9);
+            if (id >= 9) continue;
+            seen[id]++;
+            if (id < 6) {
+                CHECK_EQ(ts, (ns[id] + 3) & ~(uint64_t)3);
+            } else {
+                /* the record that made it true comes right after the mark,
+                 * stamped with the same cycle */
+                CHECK(i + 1 < r.t->nev);
+                if (i + 1 >= r.t->nev) continue;
+                CHECK_EQ(r.t->ev[i + 1].ts, ts);
+                if (id == 7) {
+                    CHECK(is(r.t, i + 1, "ppu", "frame_end"));
+                    CHECK_EQ(field(r.t, i + 1, "frame"), 3);
+                } else {
+                    CHECK(is(r.t, i + 1, "ppu", "ly"));
+                    CHECK_EQ(field(r.t, i + 1, "ly"), id == 6 ? 144 : 10);
+                }
+            }
+        }
+        for (int k = 0; k < 6; k++)
+            CHECK_EQ(seen[k], 1);
+        CHECK_EQ(seen[6], 5); /* once a frame */
+        CHECK_EQ(seen[7], 1);
+        CHECK_EQ(seen[8], 3); /* rising edges: line 10 of frames 2, 3 and 4 */
+        teardown(&r);
+
+        /* A stop on ly==100 keeps its ppu.ly record and nothing later; a
+         * start on ly==144 begins with its ppu.ly record. */
+        setup(&r, "cpu=trace,mem=trace,ppu=debug");
+        add(&r, "ly==100 && frame==2", GB_TRIG_STOP);
+        go(&r, 5 * 70224);
+        const ct_trace *t = r.t;
+        int64_t ly = -1;
+        for (uint64_t i = 0; i < t->nev; i++)
+            if (is(t, i, "ppu", "ly")) ly = (int64_t)i;
+        CHECK(ly >= 0 && field(t, (uint64_t)ly, "ly") == 100);
+        /* what follows it is stamped with its cycle (inclusive end) */
+        CHECK(ly >= 0 && t->ev[t->nev - 1].ts == t->ev[ly].ts);
+        printf("stop on ly==100 (halt %d): %llu events after its ppu.ly\n", halt,
+               (unsigned long long)(t->nev - 1 - (uint64_t)ly));
+        teardown(&r);
+        setup(&r, "cpu=trace,mem=trace,ppu=debug");
+        add(&r, "ly==144", GB_TRIG_START);
+        go(&r, 70224);
+        t = r.t;
+        CHECK(t->nev > 0 && is(t, 0, "ppu", "ly") && field(t, 0, "ly") == 144);
+        teardown(&r);
+        setup(&r, "cpu=trace,mem=trace,ppu=debug");
+        add(&r, "cycle>=60002", GB_TRIG_START);
+        add(&r, "cycle>=60102", GB_TRIG_STOP);
+        go(&r, 70224);
+        t = r.t;
+        printf("cycle window (halt %d): %llu events, %llu..%llu\n", halt,
+               (unsigned long long)t->nev, (unsigned long long)t->ev[0].ts,
+               (unsigned long long)t->ev[t->nev - 1].ts);
+        CHECK(t->nev > 0 && t->ev[0].ts >= 60004 && t->ev[t->nev - 1].ts <= 60104);
+        if (!halt) /* a record every M-cycle: both ends are there */
+            CHECK(t->nev > 0 && t->ev[0].ts == 60004 && t->ev[t->nev - 1].ts == 60104);
+        teardown(&r);
+    }
+    cur_prog = program;
+    cur_len = sizeof program;
+}
+
 int main(void) {
     test_parse_errors();
     test_start();
@@ -347,5 +462,6 @@ int main(void) {
     test_event_start();
     test_state_edge();
     test_pc_bank_read();
+    test_exact_states();
     return test_result();
 }
