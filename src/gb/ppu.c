@@ -934,25 +934,22 @@ void gb_get_ppu(gb *g, gb_ppu_info *out) {
     if (!p->fifo_live || p->line >= 144) return;
     out->mode3_len = (uint16_t)(172 + p->m3_extra);
     /* What a run writes besides its gb_fifo: the line of the frame being
-     * drawn and the object fetch log. */
+     * drawn (the trace log is not written with plog_on off). */
     uint8_t *row = p->fb[(p->front & 1) ^ 1] + p->line * 160u, px_saved[160];
-    uint8_t pen[sizeof p->obj_pen];
-    uint16_t odot[sizeof p->obj_dot / sizeof p->obj_dot[0]], olog = p->obj_log;
+    uint8_t log_on = p->plog_on;
     memcpy(px_saved, row, sizeof px_saved);
-    memcpy(pen, p->obj_pen, sizeof pen);
-    memcpy(odot, p->obj_dot, sizeof odot);
     gb_fifo f = p->fifo;
     unsigned t = p->dot > p->fifo_t0 ? p->dot - p->fifo_t0 : 0;
+    p->plog_on = 0;
     fifo_run(g, &f, t < FIFO_T_MAX ? t : FIFO_T_MAX, false);
+    p->plog_on = log_on;
     memcpy(row, px_saved, sizeof px_saved);
-    memcpy(p->obj_pen, pen, sizeof pen);
-    memcpy(p->obj_dot, odot, sizeof odot);
-    p->obj_log = olog;
     out->pipeline = p->mode == 3;
     out->fetch_step = f.fstep;
     out->fetch_x = f.fx;
     out->bg_fifo = f.bg_n;
-    out->fine_left = f.fine;
+    /* The drop ends when its count matches SCX%8 as it reads now. */
+    out->fine_left = f.fine ? (uint8_t)((p->scx - f.fine0) & 7u) : 0;
     out->pushed = (uint8_t)(f.px < 0 ? 0 : f.px > 160 ? 160 : f.px);
     out->window = f.win != 0;
     out->obj_fetch = f.ostall != 0;
