@@ -934,16 +934,17 @@ void gb_get_ppu(gb *g, gb_ppu_info *out) {
     if (!p->fifo_live || p->line >= 144) return;
     out->mode3_len = (uint16_t)(172 + p->m3_extra);
     /* What a run writes besides its gb_fifo: the line of the frame being
-     * drawn (the trace log is not written with plog_on off). */
+     * drawn and the pipeline's trace log (kept off for the copy). */
     uint8_t *row = p->fb[(p->front & 1) ^ 1] + p->line * 160u, px_saved[160];
-    uint8_t log_on = p->plog_on;
+    uint8_t log_on = p->plog_on, log_n = p->plog_n;
     memcpy(px_saved, row, sizeof px_saved);
+    p->plog_on = 0;
     gb_fifo f = p->fifo;
     unsigned t = p->dot > p->fifo_t0 ? p->dot - p->fifo_t0 : 0;
-    p->plog_on = 0;
     fifo_run(g, &f, t < FIFO_T_MAX ? t : FIFO_T_MAX, false);
-    p->plog_on = log_on;
     memcpy(row, px_saved, sizeof px_saved);
+    p->plog_on = log_on;
+    p->plog_n = log_n;
     out->pipeline = p->mode == 3;
     out->fetch_step = f.fstep;
     out->fetch_x = f.fx;
