@@ -486,7 +486,8 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
         memcpy(apu, at[5], sizeof *apu);
         memcpy(&tm, at[3], sizeof tm);
         ok = gb_apu_state_check(apu) == 0 && tm.reload <= 2 &&
-             at[2][offsetof(gb_bus, dma_index)] <= 160 && at[2][offsetof(gb_bus, serial_edges)] < 16;
+             at[2][offsetof(gb_bus, dma_index)] <= 160 &&
+             at[2][offsetof(gb_bus, serial_edges)] < 16;
     }
     if (!ok || !apu) {
         free(core);

@@ -83,7 +83,12 @@ int main(void) {
         {"apu.wave_read_at = 2^56", APU(wave_read_at), {0, 0, 0, 0, 0, 0, 0, 1}, 8},
         {"timer.reload = 3", "TIMR", sizeof(gb_timer), offsetof(gb_timer, reload), {3}, 1},
         {"bus.dma_index = 200", "BUS_", GB_BUS_STATE_BYTES, offsetof(gb_bus, dma_index), {200}, 1},
-        {"bus.serial_edges = 16", "BUS_", GB_BUS_STATE_BYTES, offsetof(gb_bus, serial_edges), {16}, 1},
+        {"bus.serial_edges = 16",
+         "BUS_",
+         GB_BUS_STATE_BYTES,
+         offsetof(gb_bus, serial_edges),
+         {16},
+         1},
         {"cpu.ime = 2", "CPU_", sizeof(gb_cpu), offsetof(gb_cpu, ime), {2}, 1},
     };
     for (size_t k = 0; k < sizeof ps / sizeof *ps; k++) {
