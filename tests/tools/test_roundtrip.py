@@ -14,27 +14,9 @@ import subprocess
 import sys
 import tempfile
 
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("CHECK failed:", what, file=sys.stderr)
-
-
-def rom(handler, code):
-    r = bytearray(0x8000)
-    r[0x100:0x104] = bytes([0x00, 0xC3, 0x50, 0x01])
-    r[0x134:0x13D] = b"CERESTEST"
-    r[0x40:0x40 + len(handler)] = handler
-    r[0x150:0x150 + len(code)] = code
-    c = 0
-    for i in range(0x134, 0x14D):
-        c = (c - r[i] - 1) & 0xFF
-    r[0x14D] = c
-    return bytes(r)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import testrom  # noqa: E402
+from testrom import check, rom  # noqa: E402
 
 
 def run(b, *args, cwd=None):
@@ -105,8 +87,8 @@ def main():
             p = run(b, "trace", "cat", os.path.join(d, bad))
             check(p.returncode == 2 and "not a" in p.stderr, "%s: exit %d %r" %
                   (bad, p.returncode, p.stderr))
-    print("%d checks failed" % failures)
-    return 1 if failures else 0
+    print("%d checks failed" % testrom.failures)
+    return 1 if testrom.failures else 0
 
 
 if __name__ == "__main__":

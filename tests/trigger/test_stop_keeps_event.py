@@ -8,27 +8,9 @@ import subprocess
 import sys
 import tempfile
 
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print("CHECK failed:", what, file=sys.stderr)
-
-
-def rom(handler, code):
-    r = bytearray(0x8000)
-    r[0x100:0x104] = bytes([0x00, 0xC3, 0x50, 0x01])
-    r[0x134:0x13D] = b"CERESTEST"
-    r[0x40:0x40 + len(handler)] = handler
-    r[0x150:0x150 + len(code)] = code
-    c = 0
-    for i in range(0x134, 0x14D):
-        c = (c - r[i] - 1) & 0xFF
-    r[0x14D] = c
-    return bytes(r)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import testrom  # noqa: E402
+from testrom import check, rom  # noqa: E402
 
 
 def main():
@@ -53,8 +35,8 @@ def main():
             lines = [l for l in cat.splitlines() if l.strip()]
             last = lines[-1] if lines else ""
             check(want in last, "%s: last record %r, want %r" % (cond, last, want))
-    print("%d checks failed" % failures)
-    return 1 if failures else 0
+    print("%d checks failed" % testrom.failures)
+    return 1 if testrom.failures else 0
 
 
 if __name__ == "__main__":
