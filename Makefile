@@ -38,7 +38,7 @@ test-asan: asan
 fuzz: deps
 	@test -f $(FUZZ_BUILD)/CMakeCache.txt || CC=clang cmake -S . -B $(FUZZ_BUILD) \
 	  -DCERES_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target ceres fuzz_rom fuzz_ctrace fuzz_filter fuzz_trigger fuzz_state
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target ceres fuzz_rom fuzz_ctrace fuzz_filter fuzz_trigger fuzz_state fuzz_text
 	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh $(FUZZ_BUILD)
 
 # Install the program, libraries, headers, package files, suites, man page
