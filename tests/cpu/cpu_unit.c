@@ -19,7 +19,7 @@ static uint8_t *make_rom(const uint8_t *code, size_t len) {
     uint8_t *rom = calloc(1, ROM_SIZE);
     for (unsigned v = 0x40; v <= 0x60; v += 8)
         rom[v] = 0x40;
-    memcpy(rom + 0x100, code, len);
+    if (len) memcpy(rom + 0x100, code, len);
     memcpy(rom + 0x134, "CERESCPU", 8);
     rom[0x147] = 0x00;
     rom[0x148] = 0x00;
