@@ -296,6 +296,37 @@ typedef struct evpk {
     size_t new_len;
 } evpk;
 
+/* The lengths of an event packet's parts: its InternedData with the one
+ * new event name it announces (0 without), and the whole TracePacket. */
+static inline uint64_t intern_len(const evpk *e, uint64_t *en) {
+    if (!e->new_name) return *en = 0;
+    *en = fvlen(NAME_IID, e->name_iid) + flen(NAME_NAME, e->new_len);
+    return flen(ID_EVENT_NAMES, *en);
+}
+
+static inline uint64_t packet_len(uint64_t delta, uint64_t te, uint64_t id) {
+    return (delta ? fvlen(TP_TIMESTAMP, delta) : 0) + fvlen(TP_SEQ_ID, SEQ_ID) +
+           fvlen(TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE) + flen(TP_TRACK_EVENT, te) +
+           (id ? flen(TP_INTERNED_DATA, id) : 0);
+}
+
+/* An event packet's head, up to the new name's bytes (the caller writes
+ * them, then the TrackEvent): at most 64 bytes. */
+static inline uint8_t *packet_head(uint8_t *p, uint64_t pkt, uint64_t delta, uint64_t id,
+                                   uint64_t en, const evpk *e) {
+    p = pfl(p, TRACE_PACKET, pkt);
+    if (delta) p = pfv(p, TP_TIMESTAMP, delta);
+    p = pfv(p, TP_SEQ_ID, SEQ_ID);
+    p = pfv(p, TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE);
+    if (id) {
+        p = pfl(p, TP_INTERNED_DATA, id);
+        p = pfl(p, ID_EVENT_NAMES, en);
+        p = pfv(p, NAME_IID, e->name_iid);
+        p = pfl(p, NAME_NAME, e->new_len);
+    }
+    return p;
+}
+
 /* put_event() without string fields: every annotation is under 128 bytes,
  * so the TrackEvent is built in place with one-byte lengths. */
 static void put_event_small(pctx *c, uint64_t delta, bool track, const evpk *e) {
@@ -313,30 +344,18 @@ static void put_event_small(pctx *c, uint64_t delta, bool track, const evpk *e) 
         *len = (uint8_t)(q - len - 1);
     }
     const size_t ten = (size_t)(q - te);
-    uint64_t en = 0, id = 0;
-    if (e->new_name) {
-        en = fvlen(NAME_IID, e->name_iid) + flen(NAME_NAME, e->new_len);
-        id = flen(ID_EVENT_NAMES, en);
-    }
-    const uint64_t pkt = (delta ? fvlen(TP_TIMESTAMP, delta) : 0) + fvlen(TP_SEQ_ID, SEQ_ID) +
-                         fvlen(TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE) +
-                         flen(TP_TRACK_EVENT, ten) + (id ? flen(TP_INTERNED_DATA, id) : 0);
+    uint64_t en;
+    const uint64_t id = intern_len(e, &en);
+    const uint64_t pkt = packet_len(delta, ten, id);
     const uint64_t total = flen(TRACE_PACKET, pkt);
     ct_wbuf *w = c->w;
     if (c->chunk.cap) {
         if (c->chunk.n + total > CHUNK) ct__wbuf_flush(&c->chunk);
         w = &c->chunk;
     }
-    uint8_t *p0 = ct__wbuf_reserve(w, (size_t)total), *p = p0;
-    p = pfl(p, TRACE_PACKET, pkt);
-    if (delta) p = pfv(p, TP_TIMESTAMP, delta);
-    p = pfv(p, TP_SEQ_ID, SEQ_ID);
-    p = pfv(p, TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE);
+    uint8_t *p0 = ct__wbuf_reserve(w, (size_t)total);
+    uint8_t *p = packet_head(p0, pkt, delta, id, en, e);
     if (id) {
-        p = pfl(p, TP_INTERNED_DATA, id);
-        p = pfl(p, ID_EVENT_NAMES, en);
-        p = pfv(p, NAME_IID, e->name_iid);
-        p = pfl(p, NAME_NAME, e->new_len);
         memcpy(p, e->new_name, e->new_len);
         p += e->new_len;
     }
@@ -368,14 +387,9 @@ static void put_event(pctx *c, uint64_t ts, const evpk *e) {
     if (e->counter) te += fvlen(TE_COUNTER_VALUE, (uint64_t)e->cv);
     for (unsigned i = 0; i < e->na; i++)
         te += flen(TE_ANNOTATIONS, e->a[i].len);
-    uint64_t en = 0, id = 0;
-    if (e->new_name) {
-        en = fvlen(NAME_IID, e->name_iid) + flen(NAME_NAME, e->new_len);
-        id = flen(ID_EVENT_NAMES, en);
-    }
-    uint64_t pkt = (delta ? fvlen(TP_TIMESTAMP, delta) : 0) + fvlen(TP_SEQ_ID, SEQ_ID) +
-                   fvlen(TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE) +
-                   flen(TP_TRACK_EVENT, te) + (id ? flen(TP_INTERNED_DATA, id) : 0);
+    uint64_t en;
+    const uint64_t id = intern_len(e, &en);
+    const uint64_t pkt = packet_len(delta, te, id);
     uint64_t total = flen(TRACE_PACKET, pkt);
     if (c->chunk.cap) {
         /* Whole packets per chunk; one too big for a chunk goes out plain. */
@@ -383,16 +397,9 @@ static void put_event(pctx *c, uint64_t ts, const evpk *e) {
         if (total <= CHUNK) w = &c->chunk;
     }
 
-    uint8_t *p0 = ct__wbuf_reserve(w, 64), *p = p0;
-    p = pfl(p, TRACE_PACKET, pkt);
-    if (delta) p = pfv(p, TP_TIMESTAMP, delta);
-    p = pfv(p, TP_SEQ_ID, SEQ_ID);
-    p = pfv(p, TP_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE);
+    uint8_t *p0 = ct__wbuf_reserve(w, 64);
+    uint8_t *p = packet_head(p0, pkt, delta, id, en, e);
     if (id) {
-        p = pfl(p, TP_INTERNED_DATA, id);
-        p = pfl(p, ID_EVENT_NAMES, en);
-        p = pfv(p, NAME_IID, e->name_iid);
-        p = pfl(p, NAME_NAME, e->new_len);
         put_raw(w, p0, p);
         ct__wbuf_put(w, e->new_name, e->new_len);
         p0 = p = ct__wbuf_reserve(w, 64);
