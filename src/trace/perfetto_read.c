@@ -201,21 +201,35 @@ static void parse_interned(pr *r, const uint8_t *p, size_t n) {
     if (b.bad) fail(r, "bad interned data");
 }
 
-static void parse_clock_snapshot(pr *r, const uint8_t *p, size_t n) {
-    pb b = {p, n, 0, false};
+/* The next sub-message in field `want` of b (other fields skipped). */
+static bool pb_sub(pb *b, uint32_t want, pb *out) {
     uint32_t f;
     uint64_t v;
     const uint8_t *d;
     size_t len;
-    while (pb_next(&b, &f, &v, &d, &len)) {
-        if (f != 1 || !d) continue;
-        pb c = {d, len, 0, false};
-        uint64_t id = 0, ts = 0;
+    while (pb_next(b, &f, &v, &d, &len))
+        if (f == want && d) {
+            *out = (pb){d, len, 0, false};
+            return true;
+        }
+    return false;
+}
+
+/* The next scalar field of b (sub-messages and strings skipped). */
+static bool pb_scalar(pb *b, uint32_t *f, uint64_t *v) {
+    const uint8_t *d;
+    size_t len;
+    while (pb_next(b, f, v, &d, &len))
+        if (!d) return true;
+    return false;
+}
+
+static void parse_clock_snapshot(pr *r, const uint8_t *p, size_t n) {
+    pb b = {p, n, 0, false}, c;
+    while (pb_sub(&b, 1, &c)) {
+        uint64_t id = 0, ts = 0, w;
         uint32_t g;
-        uint64_t w;
-        const uint8_t *dd;
-        size_t ll;
-        while (pb_next(&c, &g, &w, &dd, &ll)) {
+        while (pb_scalar(&c, &g, &w)) {
             if (g == 1) id = w;
             if (g == 2) ts = w;
         }
@@ -569,18 +583,11 @@ static void inflate_chunk(pr *r, const uint8_t *p, size_t n) {
 /* TraceStats { buffer_stats { buffer_size, chunks_written, _overwritten,
  * _discarded } }: the ring's statistics. */
 static void parse_trace_stats(pr *r, const uint8_t *p, size_t n) {
-    pb b = {p, n, 0, false};
+    pb b = {p, n, 0, false}, c;
     uint32_t f;
     uint64_t v;
-    const uint8_t *d;
-    size_t len;
-    while (pb_next(&b, &f, &v, &d, &len)) {
-        if (f != 1 || !d) continue;
-        pb c = {d, len, 0, false};
-        const uint8_t *dd;
-        size_t ll;
-        while (pb_next(&c, &f, &v, &dd, &ll)) {
-            if (dd) continue;
+    while (pb_sub(&b, 1, &c)) {
+        while (pb_scalar(&c, &f, &v)) {
             if (f == 2) r->written = v;
             if (f == 3) r->overwritten = v;
             if (f == 18) r->dropped = v;
@@ -594,18 +601,12 @@ static void parse_trace_stats(pr *r, const uint8_t *p, size_t n) {
 
 /* TracePacketDefaults { track_event_defaults { track_uuid } }. */
 static void parse_defaults(pr *r, const uint8_t *p, size_t n) {
-    pb b = {p, n, 0, false};
+    pb b = {p, n, 0, false}, c;
     uint32_t f;
     uint64_t v;
-    const uint8_t *d;
-    size_t len;
-    while (pb_next(&b, &f, &v, &d, &len)) {
-        if (f != 11 || !d) continue;
-        pb c = {d, len, 0, false};
-        const uint8_t *dd;
-        size_t ll;
-        while (pb_next(&c, &f, &v, &dd, &ll))
-            if (f == 11 && !dd) r->default_track = v;
+    while (pb_sub(&b, 11, &c)) {
+        while (pb_scalar(&c, &f, &v))
+            if (f == 11) r->default_track = v;
         if (c.bad) fail(r, "bad packet defaults");
     }
     if (r->default_track > CT_MAX_TRACKS || b.bad) fail(r, "bad packet defaults");
