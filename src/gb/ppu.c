@@ -334,8 +334,8 @@ static void obj_merge(gb *g, gb_fifo *f) {
                  p->fifo_t0 + f->t);
 }
 
-/* The pipeline's trace points are on (ppu.fetch, ppu.push): the pipeline is
- * run once more at the end of mode 3 to record them. */
+/* The pipeline's trace points are on (ppu.fetch, ppu.push): the run ahead
+ * logs them (plog), and the end of mode 3 writes what it logged. */
 static inline bool trace_heavy(const gb *g) {
     return (g->trace_on[gb_ev_PPU_FETCH] | g->trace_on[gb_ev_PPU_PUSH]) != 0;
 }
