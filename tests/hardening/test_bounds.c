@@ -154,8 +154,10 @@ static void rss_bound(void) {
     CHECK(four > base + 1024); /* the run fills the ring: it is resident */
     /* The ring is 4194304 bytes (the whole budget, no longer half of it);
      * the rest of what recording costs (the recorder, dump buffers) is
-     * about 320 KiB. */
-    CHECK(four - base <= 4096 + 512);
+     * about 320 KiB. Under the sanitizers the shadow pages and allocator
+     * quarantine add about 1 MiB of noise between two runs (a 5288 KiB
+     * difference was seen in CI there). */
+    CHECK(four - base <= 4096 + (HARD_SANITIZED ? 2048 : 512));
     static const char *rings[] = {"4M", "200000ev"};
     const char *shortrun = "100000000", *longrun = HARD_SANITIZED ? "300000000" : "1000000000";
     for (int i = 0; i < 2; i++) {
