@@ -1,9 +1,10 @@
-/* `ceres bench ckpt`: what a checkpoint costs and weighs, stored as the
- * checkpoint ring stores it (a reverse delta of the changed 32-byte blocks,
- * src/trace/ckpt.c) and, for comparison, compressed whole with zlib (levels
- * 1 and 6). At every frame end of three workloads (the ROMs of `ceres bench
- * emu`) the machine's state is saved and kept by one method, timed
- * (thread CPU time, the save included), each method in a pass of its own;
+/* `ceres bench ckpt`: what a checkpoint costs and weighs, taken as the
+ * debugger takes it (gb_ckpt_take: the parts of the state the machine
+ * marked as changed since the last checkpoint, compared with it and kept
+ * as a reverse delta of 32-byte blocks, src/trace/ckpt.c) and, for
+ * comparison, a whole save state alone and compressed with zlib (levels 1
+ * and 6). At every frame end of three workloads (the ROMs of `ceres bench
+ * emu`) each method runs in a pass of its own, timed (thread CPU time);
  * the frames are timed too, so each method's cost reads as a share of a
  * frame. */
 #define _POSIX_C_SOURCE 200809L
@@ -60,13 +61,16 @@ static int one_pass(const char *path, unsigned frames, int m, sums *s) {
         return 2;
     }
     const size_t n = gb_state_size(g);
-    ct_ckpt *ring = ct_ckpt_create(n, GB_CKPT_DEFAULT_BYTES, 0, err, sizeof err);
+    /* The ring as gb_ckpt keeps it: the changes the machine marked since
+     * the last checkpoint (gb_state_changes) against the newest entry. */
+    gb_ckpt *ck =
+        m == M_DELTA ? gb_ckpt_create(g, 0, GB_CKPT_DEFAULT_BYTES, 0, err, sizeof err) : NULL;
     uint8_t *buf = calloc(1, n);
     uLongf zcap = compressBound((uLong)n);
     uint8_t *z = malloc(zcap);
-    if (!ring || !buf || !z) {
-        fprintf(stderr, "ceres bench ckpt: %s\n", ring ? "out of memory" : err);
-        ct_ckpt_destroy(ring);
+    if ((m == M_DELTA && !ck) || !buf || !z) {
+        fprintf(stderr, "ceres bench ckpt: %s\n", m == M_DELTA && !ck ? err : "out of memory");
+        gb_ckpt_destroy(ck);
         free(buf);
         free(z);
         gb_destroy(g);
@@ -76,15 +80,17 @@ static int one_pass(const char *path, unsigned frames, int m, sums *s) {
         double t0 = cpu_now();
         gb_run(g, FRAME_CYCLES, GB_STOP_FRAME);
         double t1 = cpu_now();
-        size_t same[2]; /* as gb_ckpt saves and pushes */
-        gb_state_update(g, buf, n, same);
         double kept = (double)n;
         if (m == M_DELTA) {
-            ct_ckpt_push_kept(ring, gb_cycles(g), 0, buf, f ? same[0] : 0, f ? same[1] : 0);
+            gb_ckpt_take(ck, g, 0);
+            const ct_ckpt *ring = gb_ckpt_ring(ck);
             unsigned c = ct_ckpt_count(ring);
             /* What the previous checkpoint became: its delta against this one. */
             if (c >= 2) kept = (double)ct_ckpt_stored(ring, c - 2);
-        } else if (m == M_Z1 || m == M_Z6) {
+        } else {
+            gb_state_save(g, buf, n);
+        }
+        if (m == M_Z1 || m == M_Z6) {
             uLongf zl = zcap;
             compress2(z, &zl, buf, (uLong)n, m == M_Z6 ? 6 : 1);
             kept = (double)zl;
@@ -95,7 +101,7 @@ static int one_pass(const char *path, unsigned frames, int m, sums *s) {
         s->bytes[m] += kept;
         if (m == M_SAVE) s->n++;
     }
-    ct_ckpt_destroy(ring);
+    gb_ckpt_destroy(ck);
     free(buf);
     free(z);
     gb_destroy(g);
@@ -111,8 +117,10 @@ int bench_ckpt(int argc, char **argv, bench_results *out) {
             fputs("usage: ceres bench ckpt [--frames N]\n"
                   "\n"
                   "A checkpoint every frame of three workloads (the ROMs of `ceres bench emu`,\n"
-                  "N frames each, default 600): the cost and size of the checkpoint ring's\n"
-                  "reverse delta and of zlib levels 1 and 6 on the whole state.\n",
+                  "N frames each, default 600): the cost and size of a checkpoint as the\n"
+                  "debugger takes it (what changed since the last one, kept as a reverse\n"
+                  "delta) and, for comparison, of a whole save state alone and of zlib\n"
+                  "levels 1 and 6 on the whole state.\n",
                   stdout);
             return 0;
         } else {
@@ -138,7 +146,7 @@ int bench_ckpt(int argc, char **argv, bench_results *out) {
              "checkpoint per frame (%u frames x %zu workloads; a frame takes %.1f us)", frames,
              NROMS, fus);
     bench_header(title);
-    static const char *const what[NM] = {"save state only", "reverse delta (the ring)", "zlib -1",
+    static const char *const what[NM] = {"whole save state", "checkpoint (the ring)", "zlib -1",
                                          "zlib -6"};
     static const char *const key[NM] = {"save", "delta", "zlib1", "zlib6"};
     for (int m = 0; m < NM; m++) {

@@ -46,6 +46,11 @@ struct dbg {
     bp bps[GB_TRIG_MAX];
     int nbp, next_id;
     uint64_t break_at; /* the position a breakpoint stopped at (stepped over by continue) */
+    /* The flight recorder's ring holds what led to rec_at, recorded since
+     * rec_from without a gap (forward motion records; going back does not,
+     * and recording again from an earlier point leaves the later events
+     * behind them in the ring). */
+    uint64_t rec_at, rec_from;
     /* The answer being built. */
     cJSON *ans;
     FILE *txt;
@@ -119,6 +124,17 @@ static uint64_t now(const dbg *d) {
     return gb_cycles(d->g);
 }
 
+/* Forward motion records into the flight recorder from here... */
+static void rec_begin(dbg *d) {
+    if (now(d) != d->rec_at) d->rec_from = now(d);
+    gb_set_recorder(d->g, d->rec);
+}
+
+/* ... to here. */
+static void rec_end(dbg *d) {
+    d->rec_at = now(d);
+}
+
 static void insn_text(dbg *d, uint16_t pc, char *buf, size_t len) {
     uint8_t op = gb_peek(d->g, pc);
     gb_disasm(pc, op, gb_peek(d->g, (uint16_t)(pc + 1)), gb_peek(d->g, (uint16_t)(pc + 2)), buf,
@@ -172,6 +188,16 @@ static int go_to(dbg *d, uint64_t c) {
     return 0;
 }
 
+/* Arm `s` for a re-execution from a checkpoint: its state conditions
+ * (ly==144, a==3) start with the value they have there, so one that
+ * already holds does not fire at once. Going backwards, the hit of a state
+ * is where it became true in forward time (as gdb's reverse-continue has
+ * it), which lies before the checkpoint when it holds there. */
+static void start_states(dbg *d, gb_trig_set *s) {
+    gb_trig_sync_states(d->g, s);
+    arm(d, s, false);
+}
+
 /* Re-execute from checkpoint i to cycle `end`, one step (instruction, or
  * M-cycle while halted) at a time, with `s` armed (or none), sampling
  * `addr` (when >= 0); calls fn per step. */
@@ -179,7 +205,7 @@ static void scan(dbg *d, unsigned i, uint64_t end, gb_trig_set *s, int addr,
                  void (*fn)(void *ctx, const stepinfo *st), void *ctx) {
     disarm(d);
     if (gb_ckpt_restore_index(d->ck, d->g, i)) return;
-    if (s) arm(d, s, false);
+    if (s) start_states(d, s);
     uint64_t fires[GB_TRIG_MAX] = {0};
     if (s)
         for (unsigned k = 0; k < s->n; k++)
@@ -203,6 +229,21 @@ static void scan(dbg *d, unsigned i, uint64_t end, gb_trig_set *s, int addr,
                 }
         fn(ctx, &st);
     }
+    if (s) {
+        /* A state evaluated at fetches that the last instruction made true
+         * holds from `end` on: the next interval starts with it holding,
+         * so the edge is this interval's, at its end. */
+        stepinfo st;
+        memset(&st, 0, sizeof st);
+        st.before = st.after = now(d);
+        gb_get_regs(d->g, &st.r0);
+        st.r1 = st.r0;
+        st.op = gb_peek(d->g, st.r0.pc);
+        gb_trig_fetch_states(d->g, s);
+        for (unsigned k = 0; k < s->n; k++)
+            if (s->t[k].fires != fires[k]) st.hits |= 1u << k;
+        if (st.hits) fn(ctx, &st);
+    }
     disarm(d);
 }
 
@@ -211,10 +252,18 @@ static void scan(dbg *d, unsigned i, uint64_t end, gb_trig_set *s, int addr,
 static bool interval_hits(dbg *d, unsigned i, uint64_t end, gb_trig_set *s) {
     disarm(d);
     if (gb_ckpt_restore_index(d->ck, d->g, i)) return false;
-    arm(d, s, false);
+    start_states(d, s);
     unsigned bits = 0;
     while (now(d) < end && !(bits & GB_STOP_REQUEST))
         bits = gb_ckpt_run(d->ck, d->g, end - now(d), 0);
+    if (!(bits & GB_STOP_REQUEST)) {
+        uint64_t fires[GB_TRIG_MAX];
+        for (unsigned k = 0; k < s->n; k++)
+            fires[k] = s->t[k].fires;
+        gb_trig_fetch_states(d->g, s); /* the edge at the end (see scan) */
+        for (unsigned k = 0; k < s->n; k++)
+            if (s->t[k].fires != fires[k]) bits |= GB_STOP_REQUEST;
+    }
     disarm(d);
     return (bits & GB_STOP_REQUEST) != 0;
 }
@@ -464,16 +513,15 @@ static bool last_step(dbg *d, uint64_t end, stepinfo *out);
  * `limit` cycles. */
 static void run_forward(dbg *d, gb_trig_set *s, uint64_t limit, bool is_until) {
     /* Step off the breakpoint we stopped at, or it would hold again. */
-    if (d->break_at == now(d)) {
-        disarm(d);
-        gb_set_recorder(d->g, d->rec);
-        gb_ckpt_run(d->ck, d->g, 1, 0);
-    }
+    disarm(d);
+    rec_begin(d);
+    if (d->break_at == now(d)) gb_ckpt_run(d->ck, d->g, 1, 0);
     uint64_t fires[GB_TRIG_MAX];
     for (unsigned k = 0; k < s->n; k++)
         fires[k] = s->t[k].fires;
     arm(d, s, true);
     unsigned bits = gb_ckpt_run(d->ck, d->g, limit, GB_STOP_LOCKUP);
+    rec_end(d);
     unsigned hits = 0;
     for (unsigned k = 0; k < s->n; k++)
         if (s->t[k].fires != fires[k]) hits |= 1u << k;
@@ -526,9 +574,10 @@ static unsigned long parse_count(dbg *d, const char *line, const char *arg, unsi
 
 static void step_n(dbg *d, unsigned long n) {
     disarm(d);
-    gb_set_recorder(d->g, d->rec);
+    rec_begin(d);
     for (unsigned long i = 0; i < n; i++)
         gb_ckpt_run(d->ck, d->g, 1, 0);
+    rec_end(d);
     gb_set_recorder(d->g, NULL);
     where(d);
 }
@@ -552,13 +601,14 @@ static void cmd_next(dbg *d) {
     }
     uint16_t ret = (uint16_t)(r.pc + gb_insn_len(op));
     disarm(d);
-    gb_set_recorder(d->g, d->rec);
+    rec_begin(d);
     uint64_t limit = now(d) + STEP_LIMIT;
     const uint16_t sp0 = r.sp;
     do {
         gb_ckpt_run(d->ck, d->g, 1, 0);
         gb_get_regs(d->g, &r);
     } while (!(r.pc == ret && r.sp == sp0) && now(d) < limit);
+    rec_end(d);
     gb_set_recorder(d->g, NULL);
     where(d);
 }
@@ -568,7 +618,7 @@ static void cmd_finish(dbg *d) {
     gb_get_regs(d->g, &r);
     const uint16_t sp0 = r.sp;
     disarm(d);
-    gb_set_recorder(d->g, d->rec);
+    rec_begin(d);
     uint64_t limit = now(d) + STEP_LIMIT;
     for (;;) {
         uint8_t op = gb_peek(d->g, r.pc);
@@ -580,13 +630,14 @@ static void cmd_finish(dbg *d) {
             break;
         }
     }
+    rec_end(d);
     gb_set_recorder(d->g, NULL);
     where(d);
 }
 
 static void cmd_stepl(dbg *d, bool frame) {
     disarm(d);
-    gb_set_recorder(d->g, d->rec);
+    rec_begin(d);
     if (frame) {
         gb_ckpt_run(d->ck, d->g, 2 * RN_CYCLES_PER_FRAME, GB_STOP_FRAME);
     } else {
@@ -595,6 +646,7 @@ static void cmd_stepl(dbg *d, bool frame) {
         while (gb_peek(d->g, 0xFF44) == ly && now(d) < limit)
             gb_ckpt_run(d->ck, d->g, 1, 0);
     }
+    rec_end(d);
     gb_set_recorder(d->g, NULL);
     where(d);
 }
@@ -998,6 +1050,65 @@ static void cmd_ppu(dbg *d) {
     num(d, "win_line", p.win_line);
 }
 
+/* Whether the ring's last n events are what led to the present: recorded
+ * up to here, in order, since the recording without a gap began. */
+static bool ring_leads_here(const dbg *d, const ct_trace *tr, uint64_t n) {
+    if (now(d) != d->rec_at) return false;
+    /* Fewer than n: only when nothing older was recorded or lost. */
+    if (tr->nev < n && (tr->overwritten || d->rec_from != 0)) return false;
+    const uint64_t first = tr->nev > n ? tr->nev - n : 0;
+    for (uint64_t i = first; i < tr->nev; i++)
+        if (tr->ev[i].ts < d->rec_from || (i > first && tr->ev[i].ts < tr->ev[i - 1].ts))
+            return false;
+    return true;
+}
+
+/* The events the flight recorder's filter keeps, re-executed from a
+ * checkpoint before the present up to it: at least n of them, going back a
+ * checkpoint, then 2, 4, ... further, as far as the ring of checkpoints
+ * reaches. The machine ends where it was. NULL when no checkpoint lies
+ * before the present. */
+static ct_trace *reexecute_events(dbg *d, uint64_t n, uint64_t *from) {
+    const uint64_t end = now(d);
+    const ct_ckpt *ring = gb_ckpt_ring(d->ck);
+    int i = end ? ct_ckpt_find(ring, end - 1) : -1;
+    unsigned back = 1;
+    ct_trace *tr = NULL;
+    char err[300];
+    while (i >= 0) {
+        ct_recorder *r =
+            ct_recorder_create(&gb_schema, RING_BYTES, 0, CT_OVERWRITE, err, sizeof err);
+        if (!r) break;
+        ct_filter_apply(r, "off", err, sizeof err);
+        for (uint16_t id = 0; id < gb_ev_count; id++)
+            if (ct_recorder_event_flag(d->rec, id)) ct_recorder_enable(r, id);
+        disarm(d);
+        if (gb_ckpt_restore_index(d->ck, d->g, (unsigned)i)) {
+            ct_recorder_destroy(r);
+            break;
+        }
+        *from = now(d);
+        gb_set_recorder(d->g, r);
+        while (now(d) < end)
+            gb_ckpt_run(d->ck, d->g, end - now(d), 0);
+        gb_set_recorder(d->g, NULL);
+        ct_trace_free(tr);
+        tr = NULL;
+        int rc = ct_trace_from_recorder(r, &tr);
+        ct_recorder_destroy(r);
+        if (rc) break;
+        if (tr->nev >= n || tr->overwritten || i == 0) break;
+        i = (unsigned)i > back ? i - (int)back : 0;
+        back *= 2;
+    }
+    if (now(d) != end) go_to(d, end);
+    return tr;
+}
+
+/* trace [N]: the last N events before the present. Where the present is
+ * the end of what was recorded running forward, the flight recorder's
+ * ring; after going back (or forward again from an earlier point), the
+ * same events re-executed from the checkpoints: what led here. */
 static void cmd_trace(dbg *d, const char *line, const char *arg) {
     bool ok;
     unsigned long n = parse_count(d, line, arg, 20, &ok);
@@ -1008,6 +1119,19 @@ static void cmd_trace(dbg *d, const char *line, const char *arg) {
         fail(d, "error: %s\n", strerror(-rc));
         return;
     }
+    uint64_t from = 0;
+    bool ring = ring_leads_here(d, tr, n);
+    if (!ring) {
+        ct_trace_free(tr);
+        tr = reexecute_events(d, n, &from);
+        if (!tr) {
+            fail(d, "error: no checkpoint before the present to re-execute from\n");
+            return;
+        }
+        say(d, "(re-executed from the checkpoint at cycle %llu)\n", (unsigned long long)from);
+        num(d, "since", (double)from);
+    }
+    cJSON_AddStringToObject(d->ans, "source", ring ? "ring" : "re-execution");
     cJSON *arr = cJSON_AddArrayToObject(d->ans, "events");
     ct_view_opts v = {.to = UINT64_MAX, .line_fmt = gb_disasm_line_fmt};
     uint64_t total = tr->nev, start = total > n ? total - n : 0;
@@ -1112,9 +1236,10 @@ static void cmd_run_to_failure(dbg *d, const char *line, const char *arg) {
     rn_suites_free(mans, nmans);
     if (res.status != RN_PASS && res.have_regs) {
         /* The run is deterministic: the failure is that cycle of this one. */
-        gb_set_recorder(d->g, d->rec);
+        rec_begin(d);
         while (now(d) < res.cycles)
             gb_ckpt_run(d->ck, d->g, res.cycles - now(d), 0);
+        rec_end(d);
         gb_set_recorder(d->g, NULL);
         if (now(d) > res.cycles) go_to(d, res.cycles);
     }
@@ -1128,7 +1253,7 @@ static const char help_text[] =
     "break|b COND            stop before the instruction in which COND holds\n"
     "                        (trigger language: pc==0x150 && bank==2, write(0xFF41) && "
     "value&0x40,\n"
-    "                        ly==144, irq(vblank), ...)\n"
+    "                        ly==144, a==3, irq(vblank), ...)\n"
     "watch|w [r|w|rw] A[..B] [if COND]   stop after an access to A..B\n"
     "delete|d [ID]           delete one or all; info break|i b: list them\n"
     "step|s|si [N]           N instructions (an M-cycle while halted)\n"
@@ -1136,11 +1261,16 @@ static const char help_text[] =
     "stepd N                 N dots (T-cycles); stepl: to the next line; stepf: to the next frame\n"
     "continue|c              run to the next hit; until|u COND: run until COND holds\n"
     "backstep|bs [N]         N instructions back\n"
-    "reverse-continue|rc     back to the last hit of a breakpoint or watchpoint\n"
+    "reverse-continue|rc     back to the last hit of a breakpoint or watchpoint; a\n"
+    "                        state (ly==144, a==3) hits where it last became true\n"
+    "                        in forward time (as gdb), also when that is before\n"
+    "                        the checkpoint the search restores\n"
     "reverse-finish|rf       back to the call of this function\n"
     "last-write|lw ADDR      back to the last write of ADDR (old, new value, by whom)\n"
     "last-change|lc REG      back to the last change of a register\n"
-    "regs|reg, x ADDR [N], io, disasm|dis [ADDR] [N], bt, ppu, trace [N]\n"
+    "regs|reg, x ADDR [N], io, disasm|dis [ADDR] [N], bt, ppu\n"
+    "trace|t [N]             the last N events before the present (after going back:\n"
+    "                        re-executed from the checkpoints with the ring's filter)\n"
     "dump FILE               the flight recorder's ring now (.perfetto-trace, .json, .log, "
     ".ctrace)\n"
     "state save|load FILE    save states (loading one starts a new timeline)\n"
@@ -1192,8 +1322,9 @@ static void dispatch(dbg *d, const char *line, const char *w, size_t wcol, const
         unsigned long n = parse_count(d, line, arg, 1, &ok);
         if (ok) {
             disarm(d);
-            gb_set_recorder(d->g, d->rec);
+            rec_begin(d);
             gb_ckpt_run(d->ck, d->g, n, 0);
+            rec_end(d);
             gb_set_recorder(d->g, NULL);
             where(d);
         }

@@ -14,8 +14,11 @@ typedef struct input {
 
 struct gb_ckpt {
     ct_ckpt *ring;
-    uint8_t *buf;     /* one state */
-    bool buf_is_head; /* buf holds the ring's newest entry (the last one taken) */
+    uint8_t *buf;  /* one state (whole saves, restores) */
+    bool tracking; /* the ring's newest entry is the machine's state at its
+                      baseline (gb_state_changes): a take pushes the changes */
+    gb_state_part parts[GB_STATE_PARTS_MAX];
+    ct_ckpt_part cparts[GB_STATE_PARTS_MAX];
     size_t size;
     unsigned every;
     uint64_t next_frame; /* frame count at which the next one is taken */
@@ -41,7 +44,7 @@ gb_ckpt *gb_ckpt_create(gb *g, unsigned every_frames, uint64_t max_bytes, unsign
     }
     k->size = gb_state_size(g);
     k->every = every_frames;
-    k->buf = calloc(1, k->size); /* not a state: the first save is whole */
+    k->buf = malloc(k->size);
     k->ring = k->buf ? ct_ckpt_create(k->size, max_bytes, max_count, err, errlen) : NULL;
     if (!k->ring || gb_ckpt_take(k, g, 0)) {
         if (k->ring && err && errlen) snprintf(err, errlen, "cannot take a checkpoint");
@@ -60,15 +63,31 @@ void gb_ckpt_destroy(gb_ckpt *k) {
     free(k);
 }
 
+/* Push what changed since the newest entry (which the machine's baseline
+ * is): -ESTALE when the changes are not known, so the whole state must go. */
+static int take_changes(gb_ckpt *k, gb *g, uint64_t tag) {
+    unsigned n = ct_ckpt_count(k->ring);
+    if (!k->tracking || !n || ct_ckpt_stamp(k->ring, n - 1) >= gb_cycles(g)) return -ESTALE;
+    long np = gb_state_changes(g, k->parts, GB_STATE_PARTS_MAX);
+    if (np < 0) return -ESTALE;
+    for (long i = 0; i < np; i++)
+        k->cparts[i] = (ct_ckpt_part){k->parts[i].off, k->parts[i].len, k->parts[i].src};
+    /* The baseline moved to the present: the ring must follow, or the
+     * next take cannot rely on it. */
+    int rc = ct_ckpt_push_parts(k->ring, gb_cycles(g), tag, k->cparts, (unsigned)np);
+    k->tracking = rc == 0;
+    return rc;
+}
+
 int gb_ckpt_take(gb_ckpt *k, gb *g, uint64_t tag) {
-    /* Saved over the last checkpoint taken, what the save left alone
-     * needs no comparing. */
-    size_t kept[2];
-    long n = gb_state_update(g, k->buf, k->size, kept);
-    if (n < 0) return (int)n;
-    if (!k->buf_is_head) kept[0] = kept[1] = 0;
-    int rc = ct_ckpt_push_kept(k->ring, gb_cycles(g), tag, k->buf, kept[0], kept[1]);
-    k->buf_is_head = rc == 0;
+    int rc = take_changes(k, g, tag);
+    if (rc == -ESTALE) {
+        long n = gb_state_save(g, k->buf, k->size);
+        if (n < 0) return (int)n;
+        rc = ct_ckpt_push(k->ring, gb_cycles(g), tag, k->buf);
+        k->tracking = rc == 0;
+        if (!rc) gb_state_baseline(g);
+    }
     if (rc) return rc;
     k->next_frame = gb_frames(g) + k->every;
     k->next_cycle = deadline(k, g);
@@ -120,7 +139,7 @@ unsigned gb_ckpt_run(gb_ckpt *k, gb *g, uint64_t max_cycles, unsigned stop_mask)
 /* A new timeline from the present on. */
 static void cut_future(gb_ckpt *k, gb *g) {
     uint64_t now = gb_cycles(g);
-    k->buf_is_head = false;
+    k->tracking = false;
     while (k->nin && k->in[k->nin - 1].cycle >= now)
         k->nin--;
     if (k->in_next > k->nin) k->in_next = k->nin;
@@ -152,7 +171,7 @@ void gb_ckpt_buttons(gb_ckpt *k, gb *g, uint8_t pressed) {
 
 int gb_ckpt_restore_index(gb_ckpt *k, gb *g, unsigned i) {
     if (i >= ct_ckpt_count(k->ring)) return -ENOENT;
-    k->buf_is_head = false;
+    k->tracking = false;
     int rc = ct_ckpt_get(k->ring, i, k->buf);
     if (!rc) rc = gb_state_load(g, k->buf, k->size);
     if (rc) return rc;
@@ -175,7 +194,6 @@ int gb_ckpt_restore(gb_ckpt *k, gb *g, uint64_t cycle, uint64_t *tag) {
 int gb_ckpt_replay(gb_ckpt *k, gb *other, uint64_t from, uint64_t to, uint64_t *start) {
     int i = ct_ckpt_find(k->ring, from);
     if (i < 0) return -ENOENT;
-    k->buf_is_head = false;
     int rc = ct_ckpt_get(k->ring, (unsigned)i, k->buf);
     if (!rc) rc = gb_state_load(other, k->buf, k->size);
     if (rc) return rc;
@@ -195,7 +213,7 @@ int gb_ckpt_replay(gb_ckpt *k, gb *other, uint64_t from, uint64_t to, uint64_t *
 
 int gb_ckpt_rebase(gb_ckpt *k, gb *g) {
     k->nin = k->in_next = 0;
-    k->buf_is_head = false;
+    k->tracking = false;
     ct_ckpt_truncate(k->ring, -1);
     return gb_ckpt_take(k, g, 0);
 }

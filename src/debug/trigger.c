@@ -9,7 +9,12 @@
 #include <string.h>
 
 enum { N_OR, N_AND, N_NOT, N_CMP, N_ACCESS, N_IRQ, N_EVENT, N_TRUE };
-enum { V_PC, V_BANK, V_CYCLE, V_FRAME, V_LY, V_VALUE, V_ADDR, V_FIELD };
+enum { V_PC, V_BANK, V_CYCLE, V_FRAME, V_LY, V_VALUE, V_ADDR, V_FIELD, V_REG };
+/* CPU registers (V_REG, index in the node's field), a state evaluated at
+ * each instruction fetch; a field of the condition's event of the same
+ * name (cpu.exec has them) comes first. */
+static const char *const reg_names[] = {"a", "f",  "b",  "c",  "d",  "e", "h",
+                                        "l", "sp", "af", "bc", "de", "hl"};
 enum { OP_EQ, OP_NE, OP_LT, OP_GT, OP_LE, OP_GE };
 /* Occurrence kinds. */
 enum { OCC_EXEC = 1, OCC_READ = 2, OCC_WRITE = 4, OCC_IRQ = 8, OCC_EVENT = 16, OCC_STATE = 32 };
@@ -355,6 +360,12 @@ int gb_trig_parse(gb_trigger *t, const char *expr, const ct_schema *schema, char
         }
         if (n->var != V_FIELD) continue;
         int f = t->event_id >= 0 ? ct_field_index(&schema->events[t->event_id], n->name) : -1;
+        for (size_t r = 0; f < 0 && r < sizeof reg_names / sizeof reg_names[0]; r++)
+            if (!strcmp(n->name, reg_names[r])) {
+                n->var = V_REG;
+                n->field = (uint8_t)r;
+            }
+        if (n->var == V_REG) continue;
         if (f < 0) {
             ps.failed = false;
             fail(&ps, t->text + n->lo,
@@ -436,6 +447,14 @@ static bool eval(gb *g, const gb_trigger *t, int i, const occ *o) {
             v = o->value;
         }
         break;
+    case V_REG: {
+        gb_regs r;
+        gb_get_regs(g, &r);
+        const unsigned pair[4][2] = {{r.a, r.f}, {r.b, r.c}, {r.d, r.e}, {r.h, r.l}};
+        const unsigned one[9] = {r.a, r.f, r.b, r.c, r.d, r.e, r.h, r.l, r.sp};
+        v = n->field < 9 ? one[n->field] : (pair[n->field - 9][0] << 8 | pair[n->field - 9][1]);
+        break;
+    }
     default: /* V_FIELD: only meaningful at the trigger's own event */
         if (o->kind != OCC_EVENT || (int)o->event_id != t->event_id) return false;
         v = ct_field_u64(&o->schema->events[o->event_id], n->field, o->payload);
@@ -572,6 +591,19 @@ static void run_states(gb *g, gb_trig_set *s, bool exact) {
         if (rising) fire(g, s, t, i, &st);
     }
     s->in_hook = false;
+}
+
+void gb_trig_sync_states(gb *g, gb_trig_set *s) {
+    occ st = {.kind = OCC_STATE, .pc = current_pc(g)};
+    st.schema = s->rec ? ct_recorder_schema(s->rec) : &gb_schema;
+    for (unsigned i = 0; i < s->n; i++) {
+        gb_trigger *t = &s->t[i];
+        if (t->occ == OCC_STATE) t->state = eval(g, t, t->root, &st);
+    }
+}
+
+void gb_trig_fetch_states(gb *g, gb_trig_set *s) {
+    if (s->has_state) run_states(g, s, false);
 }
 
 /* The next cycle after now at which a cycle comparison of an exact state

@@ -6,14 +6,16 @@
  *   read(A) read(LO..HI) write(..)  at a CPU bus access; `value`, `addr` usable
  *   irq(vblank|stat|timer|serial|joypad)  at interrupt dispatch
  *   event(TARGET.NAME)              at a trace event; its fields usable by name
- *   cycle, frame, ly, pc, bank, value, addr, FIELD with == != < > <= >=,
+ *   cycle, frame, ly, pc, bank, value, addr, FIELD, and the CPU registers
+ *   a f b c d e h l sp af bc de hl with == != < > <= >=,
  *   optionally masked: value&0xF0==0x40
  *   combined with && || ! and parentheses.
  * A condition with an occurrence atom (pc==, read, write, irq, event) fires at
  * every occurrence that satisfies it; a pure state condition (cycle>=N,
  * frame==N, ly==N) fires when it becomes true (rising edge), at the M-cycle
  * it does (the core's time, line and frame hooks), halted or not. A state
- * on `bank` or a masked cycle is evaluated at each instruction fetch.
+ * on `bank`, a register or a masked cycle is evaluated at each instruction
+ * fetch.
  * Windows (a start, then a stop) are inclusive at both ends: the records
  * stamped with the cycle a start or a stop fires at are kept, and so is
  * the event that made the stop's condition hold.
@@ -117,6 +119,17 @@ int gb_trig_window_frames(gb_trig_set *s, uint64_t lo, uint64_t hi, char *err, s
 
 /* Parse "X..Y", "X.." or "..Y" (decimal or hex). */
 int gb_trig_parse_range(const char *s, uint64_t *lo, uint64_t *hi);
+
+/* State conditions hold their last value, and fire when it goes from
+ * false to true. gb_trig_sync_states sets that value to the one each state
+ * has now, without firing: a re-execution that starts at a checkpoint where
+ * a state already holds does not take the checkpoint for its rising edge
+ * (it lies earlier). gb_trig_fetch_states evaluates the states that are
+ * evaluated at instruction fetches (on bank, masked cycles, registers) as
+ * the next fetch would: a re-execution that ends at an instruction boundary
+ * sees the edge the last instruction made. The set must be armed. */
+void gb_trig_sync_states(gb *g, gb_trig_set *s);
+void gb_trig_fetch_states(gb *g, gb_trig_set *s);
 
 /* Print how often each trigger fired (one line each). */
 void gb_trig_report(const gb_trig_set *s, FILE *f);

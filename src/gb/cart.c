@@ -454,7 +454,7 @@ size_t gb_cart_state_size(const gb_cart *c) {
     return STATE_FIXED + c->ram_size;
 }
 
-size_t gb_cart_state_save(const gb_cart *c, uint8_t *buf) {
+size_t gb_cart_state_fixed(const gb_cart *c, uint8_t *buf) {
     uint8_t *p = buf;
     memcpy(p, "CART", 4);
     p += 4;
@@ -476,6 +476,11 @@ size_t gb_cart_state_save(const gb_cart *c, uint8_t *buf) {
     p = put32(p, (uint32_t)c->rtc_synced);
     p = put32(p, (uint32_t)(c->rtc_synced >> 32));
     p = put32(p, c->rtc_sub);
+    return (size_t)(p - buf);
+}
+
+size_t gb_cart_state_save(const gb_cart *c, uint8_t *buf) {
+    uint8_t *p = buf + gb_cart_state_fixed(c, buf);
     if (c->ram_size) memcpy(p, c->ram, c->ram_size);
     p += c->ram_size;
     return (size_t)(p - buf);
@@ -553,6 +558,7 @@ int gb_battery_load(gb *g, const uint8_t *buf, size_t size, int64_t host_time) {
     if (size != c->ram_size && !(c->has_rtc && size == c->ram_size + BATTERY_RTC_BYTES))
         return -EINVAL;
     if (c->ram_size) memcpy(c->ram, buf, c->ram_size);
+    g->ck_valid = 0; /* written behind the CPU's back: no checkpoint baseline */
     if (size == c->ram_size) return 0;
     const uint8_t *p = buf + c->ram_size;
     rtc_sync(g);

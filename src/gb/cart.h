@@ -63,7 +63,9 @@ uint8_t gb_cart_read(gb *g, uint16_t addr);             /* $0000-$7FFF, $A000-$B
 void gb_cart_write(gb *g, uint16_t addr, uint8_t v);    /* $0000-$7FFF, $A000-$BFFF */
 unsigned gb_cart_bank(const gb_cart *c, uint16_t addr); /* ROM bank mapped at addr */
 size_t gb_cart_state_size(const gb_cart *c);
-size_t gb_cart_state_save(const gb_cart *c, uint8_t *buf);           /* returns bytes */
+size_t gb_cart_state_save(const gb_cart *c, uint8_t *buf); /* returns bytes */
+/* The section without the RAM (which follows it in a state): its bytes. */
+size_t gb_cart_state_fixed(const gb_cart *c, uint8_t *buf);
 int gb_cart_state_load(gb_cart *c, const uint8_t *buf, size_t size); /* 0 or -EINVAL */
 
 #endif

@@ -66,6 +66,7 @@ static CT_NOINLINE uint8_t rd_slow(gb *g, uint16_t a) {
 /* The second half of a write's M-cycle, after the machine advanced: hooks,
  * trace, and the byte landing. */
 static CT_NOINLINE void wr_land(gb *g, uint16_t a, uint8_t v) {
+    g->ck_page[a >> 8] = 1; /* for checkpoints (gb_state_changes) */
     GB_HOOK_WRITE(g, a, v);
     GB_TRACE(g, MEM_WRITE, a, v);
     uint8_t *p = g->bus.write_map[a >> 12];
@@ -112,6 +113,7 @@ CT_INLINE void wr(gb *g, const unsigned I, uint16_t a, uint8_t v) {
          * the write itself. */
         if (I & I_HOOK) GB_HOOK_WRITE(g, a, v);
         if (I & I_MEM) GB_TRACE_HOT(g, MEM_WRITE, a, v);
+        g->ck_page[a >> 8] = 1;
         p[a & 0xFFF] = v;
     } else {
         wr_slow(g, a, v);

@@ -54,6 +54,7 @@ void gb_reset(gb *g) {
     g->serial_len = 0;
     g->ie = 0;
     g->irq_depth = 0;
+    g->ck_valid = 0;
     gb_cart_reset(&g->cart);
     gb_cpu_reset(g);
     gb_bus_reset(g);
@@ -376,21 +377,18 @@ static uint32_t get32(const uint8_t *p) {
     return v;
 }
 
-/* zero_to: the serial log in buf is cleared from serial_len up to this
- * length, the struct's end for a whole save (a buffer saved before holds
- * zeros beyond its own length, and in the padding after the log). */
-static long state_save(const gb *g, uint8_t *buf, size_t size, size_t zero_to) {
+long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
     const size_t need = gb_state_size(g);
     if (!buf || size < need) return -ENOSPC;
     section s[NSECTIONS];
     sections(g, s);
-    /* The CORE section is built in place (checkpoints save every frame:
-     * no allocation, no second copy of the serial log). */
+    /* The CORE section is built in place (no allocation, no second copy
+     * of the serial log); the log's unused tail and the padding are zero. */
     uint8_t *core = buf + 16 + 8;
     const uint32_t serial_len = (uint32_t)g->serial_len;
     const size_t log = offsetof(core_state, serial_log);
     memset(core, 0, log);
-    if (zero_to > serial_len) memset(core + log + serial_len, 0, zero_to - serial_len);
+    memset(core + log + serial_len, 0, sizeof(core_state) - log - serial_len);
 #define CORE_PUT(field, src)                                                                       \
     memcpy(core + offsetof(core_state, field), src, sizeof(((core_state *)0)->field))
     CORE_PUT(cycles, &g->cycles);
@@ -425,26 +423,147 @@ static long state_save(const gb *g, uint8_t *buf, size_t size, size_t zero_to) {
     return (long)(p - buf);
 }
 
-long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
-    return state_save(g, buf, size, sizeof(core_state) - offsetof(core_state, serial_log));
+/* ---- checkpoints: what changed since the baseline ------------------------
+ *
+ * A checkpoint taker keeps the state of its last checkpoint and wants only
+ * what may differ from it. Most of a state is big arrays that change little
+ * between two frames: WRAM and VRAM (the CPU's writes mark their 256-byte
+ * pages, cpu.c), cartridge RAM (marked by writes to $A000-$BFFF), the
+ * serial log (appended to), the audio ring (written at its head) and the
+ * two frame buffers (the PPU draws only into the back one). The rest (a
+ * few KB of registers and scalars, OAM, HRAM) is always included. */
+
+typedef struct parts {
+    gb_state_part *p;
+    unsigned n, max;
+} parts;
+
+static void add_part(parts *ps, size_t off, const void *src, size_t len) {
+    if (!len) return;
+    gb_state_part *last = ps->n ? &ps->p[ps->n - 1] : NULL;
+    if (last && last->off + last->len == off && (const uint8_t *)last->src + last->len == src) {
+        last->len += len; /* contiguous in the state and in memory */
+        return;
+    }
+    if (ps->n < ps->max) ps->p[ps->n] = (gb_state_part){off, len, src};
+    ps->n++; /* counted past max: the caller's array is too small */
 }
 
-long gb_state_update(const gb *g, uint8_t *buf, size_t size, size_t kept[2]) {
-    kept[0] = kept[1] = 0;
-    /* A state of this layout: magic, version, the CORE section first with
-     * its size; its serial length says where its zeros begin. */
-    uint32_t old = 0;
-    if (!buf || size < gb_state_size(g) || memcmp(buf, STATE_MAGIC, 8) != 0 ||
-        get32(buf + 8) != STATE_VERSION || get32(buf + 12) != NSECTIONS ||
-        memcmp(buf + 16, "CORE", 4) != 0 || get32(buf + 20) != sizeof(core_state))
-        return gb_state_save(g, buf, size);
-    memcpy(&old, buf + 24 + offsetof(core_state, serial_len), 4);
-    if (old > GB_SERIAL_LOG_MAX) return gb_state_save(g, buf, size);
-    long n = state_save(g, buf, size, old);
-    size_t len = g->serial_len > old ? g->serial_len : old;
-    kept[0] = 24 + offsetof(core_state, serial_log) + len;
-    kept[1] = 24 + sizeof(core_state);
-    return n;
+/* The 256-byte pages of an 8 KiB array marked in page[0..32) or, for
+ * WRAM, in its echo echo[0..30) (NULL: none). */
+static void add_pages(parts *ps, size_t off, const uint8_t *arr, const uint8_t *page,
+                      const uint8_t *echo) {
+    for (unsigned i = 0; i < 32; i++)
+        if (page[i] | (echo && i < 30 ? echo[i] : 0))
+            add_part(ps, off + i * 256u, arr + i * 256u, 256);
+}
+
+/* The samples a ring of `cap` stereo frames got at indices old..head. */
+static void add_ring(parts *ps, size_t off, const int16_t *ring, uint32_t old, uint32_t head,
+                     uint32_t cap) {
+    uint32_t n = head - old;
+    const size_t fr = 2 * sizeof *ring;
+    if (n >= cap) {
+        add_part(ps, off, ring, cap * fr);
+        return;
+    }
+    uint32_t a = old & (cap - 1), b = head & (cap - 1);
+    if (a <= b) {
+        add_part(ps, off + a * fr, ring + 2 * a, (b - a) * fr);
+    } else { /* wrapped: the start of the ring first (parts go in order) */
+        add_part(ps, off, ring, b * fr);
+        add_part(ps, off + a * fr, ring + 2 * a, (cap - a) * fr);
+    }
+}
+
+void gb_state_baseline(gb *g) {
+    memset(g->ck_page, 0, sizeof g->ck_page);
+    g->ck_valid = 1;
+    g->ck_front = g->ppu.front & 1;
+    g->ck_frames = g->frames;
+    g->ck_serial = g->serial_len;
+    g->ck_audio = g->apu.ring_head;
+}
+
+_Static_assert(offsetof(gb_bus, wram) == 0 && sizeof(((gb_bus *)0)->wram) == 0x2000,
+               "WRAM (8 KiB) opens the bus section");
+_Static_assert(offsetof(gb_ppu, vram) == 0 && sizeof(((gb_ppu *)0)->vram) == 0x2000 &&
+                   offsetof(gb_ppu, oam) < offsetof(gb_ppu, fb),
+               "VRAM, OAM, frame buffers in this order in the PPU section");
+_Static_assert(offsetof(gb_apu, ring) + sizeof(((gb_apu *)0)->ring) == sizeof(gb_apu),
+               "the audio ring ends the APU section");
+_Static_assert(offsetof(core_state, serial_log) + 64 <= sizeof(((gb *)0)->ck_scratch),
+               "the CORE scalars and the cartridge registers fit the scratch");
+
+long gb_state_changes(gb *g, gb_state_part *out, unsigned max) {
+    if (!g->ck_valid || g->serial_len < g->ck_serial) return -ESTALE;
+    section s[NSECTIONS];
+    sections(g, s);
+    size_t at[NSECTIONS], off = 16;
+    for (unsigned i = 0; i < NSECTIONS; i++) {
+        at[i] = off + 8;
+        off += 8 + s[i].size;
+    }
+    parts ps = {out, 0, max};
+    /* CORE: its scalars built as a save writes them, then what the serial
+     * log gained. */
+    uint8_t *core = g->ck_scratch;
+    const size_t log = offsetof(core_state, serial_log);
+    const uint32_t serial_len = (uint32_t)g->serial_len;
+    const uint8_t has_boot = g->has_boot_rom;
+    memset(core, 0, log);
+    memcpy(core + offsetof(core_state, cycles), &g->cycles, 8);
+    memcpy(core + offsetof(core_state, frames), &g->frames, 8);
+    core[offsetof(core_state, ie)] = g->ie;
+    core[offsetof(core_state, intf)] = g->intf;
+    core[offsetof(core_state, has_boot_rom)] = has_boot;
+    memcpy(core + offsetof(core_state, boot_rom), g->boot_rom, 256);
+    memcpy(core + offsetof(core_state, serial_len), &serial_len, 4);
+    add_part(&ps, at[0], core, log);
+    add_part(&ps, at[0] + log + g->ck_serial, g->serial_log + g->ck_serial,
+             g->serial_len - g->ck_serial);
+    add_part(&ps, at[1], &g->cpu, sizeof g->cpu);
+    /* BUS: WRAM pages written at $C000-$DFFF or through the echo at
+     * $E000-$FDFF, then the rest whole. */
+    const size_t wr = sizeof g->bus.wram;
+    add_pages(&ps, at[2], g->bus.wram, g->ck_page + 0xC0, g->ck_page + 0xE0);
+    add_part(&ps, at[2] + wr, (const uint8_t *)&g->bus + wr, GB_BUS_STATE_BYTES - wr);
+    add_part(&ps, at[3], &g->timer, sizeof g->timer);
+    /* PPU: VRAM pages written, OAM whole (DMA writes it too), the frame
+     * buffers the PPU drew into, the rest whole. The PPU draws only into
+     * the back buffer (not `front`), and `front` flips as a frame ends
+     * (frames counts those): since the baseline it drew into the back
+     * buffer of then, and once a frame ended into the other one as well,
+     * unless exactly one frame ended and the PPU has not drawn a line since
+     * (LCD on, in VBlank: a checkpoint at each frame end). */
+    const gb_ppu *pp = &g->ppu;
+    add_pages(&ps, at[4], pp->vram, g->ck_page + 0x80, NULL);
+    add_part(&ps, at[4] + offsetof(gb_ppu, oam), pp->oam,
+             offsetof(gb_ppu, fb) - offsetof(gb_ppu, oam));
+    const unsigned back0 = g->ck_front ^ 1u;
+    const bool one_flip =
+        g->frames == g->ck_frames + 1 && (pp->lcdc & 0x80) && pp->line >= 144 && !pp->fifo_live;
+    const bool both = g->frames != g->ck_frames && !one_flip;
+    const size_t fb = sizeof pp->fb[0], fb_end = offsetof(gb_ppu, fb) + sizeof pp->fb;
+    for (unsigned k = 0; k < 2; k++)
+        if (k == back0 || both) add_part(&ps, at[4] + offsetof(gb_ppu, fb) + k * fb, pp->fb[k], fb);
+    add_part(&ps, at[4] + fb_end, (const uint8_t *)pp + fb_end, sizeof *pp - fb_end);
+    /* APU: all but the audio ring, and the samples written into it. */
+    const size_t ring = offsetof(gb_apu, ring);
+    add_part(&ps, at[5], &g->apu, ring);
+    add_ring(&ps, at[5] + ring, g->apu.ring, g->ck_audio, g->apu.ring_head, GB_APU_RING);
+    /* CART: the registers (built), the RAM when written at $A000-$BFFF. */
+    uint8_t *cart = g->ck_scratch + log;
+    size_t fixed = gb_cart_state_fixed(&g->cart, cart);
+    if (fixed > sizeof g->ck_scratch - log) return -EIO;
+    add_part(&ps, at[6], cart, fixed);
+    bool ram = false;
+    for (unsigned i = 0xA0; i < 0xC0; i++)
+        ram |= g->ck_page[i] != 0;
+    if (ram) add_part(&ps, at[6] + fixed, g->cart.ram, g->cart.ram_size);
+    if (ps.n > max) return -ENOSPC;
+    gb_state_baseline(g);
+    return (long)ps.n;
 }
 
 int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
@@ -523,6 +642,7 @@ int gb_state_load(gb *g, const uint8_t *buf, size_t size) {
     free(apu);
     g->stop_reasons = 0;
     g->irq_depth = 0;
+    g->ck_valid = 0; /* not the state of the baseline (gb_state_changes) */
     gb_bus_remap(g);
     return 0;
 }

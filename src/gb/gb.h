@@ -173,13 +173,24 @@ void gb_flat_clear(gb *g);
  * or a negative error (and leaves the machine unchanged on error). */
 size_t gb_state_size(const gb *g);
 long gb_state_save(const gb *g, uint8_t *buf, size_t size);
-/* gb_state_save into a buffer that holds a state saved before (by either
- * function, of a machine of the same ROM, unchanged since): the same bytes,
- * without clearing again the unused part of the serial log, which is zero
- * there already (checkpoints save every frame). kept[0]..kept[1] is the
- * byte range of buf it left as it was (empty when none). Any other buffer
- * gets a whole gb_state_save. */
-long gb_state_update(const gb *g, uint8_t *buf, size_t size, size_t kept[2]);
+/* Checkpoints (debug/gb_ckpt.h) keep the state of their last checkpoint
+ * and want only what may differ from it. gb_state_changes lists the byte
+ * ranges of the state gb_state_save would write now that may differ from
+ * the state at the baseline (the last gb_state_baseline or
+ * gb_state_changes), in increasing order of offset, each with where its
+ * bytes are now (valid until the machine runs or the next call); every
+ * other byte is as it was. It then makes the present the baseline. Returns
+ * the count; -ESTALE when there is no baseline (none set, or gb_reset,
+ * gb_state_load or gb_battery_load since: save the whole state, then call
+ * gb_state_baseline); -ENOSPC when more than `max` (GB_STATE_PARTS_MAX is
+ * always enough). One taker per machine: the baseline is the machine's. */
+typedef struct gb_state_part {
+    size_t off, len;
+    const void *src;
+} gb_state_part;
+#define GB_STATE_PARTS_MAX 96
+long gb_state_changes(gb *g, gb_state_part *parts, unsigned max);
+void gb_state_baseline(gb *g);
 int gb_state_load(gb *g, const uint8_t *buf, size_t size);
 
 /* Battery-backed cartridge RAM (and the MBC3 clock): what a .sav file

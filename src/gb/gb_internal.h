@@ -43,6 +43,10 @@ struct gb {
     uint8_t hook_reads;           /* some bit is set in hook_read_bm */
     uint64_t hook_at;             /* gb_hooks_at's time (UINT64_MAX none); the
                                      timer's next event is never later (timer.c) */
+    /* Checkpoint change marks (gb_state_changes in gb.c; not saved): the
+     * 256-byte pages (address >> 8) the CPU wrote since the baseline. One
+     * store per write (cpu.c). */
+    uint8_t ck_page[256];
 
     gb_model model;
     /* Interrupt handlers entered and not yet returned from: SP right after
@@ -65,6 +69,15 @@ struct gb {
 
     uint8_t serial_log[GB_SERIAL_LOG_MAX];
     size_t serial_len;
+
+    /* The checkpoint baseline (gb_state_changes): whether there is one
+     * (reset, state and battery loads clear it), and the frame count, front
+     * frame buffer, serial length and audio ring head it had. */
+    uint8_t ck_valid, ck_front;
+    uint64_t ck_frames;
+    size_t ck_serial;
+    uint32_t ck_audio;
+    uint8_t ck_scratch[512]; /* the sections built field by field, as parts */
 };
 
 /* Trace point: stamped with the machine's T-cycle counter. The record is

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define BLOCK 32u
-#define SPAN  2048u /* a multiple of BLOCK */
+#define CHUNK 512u
 /* What one heap block costs beyond its bytes (malloc's header, rounding). */
 #define HEAP_OVERHEAD 16u
 
@@ -24,7 +24,6 @@ struct ct_ckpt {
     uint64_t max_bytes;
     unsigned max_count;
     uint8_t *head;    /* the newest entry, whole */
-    uint8_t *zspan;   /* per whole SPAN of head: 1 when it is all zero bytes */
     uint8_t *scratch; /* a delta being built */
     size_t scratch_cap;
     entry *e; /* circular: e[(first + i) % cap] is entry i */
@@ -32,26 +31,13 @@ struct ct_ckpt {
     uint64_t bytes, evicted;
 };
 
-static const uint8_t zeros[SPAN];
-
-static size_t nspans(size_t blob) {
-    return blob / SPAN;
-}
-
-/* Which spans of the head are all zero (a machine state has large zero
- * areas that stay zero: a push then reads only the new blob there). */
-static void zero_spans(ct_ckpt *c) {
-    for (size_t k = 0; k < nspans(c->blob); k++)
-        c->zspan[k] = !memcmp(c->head + k * SPAN, zeros, SPAN);
-}
-
 static size_t scratch_size(size_t blob) {
     size_t blocks = (blob + BLOCK - 1) / BLOCK;
     return blob + 8 * ((blocks + 1) / 2 + 1);
 }
 
 size_t ct_ckpt_min_bytes(size_t blob_size) {
-    return 2 * blob_size + scratch_size(blob_size) + nspans(blob_size) + 64 * sizeof(entry) + 4096;
+    return 2 * blob_size + scratch_size(blob_size) + 64 * sizeof(entry) + 4096;
 }
 
 static entry *at(const ct_ckpt *c, unsigned i) {
@@ -77,18 +63,15 @@ ct_ckpt *ct_ckpt_create(size_t blob_size, uint64_t max_bytes, unsigned max_count
     c->max_count = max_count;
     c->scratch_cap = scratch_size(blob_size);
     c->head = malloc(blob_size);
-    c->zspan = calloc(nspans(blob_size) + 1, 1);
     c->scratch = malloc(c->scratch_cap);
     c->cap = 64;
     c->e = calloc(c->cap, sizeof *c->e);
-    if (!c->head || !c->zspan || !c->scratch || !c->e) goto oom;
-    c->bytes = sizeof *c + blob_size + nspans(blob_size) + 1 + c->scratch_cap +
-               c->cap * sizeof *c->e + 4 * HEAP_OVERHEAD;
+    if (!c->head || !c->scratch || !c->e) goto oom;
+    c->bytes = sizeof *c + blob_size + c->scratch_cap + c->cap * sizeof *c->e + 3 * HEAP_OVERHEAD;
     return c;
 oom:
     if (c) {
         free(c->head);
-        free(c->zspan);
         free(c->scratch);
         free(c->e);
         free(c);
@@ -102,7 +85,6 @@ void ct_ckpt_destroy(ct_ckpt *c) {
     for (unsigned i = 0; i < c->n; i++)
         free(at(c, i)->delta);
     free(c->head);
-    free(c->zspan);
     free(c->scratch);
     free(c->e);
     free(c);
@@ -160,7 +142,6 @@ void ct_ckpt_truncate(ct_ckpt *c, int i) {
     /* Entry i becomes the newest: rebuild it in place of the head. */
     for (unsigned j = c->n - 1; j-- > (unsigned)i;)
         apply(c, at(c, j), c->head);
-    zero_spans(c);
     for (unsigned j = (unsigned)i; j < c->n; j++) {
         entry *x = at(c, j);
         c->bytes -= delta_cost(x);
@@ -193,86 +174,8 @@ static int reserve(ct_ckpt *c) {
     return 0;
 }
 
-int ct_ckpt_push(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob) {
-    return ct_ckpt_push_kept(c, stamp, tag, blob, 0, 0);
-}
-
-int ct_ckpt_push_kept(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob, size_t kept_from,
-                      size_t kept_to) {
-    const uint8_t *nb = blob;
-    if (c->n && at(c, c->n - 1)->stamp >= stamp) {
-        kept_from = kept_to = 0; /* the head changes: no promise about it holds */
-        int keep = ct_ckpt_find(c, stamp);
-        if (keep >= 0 && at(c, (unsigned)keep)->stamp == stamp) keep--;
-        ct_ckpt_truncate(c, keep);
-    }
-    if (reserve(c)) return -ENOMEM;
-    if (c->n) {
-        /* The newest becomes a delta: the old bytes of every block that
-         * changes, while the head takes the new bytes. */
-        uint8_t *o = c->scratch, *run = NULL;
-        uint32_t count = 0;
-        const size_t nblocks = (c->blob + BLOCK - 1) / BLOCK;
-        for (size_t b = 0; b < nblocks; b++) {
-            size_t off = b * BLOCK, len = c->blob - off < BLOCK ? c->blob - off : BLOCK;
-            /* Most of a state does not change: skip equal spans of SPAN
-             * bytes with one memcmp each before looking block by block (a
-             * span that was and is all zero: against a zero block in the
-             * cache, without reading the head). */
-            if (off % SPAN == 0 && c->blob - off >= SPAN) {
-                size_t k = off / SPAN;
-                if (!run && off >= kept_from && off + SPAN <= kept_to) {
-                    b += SPAN / BLOCK - 1; /* the caller left it as the head has it */
-                    continue;
-                }
-                if (!run && !memcmp(c->zspan[k] ? zeros : c->head + off, nb + off, SPAN)) {
-                    b += SPAN / BLOCK - 1;
-                    continue;
-                }
-                /* The head's span becomes the new one: whether it is zero. */
-                c->zspan[k] = !memcmp(nb + off, zeros, SPAN);
-            }
-            if (!memcmp(c->head + off, nb + off, len)) {
-                if (run) {
-                    memcpy(run + 4, &count, 4);
-                    run = NULL;
-                }
-                continue;
-            }
-            if (!run) {
-                uint32_t first = (uint32_t)b;
-                run = o;
-                memcpy(o, &first, 4);
-                count = 0;
-                o += 8;
-            }
-            memcpy(o, c->head + off, len);
-            memcpy(c->head + off, nb + off, len);
-            o += len;
-            count++;
-        }
-        if (run) memcpy(run + 4, &count, 4);
-        entry *prev = at(c, c->n - 1);
-        prev->len = (size_t)(o - c->scratch);
-        prev->delta = NULL;
-        if (prev->len) {
-            prev->delta = malloc(prev->len);
-            if (!prev->delta) {
-                /* Put the head back as it was. */
-                prev->delta = c->scratch;
-                apply(c, prev, c->head);
-                zero_spans(c);
-                prev->delta = NULL;
-                prev->len = 0;
-                return -ENOMEM;
-            }
-            memcpy(prev->delta, c->scratch, prev->len);
-            c->bytes += prev->len + HEAP_OVERHEAD;
-        }
-    } else {
-        memcpy(c->head, nb, c->blob);
-        zero_spans(c);
-    }
+/* Append entry {stamp, tag} (the head already holds its blob). */
+static void add_entry(ct_ckpt *c, uint64_t stamp, uint64_t tag) {
     entry *x = &c->e[(c->first + c->n) % c->cap];
     x->stamp = stamp;
     x->tag = tag;
@@ -281,7 +184,114 @@ int ct_ckpt_push_kept(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob
     c->n++;
     while (c->n > 1 && (c->bytes > c->max_bytes || (c->max_count && c->n > c->max_count)))
         drop_oldest(c);
+}
+
+/* The delta being built: runs of recorded blocks in increasing order. */
+typedef struct builder {
+    uint8_t *o, *run; /* write position; the open run's header */
+    uint32_t count;   /* blocks in the open run */
+    size_t last;      /* the block recorded last (SIZE_MAX: none) */
+} builder;
+
+/* Record block b's old bytes (from the head) once, before it changes. */
+static void record(ct_ckpt *c, builder *d, size_t b) {
+    if (b == d->last) return; /* a part before this one changed it already */
+    if (!d->run || b != d->last + 1) {
+        if (d->run) memcpy(d->run + 4, &d->count, 4);
+        uint32_t first = (uint32_t)b;
+        d->run = d->o;
+        memcpy(d->o, &first, 4);
+        d->count = 0;
+        d->o += 8;
+    }
+    size_t off = b * BLOCK, len = c->blob - off < BLOCK ? c->blob - off : BLOCK;
+    memcpy(d->o, c->head + off, len);
+    d->o += len;
+    d->count++;
+    d->last = b;
+}
+
+/* Compare a part with the head: the blocks where it differs are recorded
+ * (old bytes) and the head takes the new bytes. */
+static void diff_part(ct_ckpt *c, builder *d, size_t off, size_t len, const uint8_t *src) {
+    const size_t end = off + len;
+    while (off < end) {
+        /* Most of a part does not change: one memcmp per CHUNK first. */
+        size_t n = end - off < CHUNK ? end - off : CHUNK;
+        if (!memcmp(c->head + off, src, n)) {
+            off += n;
+            src += n;
+            continue;
+        }
+        const size_t stop = off + n;
+        while (off < stop) {
+            size_t b = off / BLOCK, m = (b + 1) * BLOCK - off;
+            if (m > stop - off) m = stop - off;
+            if (memcmp(c->head + off, src, m)) {
+                record(c, d, b);
+                memcpy(c->head + off, src, m);
+            }
+            off += m;
+            src += m;
+        }
+    }
+}
+
+/* The newest becomes a delta against the head with the parts applied. */
+static int push_delta(ct_ckpt *c, uint64_t stamp, uint64_t tag, const ct_ckpt_part *parts,
+                      unsigned nparts) {
+    if (reserve(c)) return -ENOMEM;
+    builder d = {.o = c->scratch, .last = SIZE_MAX};
+    for (unsigned i = 0; i < nparts; i++)
+        diff_part(c, &d, parts[i].off, parts[i].len, parts[i].src);
+    if (d.run) memcpy(d.run + 4, &d.count, 4);
+    entry *prev = at(c, c->n - 1);
+    prev->len = (size_t)(d.o - c->scratch);
+    prev->delta = NULL;
+    if (prev->len) {
+        prev->delta = malloc(prev->len);
+        if (!prev->delta) {
+            /* Put the head back as it was. */
+            prev->delta = c->scratch;
+            apply(c, prev, c->head);
+            prev->delta = NULL;
+            prev->len = 0;
+            return -ENOMEM;
+        }
+        memcpy(prev->delta, c->scratch, prev->len);
+        c->bytes += prev->len + HEAP_OVERHEAD;
+    }
+    add_entry(c, stamp, tag);
     return 0;
+}
+
+int ct_ckpt_push(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob) {
+    if (c->n && at(c, c->n - 1)->stamp >= stamp) {
+        int keep = ct_ckpt_find(c, stamp);
+        if (keep >= 0 && at(c, (unsigned)keep)->stamp == stamp) keep--;
+        ct_ckpt_truncate(c, keep);
+    }
+    if (c->n) {
+        ct_ckpt_part whole = {0, c->blob, blob};
+        return push_delta(c, stamp, tag, &whole, 1);
+    }
+    if (reserve(c)) return -ENOMEM;
+    memcpy(c->head, blob, c->blob);
+    add_entry(c, stamp, tag);
+    return 0;
+}
+
+int ct_ckpt_push_parts(ct_ckpt *c, uint64_t stamp, uint64_t tag, const ct_ckpt_part *parts,
+                       unsigned nparts) {
+    if (!c->n || at(c, c->n - 1)->stamp >= stamp) return -EINVAL;
+    size_t prev_end = 0;
+    for (unsigned i = 0; i < nparts; i++) {
+        if (parts[i].off < prev_end || parts[i].off > c->blob ||
+            parts[i].len > c->blob - parts[i].off || (parts[i].len && !parts[i].src))
+            return -EINVAL;
+        prev_end = parts[i].off + parts[i].len;
+    }
+    return push_delta(c, stamp, tag, parts, nparts);
 }
 
 unsigned ct_ckpt_count(const ct_ckpt *c) {

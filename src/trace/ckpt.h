@@ -7,8 +7,9 @@
  * Storage (reverse deltas): the newest blob is kept whole; every older one
  * as the 32-byte blocks in which it differs from the next newer one (runs of
  * changed blocks, their old contents). Pushing compares the new blob with
- * the newest (memcmp per block, most blocks of a machine state do not change
- * between two frames) and turns the newest into a delta; dropping the oldest
+ * the newest (memcmp per 512 bytes, then per block where they differ; or
+ * only the parts the caller says may have changed) and turns the newest
+ * into a delta; dropping the oldest
  * frees one delta and touches nothing else; getting entry i starts from the
  * newest and undoes the deltas back to i. Hosted (malloc). */
 #ifndef CERES_CT_CKPT_H
@@ -34,11 +35,18 @@ void ct_ckpt_destroy(ct_ckpt *c);
  * goes another way). Evicts the oldest until the bounds hold. 0 or -ENOMEM
  * (the ring is then unchanged). */
 int ct_ckpt_push(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob);
-/* The same, with a promise: bytes kept_from..kept_to of blob equal the
- * newest entry's (the caller saved over a copy of it and left them alone);
- * they are not compared. Ignored when the push drops entries first. */
-int ct_ckpt_push_kept(ct_ckpt *c, uint64_t stamp, uint64_t tag, const void *blob, size_t kept_from,
-                      size_t kept_to);
+/* A push that names what changed: the new blob is the newest entry with
+ * each part's `len` bytes at `off` replaced by the bytes at `src` (parts in
+ * increasing order of offset, not overlapping); only the parts are
+ * compared, so a caller that knows what it changed since the newest entry
+ * pays for that alone. Needs an entry stamped before `stamp` (else
+ * -EINVAL: push the whole blob). 0, -EINVAL or -ENOMEM (ring unchanged). */
+typedef struct ct_ckpt_part {
+    size_t off, len;
+    const void *src;
+} ct_ckpt_part;
+int ct_ckpt_push_parts(ct_ckpt *c, uint64_t stamp, uint64_t tag, const ct_ckpt_part *parts,
+                       unsigned nparts);
 
 unsigned ct_ckpt_count(const ct_ckpt *c);
 /* Entry i, 0 = oldest. */

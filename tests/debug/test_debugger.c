@@ -321,7 +321,7 @@ static void backward_commands(void) {
 }
 
 /* continue and reverse-continue agree on every hit. */
-static void twins(const char *cond, bool watch) {
+static void twins_on(const char *romp, const char *cond, bool watch) {
     char script[4096] = "", line[128];
     snprintf(line, sizeof line, "%s %s", watch ? "watch" : "break", cond);
     add(script, sizeof script, line, NULL);
@@ -331,7 +331,7 @@ static void twins(const char *cond, bool watch) {
     for (int i = 0; i < N - 1; i++)
         add(script, sizeof script, "reverse-continue", NULL);
     session s;
-    run_session(&s, rom_path, "", script);
+    run_session(&s, romp, "", script);
     CHECK_EQ(s.n, 1 + N + N - 1);
     if (s.n == 1 + N + N - 1) {
         int agree = 0;
@@ -347,6 +347,112 @@ static void twins(const char *cond, bool watch) {
         CHECK_EQ(agree, N - 1);
         printf("%s %s: %d hits agree forward and backward\n", watch ? "watch" : "break", cond,
                agree);
+    }
+    session_free(&s);
+}
+
+static void twins(const char *cond, bool watch) {
+    twins_on(rom_path, cond, watch);
+}
+
+/* State conditions going backwards: the hit is where the state became true
+ * in forward time, not the checkpoint a search restores where it already
+ * holds. LY=144 holds at every frame-end checkpoint (it became true just
+ * before it); A=3 holds over several frames of checkpoints at a time: a
+ * ROM that sets A to 3, waits ~4 frames, sets A to 4, waits, and so on. */
+static void state_twins(void) {
+    twins("ly==144", false);
+    static uint8_t r[TESTROM_SIZE];
+    static const uint8_t code[] = {
+        0x3E, 0x03,       /* 0150 ld a,3 */
+        0xCD, 0x00, 0x02, /* 0152 call $0200 */
+        0x3E, 0x04,       /* 0155 ld a,4 */
+        0xCD, 0x00, 0x02, /* 0157 call $0200 */
+        0x18, 0xF4,       /* 015A jr $0150 */
+    };
+    /* 64 x 256 turns of dec e; jr nz (A untouched) */
+    static const uint8_t delay[] = {0x16, 0x40, 0x1E, 0x00, 0x1D, 0x20,
+                                    0xFD, 0x15, 0x20, 0xF8, 0xC9};
+    testrom_build(r, code, sizeof code);
+    memcpy(r + 0x200, delay, sizeof delay);
+    char path[128];
+    snprintf(path, sizeof path, "%s/a3.gb", dir);
+    CHECK_EQ(rn_write_file(path, r, sizeof r), 0);
+    twins_on(path, "a==3", false);
+    twins_on(path, "a==4 && ly==10", false);
+
+    /* The edge on a checkpoint: with the LCD off, checkpoints come every
+     * 1.5 frames' worth of cycles (the first at the first instruction
+     * boundary from cycle 105336 on); LD A,3 runs from 105332 to 105340,
+     * so A=3 holds from the checkpoint at 105340 on, and a search that
+     * restores it starts with the state holding: the edge is the end of the
+     * interval before. */
+    static const uint8_t lead[] = {
+        0xAF, 0xE0, 0x40, /* 0150 xor a; ldh (LCDC),a: LCD off */
+        0x3E, 0x04,       /* 0153 ld a,4 */
+        0x06, 25,         /* 0155 ld b,25 */
+        0x0E, 0x00,       /* 0157 ld c,0 */
+        0x0D, 0x20, 0xFD, /* 0159 dec c; jr nz,$0159 */
+        0x05, 0x20, 0xF8, /* 015C dec b; jr nz,$0157 */
+    };
+    static uint8_t code2[sizeof lead + 596 + 4];
+    memcpy(code2, lead, sizeof lead); /* then 596 NOPs: LD A,3 at cycle 105332 */
+    memcpy(code2 + sizeof lead + 596, (const uint8_t[]){0x3E, 0x03, 0x18, 0xFE}, 4);
+    testrom_build(r, code2, sizeof code2);
+    snprintf(path, sizeof path, "%s/edge.gb", dir);
+    CHECK_EQ(rn_write_file(path, r, sizeof r), 0);
+    session s;
+    run_session(&s, path, "",
+                "break a==3\ncontinue\ninfo checkpoints\nstepf\nstepf\nstepf\nreverse-continue\n");
+    CHECK_EQ(s.n, 7);
+    if (s.n == 7) {
+        CHECK_EQ(jnum(s.ans[1], "cycle"), 105340);
+        CHECK_EQ(jnum(s.ans[2], "newest"), 105340);
+        CHECK(jnum(s.ans[5], "cycle") > 500000);
+        CHECK_EQ(jnum(s.ans[6], "cycle"), jnum(s.ans[1], "cycle"));
+        printf("a==3 set by the last instruction before a checkpoint: reverse-continue finds it "
+               "at cycle %.0f\n",
+               jnum(s.ans[6], "cycle"));
+    }
+    session_free(&s);
+}
+
+/* trace after going back shows what led to the present: the same events as
+ * when the present was first reached running forward. */
+static void trace_back(void) {
+    session s;
+    /* Forward to a point, on, back to it (and one step on and back). */
+    static const char script2[] = "step 300\n"
+                                  "trace 25\n"
+                                  "step 700\n"
+                                  "backstep 700\n"
+                                  "trace 25\n"
+                                  "step 1\n"
+                                  "backstep 1\n"
+                                  "trace 25\n";
+    run_session(&s, rom_path, "", script2);
+    CHECK_EQ(s.n, 8);
+    if (s.n == 8) {
+        CHECK_EQ(jnum(s.ans[0], "cycle"), jnum(s.ans[3], "cycle"));
+        const cJSON *fwd = cJSON_GetObjectItemCaseSensitive(s.ans[1], "events");
+        int same = 0;
+        for (int k = 4; k <= 7; k += 3) {
+            const cJSON *back = cJSON_GetObjectItemCaseSensitive(s.ans[k], "events");
+            char *x = cJSON_PrintUnformatted(fwd), *y = cJSON_PrintUnformatted(back);
+            bool eq = x && y && !strcmp(x, y);
+            same += eq;
+            if (!eq) fprintf(stderr, "trace after going back:\n%s\nforward:\n%s\n", y, x);
+            free(x);
+            free(y);
+            const cJSON *src = cJSON_GetObjectItemCaseSensitive(s.ans[k], "source");
+            CHECK(cJSON_IsString(src) && !strcmp(src->valuestring, "re-execution"));
+        }
+        CHECK_EQ(cJSON_GetArraySize(fwd), 25);
+        CHECK_EQ(same, 2);
+        const cJSON *src = cJSON_GetObjectItemCaseSensitive(s.ans[1], "source");
+        CHECK(cJSON_IsString(src) && !strcmp(src->valuestring, "ring"));
+        printf("trace after backstep: the %d events that led here, as recorded forward\n",
+               cJSON_GetArraySize(fwd));
     }
     session_free(&s);
 }
@@ -583,6 +689,8 @@ int main(void) {
     /* event() conditions: seen by the re-execution of a backward search too. */
     twins("event(timer.overflow)", false);
     twins("event(cart.bank) && rom_bank==3", false);
+    state_twins();
+    trace_back();
     ring_wrap_and_bounds();
     bad_input();
     ppu_command();

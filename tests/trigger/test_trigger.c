@@ -133,6 +133,9 @@ static void test_parse_errors(void) {
         "frame==60",
         "!(ly==0) && ly<10",
         "write($C000) && value&0xF0==0x40",
+        "a==3",
+        "hl>=0xC000 && !(sp==0xFFFE) && f&0x80==0x80",
+        "event(cpu.exec) && a==1", /* the event's field a */
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         int rc = gb_trig_parse(&t, good[i], &gb_schema, err, sizeof err);
@@ -342,6 +345,34 @@ static void test_state_edge(void) {
     teardown(&r);
 }
 
+/* A register state (evaluated at fetches), re-armed where it holds: taken
+ * for a new edge unless gb_trig_sync_states gave it its value first;
+ * gb_trig_fetch_states evaluates it as the next fetch would. */
+static void test_register_states(void) {
+    run r;
+    cur_prog = halting;
+    cur_len = sizeof halting;
+    setup(&r, "cpu=trace");
+    add(&r, "a==1", GB_TRIG_MARK);
+    go(&r, 1000);
+    CHECK_EQ(r.set->t[0].fires, 1); /* A=1 from the start, then LD A,1 */
+    r.set->t[0].state = false;
+    gb_trig_sync_states(r.g, r.set);
+    gb_trig_arm(r.g, r.set);
+    gb_run(r.g, 3 * 70224, 0);
+    CHECK_EQ(r.set->t[0].fires, 1);
+    r.set->t[0].state = false;
+    gb_trig_arm(r.g, r.set);
+    gb_run(r.g, 3 * 70224, 0);
+    CHECK_EQ(r.set->t[0].fires, 2);
+    r.set->t[0].state = false;
+    gb_trig_fetch_states(r.g, r.set);
+    CHECK_EQ(r.set->t[0].fires, 3);
+    teardown(&r);
+    cur_prog = program;
+    cur_len = sizeof program;
+}
+
 /* A pc trigger with a bank condition and reads of a register. */
 static void test_pc_bank_read(void) {
     run r;
@@ -461,6 +492,7 @@ int main(void) {
     test_mark_irq();
     test_event_start();
     test_state_edge();
+    test_register_states();
     test_pc_bank_read();
     test_exact_states();
     return test_result();
