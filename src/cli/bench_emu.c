@@ -9,8 +9,11 @@
  *   off             no recorder attached
  *   compiled_out    the same in ceres-notrace (trace points compiled out),
  *                   run as a subprocess that reports its own figures
- *   ring_default    4 MiB ring, filter GB_DEFAULT_FILTER
- *   ring_all        4 MiB ring, every event at trace level (bus accesses too)
+ *   ring_default    4 MiB in the default rings by class (as `ceres run`
+ *                   makes them), filter GB_DEFAULT_FILTER
+ *   ring_one        the same in one 4 MiB ring (--trace-buffer all=4M)
+ *   ring_all        4 MiB in the default rings, every event at trace level
+ *                   (bus accesses too)
  *   stream_json     ring_all's events (every event) streamed to a Chrome
  *                   JSON file (the old way), over fewer frames (STREAM_FRAMES)
  *   triggers_armed  a PC and a write trigger that never fire, no recording
@@ -55,6 +58,7 @@ enum cfg {
     CFG_OFF,
     CFG_COMPILED_OUT,
     CFG_RING_DEFAULT,
+    CFG_RING_ONE,
     CFG_RING_ALL,
     CFG_STREAM_JSON,
     CFG_TRIGGERS,
@@ -72,6 +76,7 @@ static const struct {
     [CFG_OFF] = {"off", "emu.fps.off", "tracing off (no recorder)"},
     [CFG_COMPILED_OUT] = {"compiled_out", "emu.fps.compiled_out", "trace points compiled out"},
     [CFG_RING_DEFAULT] = {"ring_default", "emu.fps.ring_default", "ring 4 MiB, default filter"},
+    [CFG_RING_ONE] = {"ring_one", "emu.fps.ring_one", "one ring 4 MiB, default filter"},
     [CFG_RING_ALL] = {"ring_all", "emu.fps.ring_all", "ring 4 MiB, everything (trace)"},
     [CFG_STREAM_JSON] = {"stream_json", "emu.fps.stream_json", "everything streamed to JSON"},
     [CFG_TRIGGERS] = {"triggers_armed", "emu.fps.triggers_armed", "2 triggers armed, never fire"},
@@ -129,7 +134,8 @@ static void usage(FILE *f) {
           "  --rounds N     rounds, best of which counts (default 3)\n"
           "  --filter SPEC  filter of ring_default (default: the default\n"
           "                 filter; the budgets assume it)\n"
-          "  --only LIST    configurations: off, compiled_out, ring_default, ring_all,\n"
+          "  --only LIST    configurations: off, compiled_out, ring_default, ring_one,\n"
+          "                 ring_all,\n"
           "                 stream_json, triggers_armed, checkpoints, gambatte,\n"
           "                 mgba (default: all)\n",
           f);
@@ -151,12 +157,14 @@ static int run_ceres(state *st, enum cfg c, unsigned w, double *secs, char *err,
     if (c == CFG_CHECKPOINTS && !(ck = gb_ckpt_create(g, 1, GB_CKPT_DEFAULT_BYTES, 0, err, errlen)))
         goto out;
     if (c != CFG_OFF && c != CFG_CHECKPOINTS) {
-        rec = ct_recorder_create(&gb_schema, RING_BYTES, 0, CT_OVERWRITE, err, errlen);
+        rec = c == CFG_RING_ONE
+                  ? ct_recorder_create(&gb_schema, RING_BYTES, 0, CT_OVERWRITE, err, errlen)
+                  : rn_recorder_create_size(&gb_schema, RING_BYTES, 0, err, errlen);
         if (!rec) goto out;
     }
-    const char *filter = c == CFG_RING_ALL || c == CFG_STREAM_JSON ? "trace"
-                         : c == CFG_RING_DEFAULT                   ? st->filter
-                                                                   : NULL;
+    const char *filter = c == CFG_RING_ALL || c == CFG_STREAM_JSON    ? "trace"
+                         : c == CFG_RING_DEFAULT || c == CFG_RING_ONE ? st->filter
+                                                                      : NULL;
     if (filter && ct_filter_apply(rec, filter, err, errlen)) goto out;
     if (c == CFG_STREAM_JSON) {
         snprintf(stream_path, sizeof stream_path, "%s/stream.json", st->tmpdir);
@@ -501,6 +509,8 @@ int bench_emu(int argc, char **argv, bench_results *out) {
                         "emu.ratio.off_vs_compiled_out");
     missed += ratio_row(st, "ring, default filter / off", CFG_RING_DEFAULT, CFG_OFF, 0.85, out,
                         "emu.ratio.ring_default_vs_off");
+    missed += ratio_row(st, "ring, default: one ring / off", CFG_RING_ONE, CFG_OFF, 0.85, out,
+                        "emu.ratio.ring_one_vs_off");
     missed += ratio_row(st, "ring, everything / off", CFG_RING_ALL, CFG_OFF, 0.70, out,
                         "emu.ratio.ring_all_vs_off");
     missed += ratio_row(st, "ring, default / streaming JSON", CFG_RING_DEFAULT, CFG_STREAM_JSON, 20,

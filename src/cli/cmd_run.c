@@ -136,11 +136,8 @@ static int attach_recorder(const run_opts *o, run_state *s) {
     char err[512];
     /* Streaming alone still needs a recorder for the filter; give it the
      * smallest ring. */
-    s->rec =
-        o->recording && strchr(o->buf_spec, '=')
-            ? ct_recorder_create_spec(&gb_schema, o->buf_spec, CT_OVERWRITE, err, sizeof err)
-            : ct_recorder_create(&gb_schema, o->recording ? o->ring_bytes : 65536,
-                                 o->recording ? o->ring_events : 0, CT_OVERWRITE, err, sizeof err);
+    s->rec = o->recording ? rn_recorder_create(&gb_schema, o->buf_spec, err, sizeof err)
+                          : ct_recorder_create(&gb_schema, 65536, 0, CT_OVERWRITE, err, sizeof err);
     if (!s->rec) {
         fprintf(stderr, "%s: recorder: %s\n", prog, err);
         return 2;

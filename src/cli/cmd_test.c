@@ -66,7 +66,13 @@ static void usage(FILE *f) {
           "  --trace FILTER        events to record (env CERES_TRACE; default\n"
           "                        " GB_DEFAULT_FILTER ")\n"
           "  --trace-buffer SIZE   ring memory per test, used all but a few bytes, never\n"
-          "                        more: 4M (default), 512K, 200000ev; 0 = off\n"
+          "                        more: 4M (default), 512K, 200000ev; 0 = off. A size\n"
+          "                        is split into rings by class, merged at dump (an\n"
+          "                        eighth for the rare events: interrupts, IO writes,\n"
+          "                        DMA, banks, serial, state snapshots; an eighth for\n"
+          "                        PPU modes, LY, IO reads, DMA bytes; the rest for\n"
+          "                        instructions); all=4M: one ring; or your own rings,\n"
+          "                        e.g. debug=512K,rest=3584K (as for ceres run)\n"
           "  --replay-window N     T-cycles before a failure kept by the replay\n"
           "                        (default 2000000; 0 = no replay)\n"
           "output:\n"
@@ -336,18 +342,23 @@ static int parse_options(test_cli *c, rn_opts *o, int argc, char **argv) {
 /* What applies to every test, checked once before any runs; 0 or 2. */
 static int check_options(test_cli *c, rn_opts *o) {
     char err[512];
-    if (ct_parse_size(c->trace_buf, &o->trace_bytes, &o->trace_events, err, sizeof err)) {
+    if (strchr(c->trace_buf, '=')) {
+        /* Rings by class, or all=SIZE: made in each test as given. */
+        o->trace_buffer = c->trace_buf;
+        o->trace_bytes = 1;
+        o->trace_events = 0;
+    } else if (ct_parse_size(c->trace_buf, &o->trace_bytes, &o->trace_events, err, sizeof err)) {
         fprintf(stderr, "%s: --trace-buffer: %s\n", prog, err);
         return 2;
     }
     if (o->trace_bytes || o->trace_events) {
         /* A ring the recorder cannot make fails here, not in every test. */
-        ct_recorder *r = ct_recorder_create(&rn_schema, o->trace_bytes, o->trace_events,
-                                            CT_OVERWRITE, err, sizeof err);
+        ct_recorder *r = rn_recorder_create(&rn_schema, c->trace_buf, err, sizeof err);
         if (!r) {
             fprintf(stderr, "%s: --trace-buffer %s: %s\n", prog, c->trace_buf, err);
             return 2;
         }
+        if (o->trace_buffer) o->trace_bytes = ct_recorder_bytes(r);
         ct_recorder_destroy(r);
         uint8_t flags[CT_MAX_EVENTS];
         if (ct_filter_parse(&rn_schema, o->trace_filter ? o->trace_filter : GB_DEFAULT_FILTER,

@@ -460,8 +460,9 @@ static void events(session *s) {
 static int setup_recording(session *s, char *err, size_t errlen) {
     const pl_play_opts *o = s->o;
     uint64_t bytes = 0, evs = 0;
-    if (ct_parse_size(o->ring ? o->ring : "4M", &bytes, &evs, err, errlen)) return -EINVAL;
-    if (!bytes && !evs) {
+    const char *ring = o->ring ? o->ring : "4M";
+    if (!strchr(ring, '=') && ct_parse_size(ring, &bytes, &evs, err, errlen)) return -EINVAL;
+    if (!strchr(ring, '=') && !bytes && !evs) {
         if (o->trace_out || o->ntrig || o->desync_dump || o->win_frames || o->win_cycles) {
             snprintf(err, errlen,
                      "--trace-out, triggers and --desync-dump need a ring "
@@ -470,7 +471,8 @@ static int setup_recording(session *s, char *err, size_t errlen) {
         }
         return 0;
     }
-    s->rec = ct_recorder_create(&gb_schema, bytes, evs, CT_OVERWRITE, err, errlen);
+    /* The default rings by class, as ceres run makes them. */
+    s->rec = rn_recorder_create(&gb_schema, ring, err, errlen);
     if (!s->rec) return -EINVAL;
     const char *f = o->filter ? o->filter : getenv("CERES_TRACE");
     if (ct_filter_apply(s->rec, f && *f ? f : GB_DEFAULT_FILTER, err, errlen)) return -EINVAL;

@@ -37,10 +37,17 @@ void run_opts_help(FILE *f) {
           "  --trace FILTER        events to record (env CERES_TRACE; default\n"
           "                        " GB_DEFAULT_FILTER ")\n"
           "  --trace-buffer SIZE   ring memory, used all but a few bytes, never more:\n"
-          "                        4M (default), 512K, 200000ev; 0 = off; or rings by\n"
-          "                        class, merged at dump: debug=512K,rest=3584K (each\n"
-          "                        names a target, event or level, e.g. debug: the\n"
-          "                        events at debug level and above; rest: the others)\n"
+          "                        4M (default), 512K, 200000ev (one ring); 0 = off. A\n"
+          "                        size is split into rings by class, merged at dump,\n"
+          "                        so instructions cannot evict rare events: an eighth\n"
+          "                        for interrupts, IO writes, DMA, banks, timer,\n"
+          "                        serial and a state snapshot at each frame start,\n"
+          "                        an eighth for PPU modes, LY, IO reads, DMA bytes,\n"
+          "                        the rest for instructions and bus accesses.\n"
+          "                        all=4M: one ring. Your own rings: e.g.\n"
+          "                        debug=512K,rest=3584K (each names targets, events\n"
+          "                        or levels joined by +, e.g. debug: the events at\n"
+          "                        debug level and above; rest: the others)\n"
           "  --trace-out FILE      dump the ring at the end (.perfetto-trace, .json,\n"
           "                        .log, .ctrace)\n"
           "  --trace-format F      perfetto | json | log | ctrace (else from the extension)\n"
@@ -273,9 +280,9 @@ static int check_combination(run_opts *o, const char *prog) {
         return 2;
     }
     if (strchr(o->buf_spec, '=')) {
-        /* Rings by data class (cpu=4M,rest=1M): checked by making them. */
-        ct_recorder *r =
-            ct_recorder_create_spec(&gb_schema, o->buf_spec, CT_OVERWRITE, err, sizeof err);
+        /* Rings by data class (cpu=4M,rest=1M) or all=SIZE: checked by
+         * making them. */
+        ct_recorder *r = rn_recorder_create(&gb_schema, o->buf_spec, err, sizeof err);
         if (!r) {
             fprintf(stderr, "%s: --trace-buffer: %s\n", prog, err);
             return 2;

@@ -90,12 +90,11 @@ bool run_replay_after(run_replay *r, gb *g, gb_trig_set *trig, const char *prog)
     r->seen = trig->dumps_written;
     char snap[700], full[720];
     names(trig, r->seen, snap, full, sizeof snap);
-    /* The snapshot's window: from the ring's oldest event to now. */
+    /* The snapshot's window: from where every ring still holds all it
+     * recorded (the instructions' ring: the rare events' ring reaches
+     * further back) to now. */
     const uint64_t to = gb_cycles(g);
-    uint64_t lo = to;
-    ct_trace *tr = NULL;
-    if (!ct_trace_from_recorder(trig->rec, &tr) && tr->nev) lo = tr->ev[0].ts;
-    ct_trace_free(tr);
+    uint64_t lo = ct_recorder_written(trig->rec) ? ct_recorder_common_start(trig->rec) : to;
     char err[300];
     ct_recorder *rec =
         ct_recorder_create(&gb_schema, REPLAY_RING_BYTES, 0, CT_OVERWRITE, err, sizeof err);

@@ -143,6 +143,32 @@ void gb_set_recorder(gb *g, struct ct_recorder *rec) {
         memset(g->trace_on, 0, sizeof g->trace_on);
 }
 
+/* A snapshot of the machine, so that a wrapped ring's oldest frame starts
+ * from a known state: three records, each only if its event is enabled.
+ * The registers read as the bus would read them, without side effects. */
+void gb_trace_state(gb *g) {
+#ifndef CERES_TRACE_OFF
+    if (CT_LIKELY(!(g->trace_on[gb_ev_STATE_CPU] | g->trace_on[gb_ev_STATE_LCD] |
+                    g->trace_on[gb_ev_STATE_IO])))
+        return;
+    const gb_cpu *c = &g->cpu;
+    GB_TRACE(g, STATE_CPU, c->pc, c->sp, c->r[GB_R_A], c->r[GB_R_F], c->r[GB_R_B], c->r[GB_R_C],
+             c->r[GB_R_D], c->r[GB_R_E], c->r[GB_R_H], c->r[GB_R_L], c->ime, c->halted,
+             (uint16_t)g->cart.rom_bankx, (uint8_t)g->cart.ram_bank, g->ie, g->intf);
+    GB_TRACE(g, STATE_LCD, gb_bus_peek(g, 0xFF40), gb_bus_peek(g, 0xFF41), gb_bus_peek(g, 0xFF42),
+             gb_bus_peek(g, 0xFF43), gb_bus_peek(g, 0xFF44), gb_bus_peek(g, 0xFF45),
+             gb_bus_peek(g, 0xFF47), gb_bus_peek(g, 0xFF48), gb_bus_peek(g, 0xFF49),
+             gb_bus_peek(g, 0xFF4A), gb_bus_peek(g, 0xFF4B), g->ppu.mode, g->ppu.dot,
+             (uint32_t)g->frames, gb_bus_peek(g, 0xFF46));
+    GB_TRACE(g, STATE_IO, gb_bus_peek(g, 0xFF00), gb_bus_peek(g, 0xFF01), gb_bus_peek(g, 0xFF02),
+             gb_bus_peek(g, 0xFF04), gb_bus_peek(g, 0xFF05), gb_bus_peek(g, 0xFF06),
+             gb_bus_peek(g, 0xFF07), gb_bus_peek(g, 0xFF24), gb_bus_peek(g, 0xFF25),
+             gb_bus_peek(g, 0xFF26));
+#else
+    (void)g;
+#endif
+}
+
 unsigned gb_run(gb *g, uint64_t max_cycles, unsigned stop_mask) {
     const unsigned mask = stop_mask | GB_STOP_REQUEST;
     const uint64_t until =

@@ -117,6 +117,9 @@ extern const uint8_t gb_hook_none_bm[GB_HOOK_BITMAP_BYTES];
         if (CT_UNLIKELY((g)->hooks != NULL) && (g)->hooks->line)                                   \
             (g)->hooks->line((g), (g)->hooks->ctx, (ly));                                          \
     } while (0)
+/* The state.cpu, state.lcd and state.io snapshot records, if enabled
+ * (at each frame start and when the LCD goes off). */
+void gb_trace_state(gb *g);
 /* The time of gb_hooks_at was reached (called from the timer's event). */
 void gb_hook_time(gb *g);
 #define GB_HOOK_FRAME(g)                                                                           \

@@ -579,6 +579,7 @@ static void line_start(gb *g) {
         p->win_hit = 0;
         p->win_line = 0;
         GB_TRACE(g, PPU_FRAME_BEGIN, (uint32_t)g->frames);
+        gb_trace_state(g);
     }
     set_ly(g, p->line);
     if (p->line < 144) {
@@ -755,6 +756,7 @@ static void lcd_off(gb *g) {
     set_ly(g, 0);
     set_mode(g, 0, 0);
     stat_update(g);
+    gb_trace_state(g); /* no frame starts while the LCD is off */
 }
 
 static void lcd_on(gb *g) {
@@ -779,6 +781,7 @@ static void lcd_on(gb *g) {
     stat_update(g);
     p->next_dot = event_dot(p);
     GB_TRACE(g, PPU_FRAME_BEGIN, (uint32_t)g->frames);
+    gb_trace_state(g);
 }
 
 /* ---- registers --------------------------------------------------------- */

@@ -363,12 +363,14 @@ static gb *make_machine(const rn_test *t, const rn_opts *o, const uint8_t *rom, 
     return gb_create(rom, size, &cfg, err, errlen);
 }
 
-static ct_recorder *make_recorder(uint64_t bytes, uint64_t events, const char *filter, char *err,
-                                  size_t errlen) {
-    if (!bytes && !events) return NULL;
-    ct_recorder *rec = ct_recorder_create(&rn_schema, bytes, events, CT_OVERWRITE, err, errlen);
+static ct_recorder *make_recorder(const rn_opts *o, char *err, size_t errlen) {
+    if (!o->trace_bytes && !o->trace_events) return NULL;
+    ct_recorder *rec =
+        o->trace_buffer
+            ? rn_recorder_create(&rn_schema, o->trace_buffer, err, errlen)
+            : rn_recorder_create_size(&rn_schema, o->trace_bytes, o->trace_events, err, errlen);
     if (!rec) return NULL;
-    if (ct_filter_apply(rec, filter ? filter : GB_DEFAULT_FILTER, err, errlen)) {
+    if (ct_filter_apply(rec, o->trace_filter ? o->trace_filter : GB_DEFAULT_FILTER, err, errlen)) {
         ct_recorder_destroy(rec);
         return NULL;
     }
@@ -417,9 +419,15 @@ static int replay(const rn_test *t, const rn_opts *o, const uint8_t *rom, size_t
                   const char *dir, FILE *info) {
     char err[256];
     gb *g = make_machine(t, o, rom, size, err, sizeof err);
-    ct_recorder *rec = g ? make_recorder(o->replay_bytes ? o->replay_bytes : 64u << 20, 0, "trace",
-                                         err, sizeof err)
-                         : NULL;
+    /* One ring: the window is recorded whole, nothing is evicted. */
+    ct_recorder *rec =
+        g ? ct_recorder_create(&rn_schema, o->replay_bytes ? o->replay_bytes : 64u << 20, 0,
+                               CT_OVERWRITE, err, sizeof err)
+          : NULL;
+    if (rec && ct_filter_apply(rec, "trace", err, sizeof err)) {
+        ct_recorder_destroy(rec);
+        rec = NULL;
+    }
     if (!g || !rec) {
         fprintf(info, "replay: not run (%s)\n", err);
         if (g) gb_destroy(g);
@@ -556,9 +564,7 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
         goto done;
     }
     const bool recording = RN_CAN_RECORD && (o->trace_bytes || o->trace_events);
-    ct_recorder *rec =
-        recording ? make_recorder(o->trace_bytes, o->trace_events, o->trace_filter, err, sizeof err)
-                  : NULL;
+    ct_recorder *rec = recording ? make_recorder(o, err, sizeof err) : NULL;
     if (!rec && recording) {
         set_error(res, "recorder: %s", err);
         gb_destroy(g);
@@ -603,11 +609,17 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
                 rn_path_join(path, sizeof path, dir, "trace.perfetto-trace");
                 rc = ct_dump(rec, path, &dopts);
                 rn_artifact_lost(res, "trace.perfetto-trace", rc);
-                /* The ring's real size, not the budget asked for. */
-                fprintf(info, "trace: %s (ring of %zu bytes; --trace-buffer %llu%s)\n",
-                        rc ? strerror(-rc) : "trace.perfetto-trace", (size_t)ct_recorder_bytes(rec),
-                        (unsigned long long)(o->trace_bytes ? o->trace_bytes : o->trace_events),
-                        o->trace_bytes ? "" : "ev");
+                /* Each ring's real size, not the budget asked for. */
+                char rings[512];
+                ct_recorder_describe(rec, rings, sizeof rings);
+                if (o->trace_buffer)
+                    fprintf(info, "trace: %s (%s; --trace-buffer %s)\n",
+                            rc ? strerror(-rc) : "trace.perfetto-trace", rings, o->trace_buffer);
+                else
+                    fprintf(info, "trace: %s (%s; --trace-buffer %llu%s)\n",
+                            rc ? strerror(-rc) : "trace.perfetto-trace", rings,
+                            (unsigned long long)(o->trace_bytes ? o->trace_bytes : o->trace_events),
+                            o->trace_bytes ? "" : "ev");
                 rn_path_join(path, sizeof path, dir, "trace.log");
                 ct_trace *tr = NULL;
                 rc = known ? 0 : ct_trace_from_recorder(rec, &tr);

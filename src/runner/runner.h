@@ -21,6 +21,7 @@
 #include "../gb/gb.h"
 
 struct ct_recorder;
+struct ct_schema;
 
 /* ---- tests and manifests ----------------------------------------------- */
 
@@ -183,6 +184,9 @@ typedef struct rn_opts {
     const char *trace_filter; /* NULL = GB_DEFAULT_FILTER */
     uint64_t trace_bytes;     /* ring size; both 0 = recording off */
     uint64_t trace_events;
+    const char *trace_buffer;  /* rings by class (debug=512K,rest=3584K) or all=SIZE;
+                                  NULL: trace_bytes in the default rings
+                                  (rn_recorder_create_size) */
     uint64_t replay_window;    /* cycles before the failure kept by the replay; 0 = no replay */
     uint64_t replay_bytes;     /* ring size for the replay */
     bool replay_from_power_on; /* no checkpoints: the replay starts at power-on */
@@ -389,6 +393,17 @@ int rn_read_rom(const char *path, uint8_t **data, size_t *size, char *err, size_
 int rn_write_file(const char *path, const void *data, size_t size);
 /* Monotonic wall clock in seconds. */
 double rn_now(void);
+/* The recorder a --trace-buffer text asks for, with schema `s`: a plain
+ * byte budget is split into the default rings (GB_RINGS_BUSY and
+ * GB_RINGS_RARE an eighth each, the rest for the trace-level flood), or
+ * kept as one ring when an eighth of it is below the smallest ring; "Nev",
+ * "all=SIZE" (one ring) and ring specs (debug=512K,rest=3584K) go to
+ * ct_recorder_create_spec as they are. NULL with a message in err. */
+struct ct_recorder *rn_recorder_create(const struct ct_schema *s, const char *buffer, char *err,
+                                       size_t errlen);
+/* The same for a byte budget (or, with events, an event bound: one ring). */
+struct ct_recorder *rn_recorder_create_size(const struct ct_schema *s, uint64_t bytes,
+                                            uint64_t events, char *err, size_t errlen);
 
 /* ---- data paths (paths.c) ------------------------------------------------ */
 

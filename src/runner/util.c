@@ -1,6 +1,7 @@
 /* Small helpers shared by the runner's files: files, directories, clocks. */
 #include "runner.h"
 
+#include "../gb/gb_events.h"
 #include "../trace/ct_host.h"
 
 #include <errno.h>
@@ -108,4 +109,24 @@ double rn_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+ct_recorder *rn_recorder_create_size(const ct_schema *s, uint64_t bytes, uint64_t events, char *err,
+                                     size_t errlen) {
+    const uint64_t eighth = bytes / 8, least = ct_ring_mem_bytes(CT_RING_MIN_WORDS);
+    if (events || eighth < least)
+        return ct_recorder_create(s, bytes, events, CT_OVERWRITE, err, errlen);
+    char spec[256];
+    snprintf(spec, sizeof spec, "rest=%llu," GB_RINGS_BUSY "=%llu," GB_RINGS_RARE "=%llu",
+             (unsigned long long)(bytes - 2 * eighth), (unsigned long long)eighth,
+             (unsigned long long)eighth);
+    return ct_recorder_create_spec(s, spec, CT_OVERWRITE, err, errlen);
+}
+
+ct_recorder *rn_recorder_create(const ct_schema *s, const char *buffer, char *err, size_t errlen) {
+    uint64_t bytes, events;
+    if (buffer && strchr(buffer, '='))
+        return ct_recorder_create_spec(s, buffer, CT_OVERWRITE, err, errlen);
+    if (ct_parse_size(buffer, &bytes, &events, err, errlen)) return NULL;
+    return rn_recorder_create_size(s, bytes, events, err, errlen);
 }

@@ -258,7 +258,19 @@ typedef struct ct_schema {
     }                                                                                              \
     CT_COLD_FN void pfx##emit_##ID##_cold(struct ct_recorder *r_, unsigned f_,                     \
                                           uint64_t ts_ CT_FOR_PAIRS(CT__PARAM, __VA_ARGS__)) {     \
-        pfx##emit_##ID(r_, f_, ts_ CT_FOR_PAIRS(CT__ARG, __VA_ARGS__));                            \
+        enum { n_ = 0 CT_FOR_PAIRS(CT__PSIZE, __VA_ARGS__) };                                      \
+        if (CT_LIKELY((f_ & (CT_SLOW | CT_CHECKED)) == CT_SLOW)) {                                 \
+            /* Another ring, nothing to check: written here, at its constant                       \
+             * size, rather than through ct_record_other's generic copy. */                        \
+            uint64_t w_[(n_ + 4 + 7) / 8];                                                         \
+            CT__ZERO(w_);                                                                          \
+            unsigned o_ = 0;                                                                       \
+            CT_FOR_PAIRS(CT__PACKW, __VA_ARGS__)                                                   \
+            ct__ring_put_x(r_->rings[(f_ >> CT_RING_SHIFT) & (CT_MAX_RINGS - 1)],                  \
+                           (uint16_t)(pfx##ev_##ID) | ct__order_bits(r_->ring.hw), ts_, w_, n_);   \
+        } else {                                                                                   \
+            pfx##emit_##ID(r_, f_, ts_ CT_FOR_PAIRS(CT__ARG, __VA_ARGS__));                        \
+        }                                                                                          \
     }
 
 #define CT__DESC_FIELD(t, n) {#n, CT_T_##t},

@@ -40,11 +40,12 @@ ct_recorder *ct_recorder_create(const ct_schema *s, uint64_t bytes, uint64_t eve
 /* Several rings by data class, each with its own bound, so a flood of one
  * class (instructions) cannot evict another (interrupts, DMA, bank
  * switches). ct_recorder_create_spec chooses the rings: a size as for
- * ct_parse_size (one ring, as ct_recorder_create), or
+ * ct_parse_size (one ring, as ct_recorder_create; `all=SIZE` too), or
  * SEL=SIZE[,SEL=SIZE...] (e.g. debug=512K,rest=3584K), up to
  * CT_MAX_RINGS rings in that order, where SEL is a target (`cpu`), an event
  * (`cpu.irq`), a level (`debug`: the events at that level and above) or
- * `rest` (every event no other ring takes; the first ring when absent). An
+ * `rest` (every event no other ring takes; the first ring when absent),
+ * or several of them joined by '+' for one ring (ppu.mode+io.read=512K). An
  * event goes to the ring naming it, else its target, else the most
  * selective level taking it, else `rest`. The ring taking the most
  * trace-level events becomes ring 0 (the plain record path's). Readers
@@ -53,6 +54,16 @@ ct_recorder *ct_recorder_create_spec(const ct_schema *s, const char *spec, ct_mo
                                      size_t errlen);
 /* Memory of all the recorder's rings, in bytes (never above the bound). */
 uint64_t ct_recorder_bytes(const ct_recorder *r);
+/* The rings for people, each with its real size in bytes: e.g. "3 rings
+ * of 4194240 bytes: 3145712 (4 events, trace), 524272 (ppu.mode ppu.ly
+ * io.read dma.byte), 524256 (29 events, error..debug)" or "one ring of
+ * 4194288 bytes". */
+void ct_recorder_describe(const ct_recorder *r, char *buf, size_t len);
+/* The stamp from which every ring still holds all it recorded: the latest
+ * of the rings' oldest kept records (0 when empty). With rings by class the
+ * rare events reach further back than this; a window that must hold
+ * everything (a full-detail replay) starts here. */
+uint64_t ct_recorder_common_start(const ct_recorder *r);
 void ct_recorder_destroy(ct_recorder *r);
 
 /* ---- filters ----------------------------------------------------------- */

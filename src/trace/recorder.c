@@ -215,10 +215,12 @@ ct_recorder *ct_recorder_create(const ct_schema *s, uint64_t bytes, uint64_t eve
 
 /* Which ring of a spec event `d` goes to: its own name, else its target,
  * else the most selective level that takes it, else the `rest` ring (the
- * first ring when there is none). */
+ * first ring when there is none). A ring may have several selectors joined
+ * by '+' (ppu.mode+io.read=512K). */
 typedef struct ring_sel {
     const char *sel; /* not NUL-terminated: sel[0..len) */
     size_t len;
+    unsigned ring;
 } ring_sel;
 
 static bool sel_is(const ring_sel *r, const char *w) {
@@ -232,18 +234,34 @@ static int sel_level(const ring_sel *r) {
     return -1;
 }
 
+/* A selector must name something: rest, a level, a target or an event of
+ * the schema. */
+static bool sel_known(const ct_schema *s, const ring_sel *sel) {
+    if (sel_is(sel, "rest") || sel_level(sel) >= 0) return true;
+    for (uint32_t i = 0; i < s->nevents; i++) {
+        const ct_event_desc *d = &s->events[i];
+        char full[128];
+        snprintf(full, sizeof full, "%s.%s", d->target, d->name);
+        if (sel_is(sel, d->target) || sel_is(sel, full)) return true;
+    }
+    return false;
+}
+
+#define MAX_SELS (4 * CT_MAX_RINGS * 4)
+
 ct_recorder *ct_recorder_create_spec(const ct_schema *s, const char *spec, ct_mode mode, char *err,
                                      size_t errlen) {
     unsigned max_words;
     if (check_schema(s, err, errlen, &max_words)) return NULL;
+    if (spec && !strncmp(spec, "all=", 4)) spec += 4; /* one ring for every event */
     if (!spec || !strchr(spec, '=')) {
         uint64_t bytes, events;
         if (ct_parse_size(spec, &bytes, &events, err, errlen)) return NULL;
         return ct_recorder_create(s, bytes, events, mode, err, errlen);
     }
-    ring_sel sel[CT_MAX_RINGS];
+    ring_sel sel[MAX_SELS];
     uint64_t words[CT_MAX_RINGS];
-    unsigned n = 0;
+    unsigned n = 0, nsel = 0;
     int rest = -1;
     for (const char *p = spec; *p;) {
         const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
@@ -266,23 +284,29 @@ ct_recorder *ct_recorder_create_spec(const ct_schema *s, const char *spec, ct_mo
             return NULL;
         }
         if (!(words[n] = words_for(bytes, err, errlen))) return NULL;
-        sel[n].sel = p;
-        sel[n].len = (size_t)(eq - p);
-        /* A selector must name something: rest, a level, a target or an
-         * event of the schema. */
-        bool known = sel_is(&sel[n], "rest") || sel_level(&sel[n]) >= 0;
-        for (uint32_t i = 0; !known && i < s->nevents; i++) {
-            const ct_event_desc *d = &s->events[i];
-            char full[128];
-            snprintf(full, sizeof full, "%s.%s", d->target, d->name);
-            known = sel_is(&sel[n], d->target) || sel_is(&sel[n], full);
+        for (const char *q = p; q < eq;) {
+            const char *plus = memchr(q, '+', (size_t)(eq - q)), *qe = plus ? plus : eq;
+            if (qe == q || nsel == MAX_SELS) {
+                ct_errf(err, errlen, "bad ring spec '%s' (expected e.g. cpu=4M,rest=1M)", spec);
+                return NULL;
+            }
+            ring_sel *c = &sel[nsel++];
+            c->sel = q;
+            c->len = (size_t)(qe - q);
+            c->ring = n;
+            if (!sel_known(s, c)) {
+                ct_errf(err, errlen,
+                        "ring spec '%s': '%.*s' is no target, event or level (or rest)", spec,
+                        (int)c->len, c->sel);
+                return NULL;
+            }
+            if (sel_is(c, "rest")) rest = (int)n;
+            q = plus ? plus + 1 : eq;
+            if (plus && q == eq) {
+                ct_errf(err, errlen, "bad ring spec '%s' (a '+' with nothing after it)", spec);
+                return NULL;
+            }
         }
-        if (!known) {
-            ct_errf(err, errlen, "ring spec '%s': '%.*s' is no target, event or level (or rest)",
-                    spec, (int)sel[n].len, sel[n].sel);
-            return NULL;
-        }
-        if (sel_is(&sel[n], "rest")) rest = (int)n;
         n++;
         p = comma ? comma + 1 : end;
     }
@@ -292,14 +316,14 @@ ct_recorder *ct_recorder_create_spec(const ct_schema *s, const char *spec, ct_mo
         char full[128];
         snprintf(full, sizeof full, "%s.%s", d->target, d->name);
         int by_event = -1, by_target = -1, by_level = -1, lvl = 99;
-        for (unsigned k = 0; k < n; k++) {
+        for (unsigned k = 0; k < nsel; k++) {
             int l = sel_level(&sel[k]);
             if (sel_is(&sel[k], full))
-                by_event = (int)k;
+                by_event = (int)sel[k].ring;
             else if (sel_is(&sel[k], d->target))
-                by_target = (int)k;
+                by_target = (int)sel[k].ring;
             else if (l >= 0 && d->level <= l && l < lvl)
-                by_level = (int)k, lvl = l;
+                by_level = (int)sel[k].ring, lvl = l;
         }
         int k = by_event >= 0    ? by_event
                 : by_target >= 0 ? by_target
@@ -336,6 +360,46 @@ uint64_t ct__recorder_bytes(const ct_recorder *r) {
 
 uint64_t ct_recorder_bytes(const ct_recorder *r) {
     return ct__recorder_bytes(r);
+}
+
+void ct_recorder_describe(const ct_recorder *r, char *buf, size_t len) {
+    static const char *const lvl[] = {"off", "error", "warn", "info", "debug", "trace"};
+    size_t at = 0;
+#define PUT(...)                                                                                   \
+    do {                                                                                           \
+        int n_ = snprintf(buf + at, at < len ? len - at : 0, __VA_ARGS__);                         \
+        if (n_ > 0) at += (size_t)n_;                                                              \
+    } while (0)
+    if (!len) return;
+    buf[0] = 0;
+    if (r->nrings == 1) {
+        PUT("one ring of %llu bytes", (unsigned long long)ct_ring_bytes(r->rings[0]));
+        return;
+    }
+    PUT("%u rings of %llu bytes:", r->nrings, (unsigned long long)ct__recorder_bytes(r));
+    for (unsigned k = 0; k < r->nrings; k++) {
+        unsigned nev = 0, lo = CT_LVL_TRACE, hi = CT_LVL_ERROR, shown = 0;
+        for (uint32_t i = 0; i < r->schema->nevents; i++)
+            if (r->ring_of[i] == k) {
+                const unsigned l = r->schema->events[i].level;
+                nev++;
+                lo = l < lo ? l : lo;
+                hi = l > hi ? l : hi;
+            }
+        PUT("%s %llu (", k ? "," : "", (unsigned long long)ct_ring_bytes(r->rings[k]));
+        if (nev && nev <= 4) {
+            for (uint32_t i = 0; i < r->schema->nevents; i++)
+                if (r->ring_of[i] == k)
+                    PUT("%s%s.%s", shown++ ? " " : "", r->schema->events[i].target,
+                        r->schema->events[i].name);
+        } else if (nev) {
+            PUT("%u events, %s%s%s", nev, lvl[lo], lo == hi ? "" : "..", lo == hi ? "" : lvl[hi]);
+        } else {
+            PUT("no event");
+        }
+        PUT(")");
+    }
+#undef PUT
 }
 
 void ct_recorder_destroy(ct_recorder *r) {
@@ -417,6 +481,18 @@ void ct__ring_scan(const ct_recorder *r, unsigned safety, ct_scan *out) {
     out->nrings = r->nrings;
     for (unsigned k = 0; k < r->nrings; k++)
         scan_ring(r, r->rings[k], safety, &out->ring[k].first, &out->ring[k].count, out);
+}
+
+uint64_t ct_recorder_common_start(const ct_recorder *r) {
+    ct_scan sc;
+    ct__ring_scan(r, 0, &sc);
+    uint64_t lo = 0;
+    for (unsigned k = 0; k < sc.nrings; k++)
+        if (sc.ring[k].count) {
+            const uint64_t ts = ct_ring_word(r->rings[k], sc.ring[k].first + 1);
+            if (ts > lo) lo = ts;
+        }
+    return lo;
 }
 
 int ct_trace_from_recorder(const ct_recorder *r, ct_trace **out) {

@@ -33,7 +33,7 @@ static ct_trace *load(const char *name) {
 }
 
 /* A mark at every turn of the loop (millions of times) with every event
- * recorded: the count is exact and, in the ring, every loop start carries
+ * recorded: the count is exact and, in the rings, every loop start carries
  * its mark. */
 static void many_fires(void) {
     child c;
@@ -55,8 +55,16 @@ static void many_fires(void) {
         int mark = event_id(t, "trace", "mark"), exec = event_id(t, "cpu", "exec");
         CHECK(mark >= 0 && exec >= 0);
         int pcf = exec >= 0 ? ct_field_index(&t->schema.events[exec], "pc") : -1;
-        uint64_t marks = 0, starts = 0;
+        /* The marks (the rare events' ring) and the instructions (the
+         * flood's) reach back differently: count where both are whole. */
+        uint64_t marks = 0, starts = 0, from_mark = UINT64_MAX, from_exec = UINT64_MAX;
         for (uint64_t i = 0; i < t->nev; i++) {
+            if (t->ev[i].id == mark && from_mark == UINT64_MAX) from_mark = t->ev[i].ts;
+            if (t->ev[i].id == exec && from_exec == UINT64_MAX) from_exec = t->ev[i].ts;
+        }
+        const uint64_t from = from_mark > from_exec ? from_mark : from_exec;
+        for (uint64_t i = 0; i < t->nev; i++) {
+            if (t->ev[i].ts < from) continue;
             if (t->ev[i].id == mark) marks++;
             if (t->ev[i].id == exec && pcf >= 0 &&
                 ct_field_u64(&t->schema.events[exec], (unsigned)pcf, t->ev[i].payload) == 0x150)

@@ -793,6 +793,27 @@ static void test_scx_fine_write(void) {
     gb_destroy(g);
 }
 
+/* The records of every ring of `r`, merged in time order as a dump reads
+ * them; false (and the copy freed) after the last. */
+typedef struct merged_recs {
+    ct_trace *t;
+    uint64_t k;
+} merged_recs;
+static bool merged_next(const ct_recorder *r, merged_recs *it, uint16_t *id, uint64_t *ts,
+                        uint8_t *pay) {
+    if (!it->t && ct_trace_from_recorder(r, &it->t)) return false;
+    if (it->k >= it->t->nev) {
+        ct_trace_free(it->t);
+        it->t = NULL;
+        return false;
+    }
+    const ct_event *e = &it->t->ev[it->k++];
+    *id = e->id;
+    *ts = e->ts;
+    memcpy(pay, e->payload, CT_MAX_PAYLOAD);
+    return true;
+}
+
 /* ppu.sprite gives each object fetch with its penalty (6 dots, plus the wait
  * for the background fetch: 5 dots for an object at X=0, 1 for X=20, whose
  * pixel 12 is 4 into its tile); ppu.push one record per 8 pixels sent to
@@ -804,7 +825,10 @@ static void test_scx_fine_write(void) {
 static void test_pipeline_trace(void) {
     gb *g = make_gb();
     char err[256];
-    ct_recorder *r = ct_recorder_create(&gb_schema, 4u << 20, 0, CT_OVERWRITE, err, sizeof err);
+    /* Rings by class, as ceres run makes them: the fetches and pushes in
+     * one, the sprites in the other, read back merged. */
+    ct_recorder *r =
+        ct_recorder_create_spec(&gb_schema, "rest=3M,debug=1M", CT_OVERWRITE, err, sizeof err);
     CHECK(r != NULL);
     if (!r) return;
     CHECK_EQ(ct_filter_apply(r, "off,ppu=trace", err, sizeof err), 0);
@@ -819,10 +843,10 @@ static void test_pipeline_trace(void) {
     unsigned pushes = 0, fetches = 0, sprites = 0, order_ok = 1, dots_ok = 1;
     uint16_t last_push = 0, last_fetch = 0;
     uint8_t pay[CT_MAX_PAYLOAD];
-    for (uint64_t off = ct_ring_first(&r->ring, 0); off < ct_ring_head(&r->ring);
-         off += ct_ring_rec_words(&r->ring, off)) {
-        uint64_t ts;
-        uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);
+    merged_recs it_ = {0};
+    uint16_t id;
+    uint64_t ts;
+    while (merged_next(r, &it_, &id, &ts, pay)) {
         if (id == gb_ev_PPU_PUSH) {
             uint16_t dot = (uint16_t)(pay[2] | pay[3] << 8);
             order_ok &= pay[0] == pushes * 8;
@@ -867,10 +891,8 @@ static void test_pipeline_trace(void) {
     run_to(g, 0x43, 0);
     gb_set_recorder(g, NULL);
     unsigned n = 0, heavy = 0;
-    for (uint64_t off = ct_ring_first(&r->ring, 0); off < ct_ring_head(&r->ring);
-         off += ct_ring_rec_words(&r->ring, off)) {
-        uint64_t ts;
-        uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);
+    it_ = (merged_recs){0};
+    while (merged_next(r, &it_, &id, &ts, pay)) {
         heavy += id == gb_ev_PPU_PUSH || id == gb_ev_PPU_FETCH;
         if (id != gb_ev_PPU_SPRITE) continue;
         CHECK_EQ(pay[0], n == 0 ? 1 : 0);
@@ -910,10 +932,10 @@ static void test_pipeline_trace_write(void) {
     gb_set_recorder(g, NULL);
     unsigned pushes = 0, fetches = 0, ok = 1;
     uint8_t pay[CT_MAX_PAYLOAD];
-    for (uint64_t off = ct_ring_first(&r->ring, 0); off < ct_ring_head(&r->ring);
-         off += ct_ring_rec_words(&r->ring, off)) {
-        uint64_t ts;
-        uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);
+    merged_recs it_ = {0};
+    uint16_t id;
+    uint64_t ts;
+    while (merged_next(r, &it_, &id, &ts, pay)) {
         if (id == gb_ev_PPU_PUSH) {
             ok &= pay[0] == pushes * 8;
             ok &= pay[1] == (pay[0] < 69 ? 1 : 3);
@@ -948,10 +970,10 @@ static void test_trace_points(void) {
     bool line5_ok = false;
     uint8_t pay[CT_MAX_PAYLOAD];
     unsigned l5 = 0;
-    for (uint64_t off = ct_ring_first(&r->ring, 0); off < ct_ring_head(&r->ring);
-         off += ct_ring_rec_words(&r->ring, off)) {
-        uint64_t ts;
-        uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);
+    merged_recs it_ = {0};
+    uint16_t id;
+    uint64_t ts;
+    while (merged_next(r, &it_, &id, &ts, pay)) {
         switch (id) {
         case gb_ev_PPU_MODE:
             modes[pay[0] & 3]++;
@@ -992,21 +1014,91 @@ static void test_trace_points(void) {
     CHECK_EQ(other, 0);
 
     /* The LCD turned off mid-frame closes the frame span. */
-    ct_ring_reset(&r->ring);
+    for (unsigned k = 0; k < r->nrings; k++)
+        ct_ring_reset(r->rings[k]);
     gb_set_recorder(g, r);
     wr(g, 0xFF40, 0x11);
     wr(g, 0xFF40, 0x91);
     gb_set_recorder(g, NULL);
     begins = ends = 0;
-    for (uint64_t off = ct_ring_first(&r->ring, 0); off < ct_ring_head(&r->ring);
-         off += ct_ring_rec_words(&r->ring, off)) {
-        uint64_t ts;
-        uint16_t id = ct_ring_read(&r->ring, off, &ts, pay);
+    it_ = (merged_recs){0};
+    while (merged_next(r, &it_, &id, &ts, pay)) {
         begins += id == gb_ev_PPU_FRAME_BEGIN;
         ends += id == gb_ev_PPU_FRAME_END;
     }
     CHECK_EQ(ends, 1);
     CHECK_EQ(begins, 1);
+    ct_recorder_destroy(r);
+    gb_destroy(g);
+}
+
+/* The state snapshot: state.cpu, state.lcd and state.io at each frame start
+ * (with the frame span's stamp) and when the LCD goes off, holding the
+ * registers as the bus reads them, so a wrapped ring's oldest frame starts
+ * from a known state. */
+static void test_state_snapshot(void) {
+    gb *g = make_gb();
+    char err[256];
+    ct_recorder *r =
+        ct_recorder_create_spec(&gb_schema, "rest=1M,info=256K", CT_OVERWRITE, err, sizeof err);
+    CHECK(r != NULL);
+    if (!r) return;
+    CHECK_EQ(ct_filter_apply(r, "off,state=info,ppu.frame=debug", err, sizeof err), 0);
+    CHECK(r->ring_of[gb_ev_STATE_CPU] != r->ring_of[gb_ev_CPU_EXEC]); /* the rare ring */
+    restart(g, 0x91);
+    wr(g, 0xFF42, 0x12); /* SCY */
+    wr(g, 0xFF47, 0xE4); /* BGP */
+    gb_bus_write(g, 0xFF06, 0x77); /* TMA */
+    g->cpu.r[GB_R_A] = 0x5A;
+    g->cpu.sp = 0xDFF0;
+    run_to(g, 0, 300);
+    gb_set_recorder(g, r);
+    run_to(g, 0, 200);   /* one frame start */
+    wr(g, 0xFF40, 0x11); /* LCD off */
+    gb_set_recorder(g, NULL);
+    unsigned cpu = 0, lcd = 0, io = 0, begins = 0;
+    uint64_t begin_ts = 0;
+    uint8_t pay[CT_MAX_PAYLOAD];
+    merged_recs it_ = {0};
+    uint16_t id;
+    uint64_t ts;
+    const ct_event_desc *dl = &gb_schema.events[gb_ev_STATE_LCD];
+    const ct_event_desc *dc = &gb_schema.events[gb_ev_STATE_CPU];
+    const ct_event_desc *di = &gb_schema.events[gb_ev_STATE_IO];
+    while (merged_next(r, &it_, &id, &ts, pay)) {
+        if (id == gb_ev_PPU_FRAME_BEGIN) begins++, begin_ts = ts;
+        if (id == gb_ev_STATE_CPU) {
+            CHECK_EQ(ct_field_u64(dc, (unsigned)ct_field_index(dc, "a"), pay), 0x5A);
+            CHECK_EQ(ct_field_u64(dc, (unsigned)ct_field_index(dc, "sp"), pay), 0xDFF0);
+            CHECK_EQ(ct_field_u64(dc, (unsigned)ct_field_index(dc, "rom_bank"), pay), 1);
+            cpu++;
+        }
+        if (id == gb_ev_STATE_IO) {
+            CHECK_EQ(ct_field_u64(di, (unsigned)ct_field_index(di, "tma"), pay), 0x77);
+            io++;
+        }
+        if (id == gb_ev_STATE_LCD) {
+            const unsigned lcdc = (unsigned)ct_field_u64(dl, 0, pay);
+            CHECK_EQ(ct_field_u64(dl, (unsigned)ct_field_index(dl, "scy"), pay), 0x12);
+            CHECK_EQ(ct_field_u64(dl, (unsigned)ct_field_index(dl, "bgp"), pay), 0xE4);
+            CHECK_EQ(ct_field_u64(dl, (unsigned)ct_field_index(dl, "ly"), pay), 0);
+            if (lcd == 0) {
+                /* the frame start: LCD on, the same stamp as the span */
+                CHECK_EQ(lcdc, 0x91);
+                CHECK_EQ(ts, begin_ts);
+                CHECK_EQ(ct_field_u64(dl, (unsigned)ct_field_index(dl, "frame"), pay),
+                         gb_frames(g));
+            } else {
+                CHECK_EQ(lcdc, 0x11); /* LCD off, mode 0 */
+                CHECK_EQ(ct_field_u64(dl, (unsigned)ct_field_index(dl, "mode"), pay), 0);
+            }
+            lcd++;
+        }
+    }
+    CHECK_EQ(begins, 1);
+    CHECK_EQ(cpu, 2);
+    CHECK_EQ(lcd, 2);
+    CHECK_EQ(io, 2);
     ct_recorder_destroy(r);
     gb_destroy(g);
 }
@@ -1132,6 +1224,7 @@ int main(void) {
     test_pipeline_trace_write();
     test_dma_hides_objects();
     test_trace_points();
+    test_state_snapshot();
     test_post_boot();
     test_boot_logo();
     test_state_check();

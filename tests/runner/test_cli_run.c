@@ -150,6 +150,57 @@ int main(void) {
     CHECK_EQ(run("ok.gb --cycles 400000 --trace-buffer cpu=64K,io=32K,rest=64K --trace-out c.log"),
              0);
     CHECK(has("c.log", "cpu.exec") && has("c.log", "io.write"));
+    /* By default a byte budget is split into rings by class: after a long
+     * run the serial bytes of the first frames and a state snapshot older
+     * than the oldest instruction are still there; in one ring
+     * (all=SIZE) instructions evict them. Snapshots show in every format. */
+    CHECK_EQ(run("ok.gb --frames 60 --trace-buffer 1M --trace-out d.ctrace"), 0);
+    CHECK_EQ(run("ok.gb --frames 60 --trace-buffer all=1M --trace-out o.ctrace"), 0);
+    {
+        char a[256], err[256];
+        ct_trace *d = NULL, *o = NULL;
+        snprintf(a, sizeof a, "%s/d.ctrace", dir);
+        CHECK_EQ(ct_trace_load(a, &d, err, sizeof err), 0);
+        snprintf(a, sizeof a, "%s/o.ctrace", dir);
+        CHECK_EQ(ct_trace_load(a, &o, err, sizeof err), 0);
+        if (d && o) {
+            CHECK(d->ring_bytes <= 1u << 20 && d->ring_bytes * 10 >= (1u << 20) * 9);
+            uint64_t first_exec = UINT64_MAX, first_state = UINT64_MAX, serial = 0, states = 0;
+            for (uint64_t k = 0; k < d->nev; k++) {
+                const char *nm = d->schema.events[d->ev[k].id].name;
+                const char *tg = d->schema.events[d->ev[k].id].target;
+                if (!strcmp(tg, "cpu") && !strcmp(nm, "exec") && first_exec == UINT64_MAX)
+                    first_exec = d->ev[k].ts;
+                if (!strcmp(tg, "state") && !strcmp(nm, "cpu")) {
+                    if (first_state == UINT64_MAX) first_state = d->ev[k].ts;
+                    states++;
+                }
+                serial += !strcmp(tg, "serial");
+            }
+            printf("default rings: %llu events, %llu snapshots, first at %llu, first "
+                   "instruction at %llu\n",
+                   (unsigned long long)d->nev, (unsigned long long)states,
+                   (unsigned long long)first_state, (unsigned long long)first_exec);
+            CHECK_EQ(serial, 3); /* "OK" and a newline, sent in the first frame */
+            CHECK(states >= 55);
+            CHECK(first_state < first_exec);
+            for (uint64_t k = 0; k < o->nev; k++)
+                CHECK(strcmp(o->schema.events[o->ev[k].id].target, "serial"));
+        }
+        ct_trace_free(d);
+        ct_trace_free(o);
+    }
+    static const char *const formats[] = {"d.log", "d.json", "d.perfetto-trace"};
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        char a[512];
+        snprintf(a, sizeof a, "ok.gb --frames 3 --trace-out %s", formats[i]);
+        CHECK_EQ(run(a), 0);
+        snprintf(a, sizeof a, "cd '%s' && '%s' trace cat %s >cat.txt 2>err.txt", dir, bin,
+                 formats[i]);
+        CHECK_EQ(system(a), 0);
+        CHECK(has("cat.txt", "state.cpu") && has("cat.txt", "state.lcd") &&
+              has("cat.txt", "state.io"));
+    }
     CHECK_EQ(run("ok.gb --trace-buffer cpu=64K,nothing=1M"), 2);
     CHECK(has("err.txt", "'nothing' is no target"));
     CHECK_EQ(run("ok.gb --seconds 0.05 --stream-json s.json --trace-buffer 0"), 0);

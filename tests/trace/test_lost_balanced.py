@@ -150,7 +150,7 @@ def main():
             if "state.txt" in files:
                 state = open(os.path.join(root, "state.txt")).read()
                 pt = os.path.join(root, "trace.perfetto-trace")
-        m = re.search(r"ring of (\d+) bytes", state)
+        m = re.search(r"rings? of (\d+) bytes", state)
         check(m is not None, "state.txt names the ring's size: %r" % state[:300])
         if m:
             st = subprocess.run([binary, "trace", "stats", pt], capture_output=True, text=True).stdout

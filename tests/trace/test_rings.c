@@ -202,8 +202,93 @@ static void check_specs(void) {
     ct_recorder_destroy(r);
 }
 
+/* Selectors joined by '+' share a ring; all=SIZE is one ring; the rings
+ * are described with their real sizes. */
+static void check_joined(void) {
+    char err[256], d[512];
+    ct_recorder *r = ct_recorder_create_spec(&ts_schema, "rest=256K,ppu.ly+mem.read=64K,debug=64K",
+                                             CT_OVERWRITE, err, sizeof err);
+    CHECK(r && r->nrings == 3);
+    if (r) {
+        CHECK_EQ(r->ring_of[ts_ev_EXEC], 0);
+        CHECK_EQ(r->ring_of[ts_ev_READ], 1); /* joined: the event beats its level */
+        CHECK_EQ(r->ring_of[ts_ev_LY], 1);
+        CHECK_EQ(r->ring_of[ts_ev_IRQ], 2);
+        CHECK_EQ(r->ring_of[ts_ev_NOTE], 2);
+        ct_recorder_describe(r, d, sizeof d);
+        char want[128];
+        snprintf(want, sizeof want,
+                 "3 rings of %llu bytes: %llu (cpu.exec), %llu (mem.read ppu.ly)",
+                 (unsigned long long)ct_recorder_bytes(r),
+                 (unsigned long long)ct_ring_bytes(r->rings[0]),
+                 (unsigned long long)ct_ring_bytes(r->rings[1]));
+        CHECK(!strncmp(d, want, strlen(want)));
+        CHECK(strstr(d, "(cpu.irq cpu.reti test.note big.blob)") != NULL);
+        if (strncmp(d, want, strlen(want))) printf("describe: %s\nwant: %s\n", d, want);
+        ct_recorder_destroy(r);
+    }
+    r = ct_recorder_create_spec(&ts_schema, "all=1M", CT_OVERWRITE, err, sizeof err);
+    CHECK(r && r->nrings == 1 && ct_recorder_bytes(r) <= (1u << 20));
+    if (r) {
+        ct_recorder_describe(r, d, sizeof d);
+        CHECK(!strncmp(d, "one ring of ", 12));
+        ct_recorder_destroy(r);
+    }
+    r = ct_recorder_create_spec(&ts_schema, "all=5000ev", CT_OVERWRITE, err, sizeof err);
+    CHECK(r && r->nrings == 1);
+    ct_recorder_destroy(r);
+    const char *bad[] = {"rest=1M,+mem=64K", "rest=1M,mem+=64K", "rest=1M,mem+nothing=64K",
+                         "all=1M,debug=64K"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = 0;
+        r = ct_recorder_create_spec(&ts_schema, bad[i], CT_OVERWRITE, err, sizeof err);
+        CHECK(r == NULL && err[0] != 0);
+        if (r) {
+            printf("accepted: %s\n", bad[i]);
+            ct_recorder_destroy(r);
+        }
+    }
+}
+
+/* A start trigger's history (--pre N, ct_recorder_keep_last) keeps the last
+ * N records of each ring: the flood's ring cannot spend the rare ring's. */
+static void check_keep_last(void) {
+    char err[256];
+    ct_recorder *r =
+        ct_recorder_create_spec(&ts_schema, "rest=256K,debug=64K", CT_OVERWRITE, err, sizeof err);
+    CHECK(r != NULL);
+    if (!r) return;
+    ct_filter_apply(r, "trace", err, sizeof err);
+    for (uint64_t i = 0; i < 50; i++)
+        ts_emit_IRQ(r, r->flags[ts_ev_IRQ], i, (uint16_t)i);
+    for (uint64_t i = 0; i < 5000; i++)
+        ts_emit_EXEC(r, r->flags[ts_ev_EXEC], 50 + i, (uint16_t)i, 0);
+    ct_recorder_keep_last(r, 20); /* the trigger fires here */
+    ts_emit_IRQ(r, r->flags[ts_ev_IRQ], 6000, 1);
+    ts_emit_EXEC(r, r->flags[ts_ev_EXEC], 6001, 1, 0);
+    ct_trace *t;
+    CHECK_EQ(ct_trace_from_recorder(r, &t), 0);
+    if (t) {
+        CHECK_EQ(t->nev, 20 + 20 + 2);
+        unsigned irq = 0, exec = 0;
+        for (uint64_t k = 0; k < t->nev; k++) {
+            irq += t->ev[k].id == ts_ev_IRQ;
+            exec += t->ev[k].id == ts_ev_EXEC;
+        }
+        CHECK_EQ(irq, 21);
+        CHECK_EQ(exec, 21);
+        CHECK_EQ(t->ev[0].id, ts_ev_IRQ);
+        CHECK_EQ(t->ev[0].ts, 30); /* the 20 last interrupts before the start */
+        CHECK_EQ(t->ev[20].ts, 50 + 5000 - 20);
+        ct_trace_free(t);
+    }
+    ct_recorder_destroy(r);
+}
+
 int main(void) {
     check_class_split();
+    check_joined();
+    check_keep_last();
     check_specs();
     check_merge("debug=256K,rest=256K", 20000, 1, false);
     check_merge("cpu=256K,rest=256K", 20000, 300, false); /* ties across rings */
