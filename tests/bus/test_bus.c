@@ -1,5 +1,6 @@
 /* Bus unit tests on a machine built from a synthesized 32 KiB ROM: the
- * state the DMG powers on with (WRAM) and OAM DMA rules, driven through the
+ * state the DMG powers on with (WRAM), the blank first frame after the LCD
+ * is switched on, and OAM DMA rules, driven through the
  * CPU's bus accesses (gb_bus_read/gb_bus_write) and gb_bus_tick, one
  * M-cycle at a time. Each expectation cites the hardware fact behind it. */
 #include "check.h"
@@ -88,7 +89,39 @@ static void test_power_on_wram(void) {
     gb_destroy(g);
 }
 
+/* ---- the first frame after LCD enable ---------------------------------------- */
+
+/* Every pixel of the shown frame is `shade`. */
+static bool frame_is(gb *g, uint8_t shade) {
+    const uint8_t *fb = gb_framebuffer(g);
+    for (unsigned i = 0; i < 160 * 144; i++)
+        if (fb[i] != shade) return false;
+    return true;
+}
+
+/* The frame the PPU draws first after LCDC bit 7 is set is not shown: the
+ * screen stays white (shade 0) until the second frame (little-things-gb
+ * firstwhite). A background of colour 0 through BGP $FF is black. */
+static void test_first_frame_blank(void) {
+    gb *g = make_gb();
+    for (unsigned i = 0; i < 0x2000; i++)
+        g->ppu.vram[i] = 0;
+    gb_ppu_write(g, 0xFF47, 0xFF);
+    CHECK(gb_run(g, 2 * 70224, GB_STOP_FRAME) & GB_STOP_FRAME);
+    CHECK(frame_is(g, 3)); /* the LCD was on: frames are shown */
+    gb_ppu_write(g, 0xFF40, 0x11);
+    gb_ppu_write(g, 0xFF40, 0x91);
+    CHECK(gb_run(g, 2 * 70224, GB_STOP_FRAME) & GB_STOP_FRAME);
+    CHECK(frame_is(g, 0)); /* first frame after enabling: white */
+    CHECK(gb_run(g, 2 * 70224, GB_STOP_FRAME) & GB_STOP_FRAME);
+    CHECK(frame_is(g, 3)); /* the second is shown */
+    CHECK(gb_run(g, 2 * 70224, GB_STOP_FRAME) & GB_STOP_FRAME);
+    CHECK(frame_is(g, 3));
+    gb_destroy(g);
+}
+
 int main(void) {
     test_power_on_wram();
+    test_first_frame_blank();
     return test_result();
 }
