@@ -33,8 +33,8 @@ void gb_bus_remap(gb *g) {
  * $C000, the order swapped in the upper 2 KiB ($C800 starts with $FF), and
  * $D000-$DFFF repeat $C000-$CFFF. On top of that a few cells flip: a bit
  * set here and there in the even bytes of a $00 stripe, a bit cleared in
- * the odd bytes of a $FF stripe (a DMG-CPU-08's dump, as published with
- * gambatte's hardware tests, whose expectations were taken on that board).
+ * the odd bytes of a $FF stripe (a power-on dump of a DMG-CPU-08 board in
+ * gambatte's sources; its hardware tests' dmg08 results are that board).
  * Which cells flip differs from console to console; Ceres flips a fixed,
  * sparse set (a hash of the address) so that every run starts the same.
  * Pinned by gambatte hwtests oamdma/oamdma_srcFE00_* (a DMA from $FE00
