@@ -34,7 +34,7 @@ void gb_bus_remap(gb *g) {
  * $D000-$DFFF repeat $C000-$CFFF. On top of that a few cells flip: a bit
  * set here and there in the even bytes of a $00 stripe, a bit cleared in
  * the odd bytes of a $FF stripe (a power-on dump of a DMG-CPU-08 board in
- * gambatte's sources; its hardware tests' dmg08 results are that board).
+ * gambatte's sources, the emulator whose hardware tests pin it below).
  * Which cells flip differs from console to console; Ceres flips a fixed,
  * sparse set (a hash of the address) so that every run starts the same.
  * Pinned by gambatte hwtests oamdma/oamdma_srcFE00_* (a DMA from $FE00
