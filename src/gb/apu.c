@@ -407,11 +407,19 @@ static void power_off(gb_apu *a) {
     a->power = false;
 }
 
-static void power_on(gb_apu *a) {
+static void power_on(gb *g) {
+    gb_apu *a = &g->apu;
     /* The frame sequencer restarts at step 0, the square duty steps at the
-     * start of their waveform, the wave sample buffer at 0. */
+     * start of their waveform, the wave sample buffer at 0. Powered on
+     * while counter bit 12 (DIV bit 4, whose falling edge steps the
+     * sequencer) is high at the end of the write's M-cycle, the sequencer
+     * counts that half period as its step 0: the next step is 1 (gambatte
+     * hwtests sound/ch2_late_reset_nr52_1b vs 2b: a length of 3 enabled by
+     * a trigger after a power-on at counter $FF8 runs out at the fifth DIV
+     * event, after one at $FFC at the fourth, the odd step's trigger quirk
+     * taking one off at once). */
     a->power = true;
-    a->fs_step = 0;
+    a->fs_step = ((gb_timer_counter(g) + 4) & 0x1000) ? 1 : 0;
     a->ch[SQ1].pos = a->ch[SQ2].pos = 0;
     a->wave_buf = 0;
 }
@@ -428,7 +436,7 @@ static void reg_write(gb *g, unsigned r, uint8_t v) {
     }
     if (r == NR52) {
         if ((v & 0x80) && !a->power)
-            power_on(a);
+            power_on(g);
         else if (!(v & 0x80) && a->power)
             power_off(a);
         a->regs[NR52] = v & 0x80;

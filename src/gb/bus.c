@@ -28,10 +28,36 @@ void gb_bus_remap(gb *g) {
     b->read_map[0xE] = b->write_map[0xE] = b->wram; /* echo of $C000-$CFFF */
 }
 
+/* WRAM as a DMG powers on (the boot ROM never writes it). Not zeros and not
+ * noise: the cells wake in stripes of 256 bytes, $00 and $FF in turn from
+ * $C000, the order swapped in the upper 2 KiB ($C800 starts with $FF), and
+ * $D000-$DFFF repeat $C000-$CFFF. On top of that a few cells flip: a bit
+ * set here and there in the even bytes of a $00 stripe, a bit cleared in
+ * the odd bytes of a $FF stripe (a power-on dump of a DMG-CPU-08 board in
+ * gambatte's sources, the emulator whose hardware tests pin it below).
+ * Which cells flip differs from console to console; Ceres flips a fixed,
+ * sparse set (a hash of the address) so that every run starts the same.
+ * Pinned by gambatte hwtests oamdma/oamdma_srcFE00_* (a DMA from $FE00
+ * copies the $DE00 stripe, $FF) against oamdma_srcFF00_*_out1 (from $FF00:
+ * the $DF00 stripe, $00), and by bully ("Uninitialized RAM not randomized":
+ * $C000-$C0FF neither all $00 nor all $FF). */
+static void power_on_wram(uint8_t *w) {
+    for (unsigned a = 0; a < 0x2000; a++) {
+        const unsigned stripe = (a >> 8) & 0x0F;
+        const bool ones = (stripe & 1) ^ (stripe >> 3);
+        uint8_t v = ones ? 0xFF : 0x00;
+        /* One eligible cell in eight, chosen by a multiplicative hash. */
+        const uint32_t h = (uint32_t)(a * 0x9E3779B1u) >> 24;
+        if ((a & 1) == ones && (h & 7) == 0) v ^= (uint8_t)(1u << ((h >> 3) & 7));
+        w[a] = v;
+    }
+}
+
 void gb_bus_reset(gb *g) {
     gb_bus *b = &g->bus;
     /* Keep the host-owned tail (flat mode) across resets. */
     memset(b, 0, GB_BUS_STATE_BYTES);
+    power_on_wram(b->wram);
     memset(b->io, 0xFF, sizeof b->io);
     b->dma_reg = 0xFF;
     b->joyp_select = 0x00; /* P1 = $CF after the boot ROM */

@@ -285,6 +285,9 @@ uint8_t gb_peek(gb *g, uint16_t addr) {
 }
 
 const uint8_t *gb_framebuffer(const gb *g) {
+    /* The first frame after the LCD is switched on is not shown. */
+    static const uint8_t white[sizeof g->ppu.fb[0]];
+    if (g->ppu.blank) return white;
     return g->ppu.fb[g->ppu.front & 1];
 }
 

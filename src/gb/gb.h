@@ -125,7 +125,9 @@ typedef struct gb_ppu_info {
 } gb_ppu_info;
 void gb_get_ppu(gb *g, gb_ppu_info *out);
 
-/* The last completed frame: 160x144 bytes, shade 0 (white) .. 3 (black). */
+/* The last completed frame: 160x144 bytes, shade 0 (white) .. 3 (black);
+ * all white from the LCD's switch-on until the second frame after it is
+ * complete, as the DMG does not show the first. */
 const uint8_t *gb_framebuffer(const gb *g);
 
 void gb_set_buttons(gb *g, uint8_t pressed);

@@ -675,6 +675,7 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
             p->src = SRC_M1 | SRC_M2;
         }
         g->intf |= GB_INT_VBLANK;
+        if (CT_UNLIKELY(p->blank)) p->blank = p->blank == 1 ? 2 : 0;
         p->front = (p->front & 1) ^ 1;
         g->frames++;
         GB_HOOK_FRAME(g);
@@ -773,6 +774,10 @@ static void lcd_on(gb *g) {
     p->fifo_live = 0;
     p->nobj = 0;
     p->scan_dma = g->bus.dma_active;
+    /* The first frame after the LCD is switched on is not displayed: the
+     * screen stays white until the next one is complete (little-things-gb
+     * firstwhite). The PPU draws it as usual; gb_framebuffer hides it. */
+    p->blank = 1;
     /* The comparator restarts at once with LY=0: STAT bit 2 and its
      * interrupt follow immediately (mooneye stat_lyc_onoff round 4). */
     p->cmp_on = 1;

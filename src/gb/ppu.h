@@ -59,6 +59,10 @@ typedef struct gb_ppu {
     /* Shades 0..3; front is the last completed frame. */
     uint8_t fb[2][160 * 144];
     uint8_t front;
+    /* The screen is white from the LCD's switch-on until the second frame
+     * after it is complete: 1 while the first is drawn, 2 while it is the
+     * front one (ppu.c lcd_on; gb_framebuffer shows white), else 0. */
+    uint8_t blank;
     /* Registers. `stat` holds only the writable bits 3-6. */
     uint8_t lcdc, stat, scy, scx, ly, lyc, bgp, obp0, obp1, wy, wx;
     uint8_t mode; /* mode as STAT bits 0-1 read it */

@@ -406,8 +406,38 @@ static void test_post_boot_frame_sequencer(void) {
     free(g);
 }
 
+/* Powered on (NR52 bit 7) while counter bit 12 is high at the end of the
+ * write's M-cycle, the frame sequencer's next step is 1, else 0 (gambatte
+ * hwtests sound/ch2_late_reset_nr52_1b, 2a, 2b): a length of 3 enabled by
+ * the trigger runs out at the fifth DIV event, or at the fourth with the
+ * extra clock of an odd step (the trigger quirk). */
+static unsigned events_until_off(uint16_t counter_at_write) {
+    gb *g = new_gb();
+    g->cycles = counter_at_write; /* the timer's base is 0 */
+    wr(g, 0xFF26, 0x00);
+    wr(g, 0xFF26, 0x80);
+    wr(g, 0xFF16, 0x3D); /* length 64 - 61 = 3 */
+    wr(g, 0xFF17, 0xF0);
+    wr(g, 0xFF19, 0xC7); /* trigger, length enabled */
+    unsigned n = 0;
+    while ((rd(g, 0xFF26) & 2) && n < 10) {
+        frame_steps(g, 1);
+        n++;
+    }
+    free(g);
+    return n;
+}
+
+static void test_power_on_frame_sequencer_phase(void) {
+    CHECK_EQ(events_until_off(0x0FF8), 5); /* bit 12 low at the M-cycle's end */
+    CHECK_EQ(events_until_off(0x0FFC), 4); /* high from that end on */
+    CHECK_EQ(events_until_off(0x1800), 4);
+    CHECK_EQ(events_until_off(0x1FFC), 5); /* falling: low again */
+}
+
 int main(void) {
     test_post_boot_frame_sequencer();
+    test_power_on_frame_sequencer_phase();
     test_post_boot_square1_phase();
     test_registers();
     test_length();
