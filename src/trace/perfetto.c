@@ -7,12 +7,17 @@
  *      ClockSnapshot defining clock 64 as incremental (each event packet's
  *      timestamp is a delta from the previous one: 1-3 bytes instead of 9,
  *      none when it is 0: trace_processor gives a packet without one the
- *      latest time, as perfetto_read.c does),
+ *      latest time, as perfetto_read.c does; with raw_cycles the clock
+ *      counts ticks and says so: unit_multiplier_ns, the tick in whole ns,
+ *      and BOOTTIME the first event's emulated time in ns),
  *      TracePacketDefaults selecting clock 64 and, as the default track, the
  *      first step event's (instructions, in the emulator), and InternedData
  *      with every event name (iid = id + 1) and field name;
  *   2. one TrackDescriptor per target, per step event and per counter event
  *      (written at every dump, so a wrapped ring still names its tracks);
+ *      with raw_cycles the first one's description gives the exact tick
+ *      rate ("time stamps in ticks of 4194304 Hz (one T-cycle each)"),
+ *      which a whole-ns unit cannot;
  *   2b. one TraceStats packet: the ring's statistics (events written,
  *      overwritten, dropped as BufferStats chunks_written / overwritten /
  *      discarded, the ring's bytes as buffer_size);
@@ -59,6 +64,7 @@ enum {
     CLK_ID = 1,
     CLK_TIMESTAMP = 2,
     CLK_INCREMENTAL = 3,
+    CLK_UNIT_MULTIPLIER_NS = 4,
     DEF_TIMESTAMP_CLOCK_ID = 58,
     DEF_TRACK_EVENT = 11,
     TED_TRACK_UUID = 11,
@@ -70,6 +76,7 @@ enum {
     TD_NAME = 2,
     TD_PARENT = 5,
     TD_COUNTER = 8,
+    TD_DESCRIPTION = 14,
     TE_ANNOTATIONS = 4,
     TE_TYPE = 9,
     TE_NAME_IID = 10,
@@ -652,23 +659,36 @@ static void put_msg_packet(ct_wbuf *w, const msg *m) {
     ct__wbuf_put(w, m->b, m->n);
 }
 
-static int write_preamble(pctx *c, uint64_t t0) {
+/* Nanoseconds per tick of a --raw-cycles clock, as Perfetto takes it: a
+ * whole number (238 for T-cycles, which are 238.4185791015625 ns). */
+static uint64_t tick_unit_ns(uint64_t hz) {
+    uint64_t m = hz ? (1000000000u + hz / 2) / hz : 1;
+    return m ? m : 1;
+}
+
+/* t0: the first event's stamp on the event clock (ns, or ticks with
+ * c->raw); boot0: the same instant in ns of emulated time. */
+static int write_preamble(pctx *c, uint64_t t0, uint64_t boot0) {
     const ct_schema *s = c->t->schema;
     msg pk = {0}, a = {0}, b = {0}, d = {0};
     char name[512];
 
-    /* Packet 1: clear incremental state, clocks, defaults, interned names. */
-    m_var(&pk, TP_TIMESTAMP, t0);
+    /* Packet 1: clear incremental state, clocks, defaults, interned names.
+     * With raw ticks, the event clock says its unit (unit_multiplier_ns:
+     * the tick in whole ns, so a viewer shows emulated time to 0.2 %) and
+     * the first track's description the exact tick rate (see below). */
+    m_var(&pk, TP_TIMESTAMP, boot0);
     m_var(&pk, TP_TIMESTAMP_CLOCK_ID, CLOCK_BOOT);
     m_var(&pk, TP_SEQ_ID, SEQ_ID);
     m_var(&pk, TP_SEQUENCE_FLAGS, SEQ_INCREMENTAL_STATE_CLEARED);
     m_var(&a, CLK_ID, CLOCK_INCR);
     m_var(&a, CLK_TIMESTAMP, t0);
     m_var(&a, CLK_INCREMENTAL, 1);
+    if (c->raw) m_var(&a, CLK_UNIT_MULTIPLIER_NS, tick_unit_ns(s->ts_hz));
     m_sub(&b, CS_CLOCKS, &a);
     a.n = 0;
     m_var(&a, CLK_ID, CLOCK_BOOT);
-    m_var(&a, CLK_TIMESTAMP, t0);
+    m_var(&a, CLK_TIMESTAMP, boot0);
     m_sub(&b, CS_CLOCKS, &a);
     m_sub(&pk, TP_CLOCK_SNAPSHOT, &b);
     a.n = b.n = 0;
@@ -716,7 +736,7 @@ static int write_preamble(pctx *c, uint64_t t0) {
     /* Track descriptors. */
     for (unsigned i = 0; i < c->tr.n; i++) {
         pk.n = a.n = d.n = 0;
-        m_var(&pk, TP_TIMESTAMP, t0);
+        m_var(&pk, TP_TIMESTAMP, boot0);
         m_var(&pk, TP_TIMESTAMP_CLOCK_ID, CLOCK_BOOT);
         m_var(&pk, TP_SEQ_ID, SEQ_ID);
         m_var(&a, TD_UUID, i + 1);
@@ -728,6 +748,13 @@ static int write_preamble(pctx *c, uint64_t t0) {
             snprintf(name, sizeof name, "%s", c->tr.t[i].target);
         }
         m_str(&a, TD_NAME, name);
+        if (i == 0 && c->raw) {
+            /* The tick rate, exactly (perfetto_read.c reads it back). */
+            const char *u = s->ts_unit && *s->ts_unit ? s->ts_unit : "tick";
+            snprintf(name, sizeof name, "time stamps in ticks of %llu Hz (one %s each)",
+                     (unsigned long long)s->ts_hz, u);
+            m_str(&a, TD_DESCRIPTION, name);
+        }
         if (c->tr.t[i].event >= 0 && s->events[c->tr.t[i].event].kind == CT_COUNTER)
             m_sub(&a, TD_COUNTER, &d); /* empty CounterDescriptor */
         m_sub(&pk, TP_TRACK_DESCRIPTOR, &a);
@@ -764,7 +791,7 @@ int ct__write_perfetto(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
     const ct_event *e = ct__src_next(t, &it);
     uint64_t t0 = e ? ct__ts_ns(e->ts, s->ts_hz, c->raw) : 0;
     c->last_ns = t0;
-    int err = write_preamble(c, t0);
+    int err = write_preamble(c, t0, e ? ct__ts_ns(e->ts, s->ts_hz, false) : 0);
     if (!err && !o->uncompressed) err = chunks_open(c);
     uint32_t depth[CT_MAX_TRACKS] = {0};
     uint64_t last_ts = 0;
