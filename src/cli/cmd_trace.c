@@ -48,7 +48,10 @@ static void convert_usage(FILE *f) {
           "\n"
           "options:\n"
           "  --format F     perfetto, json, log or ctrace\n"
-          "  --raw-cycles   timestamps in raw ticks instead of nanoseconds\n"
+          "  --raw-cycles   time stamps in raw ticks (T-cycles) instead of ns of emulated\n"
+          "                 time: a .log's lines start with the tick (else the ns; its\n"
+          "                 first line says which), a .perfetto-trace's clock counts\n"
+          "                 ticks and says so; every reader here takes either\n"
           "  --uncompressed .perfetto-trace: plain packets (readable by protoc)\n"
           "                 instead of deflate-compressed chunks\n"
           "  --help         this text\n",

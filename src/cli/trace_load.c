@@ -564,16 +564,23 @@ static int parse_log(char *text, tb *b, uint64_t *hz, ct_trace *stats) {
         lineno++;
         if (!*line) continue;
         if (*line == '#') {
+            /* export_text.c's header: the ring's counts, and the stamps'
+             * unit: ticks of the clock (--raw-cycles), or ns. */
             unsigned long long nev, w, o, d, h;
+            int at = -1;
             if (sscanf(line,
                        "# ceres trace: %llu events (written %llu, overwritten %llu, dropped %llu), "
-                       "timestamps in ticks of %llu Hz",
-                       &nev, &w, &o, &d, &h) == 5 &&
-                h > 0) {
-                stats->written = w;
-                stats->overwritten = o;
-                stats->dropped = d;
-                *hz = h;
+                       "timestamps in %n",
+                       &nev, &w, &o, &d, &at) == 4 &&
+                at > 0) {
+                const char *u = line + at;
+                bool ns = sscanf(u, "ns (emulated time, ticks of %llu Hz)", &h) == 1;
+                if (ns || sscanf(u, "ticks of %llu Hz", &h) == 1) {
+                    stats->written = w;
+                    stats->overwritten = o;
+                    stats->dropped = d;
+                    *hz = ns ? 1000000000u : h;
+                }
             }
             continue;
         }

@@ -135,9 +135,12 @@ typedef enum ct_format {
 /* Optional per-event text formatter for .log output and `trace cat` (the
  * emulator uses it for disassembly and the Gameboy Doctor format). Writes at
  * most len bytes (NUL-terminated) and returns the length, or -1 to fall back
- * to the generic `TICKS target.name field=value ...` line. Its line is
+ * to the generic `STAMP target.name field=value ...` line (STAMP: ns of
+ * emulated time, or ticks with raw_cycles; `ts` is that stamp). Its line is
  * written as it is (no time stamp added, and no header line in a .log made
- * with a formatter), so it can be compared with reference logs. */
+ * with a formatter and raw_cycles unless events were lost; without
+ * raw_cycles the header says the stamps are ns), so it can be compared with
+ * reference logs. */
 typedef int (*ct_line_fmt)(void *ctx, const ct_schema *s, uint16_t id, uint64_t ts,
                            const uint8_t *payload, char *buf, size_t len);
 
@@ -219,7 +222,8 @@ int ct_trace_from_recorder(const ct_recorder *r, ct_trace **out);
 /* Load a .ctrace or .perfetto-trace written by ct_dump. Untrusted input:
  * malformed files give -EINVAL and a message. A .perfetto-trace does not
  * carry the schema; it is rebuilt from the file (timestamps in ns, ts_hz
- * 1e9; unsigned fields as wide as their values need; levels unknown). */
+ * 1e9, or the ticks and tick rate of one written with raw_cycles; unsigned
+ * fields as wide as their values need; levels unknown). */
 int ct_trace_load(const char *path, ct_trace **out, char *err, size_t errlen);
 /* The largest trace file ct_trace_load reads (it is read whole); its type
  * and size are checked before reading. */

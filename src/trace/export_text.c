@@ -386,10 +386,15 @@ int ct__write_log(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
     const ct_schema *s = t->schema;
     strtab st = {t->strings, t->nstrings};
     char line[1024];
+    /* Stamps: ns of emulated time, as in the other formats, or raw ticks
+     * (T-cycles in the emulator) with raw_cycles; the header says which
+     * (trace_load.c reads it; a .log without one is in ticks). */
+    const bool raw = o->raw_cycles || s->ts_hz == 0 || s->ts_hz == 1000000000u;
     /* A formatter's lines stand alone (e.g. Gameboy Doctor logs compared
      * line by line with a reference), so no header then, unless events were
-     * lost: then the log is incomplete and its first line says so. */
-    if (!o->line_fmt || t->overwritten || t->dropped) {
+     * lost (then the log is incomplete and its first line says so) or the
+     * stamps are ns (then the first line says that). */
+    if (!o->line_fmt || t->overwritten || t->dropped || !raw) {
         put_s(w, "# ceres trace: ");
         put_u(w, t->nev);
         put_s(w, " events (written ");
@@ -398,23 +403,25 @@ int ct__write_log(const ct_src *t, ct_wbuf *w, const ct_dump_opts *o) {
         put_u(w, t->overwritten);
         put_s(w, ", dropped ");
         put_u(w, t->dropped);
-        put_s(w, "), timestamps in ticks of ");
+        put_s(w,
+              raw ? "), timestamps in ticks of " : "), timestamps in ns (emulated time, ticks of ");
         put_u(w, s->ts_hz);
-        put_s(w, " Hz\n");
+        put_s(w, raw ? " Hz\n" : " Hz)\n");
     }
     ct_src_it it;
     ct__src_begin(t, &it);
     for (const ct_event *e; (e = ct__src_next(t, &it)) != NULL && !w->err;) {
         const ct_event_desc *d = &s->events[e->id];
+        const uint64_t ts = raw ? e->ts : ct__ts_ns(e->ts, s->ts_hz, false);
         if (o->line_fmt) {
-            int n = o->line_fmt(o->line_fmt_ctx, s, e->id, e->ts, e->payload, line, sizeof line);
+            int n = o->line_fmt(o->line_fmt_ctx, s, e->id, ts, e->payload, line, sizeof line);
             if (n >= 0) { /* the formatter's line as it is */
                 ct__wbuf_put(w, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
                 put_s(w, "\n");
                 continue;
             }
         }
-        put_u(w, e->ts);
+        put_u(w, ts);
         put_s(w, " ");
         put_s(w, d->target);
         put_s(w, ".");

@@ -5,7 +5,10 @@
  * track of an event, or its parent for step and counter tracks), kinds (the
  * TrackEvent type and track), field types from the annotation values (an
  * unsigned field gets the smallest width that holds every value seen).
- * Timestamps come back in nanoseconds (ts_hz = 1e9); levels are unknown
+ * Timestamps come back in nanoseconds (ts_hz = 1e9), or, from a file written
+ * with raw cycles (its event clock 64 has a unit_multiplier_ns), in ticks
+ * at the rate the first track's description gives ("ticks of N Hz"; else
+ * 1e9 / the unit when that is exact, else 0: unknown); levels are unknown
  * (info). Compressed chunks are inflated with a size cap.
  *
  * Step events (a child track each, named "target.event") are written
@@ -149,6 +152,10 @@ typedef struct pr {
     char **strings;
     uint32_t nstrings, scap;
     uint64_t last_ns;
+    /* The event clock counts ticks (raw cycles): its unit in ns, and the
+     * tick rate a track's description gave (0: none). */
+    bool ticks;
+    uint64_t tick_ns, desc_hz;
     uint64_t default_track; /* TracePacketDefaults' track_event_defaults */
     /* TraceStats as perfetto.c writes it: BufferStats chunks = events. */
     bool have_stats;
@@ -227,13 +234,21 @@ static bool pb_scalar(pb *b, uint32_t *f, uint64_t *v) {
 static void parse_clock_snapshot(pr *r, const uint8_t *p, size_t n) {
     pb b = {p, n, 0, false}, c;
     while (pb_sub(&b, 1, &c)) {
-        uint64_t id = 0, ts = 0, w;
+        uint64_t id = 0, ts = 0, unit = 0, w;
         uint32_t g;
         while (pb_scalar(&c, &g, &w)) {
             if (g == 1) id = w;
             if (g == 2) ts = w;
+            if (g == 4) unit = w;
         }
-        if (id == 64) r->last_ns = ts; /* the incremental clock starts here */
+        if (id == 64) {
+            r->last_ns = ts; /* the incremental clock starts here */
+            /* A unit other than the default ns: the stamps are ticks. */
+            if (unit) {
+                r->ticks = true;
+                r->tick_ns = unit;
+            }
+        }
     }
     if (b.bad) fail(r, "bad clock snapshot");
 }
@@ -250,6 +265,14 @@ static void parse_track(pr *r, const uint8_t *p, size_t n) {
         if (f == 2 && d) nm = d, nl = len;
         if (f == 5) parent = v;
         if (f == 8) counter = true;
+        if (f == 14 && d && len < 256) {
+            /* perfetto.c's description of a raw-cycles clock. */
+            char text[256];
+            unsigned long long hz;
+            memcpy(text, d, len);
+            text[len] = '\0';
+            if (sscanf(text, "time stamps in ticks of %llu Hz", &hz) == 1) r->desc_hz = hz;
+        }
     }
     if (b.bad || uuid == 0 || uuid > CT_MAX_TRACKS || parent > CT_MAX_TRACKS ||
         bad_name_field(nm, nl)) {
@@ -700,6 +723,10 @@ static int build(pr *r, ct_trace **out) {
     t->schema.nevents = ne;
     t->schema.events = t->events_desc;
     t->schema.ts_hz = 1000000000u;
+    if (r->ticks)
+        t->schema.ts_hz = r->desc_hz                      ? r->desc_hz
+                          : 1000000000u % r->tick_ns == 0 ? 1000000000u / r->tick_ns
+                                                          : 0;
     for (uint32_t id = 0; id < ne; id++) {
         ct_event_desc *d = &t->events_desc[id];
         const pr_evinfo *e = &r->ev[id];

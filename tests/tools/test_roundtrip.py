@@ -5,7 +5,10 @@ format, with and without --raw-cycles, and read back by `ceres trace
 cat`, `stats`, `diff` and `convert`:
 - .ctrace, .json (Chrome) and .log come back with the same events, fields
   and time stamps (`trace cat` prints the same lines, `trace diff` finds
-  nothing), and the ring's counts (written, overwritten);
+  nothing), and the ring's counts (written, overwritten); a .perfetto-trace
+  with the same stamps, in ns or (--raw-cycles) in T-cycles;
+- a .log's stamps are ns of emulated time, or T-cycles with --raw-cycles,
+  as its first line says;
 - a .log keeps the disassembly when converted to, and its cpu.exec lines
   read back as the instructions they show;
 - text a reader cannot parse is refused with exit 2 and a message."""
@@ -41,10 +44,9 @@ def main():
         stats_a = run(b, "trace", "stats", a).stdout
         check(cat_a.count("\n") > 1000, "the recording has events")
         check("overwritten" in stats_a, "stats name the overwritten count")
+        stamps_a = [l.split(" ", 1)[0] for l in cat_a.splitlines()]
         for fmt in ("json", "log", "ctrace", "perfetto-trace"):
-            # (a .perfetto-trace with --raw-cycles carries no mark of its
-            # unit yet: not read back here)
-            for raw in ((), ("--raw-cycles",)) if fmt != "perfetto-trace" else ((),):
+            for raw in ((), ("--raw-cycles",)):
                 name = "x%s.%s" % ("-raw" if raw else "", fmt)
                 x = os.path.join(d, name)
                 p = run(b, "trace", "convert", a, x, *raw)
@@ -52,6 +54,9 @@ def main():
                 # every tool reads it
                 c = run(b, "trace", "cat", x)
                 check(c.returncode == 0, "cat %s: %s" % (name, c.stderr))
+                # the same T-cycle stamps, written as ns or as raw cycles
+                stamps_x = [l.split(" ", 1)[0] for l in c.stdout.splitlines()]
+                check(stamps_x == stamps_a, "cat %s: the same stamps as the .ctrace" % name)
                 if fmt != "perfetto-trace":
                     check(c.stdout == cat_a, "cat %s: the same lines as the .ctrace" % name)
                     if c.stdout != cat_a:
@@ -75,6 +80,17 @@ def main():
                 back = os.path.join(d, "back-" + name + ".ctrace")
                 p = run(b, "trace", "convert", x, back)
                 check(p.returncode == 0, "convert %s back: %s" % (name, p.stderr))
+        # a .log's stamps: ns of emulated time, or T-cycles with --raw-cycles,
+        # as its first line says
+        first_cycle = int(stamps_a[0])
+        for name, unit, stamp in (("x.log", "ns (emulated time, ticks of 4194304 Hz)",
+                                   first_cycle * 1000000000 // 4194304),
+                                  ("x-raw.log", "ticks of 4194304 Hz", first_cycle)):
+            lines = open(os.path.join(d, name)).read().splitlines()
+            check(lines[0].startswith("# ") and lines[0].endswith("timestamps in " + unit),
+                  "%s: header %r" % (name, lines[0]))
+            check(len(lines) > 1 and lines[1].split(" ", 1)[0] == str(stamp),
+                  "%s: first stamp %r, want %d" % (name, lines[1][:40], stamp))
         # a .log keeps the disassembly
         log = open(os.path.join(d, "x.log")).read()
         check(" INC A " in log and "LD [$C000],A" in log.replace("($C000)", "[$C000]"),

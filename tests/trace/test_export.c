@@ -130,7 +130,9 @@ static void check_json(const char *path, const ct_trace *t) {
     free(txt);
 }
 
-static void check_log(const char *path, const ct_trace *t) {
+/* A .log: stamps in ns of emulated time, or ticks with raw_cycles, as its
+ * header says. */
+static void check_log(const char *path, const ct_trace *t, bool raw) {
     char *txt = tu_read(path, NULL);
     CHECK(txt != NULL);
     if (!txt) return;
@@ -138,9 +140,15 @@ static void check_log(const char *path, const ct_trace *t) {
     for (char *p = txt; *p; p++)
         lines += *p == '\n';
     CHECK_EQ(lines, t->nev + 1); /* a header line and one per event */
+    const char *nl = strchr(txt, '\n');
+    const char *unit = raw ? "timestamps in ticks of 4194304 Hz"
+                           : "timestamps in ns (emulated time, ticks of 4194304 Hz)";
+    CHECK(nl && nl - txt > (ptrdiff_t)strlen(unit) &&
+          !strncmp(nl - strlen(unit), unit, strlen(unit)));
     const ct_event *e = &t->ev[t->nev - 1];
     char want[128];
-    snprintf(want, sizeof want, "\n%llu cpu.exec pc=0x%04X op=0x%02X\n", (unsigned long long)e->ts,
+    snprintf(want, sizeof want, "\n%llu cpu.exec pc=0x%04X op=0x%02X\n",
+             raw ? (unsigned long long)e->ts : ts_ns(e->ts),
              (unsigned)ct_field_u64(&ts_events[ts_ev_EXEC], 0, e->payload),
              (unsigned)ct_field_u64(&ts_events[ts_ev_EXEC], 1, e->payload));
     CHECK(strstr(txt, want) != NULL);
@@ -294,7 +302,10 @@ int main(void) {
     CHECK_EQ(ct_dump(r, tu_path("a.json"), NULL), 0);
     check_json(tu_path("a.json"), t);
     CHECK_EQ(ct_dump(r, tu_path("a.log"), NULL), 0);
-    check_log(tu_path("a.log"), t);
+    check_log(tu_path("a.log"), t, false);
+    ct_dump_opts rawlog = {.format = CT_FMT_LOG, .raw_cycles = true};
+    CHECK_EQ(ct_dump(r, tu_path("r.log"), &rawlog), 0);
+    check_log(tu_path("r.log"), t, true);
     ct_dump_opts o = {.format = CT_FMT_LOG, .line_fmt = upper_fmt};
     CHECK_EQ(ct_dump(r, tu_path("b.txt"), &o), 0);
     char *txt = tu_read(tu_path("b.txt"), NULL);

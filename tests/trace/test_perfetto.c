@@ -228,7 +228,7 @@ int main(void) {
     uint64_t last_read = 0;
     for (uint64_t i = 0; i < n; i++)
         if (i % 10 == 3) last_read = i;
-    char want[128];
+    char want[256];
     snprintf(want, sizeof want, "uint_value: %llu",
              (unsigned long long)(0xC000 + last_read % 0x2000));
     CHECK(strstr(txt, want) != NULL);
@@ -264,8 +264,44 @@ int main(void) {
         snprintf(want, sizeof want, "clock_id: 64\n      timestamp: %llu\n",
                  (unsigned long long)t->ev[0].ts);
         CHECK(strstr(txt, want) != NULL);
+        /* The file says its clock counts ticks: a unit in whole ns (a
+         * T-cycle is 238.4 ns), BOOTTIME the first event's time in ns, and
+         * the exact rate in the first track's description. */
+        snprintf(want, sizeof want,
+                 "clock_id: 64\n      timestamp: %llu\n      is_incremental: true\n"
+                 "      unit_multiplier_ns: 238\n    }\n    clocks {\n      clock_id: 6\n"
+                 "      timestamp: %llu\n",
+                 (unsigned long long)t->ev[0].ts, ts_ns(t->ev[0].ts));
+        CHECK(strstr(txt, want) != NULL);
+        CHECK(strstr(txt, "description: \"time stamps in ticks of 4194304 Hz (one tick each)\"") !=
+              NULL);
     }
     free(txt);
+    /* ... and reads back in ticks at that rate, every stamp as recorded;
+     * the same file compressed too. */
+    for (int z = 0; z < 2; z++) {
+        if (z) {
+            raw.uncompressed = false;
+            CHECK_EQ(ct_dump(r, tu_path("raw.bin"), &raw), 0);
+        }
+        ct_trace *rb = NULL;
+        char rerr[256];
+        CHECK_EQ(ct_trace_load(tu_path("raw.bin"), &rb, rerr, sizeof rerr), 0);
+        CHECK(rb != NULL);
+        if (!rb) continue;
+        CHECK_EQ(rb->schema.ts_hz, (uint64_t)TS_HZ);
+        CHECK_EQ(rb->nev, t->nev);
+        bool same = rb->nev == t->nev;
+        for (uint64_t i = 0; same && i < t->nev; i++)
+            same = rb->ev[i].ts == t->ev[i].ts;
+        CHECK(same);
+        ct_trace_free(rb);
+    }
+    /* Without raw ticks: ns, no unit, no description. */
+    txt = decode(path, proto);
+    CHECK(txt && !strstr(txt, "unit_multiplier_ns") && !strstr(txt, "description:"));
+    free(txt);
+    txt = NULL;
 
     /* The default, compressed: protoc still parses it, and expanding the
      * chunks gives back the uncompressed dump byte for byte, at a fraction
