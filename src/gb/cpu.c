@@ -767,7 +767,9 @@ CT_INLINE void exec(gb *g, const unsigned I, uint8_t op) {
 }
 
 /* The cpu.exec record, the most frequent event (one per instruction with the
- * default filter). The generic emitter packs its 15 fields one by one; here
+ * default filter): on the fast path 24 bytes, without the timestamp word
+ * (ct__ring_put_nots: the stamp as a 16-bit delta from the ring chunk's
+ * base, in the header). The generic emitter packs its 15 fields one by one; here
  * the record is built from a few loads. The schema lays the fields out as
  * the machine holds them: payload bytes pc 0-1, op 2, op1 3 | op2 4, b c d e
  * h l f 5-11 | a 12, sp 13-14, ime 15, bank 16-17. So the header word takes
@@ -820,7 +822,9 @@ CT_INLINE void exec_words(const gb *g, uint16_t pc, uint32_t ins, uint64_t w[3])
 /* An instruction without a page pointer: from HRAM or IO ($F000-$FFFF has
  * no page: it mixes echo RAM, OAM, IO and HRAM), cartridge RAM, VRAM, the
  * boot ROM, during OAM DMA (gb_bus_remap drops every page so that reads see
- * the DMA's bus conflicts), or its operands in the next page. The same
+ * the DMA's bus conflicts), or its operands in the next page; also the
+ * rare record that needs its timestamp word (the first after a long HALT,
+ * see ct__ring_put_compact). The same
  * words from op and the side-effect-free reads of the two bytes after it
  * (HRAM directly: mooneye's tests wait there during their DMAs), onto the
  * fast or the checked record path. Before, these went through the generic
@@ -829,7 +833,11 @@ CT_INLINE void exec_words(const gb *g, uint16_t pc, uint32_t ins, uint64_t w[3])
 static CT_NOINLINE void trace_exec_nomap(gb *g, uint8_t op, bool slow) {
     const uint16_t pc = g->cpu.pc;
     uint8_t b1, b2;
-    if (pc >= 0xFF80 && pc <= 0xFFFC && !g->bus.flat) {
+    const uint8_t *page = g->bus.flat ? NULL : g->bus.read_map[pc >> 12];
+    if (page != NULL && (pc & 0xFFF) <= 0xFFD) {
+        b1 = page[(pc & 0xFFF) + 1];
+        b2 = page[(pc & 0xFFF) + 2];
+    } else if (pc >= 0xFF80 && pc <= 0xFFFC && !g->bus.flat) {
         b1 = g->bus.hram[pc - 0xFF80 + 1];
         b2 = g->bus.hram[pc - 0xFF80 + 2];
     } else {
@@ -842,7 +850,7 @@ static CT_NOINLINE void trace_exec_nomap(gb *g, uint8_t op, bool slow) {
     if (slow)
         ct_record_slow(g->rec, gb_ev_CPU_EXEC, g->cycles, w, 18);
     else
-        ct__ring_put(&g->rec->ring, gb_ev_CPU_EXEC, g->cycles, w, 18);
+        ct__ring_put_compact(&g->rec->ring, gb_ev_CPU_EXEC, g->cycles, w, 18);
 }
 
 /* The slow path (a window, hooks): the same words, handed to the recorder's
@@ -866,13 +874,16 @@ CT_INLINE void trace_exec(gb *g, uint8_t op, const uint8_t *page, bool fast) {
 #if CPU_EXEC_WORDS
     const uint16_t pc = g->cpu.pc;
     if (CT_LIKELY(fast || !(g->trace_on[gb_ev_CPU_EXEC] & CT_SLOW))) {
-        if (CT_LIKELY(page != NULL && (pc & 0xFFF) <= 0xFFC)) {
-            /* The instruction's bytes are in the page the opcode came from. */
+        ct_ring *const rg = &g->rec->ring;
+        const uint64_t ts = g->cycles, d = ct__ring_nots_delta(rg, ts);
+        if (CT_LIKELY(page != NULL && (pc & 0xFFF) <= 0xFFC && d <= CT_REC_NOTS_MAX)) {
+            /* The instruction's bytes are in the page the opcode came from;
+             * the record needs no timestamp word (24 bytes, not 32). */
             uint32_t ins;
             memcpy(&ins, page + (pc & 0xFFF), 4);
             uint64_t w[3];
             exec_words(g, pc, ins, w);
-            ct__ring_put(&g->rec->ring, gb_ev_CPU_EXEC, g->cycles, w, 18);
+            ct__ring_put_nots(rg, gb_ev_CPU_EXEC, ts, d, w, 18);
             return;
         }
         trace_exec_nomap(g, op, false);

@@ -11,9 +11,26 @@
  * `base`, a multiple of the capacity, moves on by one capacity each time
  * the ring wraps. A record is
  *
- *   word 0   id (16 bits) | nwords (8 bits) << 16 | payload bytes 0..3 << 32
+ *   word 0   id (8 bits) | tag (16 bits) << 8 | nwords (6 bits) << 24
+ *            | payload bytes 0..3 << 32
  *   word 1   timestamp (u64, caller's clock: T-cycles for the emulator)
  *   word 2.. payload bytes 4.., little-endian, zero padded to a word
+ *
+ * The tag is 0 in the first ring, and the order bits in the others (see
+ * CT_ORDER_MASK). In the first ring a record may also come without its
+ * timestamp word (ct__ring_put_compact: a cpu.exec record takes 24 bytes
+ * instead of 32):
+ *
+ *   word 0   id | d (16 bits) << 8 | nwords << 24 | CT_REC_NOTS (bit 30)
+ *            | payload bytes 0..3 << 32
+ *   word 1.. payload bytes 4..
+ *
+ * whose timestamp is the chunk's base (the stamp of the record whose write
+ * crossed into the 4 KiB chunk the record starts in, kept beside the
+ * chunk's sync entry) plus d. ct_ring_ts and ct_ring_read decode both
+ * forms; every reader goes through them. Files (.ctrace, the crash
+ * handler's too) hold every record in one form, with its timestamp word
+ * and the word count at bit 16 (ct_ring_file_word0).
  *
  * Payload fields are packed in declaration order at their natural width
  * (u8/bool 1, u16 2, u32/i32/str 4, u64 8 bytes), without alignment.
@@ -21,7 +38,7 @@
  * In overwrite mode the oldest records are overwritten. The reader finds the
  * first whole record through a small "sync" table: for every 4 KiB chunk of
  * the ring (the last one may be shorter) it holds the offset of the first
- * record that starts in it. The
+ * record that starts in it, and the chunk's base timestamp. The
  * write path touches it only when a record crosses into a new chunk, and
  * does the rest of its rare work there too: a record that runs past the end
  * of the ring is written on into a few words of slack and its tail moved to
@@ -327,12 +344,14 @@ typedef struct ct_ring {
                             with --pre N history sets it) */
     uint64_t max_events; /* event bound (0 = none): readers keep the last N;
                             in discard mode, records past it are dropped */
-    uint64_t *sync;      /* one entry per chunk: ct_ring_nsync(cap) */
+    uint64_t *sync;      /* two words per chunk (ct_ring_nsync(cap) chunks):
+                            where its first record starts, its base stamp */
+    uint64_t chunk_ts;   /* base stamp of the chunk the head is in */
     uint64_t cap;        /* capacity in words, >= CT_RING_MIN_WORDS */
     uint8_t mode;
 } ct_ring;
 
-/* A chunk holds at most 256 records (2 words each), so 16 bits count them;
+/* A chunk holds at most 512 records (1 word each), so 16 bits count them;
  * the offset keeps 48 bits (2^48 words written before it wraps). */
 #define CT_COUNT_BITS 16
 
@@ -353,7 +372,7 @@ CT_INLINE uint64_t ct_ring_nsync(uint64_t capacity_words) {
 /* Bytes of caller memory a ring of `capacity_words` (>= CT_RING_MIN_WORDS)
  * needs: the words, the slack and the sync table. */
 CT_INLINE size_t ct_ring_mem_bytes(uint64_t capacity_words) {
-    return (size_t)((capacity_words + CT_RING_SLACK + ct_ring_nsync(capacity_words)) *
+    return (size_t)((capacity_words + CT_RING_SLACK + 2 * ct_ring_nsync(capacity_words)) *
                     sizeof(uint64_t));
 }
 
@@ -389,11 +408,22 @@ CT_INLINE void ct__put_field(uint64_t *w, unsigned off, uint64_t v, unsigned siz
 }
 
 /* Out of line, once per 4 KiB of records: the record from head word h to
- * nh reached the next chunk. Moves the part of it that ran past the end of
- * the ring to the start, notes where the next record starts in the sync
- * table, moves the record count out of the head word and sets the next
- * crossing. Returns the head word to store. */
-uint64_t ct__ring_cross(ct_ring *r, uint64_t h, uint64_t nh);
+ * nh, stamped ts, reached the next chunk. Moves the part of it that ran
+ * past the end of the ring to the start, notes where the next record
+ * starts in the sync table and ts as the new chunk's base stamp, moves the
+ * record count out of the head word and sets the next crossing. Returns
+ * the head word to store. */
+uint64_t ct__ring_cross(ct_ring *r, uint64_t h, uint64_t nh, uint64_t ts);
+
+/* Word 0's flag of a record without a timestamp word (see the top). */
+#define CT_REC_NOTS ((uint64_t)1 << 30)
+/* The longest stamp delta such a record holds. */
+#define CT_REC_NOTS_MAX 0xFFFFu
+/* Where word 0 holds the record's length in words. */
+#define CT_REC_N_SHIFT 24
+/* Bits 8..23 of word 0, the tag: order bits (CT_ORDER_MASK) or the stamp
+ * delta of a record without a timestamp word. */
+#define CT__ORDER_BITS ((uint64_t)0xFFFF << 8)
 
 /* The write itself, for overwrite mode (nothing to check): consecutive
  * stores, one add that moves the head and counts the record, one compare
@@ -405,17 +435,49 @@ CT_INLINE void ct__ring_put_x(ct_ring *r, uint64_t idw, uint64_t ts, const uint6
     const uint64_t h = r->hw;
     uint64_t nh = h + (((uint64_t)n << CT_COUNT_BITS) | 1);
     uint64_t *const p = r->words + ((h >> CT_COUNT_BITS) - r->base);
-    p[0] = pw[0] | idw | ((uint64_t)n << 16);
+    p[0] = pw[0] | idw | ((uint64_t)n << CT_REC_N_SHIFT);
     p[1] = ts;
     for (unsigned k = 2; k < n; k++)
         p[k] = pw[k - 1];
-    if (CT_UNLIKELY(nh >= r->cross_at)) nh = ct__ring_cross(r, h, nh);
+    if (CT_UNLIKELY(nh >= r->cross_at)) nh = ct__ring_cross(r, h, nh, ts);
     CT__SIGNAL_FENCE();
     r->hw = nh;
 }
 CT_INLINE void ct__ring_put(ct_ring *r, uint16_t id, uint64_t ts, const uint64_t *pw,
                             unsigned plen) {
     ct__ring_put_x(r, id, ts, pw, plen);
+}
+/* The same record without its timestamp word, for ts = the chunk's base
+ * stamp + d (d <= CT_REC_NOTS_MAX: see ct__ring_nots_delta). For the first
+ * ring only: its records carry no order bits (see CT_ORDER_MASK), whose
+ * place the delta takes. One store fewer, and 8 bytes less of the ring's
+ * memory traffic. */
+CT_INLINE uint64_t ct__ring_nots_delta(const ct_ring *r, uint64_t ts) {
+    return ts - r->chunk_ts;
+}
+CT_INLINE void ct__ring_put_nots(ct_ring *r, uint16_t id, uint64_t ts, uint64_t d,
+                                 const uint64_t *pw, unsigned plen) {
+    const unsigned n = ct_rec_words(plen) - 1;
+    const uint64_t h = r->hw;
+    uint64_t nh = h + (((uint64_t)n << CT_COUNT_BITS) | 1);
+    uint64_t *const p = r->words + ((h >> CT_COUNT_BITS) - r->base);
+    p[0] = pw[0] | id | ((uint64_t)n << CT_REC_N_SHIFT) | CT_REC_NOTS | d << 8;
+    for (unsigned k = 1; k < n; k++)
+        p[k] = pw[k];
+    if (CT_UNLIKELY(nh >= r->cross_at)) nh = ct__ring_cross(r, h, nh, ts);
+    CT__SIGNAL_FENCE();
+    r->hw = nh;
+}
+/* Without the timestamp word when ts lies within CT_REC_NOTS_MAX of the
+ * chunk's base stamp (nearly always for an event that comes by the
+ * million), else the plain record. First ring only. */
+CT_INLINE void ct__ring_put_compact(ct_ring *r, uint16_t id, uint64_t ts, const uint64_t *pw,
+                                    unsigned plen) {
+    const uint64_t d = ct__ring_nots_delta(r, ts);
+    if (CT_LIKELY(d <= CT_REC_NOTS_MAX))
+        ct__ring_put_nots(r, id, ts, d, pw, plen);
+    else
+        ct__ring_put_x(r, id, ts, pw, plen);
 }
 
 /* Any mode: a record that would pass the limit (discard mode) is dropped. */
@@ -458,8 +520,33 @@ CT_INLINE uint64_t ct_ring_pos(const ct_ring *r, uint64_t off) {
 CT_INLINE uint64_t ct_ring_word(const ct_ring *r, uint64_t off) {
     return r->words[ct_ring_pos(r, off)];
 }
+/* Words the record at `off` takes in the ring. */
 CT_INLINE unsigned ct_ring_rec_words(const ct_ring *r, uint64_t off) {
-    return (unsigned)((ct_ring_word(r, off) >> 16) & 0xFF);
+    return (unsigned)((ct_ring_word(r, off) >> CT_REC_N_SHIFT) & 0x3F);
+}
+/* Words the record whose first word is w0 takes in a file (with its
+ * timestamp word). */
+CT_INLINE unsigned ct_rec_file_words(uint64_t w0) {
+    return (unsigned)((w0 >> CT_REC_N_SHIFT) & 0x3F) + ((w0 & CT_REC_NOTS) ? 1u : 0u);
+}
+/* The timestamp of the record at `off`. */
+CT_INLINE uint64_t ct_ring_ts(const ct_ring *r, uint64_t off) {
+    const uint64_t w0 = ct_ring_word(r, off);
+    if (CT_LIKELY(!(w0 & CT_REC_NOTS))) return ct_ring_word(r, off + 1);
+    const uint64_t chunk = ct_ring_pos(r, off) >> CT_SYNC_SHIFT;
+    return r->sync[2 * chunk + 1] + ((w0 >> 8) & 0xFFFF);
+}
+/* Word k >= 1 of the record at `off` in its file form: the timestamp, then
+ * the payload words. */
+CT_INLINE uint64_t ct_ring_file_word(const ct_ring *r, uint64_t off, unsigned k) {
+    if (!(ct_ring_word(r, off) & CT_REC_NOTS)) return ct_ring_word(r, off + k);
+    return k == 1 ? ct_ring_ts(r, off) : ct_ring_word(r, off + k - 1);
+}
+/* Word 0 of the record at `off` in its file form: id (16 bits) | its
+ * words with the timestamp word << 16 | payload bytes 0..3 << 32. */
+CT_INLINE uint64_t ct_ring_file_word0(const ct_ring *r, uint64_t off) {
+    const uint64_t w0 = ct_ring_word(r, off);
+    return (w0 & 0xFFFFFFFF000000FFu) | (uint64_t)ct_rec_file_words(w0) << 16;
 }
 /* Copy the payload of the record at `off` into out[CT_MAX_PAYLOAD]; returns
  * its id; *ts gets the timestamp. */
@@ -526,17 +613,17 @@ typedef struct ct_recorder {
     4u                  /* through ct_record_slow: a recording window is set, a hook is armed,     \
                            a stop is pending or the ring is in discard mode */
 #define CT_RING_SHIFT 3 /* the event's ring, in the bits above */
-/* Bits 8..15 and 24..31 of a record's first word (ids are below 256): in
+/* Bits 8..23 of a record's first word, its tag (ids are below 256): in
  * rings other than ring 0, the low 16 bits of ring 0's head when the record
  * was written, so readers merging the rings keep the order of records with
- * the same stamp (see ct_record_other); 0 in ring 0 and in files. */
-#define CT_ORDER_MASK (((uint64_t)0xFF << 8) | ((uint64_t)0xFF << 24))
+ * the same stamp (see ct_record_other); in ring 0, 0 or the stamp delta of
+ * a record without a timestamp word. */
+#define CT_ORDER_MASK CT__ORDER_BITS
 CT_INLINE uint64_t ct__order_bits(uint64_t head_word) {
-    const uint64_t x = (head_word >> (CT_COUNT_BITS - 8)) & 0xFFFF00; /* head bits 0..15 at 8 */
-    return (x | x << 8) & CT_ORDER_MASK;
+    return (head_word >> (CT_COUNT_BITS - 8)) & CT_ORDER_MASK; /* head bits 0..15 at 8 */
 }
 CT_INLINE uint16_t ct__order_of(uint64_t w0) {
-    return (uint16_t)(((w0 >> 8) & 0xFF) | ((w0 >> 16) & 0xFF00));
+    return (uint16_t)(w0 >> 8);
 }
 
 /* Initialise a recorder over a ring in caller memory; all events disabled. */

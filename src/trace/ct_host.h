@@ -33,7 +33,7 @@ int ct_parse_size(const char *s, uint64_t *bytes, uint64_t *events, char *err, s
  * and keeps exactly the last (overwrite) / first (discard) `events` on dump.
  * The memory is an anonymous mapping, reserved but not touched: pages are
  * faulted in (zero-filled) as the ring first reaches them. NULL on error (err says why), e.g. for a
- * byte bound below 16 KiB + 32 B: readers find records through 4 KiB sync chunks, and a wrapped
+ * byte bound below 16 KiB + 144 B: readers find records through 4 KiB sync chunks, and a wrapped
  * ring of fewer than four of them would lose most of its records. */
 ct_recorder *ct_recorder_create(const ct_schema *s, uint64_t bytes, uint64_t events, ct_mode mode,
                                 char *err, size_t errlen);

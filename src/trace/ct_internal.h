@@ -70,7 +70,7 @@ static inline bool ct__merge_next(ct_merge *m, const ct_ring **g, uint64_t *off)
     uint64_t bts = 0;
     for (unsigned k = 0; k < m->n; k++) {
         if (!m->c[k].left) continue;
-        const uint64_t ts = ct_ring_word(m->c[k].g, m->c[k].off + 1);
+        const uint64_t ts = ct_ring_ts(m->c[k].g, m->c[k].off);
         if (best < 0 || ts < bts ||
             (ts == bts && ct__merge_before(k, ct__merge_tag(m, k), (unsigned)best,
                                            ct__merge_tag(m, (unsigned)best))))

@@ -104,9 +104,8 @@ int ct__dump_ctrace_ring(const ct_recorder *r, int fd, unsigned safety) {
     for (unsigned k = 0; k < sc.nrings; k++) {
         uint64_t off = sc.ring[k].first;
         for (uint64_t i = 0; i < sc.ring[k].count; i++) {
-            unsigned n = ct_ring_rec_words(r->rings[k], off);
-            nwords += n;
-            off += n;
+            nwords += ct_rec_file_words(ct_ring_word(r->rings[k], off));
+            off += ct_ring_rec_words(r->rings[k], off);
         }
     }
     const uint64_t stats[4] = {sc.written, sc.overwritten, sc.dropped, ct__recorder_bytes(r)};
@@ -118,11 +117,13 @@ int ct__dump_ctrace_ring(const ct_recorder *r, int fd, unsigned safety) {
     const ct_ring *g;
     uint64_t off;
     while (ct__merge_next(&m, &g, &off)) {
-        const unsigned n = ct_ring_rec_words(g, off);
-        /* Without the order byte (only meaningful in the ring). */
-        put_le(&w, ct_ring_word(g, off) & ~CT_ORDER_MASK, 8);
+        /* In the file's form: without the order bits (only meaningful in
+         * the ring), with the timestamp word. */
+        const uint64_t w0 = ct_ring_file_word0(g, off);
+        const unsigned n = (unsigned)((w0 >> 16) & 0xFF);
+        put_le(&w, w0, 8);
         for (unsigned k = 1; k < n; k++)
-            put_le(&w, ct_ring_word(g, off + k), 8);
+            put_le(&w, ct_ring_file_word(g, off, k), 8);
     }
     ct__wbuf_flush(&w);
     return w.err;

@@ -435,8 +435,12 @@ uint32_t ct_intern(ct_recorder *r, const char *str) {
 
 unsigned ct__rec_ok(const ct_recorder *r, const ct_ring *g, uint64_t off) {
     uint64_t w0 = ct_ring_word(g, off);
-    unsigned id = (unsigned)(w0 & 0xFF), n = (unsigned)((w0 >> 16) & 0xFF);
-    if (id >= r->schema->nevents || n != ct_rec_words(r->schema->events[id].payload_bytes))
+    unsigned id = (unsigned)(w0 & 0xFF), n = (unsigned)((w0 >> CT_REC_N_SHIFT) & 0x3F);
+    if (id >= r->schema->nevents || (w0 >> 31) & 1) return 0;
+    /* A record without its timestamp word (ring 0 only) is one word shorter. */
+    const unsigned notime = (w0 & CT_REC_NOTS) ? 1 : 0;
+    if (n != ct_rec_words(r->schema->events[id].payload_bytes) - notime ||
+        (notime && g != &r->ring))
         return 0;
     return off + n <= ct_ring_head(g) ? n : 0;
 }

@@ -6,10 +6,10 @@
 uint64_t ct_ring_words_for_bytes(size_t bytes) {
     const uint64_t avail = bytes / sizeof(uint64_t), max = (uint64_t)1 << 40;
     if (avail <= CT_RING_SLACK) return 0;
-    /* Each chunk of 512 words costs one more for its sync entry: start just
+    /* Each chunk of 512 words costs two more for its sync entry: start just
      * below the best fit and step up to it. */
     const uint64_t t = avail - CT_RING_SLACK;
-    uint64_t w = t - (t + 512) / 513;
+    uint64_t w = t - (2 * t + 514) / 514;
     while (w > 0 && ct_ring_mem_bytes(w) > bytes)
         w--;
     while (w < max && ct_ring_mem_bytes(w + 1) <= bytes)
@@ -48,9 +48,11 @@ void ct_ring_reset(ct_ring *r) {
      * contents of the table (a previous run, uninitialised memory) are never
      * read. */
     r->sync[0] = 0;
+    r->sync[1] = 0;
+    r->chunk_ts = 0;
 }
 
-uint64_t ct__ring_cross(ct_ring *r, uint64_t h, uint64_t nh) {
+uint64_t ct__ring_cross(ct_ring *r, uint64_t h, uint64_t nh, uint64_t ts) {
     (void)h;
     r->nrec += nh & (((uint64_t)1 << CT_COUNT_BITS) - 1);
     nh >>= CT_COUNT_BITS;
@@ -71,7 +73,11 @@ uint64_t ct__ring_cross(ct_ring *r, uint64_t h, uint64_t nh) {
     uint64_t next = (chunk + 1) << CT_SYNC_SHIFT;
     if (next > cap) next = cap; /* the last chunk ends at the ring's end */
     r->cross_at = (r->base + next) << CT_COUNT_BITS;
-    r->sync[chunk] = nh;
+    r->sync[2 * chunk] = nh;
+    /* Records starting in the chunk that carry no timestamp word count
+     * from here. */
+    r->sync[2 * chunk + 1] = ts;
+    r->chunk_ts = ts;
     return nh << CT_COUNT_BITS;
 }
 
@@ -93,7 +99,7 @@ uint64_t ct_ring_first(const ct_ring *r, unsigned safety) {
             uint64_t len = cap - (j << CT_SYNC_SHIFT);
             if (len > CT_SYNC_WORDS) len = CT_SYNC_WORDS;
             /* The entry belongs to this lap only if it lies inside the chunk. */
-            const uint64_t s = r->sync[j];
+            const uint64_t s = r->sync[2 * j];
             if (s >= start && s - start < len) return s;
         }
         if ((++j << CT_SYNC_SHIFT) >= cap) j = 0, lap += cap;
@@ -102,18 +108,20 @@ uint64_t ct_ring_first(const ct_ring *r, unsigned safety) {
 
 uint16_t ct_ring_read(const ct_ring *r, uint64_t off, uint64_t *ts, uint8_t *out) {
     uint64_t w0 = ct_ring_word(r, off);
-    unsigned n = (unsigned)((w0 >> 16) & 0xFF);
+    /* The payload words start after the timestamp word, if any. */
+    const unsigned skip = (w0 & CT_REC_NOTS) ? 1 : 0;
+    unsigned n = ct_rec_file_words(w0);
     if (n < 2) n = 2;
     if (n > CT_REC_MAX_WORDS) n = CT_REC_MAX_WORDS;
-    *ts = ct_ring_word(r, off + 1);
+    *ts = ct_ring_ts(r, off);
     for (unsigned i = 0; i < 4; i++)
         out[i] = (uint8_t)(w0 >> (32 + 8 * i));
     for (unsigned k = 2; k < n; k++) {
-        uint64_t v = ct_ring_word(r, off + k);
+        uint64_t v = ct_ring_word(r, off + k - skip);
         for (unsigned i = 0; i < 8; i++) {
             unsigned b = 4 + (k - 2) * 8 + i;
             if (b < CT_MAX_PAYLOAD) out[b] = (uint8_t)(v >> (8 * i));
         }
     }
-    return (uint16_t)(w0 & 0xFF); /* bits 8..15: see CT_ORDER_MASK */
+    return (uint16_t)(w0 & 0xFF); /* bits 8..23: the tag (see the top of ct.h) */
 }
