@@ -215,9 +215,10 @@ int rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const r
 typedef void (*rn_progress_fn)(void *ctx, size_t idx, const rn_test *t, const rn_result *res,
                                size_t done, size_t total);
 
-/* Run tests[0..n) isolated in forked children, o->jobs at a time; results
- * in res[i]. A crash or hang of one child is recorded as such and the rest
- * go on. Returns 0, or -errno if children could not be started at all.
+/* Run tests[0..n) isolated in forked worker processes, o->jobs at a time
+ * (each runs one test after another, a fresh machine and recorder for
+ * each); results in res[i]. A crash or hang of one test is recorded as such,
+ * its worker replaced, and the rest go on. Returns 0, or -errno if children could not be started at all.
  * With o->out_dir, holds a lock (flock) on that folder for the run: a second run
  * into the same folder returns -EBUSY at once, every test "not run". */
 int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_result *res,
