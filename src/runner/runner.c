@@ -100,7 +100,8 @@ static int io_all(int fd, void *p, size_t n, bool out) {
 }
 
 /* A worker runs the tests the parent sends it, one at a time, each with a
- * fresh machine and recorder (rn_run_one_hooked), until the parent closes
+ * fresh machine and an emptied recorder (rn_run_one_kept: the ring's memory
+ * and its faulted-in pages are kept from test to test), until the parent closes
  * its socket. Its crash handler is armed once; the parent empties the
  * result, ring and screen files before each test, so what the handler or
  * the test writes there is that test's. Keeping the process saves each test
@@ -122,12 +123,13 @@ static void worker_main(const rn_test *const *tests, size_t n, const rn_opts *o,
     if (ct_crash_arm(&cfg) != 0) {
         /* no alternate stack: the tests run without a crash dump */
     }
+    rn_keep keep = {0};
     for (;;) {
         uint64_t idx;
         if (io_all(sock, &idx, sizeof idx, false) != 0 || idx >= n) _exit(0);
         rn_result res;
         memset(&res, 0, sizeof res);
-        rn_run_one_hooked(tests[idx], o, &res, on_machine, &res);
+        rn_run_one_kept(tests[idx], o, &res, on_machine, &res, &keep);
         if (pwrite(res_fd, &res, sizeof res, 0) != (ssize_t)sizeof res) _exit(3);
         if (io_all(sock, &idx, sizeof idx, true) != 0) _exit(0);
     }
@@ -481,6 +483,7 @@ static int run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_r
                    rn_progress_fn progress, void *ctx) {
     bool stop_new = false; /* --fail-fast: an unexpected result was seen */
     if (!o->fork) {
+        rn_keep keep = {0}; /* one ring for every test, as in a worker */
         for (size_t i = 0; i < n; i++) {
             if (stop_new) {
                 not_run(&res[i], "not run: stopped at the first unexpected result (fail-fast)");
@@ -489,10 +492,11 @@ static int run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_r
             }
             if (progress) progress(ctx, i, tests[i], NULL, i, n);
             rn_clear_failure(o, tests[i]);
-            rn_run_one(tests[i], o, &res[i]);
+            rn_run_one_kept(tests[i], o, &res[i], NULL, NULL, &keep);
             stop_new = o->fail_fast && !rn_result_expected(tests[i], &res[i]);
             if (progress) progress(ctx, i, tests[i], &res[i], i + 1, n);
         }
+        rn_keep_free(&keep);
         return 0;
     }
     int jobs = o->jobs > 0 ? o->jobs : 1;

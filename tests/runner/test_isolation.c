@@ -242,12 +242,13 @@ int main(void) {
     CHECK_EQ(count_entries(dir), 6);
 
     /* Workers: one process runs test after test (each with a fresh
-     * machine: every one passes); the crash takes down only its worker and
-     * its own test, and a new worker runs the rest. */
+     * machine: every one passes; and an emptied recorder: a failure's and a
+     * crash's trace hold their own test only); the crash takes down only its
+     * worker and its own test, and a new worker runs the rest. */
     {
         rn_test tw[5] = {
             mk("pass.gb", RN_CHECK_CUSTOM, pid_check, 2 * RN_CYCLES_PER_FRAME),
-            mk("pass.gb", RN_CHECK_CUSTOM, pid_check, 2 * RN_CYCLES_PER_FRAME),
+            mk("fail.gb", RN_CHECK_MOONEYE, NULL, 60 * RN_CYCLES_PER_FRAME),
             mk("crash.gb", RN_CHECK_CUSTOM, crash_check, 2 * RN_CYCLES_PER_FRAME),
             mk("pass.gb", RN_CHECK_CUSTOM, pid_check, 2 * RN_CYCLES_PER_FRAME),
             mk("pass.gb", RN_CHECK_CUSTOM, pid_check, 2 * RN_CYCLES_PER_FRAME),
@@ -262,20 +263,28 @@ int main(void) {
         for (int i = 0; i < 5; i++)
             printf("worker test %d: %s %s\n", i, rn_status_name(rw[i].status), rw[i].message);
         CHECK_EQ(rw[0].status, RN_PASS);
-        CHECK_EQ(rw[1].status, RN_PASS);
+        CHECK_EQ(rw[1].status, RN_FAIL);
         CHECK_EQ(rw[2].status, RN_CRASH);
         CHECK_EQ(rw[3].status, RN_PASS);
         CHECK_EQ(rw[4].status, RN_PASS);
-        long p0 = 0, p1 = 0, p3 = 0, p4 = 0;
-        int n0 = 0, n1 = 0, n3 = 0, n4 = 0;
+        long p0 = 0, p3 = 0, p4 = 0;
+        int n0 = 0, n3 = 0, n4 = 0;
         CHECK_EQ(sscanf(rw[0].message, "pid %ld test %d", &p0, &n0), 2);
-        CHECK_EQ(sscanf(rw[1].message, "pid %ld test %d", &p1, &n1), 2);
         CHECK_EQ(sscanf(rw[3].message, "pid %ld test %d", &p3, &n3), 2);
         CHECK_EQ(sscanf(rw[4].message, "pid %ld test %d", &p4, &n4), 2);
-        CHECK(p0 == p1 && n0 == 1 && n1 == 2);             /* one worker, two tests */
+        CHECK_EQ(n0, 1);
         CHECK(p3 != p0 && p3 == p4 && n3 == 1 && n4 == 2); /* replaced after the crash */
+        /* The failure ran after a pass in the same worker, the crash after
+         * both: each trace starts with its own test. */
+        snprintf(dir, sizeof dir, "%s/failures/selftest/fail", out);
+        CHECK_EQ(rw[1].replay, 1);
+        CHECK(file_has(dir, "trace.log", "test.test name=\"fail.gb\""));
+        CHECK(!file_has(dir, "trace.log", "pass.gb"));
         snprintf(dir, sizeof dir, "%s/failures/selftest/crash", out);
         CHECK(file_has(dir, "state.txt", "result: crash"));
+        CHECK(file_has(dir, "trace.log", "test.test name=\"crash.gb\""));
+        CHECK(!file_has(dir, "trace.log", "fail.gb"));
+        CHECK(!file_has(dir, "trace.log", "pass.gb"));
     }
 
     /* A test that passes now clears what an earlier failure left. */
