@@ -491,8 +491,35 @@ static void set_error(rn_result *res, const char *fmt, ...) {
     va_end(ap);
 }
 
+void rn_keep_free(rn_keep *keep) {
+    if (keep->rec) ct_recorder_destroy(keep->rec);
+    keep->rec = NULL;
+}
+
+/* The test's recorder: the kept one emptied, or a new one (kept when
+ * there is a keep). */
+static ct_recorder *test_recorder(const rn_opts *o, rn_keep *keep, char *err, size_t errlen) {
+    if (keep && keep->rec) {
+        ct_recorder_reset(keep->rec);
+        if (!ct_filter_apply(keep->rec, o->trace_filter ? o->trace_filter : GB_DEFAULT_FILTER, err,
+                             errlen))
+            return keep->rec;
+        rn_keep_free(keep);
+        return NULL;
+    }
+    ct_recorder *rec = make_recorder(o, err, errlen);
+    if (keep) keep->rec = rec;
+    return rec;
+}
+
 int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
                       void (*on_machine)(void *ctx, gb *g, ct_recorder *rec), void *ctx) {
+    return rn_run_one_kept(t, o, res, on_machine, ctx, NULL);
+}
+
+int rn_run_one_kept(const rn_test *t, const rn_opts *o, rn_result *res,
+                    void (*on_machine)(void *ctx, gb *g, ct_recorder *rec), void *ctx,
+                    rn_keep *keep) {
     memset(res, 0, sizeof *res);
     res->replay = -1;
     double t0 = rn_now();
@@ -564,7 +591,7 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
         goto done;
     }
     const bool recording = RN_CAN_RECORD && (o->trace_bytes || o->trace_events);
-    ct_recorder *rec = recording ? make_recorder(o, err, sizeof err) : NULL;
+    ct_recorder *rec = recording ? test_recorder(o, keep, err, sizeof err) : NULL;
     if (!rec && recording) {
         set_error(res, "recorder: %s", err);
         gb_destroy(g);
@@ -655,7 +682,7 @@ int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
         }
         free(extra);
     }
-    if (rec) ct_recorder_destroy(rec);
+    if (rec && !keep) ct_recorder_destroy(rec);
     gb_ckpt_destroy(r.ck);
     gb_destroy(g);
 done:

@@ -1,14 +1,17 @@
-/* Process isolation: every test runs in a forked child, o->jobs at a time.
- * A child that dies of a signal is reported as a crash, one that passes the
- * wall-clock safety limit is stopped and reported as a hang; the others go
- * on. Before running, the child installs a handler for SIGSEGV, SIGBUS,
+/* Process isolation: tests run in forked worker processes, o->jobs at a
+ * time, each worker running one test after another (a fresh machine and
+ * recorder for each) as the parent hands them out over a socket. A worker
+ * that dies of a signal while running a test has that test reported as a
+ * crash, one whose test passes the wall-clock safety limit is stopped and
+ * the test reported as a hang; a new worker takes its place and the others
+ * go on. Before running, the worker installs a handler for SIGSEGV, SIGBUS,
  * SIGILL, SIGFPE, SIGABRT (and SIGTERM, which the parent sends to a stuck
- * child, and SIGINT, Ctrl-C): the crash handler of src/trace/ct_crash.c,
+ * worker, and SIGINT, Ctrl-C): the crash handler of src/trace/ct_crash.c,
  * which writes the flight recorder's ring and the machine's screen to
- * files the parent opened before the fork, then re-raises. The parent
- * turns those into the failure folder. On SIGINT/SIGTERM the parent starts
- * no more tests, passes SIGINT to the running ones (so each keeps its last
- * events) and reports. */
+ * files the parent opened before the fork (and empties before each test),
+ * then re-raises. The parent turns those into the failure folder. On
+ * SIGINT/SIGTERM the parent starts no more tests, passes SIGINT to the
+ * running ones (so each keeps its last events) and reports. */
 #include "runner.h"
 
 #include "../debug/disasm.h"
@@ -20,7 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -36,7 +41,7 @@ typedef struct crash_info {
 } crash_info;
 #define CRASH_MAGIC 0x43525348u /* "CRSH" */
 
-/* Child side. A process runs one test at a time; its crash handler
+/* Worker side. A process runs one test at a time; its crash handler
  * (src/trace/ct_crash.c, the same as `ceres run`'s) writes the ring into
  * the file the parent opened, and `write_screen` adds the machine's screen
  * and state. A handler can only find the machine through a static. */
@@ -80,29 +85,65 @@ static void write_screen(void *ctx, int sig) {
     write_all(child.screen_fd, &ci, sizeof ci);
 }
 
-static void child_main(const rn_test *t, const rn_opts *o, int res_fd, int ring_fd, int screen_fd) {
+/* All n bytes over a worker's socket: 0, or -1 at its end or on an error.
+ * MSG_NOSIGNAL: a worker that died gives an error, not SIGPIPE. */
+static int io_all(int fd, void *p, size_t n, bool out) {
+    uint8_t *b = p;
+    while (n) {
+        ssize_t k = out ? send(fd, b, n, MSG_NOSIGNAL) : recv(fd, b, n, 0);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        b += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* A worker runs the tests the parent sends it, one at a time, each with a
+ * fresh machine and an emptied recorder (rn_run_one_kept: the ring's memory
+ * and its faulted-in pages are kept from test to test), until the parent closes
+ * its socket. Its crash handler is armed once; the parent empties the
+ * result, ring and screen files before each test, so what the handler or
+ * the test writes there is that test's. Keeping the process saves each test
+ * the fork, the copy-on-write faults of a fresh process and its first
+ * calls through the dynamic linker; memory the previous test freed is
+ * reused without new page faults. */
+static void worker_main(const rn_test *const *tests, size_t n, const rn_opts *o, int sock,
+                        int res_fd, int ring_fd, int screen_fd) {
     child.screen_fd = screen_fd;
     child.res_fd = res_fd;
+    /* Not the parent's handler: a signal before the crash handler is armed
+     * (or without one) ends the worker. */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     /* SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, and SIGTERM (which the
-     * parent sends to a stuck child) and SIGINT (Ctrl-C) as crashes: the
+     * parent sends to a stuck worker) and SIGINT (Ctrl-C) as crashes: the
      * ring, the screen, then the signal again. */
     ct_crash_cfg cfg = {.fd = ring_fd, .extra = write_screen};
     if (ct_crash_arm(&cfg) != 0) {
-        /* no alternate stack: the test runs without a crash dump */
+        /* no alternate stack: the tests run without a crash dump */
     }
-    rn_result res;
-    memset(&res, 0, sizeof res);
-    rn_run_one_hooked(t, o, &res, on_machine, &res);
-    if (pwrite(res_fd, &res, sizeof res, 0) != (ssize_t)sizeof res) _exit(3);
-    _exit(0);
+    rn_keep keep = {0};
+    for (;;) {
+        uint64_t idx;
+        if (io_all(sock, &idx, sizeof idx, false) != 0 || idx >= n) _exit(0);
+        rn_result res;
+        memset(&res, 0, sizeof res);
+        rn_run_one_kept(tests[idx], o, &res, on_machine, &res, &keep);
+        if (pwrite(res_fd, &res, sizeof res, 0) != (ssize_t)sizeof res) _exit(3);
+        if (io_all(sock, &idx, sizeof idx, true) != 0) _exit(0);
+    }
 }
 
 /* ---- parent side ---------------------------------------------------------- */
 
+/* One worker process (pid 0: none) and the test it runs (busy). */
 typedef struct slot {
     pid_t pid;
-    size_t idx;
+    int sock; /* the parent's end of the worker's socket */
     FILE *res_f, *ring_f, *screen_f;
+    bool busy;
+    size_t idx;
     double start, term_time;
     bool term_sent, kill_sent;
 } slot;
@@ -212,7 +253,10 @@ static const char *signame(int sig) {
     }
 }
 
-static void finish(const rn_test *t, const rn_opts *o, slot *s, int status, rn_result *res) {
+/* The busy slot's test is over: its worker reported it (died false), or
+ * died with `status` (waitpid's) while running it. */
+static void finish(const rn_test *t, const rn_opts *o, slot *s, bool died, int status,
+                   rn_result *res) {
     memset(res, 0, sizeof *res);
     res->replay = -1;
     double wall = rn_now() - s->start;
@@ -223,7 +267,7 @@ static void finish(const rn_test *t, const rn_opts *o, slot *s, int status, rn_r
         res->message[RN_MSG_MAX - 1] = 0;
         res->serial[RN_SERIAL_MAX - 1] = 0;
     }
-    if (have && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    if (have && (!died || (WIFEXITED(status) && WEXITSTATUS(status) == 0))) {
         /* the normal case */
     } else if (have && WIFSIGNALED(status)) {
         /* The verdict was in; the process died afterwards, while writing
@@ -277,37 +321,85 @@ static void finish(const rn_test *t, const rn_opts *o, slot *s, int status, rn_r
         if (o->out_dir) crash_artifacts(t, o, s, res);
     }
     res->wall_seconds = wall;
-    fclose(s->res_f);
-    fclose(s->ring_f);
-    fclose(s->screen_f);
-    s->pid = 0;
+    s->busy = false;
 }
 
-static int start(const rn_test *t, const rn_opts *o, size_t idx, slot *s) {
+/* A worker's files and socket closed; its process already reaped. */
+static void release(slot *s) {
+    if (s->res_f) fclose(s->res_f);
+    if (s->ring_f) fclose(s->ring_f);
+    if (s->screen_f) fclose(s->screen_f);
+    if (s->sock >= 0) close(s->sock);
     memset(s, 0, sizeof *s);
+    s->sock = -1;
+}
+
+/* Wait for the slot's worker to end (it is stopped first: one whose
+ * socket reached its end is already dead, and an idle one that cannot take
+ * a test is of no use); its status in *status. 0, or -1 (errno set). */
+static int reap(slot *s, int *status) {
+    kill(s->pid, SIGKILL);
+    pid_t w;
+    while ((w = waitpid(s->pid, status, 0)) < 0 && errno == EINTR)
+        ;
+    return w == s->pid ? 0 : -1;
+}
+
+/* Start a worker in slot si: its result, ring and screen files, a socket
+ * pair, then fork. The worker keeps none of the other workers' descriptors,
+ * so each one's end of its socket is the only one: when it dies, the parent
+ * reads the end of the stream at once. */
+static int spawn(const rn_test *const *tests, size_t n, const rn_opts *o, slot *slots, int nslots,
+                 int si) {
+    slot *s = &slots[si];
+    release(s);
+    int sv[2] = {-1, -1};
     s->res_f = tmpfile();
     s->ring_f = tmpfile();
     s->screen_f = tmpfile();
-    if (!s->res_f || !s->ring_f || !s->screen_f) {
+    if (!s->res_f || !s->ring_f || !s->screen_f ||
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         int e = errno ? -errno : -EIO;
-        if (s->res_f) fclose(s->res_f);
-        if (s->ring_f) fclose(s->ring_f);
-        if (s->screen_f) fclose(s->screen_f);
+        release(s);
         return e;
     }
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
         int e = -errno;
-        fclose(s->res_f);
-        fclose(s->ring_f);
-        fclose(s->screen_f);
+        close(sv[0]);
+        close(sv[1]);
+        release(s);
         return e;
     }
-    if (pid == 0) child_main(t, o, fileno(s->res_f), fileno(s->ring_f), fileno(s->screen_f));
+    if (pid == 0) {
+        close(sv[0]);
+        for (int k = 0; k < nslots; k++)
+            if (k != si && slots[k].sock >= 0) close(slots[k].sock);
+        worker_main(tests, n, o, sv[1], fileno(s->res_f), fileno(s->ring_f), fileno(s->screen_f));
+    }
+    close(sv[1]);
+    s->sock = sv[0];
     s->pid = pid;
+    return 0;
+}
+
+/* Give the idle worker in slot s test idx: its files emptied first (the
+ * worker waits for the index, so nothing writes them meanwhile). 0, or -1
+ * when the worker is gone (the caller reaps it). */
+static int assign(slot *s, size_t idx) {
+    FILE *f[3] = {s->res_f, s->ring_f, s->screen_f};
+    for (int k = 0; k < 3; k++) {
+        /* The worker's descriptors share these offsets: its crash handler
+         * writes at offset 0 again. */
+        if (ftruncate(fileno(f[k]), 0) != 0 || lseek(fileno(f[k]), 0, SEEK_SET) != 0) return -1;
+    }
+    uint64_t v = idx;
+    if (io_all(s->sock, &v, sizeof v, true) != 0) return -1;
+    s->busy = true;
     s->idx = idx;
     s->start = rn_now();
+    s->term_sent = s->kill_sent = false;
     return 0;
 }
 
@@ -391,6 +483,7 @@ static int run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_r
                    rn_progress_fn progress, void *ctx) {
     bool stop_new = false; /* --fail-fast: an unexpected result was seen */
     if (!o->fork) {
+        rn_keep keep = {0}; /* one ring for every test, as in a worker */
         for (size_t i = 0; i < n; i++) {
             if (stop_new) {
                 not_run(&res[i], "not run: stopped at the first unexpected result (fail-fast)");
@@ -399,18 +492,22 @@ static int run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_r
             }
             if (progress) progress(ctx, i, tests[i], NULL, i, n);
             rn_clear_failure(o, tests[i]);
-            rn_run_one(tests[i], o, &res[i]);
+            rn_run_one_kept(tests[i], o, &res[i], NULL, NULL, &keep);
             stop_new = o->fail_fast && !rn_result_expected(tests[i], &res[i]);
             if (progress) progress(ctx, i, tests[i], &res[i], i + 1, n);
         }
+        rn_keep_free(&keep);
         return 0;
     }
     int jobs = o->jobs > 0 ? o->jobs : 1;
     if (jobs > 64) jobs = 64;
+    if ((size_t)jobs > n) jobs = n ? (int)n : 1;
     slot slots[64];
     memset(slots, 0, sizeof slots);
+    for (int si = 0; si < 64; si++)
+        slots[si].sock = -1;
     size_t next = 0, done = 0;
-    int running = 0;
+    int running = 0, rc = 0;
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_interrupt;
@@ -421,17 +518,14 @@ static int run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_r
     bool passed_on = false;
     while (done < n) {
         if (interrupted && !passed_on) {
-            /* Ctrl-C reaches the children too (one process group); a
+            /* Ctrl-C reaches the workers too (one process group); a
              * SIGTERM or a SIGINT sent to us alone is passed on. The tests
              * not started yet are not run. */
             passed_on = true;
             for (int si = 0; si < jobs; si++)
-                if (slots[si].pid) kill(slots[si].pid, SIGINT);
+                if (slots[si].busy) kill(slots[si].pid, SIGINT);
             for (; next < n; next++, done++) {
-                memset(&res[next], 0, sizeof res[next]);
-                res[next].status = RN_ERROR;
-                res[next].replay = -1;
-                snprintf(res[next].message, sizeof res[next].message, "not run: interrupted");
+                not_run(&res[next], "not run: interrupted");
                 if (progress) progress(ctx, next, tests[next], &res[next], done + 1, n);
             }
             if (done >= n) break;
@@ -445,24 +539,36 @@ static int run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_r
         }
         while (running < jobs && next < n) {
             int si = 0;
-            while (slots[si].pid)
+            while (slots[si].busy)
                 si++;
+            slot *s = &slots[si];
             rn_clear_failure(o, tests[next]);
-            int rc = start(tests[next], o, next, &slots[si]);
-            if (rc) {
+            int e = 0;
+            if (!s->pid || assign(s, next) != 0) {
+                /* No worker yet, or it is gone (a signal while idle): a new one. */
+                if (s->pid) {
+                    int st;
+                    reap(s, &st);
+                }
+                e = spawn(tests, n, o, slots, jobs, si);
+                if (!e && assign(s, next) != 0) {
+                    int st;
+                    reap(s, &st);
+                    release(s);
+                    e = -EPIPE;
+                }
+            }
+            if (e) {
                 if (running == 0) {
                     /* Nothing runs and nothing can start: give up on the rest. */
                     for (; next < n; next++, done++) {
-                        memset(&res[next], 0, sizeof res[next]);
-                        res[next].status = RN_ERROR;
-                        res[next].replay = -1;
+                        not_run(&res[next], "cannot start a test process");
                         snprintf(res[next].message, sizeof res[next].message,
-                                 "cannot start a test process: %s", strerror(-rc));
+                                 "cannot start a test process: %s", strerror(-e));
                         if (progress) progress(ctx, next, tests[next], &res[next], done + 1, n);
                     }
-                    sigaction(SIGINT, &old_int, NULL);
-                    sigaction(SIGTERM, &old_term, NULL);
-                    return rc;
+                    rc = e;
+                    break;
                 }
                 break;
             }
@@ -470,39 +576,58 @@ static int run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_r
             next++;
             running++;
         }
-        bool any = false;
-        double now = rn_now();
+        if (done >= n) break;
+        /* Wait for a worker to report or die, at most until the next
+         * wall-clock limit is due (and half a second, for Ctrl-C). */
+        struct pollfd pf[64];
+        int who[64], np = 0;
+        double now = rn_now(), wait = 0.5;
         for (int si = 0; si < jobs; si++) {
             slot *s = &slots[si];
             if (!s->pid) continue;
-            int status;
-            pid_t w = waitpid(s->pid, &status, WNOHANG);
-            if (w == s->pid) {
+            pf[np].fd = s->sock;
+            pf[np].events = POLLIN;
+            pf[np].revents = 0;
+            who[np++] = si;
+            if (!s->busy) continue;
+            double left = s->term_sent ? s->term_time + 10 - now
+                                       : s->start + wall_limit(tests[s->idx], o) - now;
+            if (left < wait) wait = left;
+        }
+        int pr = poll(pf, (nfds_t)np, wait > 0 ? (int)(wait * 1000) + 1 : 0);
+        for (int k = 0; pr > 0 && k < np; k++) {
+            if (!pf[k].revents) continue;
+            slot *s = &slots[who[k]];
+            uint64_t got;
+            if (s->busy && io_all(s->sock, &got, sizeof got, false) == 0 && got == s->idx) {
                 size_t i = s->idx;
-                finish(tests[i], o, s, status, &res[i]);
-                if (o->fail_fast && !rn_result_expected(tests[i], &res[i])) stop_new = true;
-                running--;
-                done++;
-                any = true;
-                if (progress) progress(ctx, i, tests[i], &res[i], done, n);
-                continue;
-            }
-            if (w < 0 && errno != EINTR) {
-                /* Lost the child (should not happen): report and move on. */
+                finish(tests[i], o, s, false, 0, &res[i]);
+            } else {
+                /* The end of its stream: the worker died (or said something
+                 * it should not: it is stopped). */
+                bool busy = s->busy;
                 size_t i = s->idx;
-                memset(&res[i], 0, sizeof res[i]);
-                res[i].status = RN_ERROR;
-                res[i].replay = -1;
-                snprintf(res[i].message, sizeof res[i].message, "waitpid: %s", strerror(errno));
-                fclose(s->res_f);
-                fclose(s->ring_f);
-                fclose(s->screen_f);
-                s->pid = 0;
-                running--;
-                done++;
-                if (progress) progress(ctx, i, tests[i], &res[i], done, n);
-                continue;
+                int status = 0;
+                if (reap(s, &status) != 0) {
+                    not_run(&res[i], "");
+                    snprintf(res[i].message, sizeof res[i].message, "waitpid: %s", strerror(errno));
+                    res[i].wall_seconds = rn_now() - s->start;
+                } else if (busy) {
+                    finish(tests[i], o, s, true, status, &res[i]);
+                }
+                release(s);
+                if (!busy) continue;
             }
+            size_t i = s->idx;
+            if (o->fail_fast && !rn_result_expected(tests[i], &res[i])) stop_new = true;
+            running--;
+            done++;
+            if (progress) progress(ctx, i, tests[i], &res[i], done, n);
+        }
+        now = rn_now();
+        for (int si = 0; si < jobs; si++) {
+            slot *s = &slots[si];
+            if (!s->busy) continue;
             if (!s->term_sent && now - s->start > wall_limit(tests[s->idx], o)) {
                 kill(s->pid, SIGTERM); /* its handler dumps the ring, then it dies */
                 s->term_sent = true;
@@ -512,12 +637,19 @@ static int run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_r
                 s->kill_sent = true;
             }
         }
-        if (!any) {
-            struct timespec ts = {0, 2 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
+    }
+    /* The workers end when their socket closes. */
+    for (int si = 0; si < jobs; si++) {
+        slot *s = &slots[si];
+        if (!s->pid) continue;
+        close(s->sock);
+        s->sock = -1;
+        int status;
+        while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        release(s);
     }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    return 0;
+    return rc;
 }

@@ -210,6 +210,18 @@ int rn_run_one(const rn_test *t, const rn_opts *o, rn_result *res);
  * dumps that recorder. */
 int rn_run_one_hooked(const rn_test *t, const rn_opts *o, rn_result *res,
                       void (*on_machine)(void *ctx, gb *g, struct ct_recorder *rec), void *ctx);
+/* What a process running one test after another (a worker of rn_run_all)
+ * keeps between tests: the recorder, emptied (ct_recorder_reset) and given
+ * the filter again for each test, so its ring's pages are faulted in once
+ * per worker instead of once per test. Zeroed to start; rn_keep_free. */
+typedef struct rn_keep {
+    struct ct_recorder *rec;
+} rn_keep;
+/* rn_run_one_hooked with a kept recorder (keep NULL: a new one per test). */
+int rn_run_one_kept(const rn_test *t, const rn_opts *o, rn_result *res,
+                    void (*on_machine)(void *ctx, gb *g, struct ct_recorder *rec), void *ctx,
+                    rn_keep *keep);
+void rn_keep_free(rn_keep *keep);
 /* Write state.txt for a result (extra text appended as is); 0 or -errno. */
 int rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const rn_result *res,
                    const char *extra);
@@ -219,11 +231,12 @@ int rn_write_state(const char *path, const rn_test *t, const rn_opts *o, const r
 typedef void (*rn_progress_fn)(void *ctx, size_t idx, const rn_test *t, const rn_result *res,
                                size_t done, size_t total);
 
-/* Run tests[0..n) isolated in forked children, o->jobs at a time; results
- * in res[i]. A crash or hang of one child is recorded as such and the rest
- * go on. Returns 0, or -errno if children could not be started at all.
- * With o->out_dir, holds a lock (flock) on that folder for the run: a second run
- * into the same folder returns -EBUSY at once, every test "not run". */
+/* Run tests[0..n) isolated in forked worker processes, o->jobs at a time
+ * (each runs one test after another, a fresh machine and recorder for
+ * each); results in res[i]. A crash or hang of one test is recorded as such,
+ * its worker replaced, and the rest go on. Returns 0, or -errno if children could not be started at
+ * all. With o->out_dir, holds a lock (flock) on that folder for the run: a second run into the same
+ * folder returns -EBUSY at once, every test "not run". */
 int rn_run_all(const rn_test *const *tests, size_t n, const rn_opts *o, rn_result *res,
                rn_progress_fn progress, void *ctx);
 /* The signal (SIGINT or SIGTERM) that interrupted the last rn_run_all (the

@@ -65,6 +65,13 @@ void ct_recorder_describe(const ct_recorder *r, char *buf, size_t len);
  * everything (a full-detail replay) starts here. */
 uint64_t ct_recorder_common_start(const ct_recorder *r);
 void ct_recorder_destroy(ct_recorder *r);
+/* Empty the recorder for a new run, as if it were just created with the
+ * same rings: no records, counters at zero, every event off (apply a filter
+ * again), no hooks, window and stop cleared, interned strings and an open
+ * stream dropped. The rings' memory is kept, and the pages a run faulted in
+ * stay in: a process running one test after another (the test runner's
+ * workers) pays for them once, not once per test. */
+void ct_recorder_reset(ct_recorder *r);
 
 /* ---- filters ----------------------------------------------------------- */
 

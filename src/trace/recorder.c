@@ -413,6 +413,28 @@ void ct_recorder_destroy(ct_recorder *r) {
     free(r);
 }
 
+void ct_recorder_reset(ct_recorder *r) {
+    ct_stream_close(r);
+    for (uint32_t i = 0; i < r->nstrings; i++)
+        free((void *)r->strings[i]);
+    free(r->strings);
+    /* The rings' memory, bounds and routing survive; everything else is
+     * set up again as ct_recorder_create does. Old words are never read:
+     * readers start at the reset head (ct_ring_reset). */
+    const ct_ring ring0 = r->ring;
+    ct_ring keep[CT_MAX_RINGS];
+    const unsigned n = r->nrings;
+    for (unsigned k = 1; k < n; k++)
+        keep[k] = *r->rings[k];
+    uint8_t ring_of[CT_MAX_EVENTS];
+    memcpy(ring_of, r->ring_of, sizeof ring_of);
+    ct_recorder_init(r, r->schema, ring0.words, ring0.cap, (ct_mode)ring0.mode, ring0.max_events);
+    for (unsigned k = 1; k < n; k++)
+        ct_recorder_add_ring(r, keep[k].words, keep[k].cap);
+    memcpy(r->ring_of, ring_of, sizeof ring_of);
+    ct_recorder_refresh(r);
+}
+
 uint32_t ct_intern(ct_recorder *r, const char *str) {
     if (!str) str = "";
     for (uint32_t i = 0; i < r->nstrings; i++)

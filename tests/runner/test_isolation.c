@@ -60,8 +60,8 @@ static rn_verdict hang_check(gb *g, const rn_test *t, char *msg, size_t len) {
     return RN_CONTINUE;
 }
 
-/* Fails at once in the run, then hangs in the replay (a fresh child per
- * test, so the counter starts at 0 in each). */
+/* Fails at once in the run, then hangs in the replay (no other test calls
+ * it, so the counter starts at 0 in whichever worker runs it). */
 static rn_verdict fail_then_hang(gb *g, const rn_test *t, char *msg, size_t len) {
     static int calls;
     if (calls++ == 0) {
@@ -69,6 +69,15 @@ static rn_verdict fail_then_hang(gb *g, const rn_test *t, char *msg, size_t len)
         return RN_VERDICT_FAIL;
     }
     return hang_check(g, t, msg, len);
+}
+
+/* Passes, naming the process it ran in and how many tests that process
+ * has run (a static: counts tests, not machines). */
+static rn_verdict pid_check(gb *g, const rn_test *t, char *msg, size_t len) {
+    (void)g, (void)t;
+    static int tests;
+    snprintf(msg, len, "pid %ld test %d", (long)getpid(), ++tests);
+    return RN_VERDICT_PASS;
 }
 
 static rn_test mk(const char *rom, rn_check_kind kind, rn_custom_fn fn, uint64_t limit) {
@@ -231,6 +240,52 @@ int main(void) {
 
     snprintf(dir, sizeof dir, "%s/failures/selftest", out);
     CHECK_EQ(count_entries(dir), 6);
+
+    /* Workers: one process runs test after test (each with a fresh
+     * machine: every one passes; and an emptied recorder: a failure's and a
+     * crash's trace hold their own test only); the crash takes down only its
+     * worker and its own test, and a new worker runs the rest. */
+    {
+        rn_test tw[5] = {
+            mk("pass.gb", RN_CHECK_CUSTOM, pid_check, 2 * RN_CYCLES_PER_FRAME),
+            mk("fail.gb", RN_CHECK_MOONEYE, NULL, 60 * RN_CYCLES_PER_FRAME),
+            mk("crash.gb", RN_CHECK_CUSTOM, crash_check, 2 * RN_CYCLES_PER_FRAME),
+            mk("pass.gb", RN_CHECK_CUSTOM, pid_check, 2 * RN_CYCLES_PER_FRAME),
+            mk("pass.gb", RN_CHECK_CUSTOM, pid_check, 2 * RN_CYCLES_PER_FRAME),
+        };
+        const rn_test *twp[5];
+        for (int i = 0; i < 5; i++)
+            twp[i] = &tw[i];
+        rn_result rw[5];
+        rn_opts o1 = o;
+        o1.jobs = 1;
+        CHECK_EQ(rn_run_all(twp, 5, &o1, rw, NULL, NULL), 0);
+        for (int i = 0; i < 5; i++)
+            printf("worker test %d: %s %s\n", i, rn_status_name(rw[i].status), rw[i].message);
+        CHECK_EQ(rw[0].status, RN_PASS);
+        CHECK_EQ(rw[1].status, RN_FAIL);
+        CHECK_EQ(rw[2].status, RN_CRASH);
+        CHECK_EQ(rw[3].status, RN_PASS);
+        CHECK_EQ(rw[4].status, RN_PASS);
+        long p0 = 0, p3 = 0, p4 = 0;
+        int n0 = 0, n3 = 0, n4 = 0;
+        CHECK_EQ(sscanf(rw[0].message, "pid %ld test %d", &p0, &n0), 2);
+        CHECK_EQ(sscanf(rw[3].message, "pid %ld test %d", &p3, &n3), 2);
+        CHECK_EQ(sscanf(rw[4].message, "pid %ld test %d", &p4, &n4), 2);
+        CHECK_EQ(n0, 1);
+        CHECK(p3 != p0 && p3 == p4 && n3 == 1 && n4 == 2); /* replaced after the crash */
+        /* The failure ran after a pass in the same worker, the crash after
+         * both: each trace starts with its own test. */
+        snprintf(dir, sizeof dir, "%s/failures/selftest/fail", out);
+        CHECK_EQ(rw[1].replay, 1);
+        CHECK(file_has(dir, "trace.log", "test.test name=\"fail.gb\""));
+        CHECK(!file_has(dir, "trace.log", "pass.gb"));
+        snprintf(dir, sizeof dir, "%s/failures/selftest/crash", out);
+        CHECK(file_has(dir, "state.txt", "result: crash"));
+        CHECK(file_has(dir, "trace.log", "test.test name=\"crash.gb\""));
+        CHECK(!file_has(dir, "trace.log", "fail.gb"));
+        CHECK(!file_has(dir, "trace.log", "pass.gb"));
+    }
 
     /* A test that passes now clears what an earlier failure left. */
     snprintf(dir, sizeof dir, "%s/failures/selftest/pass", out);
