@@ -24,6 +24,7 @@ enum { SRC_M0 = 0x08, SRC_M1 = 0x10, SRC_M2 = 0x20, SRC_LYC = 0x40 };
 
 enum { LCDC_BG = 0x01, LCDC_OBJ = 0x02, LCDC_OBJ16 = 0x04, LCDC_BGMAP = 0x08 };
 enum { LCDC_TILES = 0x10, LCDC_WIN = 0x20, LCDC_WINMAP = 0x40, LCDC_ON = 0x80 };
+enum { LCDC_FETCH = LCDC_BGMAP | LCDC_TILES | LCDC_WIN | LCDC_WINMAP };
 
 #define LINE_DOTS 456
 
@@ -233,34 +234,58 @@ static inline void plog_add(gb_ppu *p, uint8_t id, uint8_t a, uint8_t b, uint8_t
     e->dot = (uint16_t)dot;
 }
 
-/* One dot of the background/window fetcher. Registers are read at the dot
- * of the read: SCX (coarse), SCY, WY's line counter, LCDC bits 3, 4, 6. */
+/* The fetcher's read of step `step` (FETCH_TILE, _LO or _HI). Registers
+ * are read at the dot of the read: SCX (coarse), SCY, WY's line counter,
+ * LCDC bits 3, 4, 6. */
+CT_INLINE void fetch_read(gb_ppu *p, gb_fifo *f, unsigned step) {
+    if (step == FETCH_TILE) {
+        unsigned addr;
+        if (f->win) {
+            addr = ((p->lcdc & LCDC_WINMAP) ? 0x1C00u : 0x1800u) + (p->win_line >> 3) * 32u +
+                   (f->fx & 31u);
+        } else {
+            unsigned y = (p->line + p->scy) & 255u;
+            addr = ((p->lcdc & LCDC_BGMAP) ? 0x1C00u : 0x1800u) + (y >> 3) * 32u +
+                   (((p->scx >> 3) + f->fx) & 31u);
+        }
+        f->tile = p->vram[addr];
+    } else {
+        unsigned row = f->win ? p->win_line & 7u : (p->line + p->scy) & 7u;
+        uint8_t b = p->vram[(bg_tile_base(p, f->tile) + row * 2 + (step == FETCH_HI)) & 0x1FFFu];
+        if (step == FETCH_HI)
+            f->hi = b;
+        else
+            f->lo = b;
+    }
+}
+
+/* One dot of the background/window fetcher. The fetcher's reads reach
+ * VRAM only at odd pipeline dots (where they fall when nothing has stalled
+ * it): after a stall of an odd number of dots (an object fetch of 9 or 11
+ * dots) each read comes one dot after its step, while the steps, and with
+ * them the object penalties, keep their dots (gambatte bgtiledata: an LCDC
+ * tile-data write lands between the data-low and data-high reads of the
+ * same tiles with an object at X=9 and X=10, penalties 10 and 9). */
 CT_INLINE void fetch_dot(gb *g, gb_fifo *f, bool emit) {
     gb_ppu *p = &g->ppu;
+    if (f->rlate) {
+        fetch_read(p, f, f->rlate);
+        f->rlate = 0;
+    }
     if (f->fstep < FETCH_HI) {
         f->fstep++;
-        if (f->fstep == FETCH_TILE) {
-            unsigned addr;
-            if (f->win) {
-                addr = ((p->lcdc & LCDC_WINMAP) ? 0x1C00u : 0x1800u) + (p->win_line >> 3) * 32u +
-                       (f->fx & 31u);
-            } else {
-                unsigned y = (p->line + p->scy) & 255u;
-                addr = ((p->lcdc & LCDC_BGMAP) ? 0x1C00u : 0x1800u) + (y >> 3) * 32u +
-                       (((p->scx >> 3) + f->fx) & 31u);
-            }
-            f->tile = p->vram[addr];
-        } else if (f->fstep >= FETCH_LO) {
-            unsigned row = f->win ? p->win_line & 7u : (p->line + p->scy) & 7u;
-            uint8_t b =
-                p->vram[(bg_tile_base(p, f->tile) + row * 2 + (f->fstep == FETCH_HI)) & 0x1FFFu];
-            if (f->fstep == FETCH_HI)
-                f->hi = b;
+        if (!(f->fstep & 1)) {
+            if (f->t & 1)
+                fetch_read(p, f, f->fstep);
             else
-                f->lo = b;
+                f->rlate = f->fstep;
         }
     }
     if (f->fstep == FETCH_HI && f->bg_n == 0) {
+        if (f->rlate) { /* the push cannot wait for it */
+            fetch_read(p, f, f->rlate);
+            f->rlate = 0;
+        }
         /* One record per fetch, at the dot its 8 pixels enter the FIFO
          * (the reads are 2, 4 and 6 dots into it, before this dot). */
         if (emit) plog_add(p, GB_PLOG_FETCH, f->tile, f->fx, f->win, p->fifo_t0 + f->t);
@@ -493,6 +518,18 @@ CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
     }
 }
 
+/* Line 0 after VBlank (not the first line after the LCD is switched on):
+ * the pipeline reads the registers 3 dots earlier relative to the CPU than
+ * on the other lines, but the mode 0 STAT bits and interrupt come at their
+ * usual dots (gambatte bgtiledata, bgtilemap and scy/scx3: line 0 shows
+ * the write of the next M-cycle's variant of the test, the other lines
+ * match; enable_display frame1_m0irq_count_scx3_1 pins line 0's mode 0
+ * interrupt; mooneye intr_1_2_timing-GS and gambatte lyc153int_m2irq pin
+ * line 0's mode 2 interrupt, so the difference is in the pipeline). 3 is
+ * the best fit: 2 loses bgtiledata, 4 loses scx_during_m3 scx_0360c0_1 and
+ * spx1/spx2 (one trade: scx_0761c0/scx_during_m3_2 fails with 3). */
+#define LINE0_EARLY 3
+
 /* Pipeline dots a run may take at most (a bound for loaded states). */
 #define FIFO_T_MAX 1000
 
@@ -530,14 +567,21 @@ static void fifo_ahead(gb *g) {
 #ifndef FIFO_WRITE_DOT
 #define FIFO_WRITE_DOT (-2)
 #endif
+/* The LCDC bits the fetcher reads (BG and window tile maps, tile data,
+ * window enable) reach it one dot earlier (gambatte bgtiledata_spx08..0B:
+ * in every case the tile-data write lands between the data-low and
+ * data-high reads of the same tile; window late_disable_early_scx03_wx10_1,
+ * late_disable_spx10_wx0f_1), while the object enable keeps the later dot
+ * (sprites sprite_late_disable_spx19_2, sprite_late_enable_spx18_2). */
+#define FIFO_WRITE_DOT_FETCH (-3)
 
 /* A register the pipeline reads is written during mode 3: run the pipeline
  * from the checkpoint to this dot with the old value (these pixels are
  * final), then the caller writes and fifo_after_write runs ahead again. */
-static bool fifo_before_write(gb *g) {
+static bool fifo_before_write(gb *g, int wd) {
     gb_ppu *p = &g->ppu;
     if (!p->fifo_live || p->line >= 144) return false;
-    unsigned t = p->dot + FIFO_WRITE_DOT > p->fifo_t0 ? p->dot + FIFO_WRITE_DOT - p->fifo_t0 : 0;
+    unsigned t = p->dot + wd > p->fifo_t0 ? p->dot + wd - p->fifo_t0 : 0;
     if (t >= p->fifo_end) return false;
     /* The checkpoint runs to the write's dot without logging: the records
      * of the run ahead before that dot stand, the rest are dropped. */
@@ -637,7 +681,11 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
         p->block = BLK_MODE3;
         p->src = 0;
         p->m3_dot = at;
-        fifo_start(p, (uint16_t)(at - 1));
+        /* On line 0 after VBlank the pipeline runs LINE0_EARLY dots ahead
+         * of where it runs on the other lines, while the STAT mode 0 and
+         * its interrupt keep their dots (see LINE0_EARLY). */
+        fifo_start(p,
+                   (uint16_t)(at - 1 - (p->line == 0 && p->kind == K_VISIBLE ? LINE0_EARLY : 0)));
         p->fifo_live = 1;
         fifo_ahead(g);
         break;
@@ -814,8 +862,20 @@ void gb_ppu_write(gb *g, uint16_t addr, uint8_t v) {
     /* A write during mode 3 to a register the pipeline reads: the pipeline
      * runs to this dot with the old value, then ahead with the new one. */
     bool m3 = false;
-    if (p->fifo_live && addr != 0xFF41 && addr != 0xFF44 && addr != 0xFF45 && addr != 0xFF4A)
-        m3 = fifo_before_write(g);
+    if (p->fifo_live && addr != 0xFF41 && addr != 0xFF44 && addr != 0xFF45 && addr != 0xFF4A) {
+        /* The fetcher's LCDC bits (tile map, tile data, window) reach it a
+         * dot before the rest reaches the pixel mixer: the pipeline runs
+         * to that dot with the old value, then to the mixer's with the new
+         * fetcher bits (gambatte bgtiledata: a tile-data write lands
+         * between the two data reads of the same tile in every case;
+         * sprites sprite_late_disable/_enable: the object enable lands at
+         * the later dot). */
+        if (addr == 0xFF40 && ((p->lcdc ^ v) & LCDC_FETCH) &&
+            fifo_before_write(g, FIFO_WRITE_DOT_FETCH)) {
+            p->lcdc = (uint8_t)((p->lcdc & ~LCDC_FETCH) | (v & LCDC_FETCH));
+        }
+        m3 = fifo_before_write(g, FIFO_WRITE_DOT);
+    }
     switch (addr) {
     case 0xFF40: {
         uint8_t old = p->lcdc;
@@ -868,8 +928,9 @@ void gb_ppu_write(gb *g, uint16_t addr, uint8_t v) {
 int gb_ppu_state_check(const gb_ppu *p) {
     bool ok = p->kind < NKINDS && p->step < sched_len[p->kind] && p->front <= 1 && p->nobj <= 10 &&
               p->line <= 153 && p->fifo.bg_n <= 8 && p->fifo.fstep <= 6 && p->fifo.px >= -8 &&
-              p->fifo.px <= 160 && p->fifo.fine <= 1 && p->fifo.onext <= 10 && p->fifo.ocur < 10 &&
-              p->mode <= 3 && p->dot < LINE_DOTS + 4 && p->plog_n <= GB_PLOG_MAX;
+              p->fifo.px <= 160 && p->fifo.fine <= 1 && p->fifo.rlate <= FETCH_HI &&
+              p->fifo.onext <= 10 && p->fifo.ocur < 10 && p->mode <= 3 && p->dot < LINE_DOTS + 4 &&
+              p->plog_n <= GB_PLOG_MAX;
     for (unsigned k = 0; ok && k < p->nobj; k++)
         ok = p->obj[k] < 40;
     return ok ? 0 : -EINVAL;

@@ -42,7 +42,8 @@ typedef struct gb_fifo {
     /* Object FIFO as planes (next pixel in bit 7): colour bits, OBP1, and
      * behind-background. */
     uint8_t ob_lo, ob_hi, ob_pal, ob_pri;
-    uint8_t done; /* 160 pixels out */
+    uint8_t done;  /* 160 pixels out */
+    uint8_t rlate; /* a read (its step) put off to the next dot, or 0 */
 } gb_fifo;
 
 /* One trace record of the pipeline, kept until mode 3 ends. */

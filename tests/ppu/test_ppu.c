@@ -814,6 +814,87 @@ static bool merged_next(const ct_recorder *r, merged_recs *it, uint16_t *id, uin
     return true;
 }
 
+/* LCDC's tile-data bit written during mode 3 reaches the fetcher at one
+ * dot, and the fetcher's reads keep the odd-dot grid after an object
+ * stall of odd length: with an object at X=9 (penalty 10) and at X=10
+ * (penalty 9) a write at the same dot shows the same tiles with the old
+ * data, the new data, and one tile (colour 2) whose low plane was read
+ * before the write and whose high plane after (gambatte bgtiledata_spx09_*,
+ * bgtiledata_spx0A_*). */
+static void render_lcdc_write(gb *g, uint8_t objx, unsigned dot, uint8_t *row) {
+    restart(g, 0x83); /* tiles at $8800: tile 0 is $9000, all 0 */
+    wr(g, 0xFF47, 0xE4);
+    wr(g, 0xFF48, 0xE4);
+    g->ppu.oam[0] = 5 + 16;
+    g->ppu.oam[1] = objx;
+    run_to(g, 5, dot);
+    wr(g, 0xFF40, 0x93); /* tiles at $8000: tile 0 all 1s, colour 3 */
+    run_to(g, 6, 0);
+    wr(g, 0xFF40, 0x83);
+    memcpy(row, frame(g) + 5 * 160, 160);
+}
+
+static void test_tiledata_write(void) {
+    gb *g = make_gb();
+    memset(g->ppu.vram, 0, 0x2000);
+    memset(g->ppu.vram, 0xFF, 16);
+    memset(g->ppu.oam, 0, sizeof g->ppu.oam);
+    unsigned mixed = 0;
+    for (unsigned dot = 96; dot <= 236; dot += 4) {
+        uint8_t a[160], b[160];
+        render_lcdc_write(g, 9, dot, a);
+        render_lcdc_write(g, 10, dot, b);
+        unsigned bad = 0, two = 0;
+        for (unsigned x = 16; x < 160; x++) {
+            bad += a[x] != b[x];
+            two += a[x] == 2;
+        }
+        if (bad)
+            fprintf(stderr, "LCDC write at dot %u: X=9 and X=10 differ in %u pixels\n", dot, bad);
+        CHECK_EQ(bad, 0);
+        /* The write reaches the fetcher 3 dots before the end of its
+         * M-cycle: every other M-cycle it falls between the two data reads
+         * of the tile at x = dot - 104 (the first write of
+         * bgtiledata_spx09_2, at dot 120, mixes x = 16..23). */
+        unsigned mx = dot % 8 == 0 && dot >= 120 ? dot - 104 : 999;
+        for (unsigned x = 16; x < 160; x++)
+            mixed += (a[x] == 2) != (x >= mx && x < mx + 8);
+        CHECK_EQ(two, mx < 160 ? 8 : 0);
+    }
+    CHECK_EQ(mixed, 0);
+    gb_destroy(g);
+}
+
+/* Line 0 after VBlank: the pipeline runs 3 dots ahead of the other lines,
+ * so a tile-data write lands as a write one M-cycle later does on line 5,
+ * while STAT reads mode 0 at the same dot (gambatte bgtiledata, bgtilemap,
+ * scy/scx3 line 0; enable_display frame1_m0irq_count_scx3_1). */
+static void test_line0_pipeline(void) {
+    gb *g = make_gb();
+    memset(g->ppu.vram, 0, 0x2000);
+    memset(g->ppu.vram, 0xFF, 16);
+    memset(g->ppu.oam, 0, sizeof g->ppu.oam);
+    uint8_t rows[2][160];
+    unsigned m0[2];
+    for (unsigned k = 0; k < 2; k++) {
+        unsigned line = k ? 5 : 0, dot = k ? 96 : 92;
+        restart(g, 0x83);
+        wr(g, 0xFF47, 0xE4);
+        run_to(g, 1, 0); /* past the first line after enabling */
+        run_to(g, line, dot);
+        wr(g, 0xFF40, 0x93);
+        m0[k] = dot_of_mode(g, 0);
+        run_to(g, line + 1, 0);
+        wr(g, 0xFF40, 0x83);
+        memcpy(rows[k], frame(g) + line * 160, 160);
+    }
+    CHECK(memcmp(rows[0], rows[1], 160) == 0);
+    CHECK_EQ(rows[0][0], 0);
+    CHECK_EQ(rows[0][8], 3);
+    CHECK_EQ(m0[0], m0[1]);
+    gb_destroy(g);
+}
+
 /* ppu.sprite gives each object fetch with its penalty (6 dots, plus the wait
  * for the background fetch: 5 dots for an object at X=0, 1 for X=20, whose
  * pixel 12 is 4 into its tile); ppu.push one record per 8 pixels sent to
@@ -1220,6 +1301,8 @@ int main(void) {
     test_mid_line_write();
     test_write_dot();
     test_scx_fine_write();
+    test_tiledata_write();
+    test_line0_pipeline();
     test_pipeline_trace();
     test_pipeline_trace_write();
     test_dma_hides_objects();
