@@ -51,10 +51,12 @@ enum { LCDC_TILES = 0x10, LCDC_WIN = 0x20, LCDC_WINMAP = 0x40, LCDC_ON = 0x80 };
 #define DOT_SCANEND 80 /* VRAM reads refused; OAM writes pass again */
 /* Mode 2 STAT bits, the comparator and OAM write blocking one M-cycle into
  * the line (lcdon_timing: STAT reads mode 0 and LY=LYC false at the M-cycle
- * LY changes; intr_2_mode3_timing, intr_1_2_timing-GS). The mode 2
- * interrupt source of lines 1-143 rises earlier, with LY (line_start); that
- * of line 0 with the mode bits, as the pulse of line 144. */
-#define DOT_M2     4
+ * LY changes; intr_2_mode3_timing, intr_1_2_timing-GS), early in that
+ * M-cycle. The mode 2 interrupt source of lines 1-143 rises earlier, with
+ * LY (line_start); that of line 0 with the mode bits, as the pulse of line
+ * 144, so a halted CPU wakes for it at once (gambatte halt/lycirq_m2stat_2;
+ * see `hold`). */
+#define DOT_M2     2
 #define DOT_M2_END 8 /* end of the line-0 mode 2 interrupt pulse */
 /* VBlank (IF bit 0), STAT mode 1, and the mode-2 source pulse of line 144,
  * early in the M-cycle: a halted CPU wakes at once (mooneye
