@@ -476,12 +476,15 @@ static int wait_cycles(gb *g, uint64_t until, unsigned mask) {
      * the next instruction (mooneye acceptance/di_timing-GS,
      * halt_ime1_timing2-GS, halt_ime0_nointr_timing). */
     /* IF.timer raised in this M-cycle wakes it only in the next (timer.c). */
+    /* IF.STAT raised late in this M-cycle likewise (ppu.hold, ppu.c); it
+     * is kept out for that M-cycle only, without skipping ahead. */
     do {
-        skip_idle(g, until);
+        if (!g->ppu.hold) skip_idle(g, until);
+        g->ppu.hold = 0;
         idle(g);
-    } while (!(g->ie & g->intf & ~g->timer.hold & 0x1F) && g->cycles < until &&
+    } while (!(g->ie & g->intf & ~(g->timer.hold | g->ppu.hold) & 0x1F) && g->cycles < until &&
              !(g->stop_reasons & mask));
-    if ((g->ie & g->intf & ~g->timer.hold & 0x1F) == 0) return WAIT_DONE;
+    if ((g->ie & g->intf & ~(g->timer.hold | g->ppu.hold) & 0x1F) == 0) return WAIT_DONE;
     c->halted = false;
     GB_TRACE(g, CPU_WAKE, c->pc);
     if (c->ime) {

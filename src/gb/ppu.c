@@ -40,20 +40,29 @@ enum { LCDC_FETCH = LCDC_BGMAP | LCDC_TILES | LCDC_WIN | LCDC_WINMAP };
  * mode 3 has its minimum length: a 4..7-dot object penalty then shows one
  * M-cycle later, an 8..11 one two (floor(penalty/4): mooneye
  * intr_2_mode0_timing_sprites). The mode 0 interrupt source rises at dot
- * 256, so SCX%8 = 1..4 delays it by one M-cycle and 5..7 by two (mooneye
- * hblank_ly_scx_timing-GS: 51/50/49 cycles to the LY increment). */
+ * 254 + SCX%8: a running CPU sees it at the tick of dot 256 for SCX%8 =
+ * 0..2, 260 for 3..6, 264 for 7 (gambatte m2int_m0irq: scx2 reads IF.STAT
+ * one M-cycle before scx3 and scx5), while a halted CPU sees only what rose
+ * 2 dots before the tick (see `hold`): SCX%8 = 1..4 wakes it one M-cycle
+ * after SCX%8 = 0, and 5..7 two (mooneye hblank_ly_scx_timing-GS: 51/50/49
+ * cycles to the LY increment). */
 #define DOT_M3      81
 #define DOT_M0      253
-#define DOT_M0_IRQ  256
+#define DOT_M0_IRQ  254
 #define DOT_SCANEND 80 /* VRAM reads refused; OAM writes pass again */
-/* Mode 2 STAT bits, its interrupt source, the comparator and OAM write
- * blocking one M-cycle into the line (lcdon_timing: STAT reads mode 0 and
- * LY=LYC false at the M-cycle LY changes; intr_2_mode3_timing,
- * intr_1_2_timing-GS). */
-#define DOT_M2     4
-#define DOT_M2_END 8 /* end of the mode 2 interrupt pulse */
-/* VBlank (IF bit 0), STAT mode 1, and the mode-2 source pulse of line 144. */
-#define DOT_VBLANK 4
+/* Mode 2 STAT bits, the comparator and OAM write blocking one M-cycle into
+ * the line (lcdon_timing: STAT reads mode 0 and LY=LYC false at the M-cycle
+ * LY changes; intr_2_mode3_timing, intr_1_2_timing-GS), early in that
+ * M-cycle. The mode 2 interrupt source of lines 1-143 rises earlier, with
+ * LY (line_start); that of line 0 with the mode bits, as the pulse of line
+ * 144, so a halted CPU wakes for it at once (gambatte halt/lycirq_m2stat_2;
+ * see `hold`). */
+#define DOT_M2     2
+#define DOT_M2_END 8 /* end of the line-0 mode 2 interrupt pulse */
+/* VBlank (IF bit 0), STAT mode 1, and the mode-2 source pulse of line 144,
+ * early in the M-cycle: a halted CPU wakes at once (mooneye
+ * halt_ime1_timing2-GS, intr_1_2_timing-GS, vblank_stat_intr-GS). */
+#define DOT_VBLANK 2
 /* Line 153: LY reads 153 for one M-cycle, then 0; the comparator sees 153,
  * then nothing, then 0 (Pan Docs, STAT: "LY=153 quirk"). */
 #define DOT_153_LY0  4
@@ -560,12 +569,13 @@ static void fifo_ahead(gb *g) {
     p->win_drawn = w.win;
 }
 
-/* The pipeline sees a register write 2 dots before the end of the write's
- * M-cycle: the dot the tick has reached, minus 2 (gambatte
- * dmgpalette_during_m3, scx_during_m3, bgtiledata, bgtilemap: the best fit
- * of the write dot over the whole DMG suite). */
+/* The pipeline sees a register write at the end of the write's M-cycle:
+ * the dot the tick has reached (gambatte dmgpalette_during_m3,
+ * scx_during_m3, bgtiledata, bgtilemap, timed from the mode 2 interrupt:
+ * the best fit of the write dot over the whole DMG suite, 1669 passes
+ * against 1654 at +1 and 1613 at -1, once that interrupt comes with LY). */
 #ifndef FIFO_WRITE_DOT
-#define FIFO_WRITE_DOT (-2)
+#define FIFO_WRITE_DOT (0)
 #endif
 /* The LCDC bits the fetcher reads (BG and window tile maps, tile data,
  * window enable) reach it one dot earlier (gambatte bgtiledata_spx08..0B:
@@ -573,7 +583,9 @@ static void fifo_ahead(gb *g) {
  * data-high reads of the same tile; window late_disable_early_scx03_wx10_1,
  * late_disable_spx10_wx0f_1), while the object enable keeps the later dot
  * (sprites sprite_late_disable_spx19_2, sprite_late_enable_spx18_2). */
+#ifndef FIFO_WRITE_DOT_FETCH
 #define FIFO_WRITE_DOT_FETCH (-3)
+#endif
 
 /* A register the pipeline reads is written during mode 3: run the pipeline
  * from the checkpoint to this dot with the old value (these pixels are
@@ -605,6 +617,8 @@ static void fifo_after_write(gb *g) {
 
 /* ---- events ------------------------------------------------------------ */
 
+static inline bool m2_swallowed(const gb_ppu *p);
+
 static void line_start(gb *g) {
     gb_ppu *p = &g->ppu;
     p->dot -= LINE_DOTS;
@@ -629,6 +643,19 @@ static void line_start(gb *g) {
     if (p->line < 144) {
         p->kind = K_VISIBLE;
         p->block = BLK_OAM_R; /* OAM reads refused from the first M-cycle */
+        /* On lines 1-143 the mode 2 interrupt source rises with LY, one
+         * M-cycle before STAT reads mode 2, late in the M-cycle: a running
+         * CPU takes the interrupt in this M-cycle, a halted one wakes in
+         * the next (the tick at dot 0 is past the `hold` threshold). The
+         * gambatte tests timed from this interrupt without HALT read OAM,
+         * VRAM, STAT and IF one M-cycle later relative to it than mooneye's
+         * HALT-timed tests do (gambatte oam_access/postread_1, vram_m3/
+         * postread_1, m2int_m3stat_1, window/m2int_*; mooneye
+         * intr_2_mode0_timing, intr_2_mode3_timing still pass). The mode 0
+         * source stays until STAT leaves mode 0, so the line does not drop
+         * between them with both enabled (mooneye stat_irq_blocking). A
+         * pulse swallowed as at line 0 (m2_swallowed) is not raised. */
+        if (p->line != 0) p->src = (uint8_t)((p->src & SRC_M0) | (m2_swallowed(p) ? 0 : SRC_M2));
     } else {
         p->kind = p->line == 144 ? K_VBLANK144 : p->line == 153 ? K_LINE153 : K_VBLANK;
     }
@@ -660,7 +687,10 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
          * so does LY=LYC of the line before with its source enabled: then
          * enabling mode 2 in this M-cycle requests nothing either (m2enable
          * late_enable_m0disable_2, enable_after_lycint_1). */
-        p->src = m2_swallowed(p) ? 0 : SRC_M2;
+        if (p->line != 0)
+            p->src = 0; /* the pulse raised with LY ends, and mode 0 */
+        else
+            p->src = m2_swallowed(p) ? 0 : SRC_M2;
         /* The window's Y condition: WY=LY at the start of a line, kept until
          * the end of the frame (Pan Docs, Window). */
         if (p->ly == p->wy) p->win_hit = 1;
@@ -777,7 +807,13 @@ void gb_ppu_step(gb *g) {
         const sched *e = &schedules[p->kind][p->step];
         uint16_t at = event_dot(p);
         p->step++;
+        const uint8_t intf = g->intf;
         run_event(g, e->ev, at);
+        /* A STAT request from an event less than 2 dots before this tick
+         * comes after a halted CPU has looked at IF in this M-cycle: it
+         * wakes in the next (see DOT_M0_IRQ; the timer's reload does the
+         * same, timer.c). A running CPU takes it at the end of this one. */
+        if ((g->intf & ~intf & GB_INT_STAT) && at + 2 > p->dot) p->hold = GB_INT_STAT;
         p->next_dot = event_dot(p);
     } while (p->dot >= p->next_dot);
 }

@@ -86,6 +86,10 @@ typedef struct gb_ppu {
      * and the level of the ORed line; a rising edge requests IF bit 1. */
     uint8_t src;
     uint8_t stat_line;
+    /* IF bits raised in the last dots of this M-cycle: a halted CPU looks
+     * at IF before them and wakes one M-cycle later than a running CPU
+     * takes them (ppu.c, gb_ppu_step; cleared by the halted CPU's loop). */
+    uint8_t hold;
 
     uint8_t block; /* CPU access blocking (BLK_* bits in ppu.c) */
 

@@ -80,6 +80,18 @@ static int dot_of_irq(gb *g, uint8_t bit) {
     return -1;
 }
 
+/* Dot at which a halted CPU would wake for IF bit `bit`: as the CPU's halt
+ * loop, a bit raised late in an M-cycle (ppu.hold) counts from the next. */
+static int dot_of_wake(gb *g, uint8_t bit) {
+    g->intf = 0;
+    for (unsigned n = 0; n < 114; n++) {
+        g->ppu.hold = 0;
+        gb_ppu_tick(g);
+        if (g->intf & bit & ~g->ppu.hold) return g->ppu.dot;
+    }
+    return -1;
+}
+
 /* ---- mode timing --------------------------------------------------------- */
 
 static void test_line_timeline(void) {
@@ -120,9 +132,12 @@ static void test_line_timeline(void) {
     gb_destroy(g);
 }
 
-/* Mode 0 (STAT bits and interrupt) moves with SCX%8: the interrupt by one
- * M-cycle for SCX%8 = 1-4 and two for 5-7 (mooneye hblank_ly_scx_timing-GS),
- * the STAT bits by one M-cycle for 4-7 only. */
+/* Mode 0 (STAT bits and interrupt) moves with SCX%8: the interrupt rises
+ * at dot 254 + SCX%8, which a running CPU sees at the next tick (SCX%8 =
+ * 0-2: 256, 3-6: 260, 7: 264; gambatte m2int_m0irq scx2 vs scx3/scx5), a
+ * halted CPU only from 2 dots after it (0: 256, 1-4: 260, 5-7: 264;
+ * mooneye hblank_ly_scx_timing-GS); the STAT bits move by one M-cycle for
+ * 4-7 only. */
 static void test_scx_mode3_length(void) {
     gb *g = make_gb();
     for (unsigned scx = 0; scx < 16; scx++) {
@@ -132,7 +147,9 @@ static void test_scx_mode3_length(void) {
         run_to(g, 3, 200);
         int irq = dot_of_irq(g, GB_INT_STAT);
         unsigned f = scx & 7;
-        CHECK_EQ(irq, f == 0 ? 256 : f <= 4 ? 260 : 264);
+        CHECK_EQ(irq, f <= 2 ? 256 : f <= 6 ? 260 : 264);
+        run_to(g, 3, 200);
+        CHECK_EQ(dot_of_wake(g, GB_INT_STAT), f == 0 ? 256 : f <= 4 ? 260 : 264);
         run_to(g, 3, 200);
         CHECK_EQ(dot_of_mode(g, 0), f < 4 ? 256 : 260);
     }
@@ -284,37 +301,54 @@ static void test_lyc_and_vblank(void) {
     gb_destroy(g);
 }
 
-/* Mode 2 interrupt: with the STAT mode bits, one M-cycle after LY changes,
- * line 0 included (mooneye intr_2_mode3_timing, intr_1_2_timing-GS). */
+/* Mode 2 interrupt of lines 1-143: with LY, one M-cycle before the STAT
+ * mode bits, late in the M-cycle: a halted CPU wakes with the mode bits
+ * (gambatte oam_access/postread_1, m2int_m3stat_1 without HALT; mooneye
+ * intr_2_mode3_timing with it). Line 0's comes with its mode bits, for a
+ * running and a halted CPU alike, as VBlank and line 144's (mooneye
+ * intr_1_2_timing-GS, vblank_stat_intr-GS). */
 static void test_mode2_irq(void) {
     gb *g = make_gb();
     restart(g, 0x91);
     wr(g, 0xFF41, 0x20);
     run_to(g, 10, 300);
-    CHECK_EQ(dot_of_irq(g, GB_INT_STAT), 4);
+    CHECK_EQ(dot_of_irq(g, GB_INT_STAT), 0);
     CHECK_EQ(g->ppu.line, 11);
+    CHECK_EQ(stat_mode(g), 0);
+    run_to(g, 11, 300);
+    CHECK_EQ(dot_of_wake(g, GB_INT_STAT), 4);
+    CHECK_EQ(g->ppu.line, 12);
+    CHECK_EQ(stat_mode(g), 2);
     run_to(g, 153, 300);
     CHECK_EQ(dot_of_irq(g, GB_INT_STAT), 4);
     CHECK_EQ(g->ppu.line, 0);
+    run_to(g, 153, 300);
+    CHECK_EQ(dot_of_wake(g, GB_INT_STAT), 4);
+    wr(g, 0xFF41, 0x10);
+    run_to(g, 143, 300);
+    CHECK_EQ(dot_of_wake(g, GB_INT_VBLANK), 4);
+    CHECK_EQ(g->ppu.line, 144);
+    run_to(g, 143, 300);
+    CHECK_EQ(dot_of_wake(g, GB_INT_STAT), 4);
     gb_destroy(g);
 }
 
 /* The mode 2 source is a pulse of one M-cycle, not a level: enabling it in
- * STAT in the M-cycle mode 2 begins requests the interrupt, one M-cycle
- * later nothing; the DMG STAT write quirk does not see it; a line held
- * high by mode 0 or by LY=LYC on the line before swallows it (gambatte
- * m2enable late_enable_1/_2, late_enable_m0disable_2, enable_after_lycint_1,
- * miscmstatirq lycstatwirq_trigger_00_00, m0statwirq_2). */
+ * STAT in the M-cycle it begins (with LY on lines 1-143) requests the
+ * interrupt, one M-cycle later (STAT reading mode 2) nothing; the DMG STAT write quirk does not see
+ * it; a line held high by mode 0 or by LY=LYC on the line before swallows it (gambatte m2enable
+ * late_enable_1/_2, late_enable_m0disable_2, enable_after_lycint_1, miscmstatirq
+ * lycstatwirq_trigger_00_00, m0statwirq_2). */
 static void test_mode2_pulse(void) {
     gb *g = make_gb();
     restart(g, 0x91);
     wr(g, 0xFF45, 99);
     wr(g, 0xFF41, 0x00);
-    run_to(g, 10, 4);
+    run_to(g, 10, 0);
     g->intf = 0;
-    wr(g, 0xFF41, 0x20); /* in the M-cycle mode 2 begins */
+    wr(g, 0xFF41, 0x20); /* in the M-cycle LY changes: the pulse */
     CHECK_EQ(g->intf, GB_INT_STAT);
-    run_to(g, 11, 8);
+    run_to(g, 11, 4);
     g->intf = 0;
     wr(g, 0xFF41, 0x20); /* one M-cycle later: the pulse is over */
     CHECK_EQ(g->intf, 0);
@@ -714,13 +748,13 @@ static void test_mid_line_write(void) {
     gb_destroy(g);
 }
 
-/* The pipeline sees a register write 2 dots before the end of its M-cycle:
- * with SCX=0 pixel x leaves the FIFO 13 + x dots after the pipeline starts
- * (one dot before mode 3 at dot 81), so a BGP write at dot 164 takes effect
- * from pixel 164 - 2 - 80 - 13 = 69 (gambatte dmgpalette_during_m3). A write
- * in the M-cycle mode 0 began in still reaches the pixels drawn in its first
- * dots (SCX=2: the last pixel leaves at dot 80 + 174 = 254; STAT reads mode
- * 0 at the tick to dot 256). */
+/* The pipeline sees a register write at the end of its M-cycle: with SCX=0
+ * pixel x leaves the FIFO 13 + x dots after the pipeline starts (one dot
+ * before mode 3 at dot 81), so a BGP write at dot 164 takes effect from
+ * pixel 164 - 80 - 13 = 71 (gambatte dmgpalette_during_m3). With SCX=2 the
+ * last pixel leaves at dot 80 + 174 = 254: a write at the tick to dot 252
+ * reaches pixels 157-159, one in the M-cycle mode 0 began in (STAT reads
+ * mode 0 at the tick to dot 256) none. */
 static void test_write_dot(void) {
     gb *g = make_gb();
     memset(g->ppu.vram, 0, 0x2000);
@@ -736,16 +770,22 @@ static void test_write_dot(void) {
     run_to(g, 5, 400);
     wr(g, 0xFF47, 0x04);
     wr(g, 0xFF43, 2);
-    run_to(g, 7, 256);
-    CHECK_EQ(stat_mode(g), 0);
+    run_to(g, 7, 252);
+    CHECK_EQ(stat_mode(g), 3);
     wr(g, 0xFF47, 0x0C);
     run_to(g, 7, 400);
+    wr(g, 0xFF47, 0x04);
+    run_to(g, 8, 256);
+    CHECK_EQ(stat_mode(g), 0);
+    wr(g, 0xFF47, 0x0C);
+    run_to(g, 8, 400);
     wr(g, 0xFF47, 0x04);
     wr(g, 0xFF43, 0);
     const uint8_t *fb = frame(g);
     for (unsigned x = 0; x < 160; x++)
-        CHECK_EQ(fb[5 * 160 + x], x < 69 ? 1 : 3);
-    CHECK_EQ(fb[7 * 160 + 158], 1);
+        CHECK_EQ(fb[5 * 160 + x], x < 71 ? 1 : 3);
+    CHECK_EQ(fb[7 * 160 + 156], 1);
+    CHECK_EQ(fb[7 * 160 + 157], 3);
     CHECK_EQ(fb[7 * 160 + 159], 3);
     CHECK_EQ(fb[8 * 160 + 159], 1);
     gb_destroy(g);
@@ -753,10 +793,10 @@ static void test_write_dot(void) {
 
 /* The fine-scroll discard compares the count of dropped pixels with SCX%8
  * as it reads at each dot, from the first pixel in the FIFO (t = 5, dot 85
- * with the write seen 2 dots before the end of its M-cycle): SCX written at
- * dot 84 (t = 2) sets the line's fine scroll, at dot 88 (t = 6, one pixel
- * dropped) it stops the drop at 1, at dot 96 (t = 14, the drop of 3 done)
- * it changes nothing (gambatte scx_during_m3 scx_0360c0_1,
+ * with the write seen at the end of its M-cycle): SCX written at dot 84
+ * (t = 4) sets the line's fine scroll, at dot 88 (t = 8, three pixels
+ * dropped) SCX=3 stops the drop there, at dot 96 (t = 16, the drop of 3
+ * done) it changes nothing (gambatte scx_during_m3 scx_0360c0_1,
  * scx_0761c0_2, enable_display ly0_late_scx7_m3stat_scx3_2). */
 static void test_scx_fine_write(void) {
     gb *g = make_gb();
@@ -769,7 +809,7 @@ static void test_scx_fine_write(void) {
     } cfg[] = {
         {3, 84, 0, 0, 256}, /* before the first pixel: no drop */
         {0, 84, 7, 7, 260}, /* before the first pixel: 7 dropped */
-        {7, 88, 1, 1, 256}, /* one pixel dropped: stops there */
+        {7, 88, 3, 3, 256}, /* three pixels dropped: stops there */
         {3, 96, 7, 3, 256}, /* after the drop of 3: no change */
     };
     for (size_t k = 0; k < sizeof cfg / sizeof cfg[0]; k++) {
@@ -1059,9 +1099,9 @@ static void test_trace_points(void) {
         case gb_ev_PPU_MODE:
             modes[pay[0] & 3]++;
             if (pay[1] == 5) {
-                /* mode 2 at dot 4, mode 3 at dot 81, mode 0 at dot 253 */
+                /* mode 2 at dot 2 (seen at the tick to 4), 3 at 81, 0 at 253 */
                 static const uint8_t want_mode[3] = {2, 3, 0};
-                static const uint16_t want_dot[3] = {4, 81, 253};
+                static const uint16_t want_dot[3] = {2, 81, 253};
                 uint16_t dot = (uint16_t)(pay[2] | pay[3] << 8);
                 if (l5 < 3 && pay[0] == want_mode[l5] && dot == want_dot[l5]) l5++;
                 line5_ok = l5 == 3;
