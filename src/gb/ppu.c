@@ -24,7 +24,6 @@ enum { SRC_M0 = 0x08, SRC_M1 = 0x10, SRC_M2 = 0x20, SRC_LYC = 0x40 };
 
 enum { LCDC_BG = 0x01, LCDC_OBJ = 0x02, LCDC_OBJ16 = 0x04, LCDC_BGMAP = 0x08 };
 enum { LCDC_TILES = 0x10, LCDC_WIN = 0x20, LCDC_WINMAP = 0x40, LCDC_ON = 0x80 };
-enum { LCDC_FETCH = LCDC_BGMAP | LCDC_TILES | LCDC_WIN | LCDC_WINMAP };
 
 #define LINE_DOTS 456
 
@@ -527,18 +526,6 @@ CT_INLINE void fifo_run(gb *g, gb_fifo *f, unsigned stop, bool emit) {
     }
 }
 
-/* Line 0 after VBlank (not the first line after the LCD is switched on):
- * the pipeline reads the registers 3 dots earlier relative to the CPU than
- * on the other lines, but the mode 0 STAT bits and interrupt come at their
- * usual dots (gambatte bgtiledata, bgtilemap and scy/scx3: line 0 shows
- * the write of the next M-cycle's variant of the test, the other lines
- * match; enable_display frame1_m0irq_count_scx3_1 pins line 0's mode 0
- * interrupt; mooneye intr_1_2_timing-GS and gambatte lyc153int_m2irq pin
- * line 0's mode 2 interrupt, so the difference is in the pipeline). 3 is
- * the best fit: 2 loses bgtiledata, 4 loses scx_during_m3 scx_0360c0_1 and
- * spx1/spx2 (one trade: scx_0761c0/scx_during_m3_2 fails with 3). */
-#define LINE0_EARLY 3
-
 /* Pipeline dots a run may take at most (a bound for loaded states). */
 #define FIFO_T_MAX 1000
 
@@ -570,21 +557,17 @@ static void fifo_ahead(gb *g) {
 }
 
 /* The pipeline sees a register write at the end of the write's M-cycle:
- * the dot the tick has reached (gambatte dmgpalette_during_m3,
- * scx_during_m3, bgtiledata, bgtilemap, timed from the mode 2 interrupt:
- * the best fit of the write dot over the whole DMG suite, 1669 passes
- * against 1654 at +1 and 1613 at -1, once that interrupt comes with LY). */
+ * the dot the tick has reached, on every line and for every register it
+ * reads, the fetcher's LCDC bits included (gambatte dmgpalette_during_m3,
+ * scx_during_m3, bgtiledata, bgtilemap, scy, timed from the mode 2
+ * interrupt). Once that interrupt comes with LY, this one dot is the best
+ * fit over the whole DMG suite: 1680 passes, against 1676 at +1 and 1616
+ * at -1 (fetcher bits at -2); reading the fetcher's LCDC bits 1, 2 or 3
+ * dots before the rest gives 1652, 1650, 1642, and starting line 0's
+ * pipeline earlier than the other lines' (the fit before that change) 1680
+ * at 1 dot, 1633 at 2. */
 #ifndef FIFO_WRITE_DOT
 #define FIFO_WRITE_DOT (0)
-#endif
-/* The LCDC bits the fetcher reads (BG and window tile maps, tile data,
- * window enable) reach it one dot earlier (gambatte bgtiledata_spx08..0B:
- * in every case the tile-data write lands between the data-low and
- * data-high reads of the same tile; window late_disable_early_scx03_wx10_1,
- * late_disable_spx10_wx0f_1), while the object enable keeps the later dot
- * (sprites sprite_late_disable_spx19_2, sprite_late_enable_spx18_2). */
-#ifndef FIFO_WRITE_DOT_FETCH
-#define FIFO_WRITE_DOT_FETCH (-3)
 #endif
 
 /* A register the pipeline reads is written during mode 3: run the pipeline
@@ -711,11 +694,7 @@ static void run_event(gb *g, uint8_t ev, uint16_t at) {
         p->block = BLK_MODE3;
         p->src = 0;
         p->m3_dot = at;
-        /* On line 0 after VBlank the pipeline runs LINE0_EARLY dots ahead
-         * of where it runs on the other lines, while the STAT mode 0 and
-         * its interrupt keep their dots (see LINE0_EARLY). */
-        fifo_start(p,
-                   (uint16_t)(at - 1 - (p->line == 0 && p->kind == K_VISIBLE ? LINE0_EARLY : 0)));
+        fifo_start(p, (uint16_t)(at - 1));
         p->fifo_live = 1;
         fifo_ahead(g);
         break;
@@ -899,17 +878,6 @@ void gb_ppu_write(gb *g, uint16_t addr, uint8_t v) {
      * runs to this dot with the old value, then ahead with the new one. */
     bool m3 = false;
     if (p->fifo_live && addr != 0xFF41 && addr != 0xFF44 && addr != 0xFF45 && addr != 0xFF4A) {
-        /* The fetcher's LCDC bits (tile map, tile data, window) reach it a
-         * dot before the rest reaches the pixel mixer: the pipeline runs
-         * to that dot with the old value, then to the mixer's with the new
-         * fetcher bits (gambatte bgtiledata: a tile-data write lands
-         * between the two data reads of the same tile in every case;
-         * sprites sprite_late_disable/_enable: the object enable lands at
-         * the later dot). */
-        if (addr == 0xFF40 && ((p->lcdc ^ v) & LCDC_FETCH) &&
-            fifo_before_write(g, FIFO_WRITE_DOT_FETCH)) {
-            p->lcdc = (uint8_t)((p->lcdc & ~LCDC_FETCH) | (v & LCDC_FETCH));
-        }
         m3 = fifo_before_write(g, FIFO_WRITE_DOT);
     }
     switch (addr) {
