@@ -212,6 +212,11 @@ int main(void) {
      * state are dumped and play goes on to the end. */
     snprintf(p, sizeof p, "%s/dumps", dir);
     mkdir(p, 0755);
+    /* The wait below looks for play's announcement in err.txt: remove the
+     * previous session's, which says the same, or the signal may come
+     * before this session has installed its handler (and end it). */
+    snprintf(p, sizeof p, "%s/err.txt", dir);
+    unlink(p);
     pid_t pid = fork();
     if (pid == 0) {
         if (chdir(dir)) _exit(127);
