@@ -159,7 +159,10 @@ static void rss_bound(void) {
     long base = rss_run("100000000", "0", &e0);
     long four = rss_run("100000000", "4M", &e0);
     printf("peak RSS without a ring %ld KiB, with a 4M ring %ld KiB\n", base, four);
-    CHECK(four > base + 1024); /* the run fills the ring: it is resident */
+    /* The run fills the ring: it is resident. Not checked under the
+     * sanitizers: there start-up alone peaks at 85 MiB (`ceres --version`),
+     * and a run with the ring was seen only 0.9 MiB above one without. */
+    if (!HARD_SANITIZED) CHECK(four > base + 1024);
     /* The ring is 4194304 bytes (the whole budget, no longer half of it);
      * the rest of what recording costs (the recorder, dump buffers) is
      * about 320 KiB. Under the sanitizers the shadow pages and allocator
