@@ -406,6 +406,26 @@ static uint32_t get32(const uint8_t *p) {
     return v;
 }
 
+/* The CORE section's scalars, before the serial log, as a save writes
+ * them (padding zero); returns their size, the log's offset. */
+static size_t core_head(const gb *g, uint8_t *core) {
+    const size_t log = offsetof(core_state, serial_log);
+    const uint32_t serial_len = (uint32_t)g->serial_len;
+    const uint8_t has_boot = g->has_boot_rom;
+    memset(core, 0, log);
+#define CORE_PUT(field, src)                                                                       \
+    memcpy(core + offsetof(core_state, field), src, sizeof(((core_state *)0)->field))
+    CORE_PUT(cycles, &g->cycles);
+    CORE_PUT(frames, &g->frames);
+    CORE_PUT(ie, &g->ie);
+    CORE_PUT(intf, &g->intf);
+    CORE_PUT(has_boot_rom, &has_boot);
+    CORE_PUT(boot_rom, g->boot_rom);
+    CORE_PUT(serial_len, &serial_len);
+#undef CORE_PUT
+    return log;
+}
+
 long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
     const size_t need = gb_state_size(g);
     if (!buf || size < need) return -ENOSPC;
@@ -414,21 +434,8 @@ long gb_state_save(const gb *g, uint8_t *buf, size_t size) {
     /* The CORE section is built in place (no allocation, no second copy
      * of the serial log); the log's unused tail and the padding are zero. */
     uint8_t *core = buf + 16 + 8;
-    const uint32_t serial_len = (uint32_t)g->serial_len;
-    const size_t log = offsetof(core_state, serial_log);
-    memset(core, 0, log);
+    const size_t serial_len = g->serial_len, log = core_head(g, core);
     memset(core + log + serial_len, 0, sizeof(core_state) - log - serial_len);
-#define CORE_PUT(field, src)                                                                       \
-    memcpy(core + offsetof(core_state, field), src, sizeof(((core_state *)0)->field))
-    CORE_PUT(cycles, &g->cycles);
-    CORE_PUT(frames, &g->frames);
-    CORE_PUT(ie, &g->ie);
-    CORE_PUT(intf, &g->intf);
-    const uint8_t has_boot = g->has_boot_rom;
-    CORE_PUT(has_boot_rom, &has_boot);
-    CORE_PUT(boot_rom, g->boot_rom);
-    CORE_PUT(serial_len, &serial_len);
-#undef CORE_PUT
     memcpy(core + log, g->serial_log, serial_len);
     const void *data[NSECTIONS - 1] = {NULL, &g->cpu, &g->bus, &g->timer, &g->ppu, &g->apu};
 
@@ -537,17 +544,7 @@ long gb_state_changes(gb *g, gb_state_part *out, unsigned max) {
     /* CORE: its scalars built as a save writes them, then what the serial
      * log gained. */
     uint8_t *core = g->ck_scratch;
-    const size_t log = offsetof(core_state, serial_log);
-    const uint32_t serial_len = (uint32_t)g->serial_len;
-    const uint8_t has_boot = g->has_boot_rom;
-    memset(core, 0, log);
-    memcpy(core + offsetof(core_state, cycles), &g->cycles, 8);
-    memcpy(core + offsetof(core_state, frames), &g->frames, 8);
-    core[offsetof(core_state, ie)] = g->ie;
-    core[offsetof(core_state, intf)] = g->intf;
-    core[offsetof(core_state, has_boot_rom)] = has_boot;
-    memcpy(core + offsetof(core_state, boot_rom), g->boot_rom, 256);
-    memcpy(core + offsetof(core_state, serial_len), &serial_len, 4);
+    const size_t log = core_head(g, core);
     add_part(&ps, at[0], core, log);
     add_part(&ps, at[0] + log + g->ck_serial, g->serial_log + g->ck_serial,
              g->serial_len - g->ck_serial);
